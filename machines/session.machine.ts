@@ -1,0 +1,148 @@
+/**
+ * The lifecycle of one MCP session (2025-era revisions), as a table of states.
+ *
+ *   awaitingInitialize ──initialize──► initialized ──initialized──► ready
+ *          │                               │                          │
+ *          └──────── idle.check [isIdle] / sweep [isIdleFor] / remove ┴──► stopped (final)
+ *                                 close ──► stopping ──drained [hasNoWork] / drainExpired──► stopped
+ *
+ * Ordinary messages never become events of this machine: they flow through the session's mailbox
+ * (the `host`), which reads the current state to decide whether to accept them. Only lifecycle changes
+ * are events, so a busy session costs no transition per message. The machine does no I/O itself; its
+ * named actions ask the host, which owns the mailbox and the timers, to act.
+ */
+import { assign, setup } from 'xstate';
+
+/** Why a session stopped. */
+export type SessionStopReason = 'idle' | 'removed' | 'swept' | 'closed';
+
+/** What the machine needs from the runtime side of a session: its mailbox and timers. */
+export interface SessionHost {
+  /** One synchronous re-check: mailbox empty, nothing in flight or outbound, idle deadline passed. */
+  isIdle(): boolean;
+  /** Like {@link isIdle}, with a caller's threshold instead of the idle timeout. */
+  isIdleFor(thresholdMs: number): boolean;
+  /** True when nothing is queued, in flight or outbound. */
+  hasNoWork(): boolean;
+  /** Arms the idle timer again for the time that remains. */
+  rearmIdleTimer(): void;
+  /** Stops taking new requests; queued and running ones go on. */
+  beginDrain(): void;
+  /** Settles every queued request and aborts every running one; clears all timers. */
+  releaseAll(reason: SessionStopReason): void;
+}
+
+export interface SessionMachineContext {
+  readonly sessionId: string;
+  readonly host: SessionHost;
+  readonly protocolVersion: string | undefined;
+  readonly clientInfo: Readonly<Record<string, unknown>> | undefined;
+  readonly clientCapabilities: Readonly<Record<string, unknown>> | undefined;
+  readonly stopReason: SessionStopReason | undefined;
+}
+
+export interface SessionMachineInput {
+  readonly sessionId: string;
+  readonly host: SessionHost;
+}
+
+export type SessionMachineEvent =
+  | {
+      readonly type: 'initialize';
+      readonly protocolVersion: string;
+      readonly clientInfo: Readonly<Record<string, unknown>>;
+      readonly clientCapabilities: Readonly<Record<string, unknown>>;
+    }
+  | { readonly type: 'initialized' }
+  | { readonly type: 'idle.check' }
+  | { readonly type: 'sweep'; readonly thresholdMs: number }
+  | { readonly type: 'remove' }
+  | { readonly type: 'close' }
+  | { readonly type: 'drained' }
+  | { readonly type: 'drainExpired' };
+
+export interface SessionMachineOutput {
+  readonly sessionId: string;
+  readonly reason: SessionStopReason;
+}
+
+export const sessionMachine = setup({
+  types: {
+    context: {} as SessionMachineContext,
+    events: {} as SessionMachineEvent,
+    input: {} as SessionMachineInput,
+    output: {} as SessionMachineOutput,
+  },
+  guards: {
+    isIdle: ({ context }) => context.host.isIdle(),
+    isIdleFor: ({ context, event }) => event.type === 'sweep' && context.host.isIdleFor(event.thresholdMs),
+    hasNoWork: ({ context }) => context.host.hasNoWork(),
+  },
+  actions: {
+    recordHandshake: assign(({ event }) =>
+      event.type === 'initialize'
+        ? {
+            protocolVersion: event.protocolVersion,
+            clientInfo: event.clientInfo,
+            clientCapabilities: event.clientCapabilities,
+          }
+        : {},
+    ),
+    rearmIdleTimer: ({ context }) => context.host.rearmIdleTimer(),
+    beginDrain: ({ context }) => context.host.beginDrain(),
+    releaseAll: ({ context }) => context.host.releaseAll(context.stopReason ?? 'removed'),
+    stopIdle: assign({ stopReason: 'idle' as const }),
+    stopSwept: assign({ stopReason: 'swept' as const }),
+    stopRemoved: assign({ stopReason: 'removed' as const }),
+    stopClosed: assign({ stopReason: 'closed' as const }),
+  },
+}).createMachine({
+  id: 'session',
+  context: ({ input }) => ({
+    sessionId: input.sessionId,
+    host: input.host,
+    protocolVersion: undefined,
+    clientInfo: undefined,
+    clientCapabilities: undefined,
+    stopReason: undefined,
+  }),
+  initial: 'awaitingInitialize',
+  // Stop rules shared by every live state; `stopping` overrides the ones that do not apply there.
+  on: {
+    'idle.check': [
+      { guard: 'isIdle', target: '.stopped', actions: 'stopIdle' },
+      { actions: 'rearmIdleTimer' },
+    ],
+    sweep: { guard: 'isIdleFor', target: '.stopped', actions: 'stopSwept' },
+    remove: { target: '.stopped', actions: 'stopRemoved' },
+    close: { target: '.stopping', actions: 'stopClosed' },
+  },
+  states: {
+    awaitingInitialize: {
+      on: { initialize: { target: 'initialized', actions: 'recordHandshake' } },
+    },
+    // Answered `initialize`, waiting for `notifications/initialized`. Requests are served here too:
+    // over HTTP the notification and the next request travel on separate connections.
+    initialized: {
+      on: { initialized: 'ready' },
+    },
+    ready: {},
+    // Draining for `close()`: no new requests; queued and running ones may finish until the deadline.
+    stopping: {
+      entry: 'beginDrain',
+      always: { guard: 'hasNoWork', target: 'stopped' },
+      on: {
+        drained: { guard: 'hasNoWork', target: 'stopped' },
+        drainExpired: 'stopped',
+        'idle.check': {},
+        sweep: {},
+        close: {},
+      },
+    },
+    stopped: {
+      type: 'final',
+      entry: 'releaseAll',
+    },
+  },
+  output: ({ context }) => ({ sessionId: context.sessionId, reason: context.stopReason ?? 'removed' }),
+});

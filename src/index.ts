@@ -1,0 +1,47 @@
+/**
+ * mcp-session-runtime: the public door. Every export is listed by name; `test/index.test.ts` keeps
+ * the list from growing by accident.
+ */
+
+export { directoryMachine } from '../machines/directory.machine.js';
+export type { SessionMachineEvent, SessionStopReason } from '../machines/session.machine.js';
+export { sessionMachine } from '../machines/session.machine.js';
+export type { SessionRuntimeErrorCode, SessionRuntimeErrorData } from './protocol/errors.js';
+export { errorTable, httpStatusOf, reasonOf, SessionRuntimeError } from './protocol/errors.js';
+export type {
+  JsonRpcErrorObject,
+  JsonRpcErrorResponse,
+  JsonRpcId,
+  JsonRpcMessage,
+  JsonRpcNotification,
+  JsonRpcRequest,
+  JsonRpcResponse,
+  JsonRpcResultResponse,
+} from './protocol/jsonrpc.js';
+export { isErrorResponse } from './protocol/jsonrpc.js';
+export {
+  LATEST_PROTOCOL_VERSION,
+  negotiateProtocolVersion,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from './protocol/lifecycle.js';
+export type { CallToolResult, ToolDefinition, ToolReturn } from './protocol/tools.js';
+export { defineTool, ToolError } from './protocol/tools.js';
+export type { Clock, TimerHandle } from './runtime/clock.js';
+export { ManualClock, systemClock } from './runtime/clock.js';
+export type { CloseOptions, SessionRuntime } from './runtime/createSessionRuntime.js';
+export { createSessionRuntime } from './runtime/createSessionRuntime.js';
+export { RuntimeEventEmitter } from './runtime/events.js';
+export type { SessionRuntimeOptions, SpawnPolicy } from './runtime/options.js';
+export type {
+  ClientInfo,
+  DispatchOptions,
+  DispatchResult,
+  HandlerContext,
+  ProgressUpdate,
+  RequestHandler,
+  RuntimeEvents,
+  RuntimeMetrics,
+  SessionInfo,
+  SessionState,
+  StopReason,
+} from './runtime/types.js';

@@ -1,0 +1,151 @@
+/**
+ * The one error table of the runtime: our string codes → JSON-RPC numeric codes → HTTP statuses.
+ *
+ * Protocol errors use the JSON-RPC 2.0 codes the MCP specification names. Runtime errors use codes of
+ * our own in the implementation range -32000..-32099, avoiding the ones MCP and its SDK already give a
+ * meaning to (-32002 "resource not found", -32042 "URL elicitation required"). Every error response
+ * carries `error.data.reason` (the string code) so that a transport can map it to a status without
+ * parsing messages.
+ */
+import type { JsonRpcErrorObject, JsonRpcErrorResponse, JsonRpcId } from './jsonrpc.js';
+
+/** Every failure the runtime can report, as a stable string. */
+export type SessionRuntimeErrorCode =
+  | 'parse_error'
+  | 'invalid_request'
+  | 'method_not_found'
+  | 'invalid_params'
+  | 'internal_error'
+  | 'not_initialized'
+  | 'already_initialized'
+  | 'session_not_found'
+  | 'session_closed'
+  | 'overloaded'
+  | 'mailbox_full'
+  | 'shutting_down'
+  | 'request_timeout';
+
+interface ErrorTableRow {
+  /** JSON-RPC `error.code`. */
+  readonly jsonRpcCode: number;
+  /** The status a Streamable HTTP transport answers with. */
+  readonly httpStatus: number;
+  /** The `error.message` clients see; never a stack trace or an internal detail. */
+  readonly message: string;
+}
+
+/**
+ * The table. `httpStatus` 200 means "a JSON-RPC error inside a successful HTTP exchange": the session
+ * is fine, only this request failed.
+ */
+export const errorTable: Readonly<Record<SessionRuntimeErrorCode, ErrorTableRow>> = {
+  parse_error: { jsonRpcCode: -32700, httpStatus: 400, message: 'Parse error' },
+  invalid_request: { jsonRpcCode: -32600, httpStatus: 400, message: 'Invalid request' },
+  method_not_found: { jsonRpcCode: -32601, httpStatus: 200, message: 'Method not found' },
+  invalid_params: { jsonRpcCode: -32602, httpStatus: 200, message: 'Invalid params' },
+  internal_error: { jsonRpcCode: -32603, httpStatus: 200, message: 'Internal error' },
+  // The SDK answers requests sent before initialization with -32000 "Server not initialized".
+  not_initialized: { jsonRpcCode: -32000, httpStatus: 400, message: 'Server not initialized' },
+  // The specification calls a second `initialize` on a live session an invalid request.
+  already_initialized: { jsonRpcCode: -32600, httpStatus: 400, message: 'Session already initialized' },
+  // -32001 is what the SDK's Streamable HTTP transport answers for an unknown session.
+  session_not_found: { jsonRpcCode: -32001, httpStatus: 404, message: 'Session not found' },
+  session_closed: { jsonRpcCode: -32010, httpStatus: 404, message: 'Session closed' },
+  overloaded: { jsonRpcCode: -32011, httpStatus: 503, message: 'Server overloaded' },
+  mailbox_full: { jsonRpcCode: -32012, httpStatus: 429, message: 'Too many requests for this session' },
+  shutting_down: { jsonRpcCode: -32013, httpStatus: 503, message: 'Server shutting down' },
+  request_timeout: { jsonRpcCode: -32014, httpStatus: 200, message: 'Request timed out' },
+};
+
+/** Extra, typed facts an error carries in `error.data` beside its `reason`. */
+export interface SessionRuntimeErrorData {
+  readonly reason: SessionRuntimeErrorCode;
+  /** For `overloaded`, `mailbox_full` and `shutting_down`: seconds after which a retry may succeed. */
+  readonly retryAfterSeconds?: number;
+  /** For `invalid_params` / `invalid_request`: what was wrong, as zod reports it. */
+  readonly issues?: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
+  /** For `overloaded` / `mailbox_full`: the limit that was reached. */
+  readonly limit?: number;
+  /** For an unsupported protocol version. */
+  readonly supported?: readonly string[];
+  readonly [key: string]: unknown;
+}
+
+/**
+ * The one error class of the runtime. It is data: a string `code`, a safe `message` and typed `data`.
+ *
+ * @example
+ * ```ts
+ * throw new SessionRuntimeError('invalid_params', 'Expected `a` to be a number');
+ * ```
+ */
+export class SessionRuntimeError extends Error {
+  override readonly name = 'SessionRuntimeError';
+  readonly code: SessionRuntimeErrorCode;
+  readonly data: SessionRuntimeErrorData;
+
+  constructor(
+    code: SessionRuntimeErrorCode,
+    message: string = errorTable[code].message,
+    data: Omit<SessionRuntimeErrorData, 'reason'> = {},
+  ) {
+    super(message);
+    this.code = code;
+    this.data = { ...data, reason: code };
+  }
+
+  /** The JSON-RPC numeric code of this error. */
+  get jsonRpcCode(): number {
+    return errorTable[this.code].jsonRpcCode;
+  }
+
+  /** The HTTP status a transport answers with. */
+  get httpStatus(): number {
+    return errorTable[this.code].httpStatus;
+  }
+
+  /** The JSON-RPC error object, ready for a response. */
+  toJsonRpcError(): JsonRpcErrorObject {
+    return { code: this.jsonRpcCode, message: this.message, data: this.data };
+  }
+}
+
+/** Builds a JSON-RPC error response for `code`. */
+export function errorResponse(
+  id: JsonRpcId | null,
+  code: SessionRuntimeErrorCode,
+  message: string = errorTable[code].message,
+  data: Omit<SessionRuntimeErrorData, 'reason'> = {},
+): JsonRpcErrorResponse {
+  return {
+    jsonrpc: '2.0',
+    id,
+    error: { code: errorTable[code].jsonRpcCode, message, data: { ...data, reason: code } },
+  };
+}
+
+/** Builds a JSON-RPC error response from a thrown {@link SessionRuntimeError}. */
+export function errorResponseFrom(id: JsonRpcId | null, error: SessionRuntimeError): JsonRpcErrorResponse {
+  return { jsonrpc: '2.0', id, error: error.toJsonRpcError() };
+}
+
+const reasonsByName = new Set<string>(Object.keys(errorTable));
+
+/**
+ * Reads the runtime's reason back from a JSON-RPC error object, for transports that map it to a status.
+ * Returns `undefined` for errors the runtime did not produce (a handler's own codes).
+ */
+export function reasonOf(error: JsonRpcErrorObject): SessionRuntimeErrorCode | undefined {
+  const data = error.data;
+  if (typeof data !== 'object' || data === null) return undefined;
+  const reason = (data as { reason?: unknown }).reason;
+  return typeof reason === 'string' && reasonsByName.has(reason)
+    ? (reason as SessionRuntimeErrorCode)
+    : undefined;
+}
+
+/** The HTTP status for a JSON-RPC error response produced by the runtime (200 for a handler's own codes). */
+export function httpStatusOf(error: JsonRpcErrorObject): number {
+  const reason = reasonOf(error);
+  return reason === undefined ? 200 : errorTable[reason].httpStatus;
+}

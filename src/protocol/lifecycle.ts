@@ -1,0 +1,66 @@
+/**
+ * The MCP handshake: version negotiation and the `initialize` answer (MCP 2025-11-25, "Lifecycle").
+ */
+import { InitializeRequestSchema } from '@modelcontextprotocol/core';
+import { errorResponse } from './errors.js';
+import type { JsonRpcErrorResponse, JsonRpcId } from './jsonrpc.js';
+
+/** Protocol revisions with a session handshake that this runtime speaks, newest first. */
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = Object.freeze([
+  '2025-11-25',
+  '2025-06-18',
+  '2025-03-26',
+  '2024-11-05',
+]);
+
+/** The revision we answer with when the client asks for one we do not speak. */
+export const LATEST_PROTOCOL_VERSION = '2025-11-25';
+
+/** The client's version if we speak it, else our latest (the client then decides whether to go on). */
+export function negotiateProtocolVersion(requested: string): string {
+  return SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION;
+}
+
+/** What the server says about itself in the `initialize` answer. */
+export interface ServerIdentity {
+  readonly serverInfo: { readonly name: string; readonly version: string; readonly [key: string]: unknown };
+  readonly instructions?: string;
+  readonly capabilities: Readonly<Record<string, unknown>>;
+}
+
+export interface Handshake {
+  readonly protocolVersion: string;
+  readonly clientInfo: Readonly<Record<string, unknown>>;
+  readonly clientCapabilities: Readonly<Record<string, unknown>>;
+  readonly result: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Validates `initialize` params with the official schema and builds the answer, or an invalid-params
+ * error response.
+ */
+export function answerInitialize(
+  id: JsonRpcId,
+  params: Readonly<Record<string, unknown>>,
+  server: ServerIdentity,
+): Handshake | JsonRpcErrorResponse {
+  const parsed = InitializeRequestSchema.safeParse({ method: 'initialize', params });
+  if (!parsed.success) {
+    return errorResponse(id, 'invalid_params', 'Invalid initialize params', {
+      issues: parsed.error.issues.slice(0, 10).map((issue) => ({ path: issue.path, message: issue.message })),
+    });
+  }
+  const protocolVersion = negotiateProtocolVersion(parsed.data.params.protocolVersion);
+  const result: Record<string, unknown> = {
+    protocolVersion,
+    capabilities: server.capabilities,
+    serverInfo: server.serverInfo,
+  };
+  if (server.instructions !== undefined) result.instructions = server.instructions;
+  return {
+    protocolVersion,
+    clientInfo: parsed.data.params.clientInfo,
+    clientCapabilities: parsed.data.params.capabilities,
+    result,
+  };
+}

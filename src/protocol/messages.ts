@@ -1,0 +1,111 @@
+/**
+ * Classifies and validates one incoming JSON-RPC message with the official MCP schemas
+ * (`@modelcontextprotocol/core`). A malformed message becomes an error response here and never
+ * reaches a session or a handler.
+ */
+import {
+  JSONRPCNotificationSchema,
+  JSONRPCRequestSchema,
+  JSONRPCResponseSchema,
+} from '@modelcontextprotocol/core';
+import type { z } from 'zod';
+import { errorResponse } from './errors.js';
+import type { JsonRpcErrorResponse, JsonRpcId } from './jsonrpc.js';
+
+type Params = Readonly<Record<string, unknown>>;
+
+export interface IncomingRequest {
+  readonly kind: 'request';
+  readonly id: JsonRpcId;
+  readonly method: string;
+  readonly params: Params;
+}
+
+export interface IncomingNotification {
+  readonly kind: 'notification';
+  readonly method: string;
+  readonly params: Params;
+}
+
+/** A client's answer to a request the server sent it. */
+export interface IncomingResponse {
+  readonly kind: 'response';
+  readonly id: JsonRpcId;
+  readonly result?: unknown;
+  readonly error?: unknown;
+}
+
+export interface InvalidMessage {
+  readonly kind: 'invalid';
+  readonly response: JsonRpcErrorResponse;
+}
+
+export type IncomingMessage = IncomingRequest | IncomingNotification | IncomingResponse | InvalidMessage;
+
+const emptyParams: Params = Object.freeze({});
+
+/** The id of a message, if it has a usable one, so that even an invalid request is answered by id. */
+function readableId(value: Record<string, unknown>): JsonRpcId | null {
+  const id = value.id;
+  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : null;
+}
+
+function issuesOf(error: z.ZodError): { path: PropertyKey[]; message: string }[] {
+  return error.issues.slice(0, 10).map((issue) => ({ path: issue.path, message: issue.message }));
+}
+
+function invalid(id: JsonRpcId | null, message: string, error?: z.ZodError): InvalidMessage {
+  return {
+    kind: 'invalid',
+    response: errorResponse(id, 'invalid_request', message, error ? { issues: issuesOf(error) } : {}),
+  };
+}
+
+/**
+ * Reads one parsed JSON value as an MCP message. Picks the one schema the message's shape calls for
+ * (request, notification or response) instead of trying the whole union: the same verdict at half
+ * the cost.
+ */
+export function parseMessage(value: unknown): IncomingMessage {
+  if (typeof value !== 'object' || value === null) {
+    return invalid(null, 'Invalid request: expected a JSON-RPC message object');
+  }
+  if (Array.isArray(value)) {
+    // Batching was removed from MCP in 2025-06-18; one message per dispatch.
+    return invalid(null, 'Invalid request: batches are not supported');
+  }
+  const record = value as Record<string, unknown>;
+  const id = readableId(record);
+  if ('method' in record) {
+    if ('id' in record) {
+      const parsed = JSONRPCRequestSchema.safeParse(value);
+      if (!parsed.success) return invalid(id, 'Invalid request', parsed.error);
+      return {
+        kind: 'request',
+        id: parsed.data.id,
+        method: parsed.data.method,
+        params: (parsed.data.params as Params | undefined) ?? emptyParams,
+      };
+    }
+    const parsed = JSONRPCNotificationSchema.safeParse(value);
+    if (!parsed.success) return invalid(null, 'Invalid notification', parsed.error);
+    return {
+      kind: 'notification',
+      method: parsed.data.method,
+      params: (parsed.data.params as Params | undefined) ?? emptyParams,
+    };
+  }
+  const parsed = JSONRPCResponseSchema.safeParse(value);
+  if (!parsed.success || parsed.data.id === undefined) return invalid(id, 'Invalid request', parsed.error);
+  return 'error' in parsed.data
+    ? { kind: 'response', id: parsed.data.id, error: parsed.data.error }
+    : { kind: 'response', id: parsed.data.id, result: parsed.data.result };
+}
+
+/** The `_meta.progressToken` of a request's params, if it carried one. */
+export function progressTokenOf(params: Params): string | number | undefined {
+  const meta = params._meta;
+  if (typeof meta !== 'object' || meta === null) return undefined;
+  const token = (meta as { progressToken?: unknown }).progressToken;
+  return typeof token === 'string' || typeof token === 'number' ? token : undefined;
+}

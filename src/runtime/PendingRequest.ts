@@ -1,0 +1,123 @@
+/**
+ * One accepted request on its way through a session's mailbox. It is also the handler's context
+ * object (one allocation per request, not two); its bookkeeping fields are internal.
+ */
+import type { JsonRpcId, JsonRpcNotification, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import type {
+  DispatchOptions,
+  DispatchResult,
+  HandlerContext,
+  ProgressUpdate,
+  SessionInfo,
+} from './types.js';
+
+/**
+ * Where a request is: waiting in the mailbox, its handler running, or settled. `settled` means the
+ * dispatch promise has its answer; the handler may still be running (cancelled or timed out), and
+ * keeps its concurrency slot until it returns.
+ */
+export type RequestPhase = 'queued' | 'running' | 'settled';
+
+/** What a request needs from its session. @internal */
+export interface RequestOwner {
+  readonly sessionId: string;
+  readonly sharedContext: unknown;
+  info(): SessionInfo;
+  reportNotificationError(error: unknown): void;
+}
+
+/** @internal */
+export class PendingRequest implements HandlerContext<unknown> {
+  phase: RequestPhase = 'queued';
+  /** Whether the handler still holds a concurrency slot. */
+  holdsSlot = false;
+  timeoutHandle: unknown;
+  readonly promise: Promise<DispatchResult>;
+  private resolvePromise!: (result: DispatchResult) => void;
+  private controller: AbortController | undefined;
+  private lastProgress = Number.NEGATIVE_INFINITY;
+  private readonly abortListener: (() => void) | undefined;
+
+  constructor(
+    private readonly owner: RequestOwner,
+    readonly requestId: JsonRpcId,
+    readonly method: string,
+    readonly params: Readonly<Record<string, unknown>>,
+    readonly progressToken: string | number | undefined,
+    readonly enqueuedAt: number,
+    private readonly options: DispatchOptions | undefined,
+    onCallerAbort: (request: PendingRequest) => void,
+  ) {
+    this.promise = new Promise((resolve) => {
+      this.resolvePromise = resolve;
+    });
+    const signal = options?.signal;
+    if (signal !== undefined) {
+      this.abortListener = () => onCallerAbort(this);
+      signal.addEventListener('abort', this.abortListener, { once: true });
+    }
+  }
+
+  get sessionId(): string {
+    return this.owner.sessionId;
+  }
+
+  get session(): SessionInfo {
+    return this.owner.info();
+  }
+
+  get context(): unknown {
+    return this.owner.sharedContext;
+  }
+
+  /** Created on first read: most handlers never look at it, and an AbortController is not free. */
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    return this.controller.signal;
+  }
+
+  /** Aborts the handler's signal (created already aborted if the handler never read it). */
+  abort(reason: unknown): void {
+    this.controller ??= new AbortController();
+    if (!this.controller.signal.aborted) this.controller.abort(reason);
+  }
+
+  /** Settles the dispatch promise once; later calls are ignored. Returns whether this call settled it. */
+  settle(response: JsonRpcResponse | undefined): boolean {
+    if (this.phase === 'settled') return false;
+    this.phase = 'settled';
+    if (this.abortListener !== undefined)
+      this.options?.signal?.removeEventListener('abort', this.abortListener);
+    this.resolvePromise(response);
+    return true;
+  }
+
+  progress(update: ProgressUpdate): void {
+    if (this.phase !== 'running' || this.progressToken === undefined) return;
+    if (!(update.progress > this.lastProgress)) return;
+    this.lastProgress = update.progress;
+    const params: Record<string, unknown> = { progressToken: this.progressToken, progress: update.progress };
+    if (update.total !== undefined) params.total = update.total;
+    if (update.message !== undefined) params.message = update.message;
+    this.deliver({ jsonrpc: '2.0', method: 'notifications/progress', params });
+  }
+
+  notify(notification: Omit<JsonRpcNotification, 'jsonrpc'>): void {
+    if (this.phase !== 'running') return;
+    const message: JsonRpcNotification =
+      notification.params === undefined
+        ? { jsonrpc: '2.0', method: notification.method }
+        : { jsonrpc: '2.0', method: notification.method, params: notification.params };
+    this.deliver(message);
+  }
+
+  private deliver(notification: JsonRpcNotification): void {
+    const sink = this.options?.onNotification;
+    if (sink === undefined) return;
+    try {
+      sink(notification);
+    } catch (error) {
+      this.owner.reportNotificationError(error);
+    }
+  }
+}

@@ -1,0 +1,394 @@
+/**
+ * The runtime side of one session: its mailbox (the fast path for ordinary messages), its idle timer
+ * and its lifecycle actor. The actor decides lifecycle (machines/session.machine.ts); this class
+ * carries messages, and sends the actor an event only when the lifecycle changes.
+ */
+import type { Actor, AnyActorRef } from 'xstate';
+import { createActor } from 'xstate';
+import type { SessionHost, SessionStopReason } from '../../machines/session.machine.js';
+import { sessionMachine } from '../../machines/session.machine.js';
+import { errorResponse, SessionRuntimeError } from '../protocol/errors.js';
+import type { JsonRpcId, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import type { ServerIdentity } from '../protocol/lifecycle.js';
+import { answerInitialize } from '../protocol/lifecycle.js';
+import type { IncomingNotification, IncomingRequest } from '../protocol/messages.js';
+import { progressTokenOf } from '../protocol/messages.js';
+import type { RuntimeEventEmitter } from './events.js';
+import type { MetricsRecorder } from './metrics.js';
+import type { ResolvedOptions } from './options.js';
+import type { RequestOwner } from './PendingRequest.js';
+import { PendingRequest } from './PendingRequest.js';
+import type { DispatchOptions, DispatchResult, RequestHandler, SessionInfo, SessionState } from './types.js';
+
+/** What every session of one runtime shares. @internal */
+export interface SessionEnvironment {
+  readonly options: ResolvedOptions<unknown>;
+  readonly handlers: ReadonlyMap<string, RequestHandler<unknown>>;
+  readonly server: ServerIdentity;
+  readonly metrics: MetricsRecorder;
+  readonly events: RuntimeEventEmitter;
+}
+
+const settledUndefined: Promise<DispatchResult> = Promise.resolve(undefined);
+
+/** @internal */
+export class Session implements SessionHost, RequestOwner {
+  readonly actor: Actor<typeof sessionMachine>;
+  readonly createdAt: number;
+  lastActivity: number;
+  /** Waiting requests, oldest first. */
+  private readonly queue: PendingRequest[] = [];
+  /** Accepted requests by id, queued or running, for cancellation. */
+  private readonly byId = new Map<JsonRpcId, PendingRequest>();
+  /** Handlers holding a concurrency slot (including cancelled ones that have not returned yet). */
+  private running = 0;
+  /** Requests this server sent the client and awaits (server-initiated requests). */
+  private readonly outbound = 0;
+  private idleTimer: unknown;
+  private readonly onIdleTimer = (): void => {
+    this.idleTimer = undefined;
+    this.actor.send({ type: 'idle.check' });
+  };
+
+  constructor(
+    readonly sessionId: string,
+    private readonly environment: SessionEnvironment,
+    parent: AnyActorRef,
+  ) {
+    const now = environment.options.clock.now();
+    this.createdAt = now;
+    this.lastActivity = now;
+    this.actor = createActor(sessionMachine, { parent, input: { sessionId, host: this } });
+  }
+
+  /** Starts the lifecycle actor and the idle timer. */
+  start(): void {
+    this.actor.start();
+    this.armIdleTimer(this.environment.options.idleTimeoutMs);
+  }
+
+  get sharedContext(): unknown {
+    return this.environment.options.context;
+  }
+
+  get state(): SessionState {
+    const snapshot = this.actor.getSnapshot();
+    return snapshot.status === 'active' ? (snapshot.value as SessionState) : 'stopped';
+  }
+
+  info(): SessionInfo {
+    const { context } = this.actor.getSnapshot();
+    return {
+      sessionId: this.sessionId,
+      state: this.state,
+      initialized: context.protocolVersion !== undefined,
+      protocolVersion: context.protocolVersion,
+      clientInfo: context.clientInfo as SessionInfo['clientInfo'],
+      clientCapabilities: context.clientCapabilities,
+      createdAt: this.createdAt,
+      lastActivity: this.lastActivity,
+      queued: this.queue.length,
+      inFlight: this.running,
+    };
+  }
+
+  // ── Messages ──────────────────────────────────────────────────────────────────────────────
+
+  request(message: IncomingRequest, options: DispatchOptions | undefined): Promise<DispatchResult> {
+    const { clock } = this.environment.options;
+    this.lastActivity = clock.now();
+    // Out of band: `ping` at any time, `initialize` as the first message.
+    if (message.method === 'ping') return Promise.resolve({ jsonrpc: '2.0', id: message.id, result: {} });
+    const state = this.state;
+    if (message.method === 'initialize') return Promise.resolve(this.initialize(message, state));
+    switch (state) {
+      case 'awaitingInitialize':
+        return this.refuse(message.id, 'not_initialized');
+      case 'stopping':
+        return this.refuse(message.id, 'shutting_down');
+      case 'stopped':
+        return this.refuse(message.id, 'session_closed');
+      default:
+        return this.enqueue(message, options);
+    }
+  }
+
+  notification(message: IncomingNotification): Promise<DispatchResult> {
+    this.lastActivity = this.environment.options.clock.now();
+    switch (message.method) {
+      case 'notifications/initialized':
+        this.actor.send({ type: 'initialized' });
+        break;
+      case 'notifications/cancelled': {
+        const requestId = message.params.requestId;
+        if (typeof requestId === 'string' || typeof requestId === 'number') this.cancel(requestId);
+        break;
+      }
+      // Any other notification has no handler in the runtime; MCP peers ignore unknown notifications.
+    }
+    return settledUndefined;
+  }
+
+  /** Cancels an accepted request: a queued one leaves the mailbox, a running one is aborted. */
+  cancel(requestId: JsonRpcId): void {
+    const request = this.byId.get(requestId);
+    if (request === undefined || request.phase === 'settled') return;
+    const { metrics } = this.environment;
+    if (request.phase === 'queued') {
+      this.queue.splice(this.queue.indexOf(request), 1);
+      this.byId.delete(requestId);
+      metrics.queued--;
+    } else {
+      this.clearRequestTimer(request);
+      request.abort(new SessionRuntimeError('invalid_request', 'Request cancelled'));
+    }
+    metrics.cancelled++;
+    request.settle(undefined);
+    this.afterWork();
+  }
+
+  private initialize(message: IncomingRequest, state: SessionState): JsonRpcResponse {
+    if (state !== 'awaitingInitialize') {
+      this.environment.metrics.reject('already_initialized');
+      return errorResponse(message.id, 'already_initialized');
+    }
+    const handshake = answerInitialize(message.id, message.params, this.environment.server);
+    if ('error' in handshake) {
+      this.environment.metrics.reject('invalid_params');
+      return handshake;
+    }
+    this.actor.send({
+      type: 'initialize',
+      protocolVersion: handshake.protocolVersion,
+      clientInfo: handshake.clientInfo,
+      clientCapabilities: handshake.clientCapabilities,
+    });
+    return { jsonrpc: '2.0', id: message.id, result: handshake.result };
+  }
+
+  private refuse(id: JsonRpcId, reason: 'not_initialized' | 'shutting_down' | 'session_closed') {
+    this.environment.metrics.reject(reason);
+    return Promise.resolve(
+      errorResponse(
+        id,
+        reason,
+        undefined,
+        reason === 'shutting_down' ? { retryAfterSeconds: this.environment.options.retryAfterSeconds } : {},
+      ),
+    );
+  }
+
+  private enqueue(message: IncomingRequest, options: DispatchOptions | undefined): Promise<DispatchResult> {
+    const { metrics, options: runtimeOptions, handlers, events } = this.environment;
+    if (!handlers.has(message.method)) {
+      metrics.reject('method_not_found');
+      return Promise.resolve(
+        errorResponse(message.id, 'method_not_found', `Method not found: ${message.method}`),
+      );
+    }
+    if (this.byId.has(message.id)) {
+      // MCP: a request id must not be reused within a session; a duplicate would make cancellation ambiguous.
+      metrics.reject('invalid_request');
+      return Promise.resolve(errorResponse(message.id, 'invalid_request', 'Request id already in use'));
+    }
+    if (this.queue.length >= runtimeOptions.mailboxCapacity) {
+      metrics.reject('mailbox_full');
+      events.safeEmit('overload', {
+        sessionId: this.sessionId,
+        reason: 'mailbox_full',
+        limit: runtimeOptions.mailboxCapacity,
+      });
+      return Promise.resolve(
+        errorResponse(message.id, 'mailbox_full', undefined, {
+          limit: runtimeOptions.mailboxCapacity,
+          retryAfterSeconds: runtimeOptions.retryAfterSeconds,
+        }),
+      );
+    }
+    if (options?.signal?.aborted) {
+      metrics.accepted++;
+      metrics.cancelled++;
+      return settledUndefined;
+    }
+    const request = new PendingRequest(
+      this,
+      message.id,
+      message.method,
+      message.params,
+      progressTokenOf(message.params),
+      this.lastActivity,
+      options,
+      (cancelled) => this.cancel(cancelled.requestId),
+    );
+    this.queue.push(request);
+    this.byId.set(message.id, request);
+    metrics.accepted++;
+    metrics.queued++;
+    this.pump();
+    return request.promise;
+  }
+
+  /** Starts queued requests while slots are free. */
+  private pump(): void {
+    const limit = this.environment.options.maxConcurrentRequests;
+    while (this.running < limit && this.queue.length > 0) {
+      this.run(this.queue.shift() as PendingRequest);
+    }
+  }
+
+  private run(request: PendingRequest): void {
+    const { metrics, options, handlers } = this.environment;
+    const handler = handlers.get(request.method) as RequestHandler<unknown>;
+    request.phase = 'running';
+    request.holdsSlot = true;
+    this.running++;
+    metrics.queued--;
+    metrics.inFlight++;
+    metrics.recordMailboxWait(options.clock.now() - request.enqueuedAt);
+    if (options.requestTimeoutMs !== undefined) {
+      request.timeoutHandle = options.clock.setTimeout(() => this.timeOut(request), options.requestTimeoutMs);
+    }
+    let outcome: unknown;
+    try {
+      outcome = handler(request.params, request);
+    } catch (error) {
+      this.finish(request, undefined, error);
+      return;
+    }
+    if (typeof (outcome as PromiseLike<unknown> | null)?.then === 'function') {
+      (outcome as PromiseLike<unknown>).then(
+        (value) => this.finish(request, value, undefined),
+        (error: unknown) => this.finish(request, undefined, error ?? new Error('Handler rejected')),
+      );
+    } else {
+      // Answer a synchronous handler on a later microtask so that `pump` never recurses.
+      queueMicrotask(() => this.finish(request, outcome, undefined));
+    }
+  }
+
+  private finish(request: PendingRequest, value: unknown, error: unknown): void {
+    const { metrics, options } = this.environment;
+    if (!request.holdsSlot) return;
+    request.holdsSlot = false;
+    this.clearRequestTimer(request);
+    this.running--;
+    metrics.inFlight--;
+    if (this.byId.get(request.requestId) === request) this.byId.delete(request.requestId);
+    this.lastActivity = options.clock.now();
+    if (request.phase === 'running') {
+      const response =
+        error === undefined ? this.resultResponse(request, value) : this.handlerError(request, error);
+      if ('error' in response) metrics.failed++;
+      else metrics.completed++;
+      request.settle(response);
+    }
+    this.pump();
+    this.afterWork();
+  }
+
+  private resultResponse(request: PendingRequest, value: unknown): JsonRpcResponse {
+    const result = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+    return { jsonrpc: '2.0', id: request.requestId, result };
+  }
+
+  private handlerError(request: PendingRequest, error: unknown): JsonRpcResponse {
+    if (error instanceof SessionRuntimeError) {
+      return { jsonrpc: '2.0', id: request.requestId, error: error.toJsonRpcError() };
+    }
+    // Errors that carry their own JSON-RPC code (the SDK's McpError, for one) keep it.
+    if (error instanceof Error && Number.isInteger((error as { code?: unknown }).code)) {
+      const data = (error as { data?: unknown }).data;
+      return {
+        jsonrpc: '2.0',
+        id: request.requestId,
+        error: {
+          code: (error as unknown as { code: number }).code,
+          message: error.message,
+          ...(data === undefined ? {} : { data }),
+        },
+      };
+    }
+    this.environment.events.safeEmit('handlerError', {
+      sessionId: this.sessionId,
+      method: request.method,
+      error,
+    });
+    return errorResponse(request.requestId, 'internal_error');
+  }
+
+  private timeOut(request: PendingRequest): void {
+    request.timeoutHandle = undefined;
+    if (request.phase !== 'running') return;
+    const error = new SessionRuntimeError('request_timeout');
+    request.abort(error);
+    this.environment.metrics.failed++;
+    request.settle({ jsonrpc: '2.0', id: request.requestId, error: error.toJsonRpcError() });
+  }
+
+  private clearRequestTimer(request: PendingRequest): void {
+    if (request.timeoutHandle === undefined) return;
+    this.environment.options.clock.clearTimeout(request.timeoutHandle);
+    request.timeoutHandle = undefined;
+  }
+
+  /** A draining session stops once its work is done. */
+  private afterWork(): void {
+    if (this.running === 0 && this.queue.length === 0 && this.state === 'stopping') {
+      this.actor.send({ type: 'drained' });
+    }
+  }
+
+  reportNotificationError(error: unknown): void {
+    this.environment.events.safeEmit('listenerError', { event: 'onNotification', error });
+  }
+
+  // ── SessionHost: what the lifecycle machine asks of us ────────────────────────────────────
+
+  hasNoWork(): boolean {
+    return this.queue.length === 0 && this.running === 0 && this.outbound === 0;
+  }
+
+  isIdleFor(thresholdMs: number): boolean {
+    return this.hasNoWork() && this.environment.options.clock.now() - this.lastActivity >= thresholdMs;
+  }
+
+  isIdle(): boolean {
+    return this.isIdleFor(this.environment.options.idleTimeoutMs);
+  }
+
+  rearmIdleTimer(): void {
+    const { clock, idleTimeoutMs } = this.environment.options;
+    const remaining = this.lastActivity + idleTimeoutMs - clock.now();
+    this.armIdleTimer(remaining > 0 ? remaining : idleTimeoutMs);
+  }
+
+  private armIdleTimer(delayMs: number): void {
+    if (!Number.isFinite(delayMs)) return;
+    this.idleTimer = this.environment.options.clock.setTimeout(this.onIdleTimer, delayMs);
+  }
+
+  beginDrain(): void {
+    // Nothing to do: `request()` refuses new work while the machine is in `stopping`, and
+    // `afterWork()` reports when the last running or queued request is done.
+  }
+
+  releaseAll(reason: SessionStopReason): void {
+    const { options, metrics } = this.environment;
+    if (this.idleTimer !== undefined) {
+      options.clock.clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
+    const code = reason === 'closed' ? 'shutting_down' : 'session_closed';
+    for (const request of this.byId.values()) {
+      if (request.phase === 'queued') metrics.queued--;
+      this.clearRequestTimer(request);
+      const error = new SessionRuntimeError(code);
+      request.abort(error);
+      if (request.settle({ jsonrpc: '2.0', id: request.requestId, error: error.toJsonRpcError() })) {
+        metrics.failed++;
+      }
+    }
+    this.queue.length = 0;
+    this.byId.clear();
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * The public facade: `createSessionRuntime(options)` → a {@link SessionRuntime}.
+ */
+import { errorResponse } from '../protocol/errors.js';
+import type { ServerIdentity } from '../protocol/lifecycle.js';
+import type { IncomingMessage } from '../protocol/messages.js';
+import { parseMessage } from '../protocol/messages.js';
+import { createToolHandlers } from '../protocol/tools.js';
+import { Directory } from './Directory.js';
+import { RuntimeEventEmitter } from './events.js';
+import { MetricsRecorder } from './metrics.js';
+import type { ResolvedOptions, SessionRuntimeOptions } from './options.js';
+import { resolveOptions } from './options.js';
+import type { SessionEnvironment } from './Session.js';
+import type {
+  DispatchOptions,
+  DispatchResult,
+  RequestHandler,
+  RuntimeMetrics,
+  SessionInfo,
+} from './types.js';
+
+/** Options of {@link SessionRuntime.close}. */
+export interface CloseOptions {
+  /**
+   * How long running and queued requests may go on before they are cancelled.
+   * @default 5_000
+   */
+  readonly drainMs?: number;
+}
+
+/** A runtime that owns the sessions of one MCP server. */
+export interface SessionRuntime {
+  /**
+   * Hands one JSON-RPC message (already parsed from JSON) to session `sessionId`. Resolves with the
+   * response for a request, or `undefined` for an accepted notification, a client's response, or a
+   * request cancelled by the client. Never rejects; every outcome is a JSON-RPC response. A
+   * notification the runtime refuses (unknown session, shutdown) resolves with an error response
+   * whose `id` is `null`, so a transport can answer it with a status.
+   */
+  dispatch(sessionId: string, message: unknown, options?: DispatchOptions): Promise<DispatchResult>;
+  /** A snapshot of a live session, or `undefined`. */
+  info(sessionId: string): SessionInfo | undefined;
+  /** Stops a session now: its queued requests are answered `session_closed`, running ones aborted. */
+  remove(sessionId: string): boolean;
+  /** Live sessions. */
+  readonly size: number;
+  /** Stops every session with no work and no traffic for `thresholdMs`; returns how many stopped. */
+  sweepIdle(thresholdMs: number): number;
+  /** A copy of the counters. */
+  metrics(): RuntimeMetrics;
+  /** Runtime events: `sessionStarted`, `sessionStopped`, `overload`, `handlerError`, `listenerError`. */
+  readonly events: RuntimeEventEmitter;
+  /**
+   * Stops accepting messages (`shutting_down`), lets running and queued requests finish for up to
+   * `drainMs`, then cancels the rest. Resolves when every session has stopped. Idempotent.
+   */
+  close(options?: CloseOptions): Promise<void>;
+}
+
+function buildHandlers<TContext>(options: ResolvedOptions<TContext>): Map<string, RequestHandler<unknown>> {
+  const handlers = new Map<string, RequestHandler<unknown>>();
+  if (options.tools.length > 0) {
+    for (const [method, handler] of Object.entries(createToolHandlers(options.tools))) {
+      handlers.set(method, handler as RequestHandler<unknown>);
+    }
+  }
+  for (const [method, handler] of Object.entries(options.handlers)) {
+    handlers.set(method, handler as RequestHandler<unknown>);
+  }
+  return handlers;
+}
+
+/** Capabilities follow from what is registered; the user's `capabilities` option is merged over them. */
+function deriveCapabilities(
+  handlers: ReadonlyMap<string, unknown>,
+  explicit: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const derived: Record<string, unknown> = {};
+  const has = (prefix: string) => [...handlers.keys()].some((method) => method.startsWith(prefix));
+  if (has('tools/')) derived.tools = {};
+  if (has('resources/')) derived.resources = {};
+  if (has('prompts/')) derived.prompts = {};
+  if (has('logging/')) derived.logging = {};
+  if (has('completion/')) derived.completions = {};
+  return { ...derived, ...explicit };
+}
+
+class SessionRuntimeImpl implements SessionRuntime {
+  readonly events = new RuntimeEventEmitter();
+  private readonly metricsRecorder = new MetricsRecorder();
+  private readonly directory: Directory;
+  private readonly options: ResolvedOptions<unknown>;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: ResolvedOptions<unknown>) {
+    this.options = options;
+    const handlers = buildHandlers(options);
+    const server: ServerIdentity = {
+      serverInfo: options.serverInfo,
+      capabilities: deriveCapabilities(handlers, options.capabilities),
+      ...(options.instructions === undefined ? {} : { instructions: options.instructions }),
+    };
+    const environment: SessionEnvironment = {
+      options,
+      handlers,
+      server,
+      metrics: this.metricsRecorder,
+      events: this.events,
+    };
+    this.directory = new Directory(environment);
+  }
+
+  get size(): number {
+    return this.directory.size;
+  }
+
+  dispatch(sessionId: string, message: unknown, options?: DispatchOptions): Promise<DispatchResult> {
+    const incoming = parseMessage(message);
+    if (incoming.kind === 'invalid') {
+      this.metricsRecorder.reject('invalid_request');
+      return Promise.resolve(incoming.response);
+    }
+    const id = incoming.kind === 'notification' ? null : incoming.id;
+    if (typeof sessionId !== 'string' || sessionId.length === 0) {
+      this.metricsRecorder.reject('session_not_found');
+      return Promise.resolve(errorResponse(id, 'session_not_found', 'Session id missing'));
+    }
+    const session = this.directory.getOrCreate(sessionId, this.mayCreate(incoming));
+    if (typeof session === 'string') {
+      this.metricsRecorder.reject(session);
+      const extra =
+        session === 'session_not_found'
+          ? {}
+          : {
+              retryAfterSeconds: this.options.retryAfterSeconds,
+              ...(session === 'overloaded' ? { limit: this.options.maxSessions } : {}),
+            };
+      return Promise.resolve(errorResponse(id, session, undefined, extra));
+    }
+    switch (incoming.kind) {
+      case 'request':
+        return session.request(incoming, options);
+      case 'notification':
+        return session.notification(incoming);
+      default:
+        // A client's answer to a server-initiated request: no such request is outstanding.
+        session.lastActivity = this.options.clock.now();
+        return Promise.resolve(undefined);
+    }
+  }
+
+  private mayCreate(message: IncomingMessage): boolean {
+    if (this.options.spawnPolicy === 'any')
+      return message.kind === 'request' || message.kind === 'notification';
+    return message.kind === 'request' && message.method === 'initialize';
+  }
+
+  info(sessionId: string): SessionInfo | undefined {
+    return this.directory.get(sessionId)?.info();
+  }
+
+  remove(sessionId: string): boolean {
+    const session = this.directory.get(sessionId);
+    if (session === undefined) return false;
+    session.actor.send({ type: 'remove' });
+    return true;
+  }
+
+  sweepIdle(thresholdMs: number): number {
+    if (!(thresholdMs >= 0))
+      throw new TypeError(`Expected \`thresholdMs\` to be a number >= 0, got ${thresholdMs}`);
+    let stopped = 0;
+    for (const session of [...this.directory.values()]) {
+      session.actor.send({ type: 'sweep', thresholdMs });
+      if (session.actor.getSnapshot().status !== 'active') stopped++;
+    }
+    return stopped;
+  }
+
+  metrics(): RuntimeMetrics {
+    return this.metricsRecorder.snapshot();
+  }
+
+  close(options: CloseOptions = {}): Promise<void> {
+    this.closing ??= this.shutDown(options.drainMs ?? 5_000);
+    return this.closing;
+  }
+
+  private shutDown(drainMs: number): Promise<void> {
+    const { clock } = this.options;
+    const closed = new Promise<void>((resolve) => {
+      const done = () => this.directory.actor.getSnapshot().status === 'done';
+      if (done()) return resolve();
+      const subscription = this.directory.actor.subscribe({
+        complete: () => {
+          subscription.unsubscribe();
+          resolve();
+        },
+      });
+    });
+    this.directory.close();
+    if (this.directory.actor.getSnapshot().status === 'done') return closed;
+    const expire = () => {
+      for (const session of [...this.directory.values()]) session.actor.send({ type: 'drainExpired' });
+    };
+    if (drainMs <= 0) {
+      expire();
+      return closed;
+    }
+    const timer = clock.setTimeout(expire, drainMs);
+    return closed.then(() => clock.clearTimeout(timer));
+  }
+}
+
+/**
+ * Creates a session runtime.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import { createSessionRuntime, defineTool } from 'mcp-session-runtime';
+ *
+ * const runtime = createSessionRuntime({
+ *   serverInfo: { name: 'demo', version: '1.0.0' },
+ *   tools: [defineTool({ name: 'echo', inputSchema: z.object({ text: z.string() }), handler: ({ text }) => text })],
+ * });
+ * await runtime.dispatch('s1', {
+ *   jsonrpc: '2.0', id: 1, method: 'initialize',
+ *   params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+ * });
+ * ```
+ */
+export function createSessionRuntime<TContext = undefined>(
+  options: SessionRuntimeOptions<TContext> = {},
+): SessionRuntime {
+  return new SessionRuntimeImpl(resolveOptions(options) as ResolvedOptions<unknown>);
+}

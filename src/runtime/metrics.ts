@@ -1,0 +1,53 @@
+/**
+ * The runtime's counters. Plain mutable numbers on one object: incrementing one is the whole cost
+ * a message pays for being counted. {@link MetricsRecorder.snapshot} copies them out.
+ */
+import type { RuntimeMetrics, StopReason } from './types.js';
+
+/** @internal */
+export class MetricsRecorder {
+  sessions = 0;
+  sessionsStarted = 0;
+  readonly sessionsStopped: Record<StopReason, number> = { idle: 0, removed: 0, swept: 0, closed: 0 };
+  queued = 0;
+  inFlight = 0;
+  accepted = 0;
+  completed = 0;
+  failed = 0;
+  cancelled = 0;
+  readonly rejected: Record<string, number> = {};
+  private waitCount = 0;
+  private waitTotalMs = 0;
+  private waitMaxMs = 0;
+
+  reject(reason: string): void {
+    this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
+  }
+
+  recordMailboxWait(ms: number): void {
+    this.waitCount++;
+    this.waitTotalMs += ms;
+    if (ms > this.waitMaxMs) this.waitMaxMs = ms;
+  }
+
+  snapshot(): RuntimeMetrics {
+    return {
+      sessions: this.sessions,
+      sessionsStarted: this.sessionsStarted,
+      sessionsStopped: { ...this.sessionsStopped },
+      queued: this.queued,
+      inFlight: this.inFlight,
+      accepted: this.accepted,
+      completed: this.completed,
+      failed: this.failed,
+      cancelled: this.cancelled,
+      rejected: { ...this.rejected },
+      mailboxWait: {
+        count: this.waitCount,
+        totalMs: this.waitTotalMs,
+        maxMs: this.waitMaxMs,
+        meanMs: this.waitCount === 0 ? 0 : this.waitTotalMs / this.waitCount,
+      },
+    };
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Runtime options: one typed object, validated once at construction, with documented defaults.
+ */
+import { z } from 'zod';
+import type { ToolDefinition } from '../protocol/tools.js';
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
+import type { RequestHandler } from './types.js';
+
+/** Which messages may create a session for an id the directory does not know. */
+export type SpawnPolicy = 'initialize' | 'any';
+
+/**
+ * Options of {@link createSessionRuntime}.
+ *
+ * @typeParam TContext the type of the shared `context` every handler receives.
+ */
+export interface SessionRuntimeOptions<TContext = undefined> {
+  /**
+   * Who the server is, sent in the `initialize` answer.
+   * @default { name: 'mcp-session-runtime', version: '0.1.0' }
+   */
+  readonly serverInfo?: { readonly name: string; readonly version: string; readonly [key: string]: unknown };
+  /** Instructions for the client's model, sent in the `initialize` answer. */
+  readonly instructions?: string;
+  /**
+   * Capabilities merged over the ones derived from what is registered (`tools` when tools exist,
+   * `resources`, `prompts`, `logging` when a handler of theirs exists).
+   * @default {}
+   */
+  readonly capabilities?: Readonly<Record<string, unknown>>;
+  /** Handlers by method name. A handler given here replaces a built-in one of the same name. */
+  readonly handlers?: Readonly<Record<string, RequestHandler<TContext>>>;
+  /** Tools from `defineTool`, served as `tools/list` and `tools/call`. */
+  // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
+  readonly tools?: readonly ToolDefinition<any, TContext>[];
+  /** A value shared by every handler as `context.context`. */
+  readonly context?: TContext;
+  /**
+   * Requests a session may hold waiting (not counting running ones); more get `mailbox_full`.
+   * @default 256
+   */
+  readonly mailboxCapacity?: number;
+  /**
+   * Handlers of one session running at once. 1 is strict turn-taking.
+   * @default 1
+   */
+  readonly maxConcurrentRequests?: number;
+  /**
+   * Live sessions at once; an `initialize` beyond it gets `overloaded`. No session is evicted for room.
+   * @default 10_000
+   */
+  readonly maxSessions?: number;
+  /**
+   * A session with no traffic and no work for this long stops itself. `Infinity` disables it.
+   * @default 1_800_000 (30 minutes, as the Python SDK)
+   */
+  readonly idleTimeoutMs?: number;
+  /** A handler running longer is aborted and answered with `request_timeout`. @default undefined (none) */
+  readonly requestTimeoutMs?: number;
+  /**
+   * Which messages may create a session: `'initialize'` (MCP over HTTP: only an `initialize` request)
+   * or `'any'` (get-or-create on any message; the session still enforces the handshake).
+   * @default 'initialize'
+   */
+  readonly spawnPolicy?: SpawnPolicy;
+  /**
+   * Seconds a client should wait before retrying after `overloaded`, `mailbox_full` or `shutting_down`.
+   * @default 1
+   */
+  readonly retryAfterSeconds?: number;
+  /** Time source for idle expiry and timeouts; a `ManualClock` in tests. @default systemClock */
+  readonly clock?: Clock;
+}
+
+const positiveInteger = z.number().int().positive();
+
+const optionsSchema = z.object({
+  serverInfo: z.looseObject({ name: z.string(), version: z.string() }).optional(),
+  instructions: z.string().optional(),
+  capabilities: z.record(z.string(), z.unknown()).optional(),
+  handlers: z
+    .record(
+      z.string(),
+      z.custom<RequestHandler>((value) => typeof value === 'function'),
+    )
+    .optional(),
+  tools: z.array(z.looseObject({ name: z.string().min(1), handler: z.function() })).optional(),
+  context: z.unknown().optional(),
+  mailboxCapacity: positiveInteger.optional(),
+  maxConcurrentRequests: positiveInteger.optional(),
+  maxSessions: positiveInteger.optional(),
+  idleTimeoutMs: z.number().positive().optional(),
+  requestTimeoutMs: z.number().positive().optional(),
+  spawnPolicy: z.enum(['initialize', 'any']).optional(),
+  retryAfterSeconds: z.number().int().nonnegative().optional(),
+  clock: z
+    .custom<Clock>(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        ['now', 'setTimeout', 'clearTimeout'].every(
+          (key) => typeof (value as Record<string, unknown>)[key] === 'function',
+        ),
+      'Expected a clock with now, setTimeout and clearTimeout',
+    )
+    .optional(),
+});
+
+/** Options with every default applied. */
+export interface ResolvedOptions<TContext> {
+  readonly serverInfo: { readonly name: string; readonly version: string; readonly [key: string]: unknown };
+  readonly instructions: string | undefined;
+  readonly capabilities: Readonly<Record<string, unknown>>;
+  readonly handlers: Readonly<Record<string, RequestHandler<TContext>>>;
+  // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
+  readonly tools: readonly ToolDefinition<any, TContext>[];
+  readonly context: TContext;
+  readonly mailboxCapacity: number;
+  readonly maxConcurrentRequests: number;
+  readonly maxSessions: number;
+  readonly idleTimeoutMs: number;
+  readonly requestTimeoutMs: number | undefined;
+  readonly spawnPolicy: SpawnPolicy;
+  readonly retryAfterSeconds: number;
+  readonly clock: Clock;
+}
+
+/**
+ * Validates options once; a bad one throws `TypeError("Expected `x` to be …, got …")`.
+ */
+export function resolveOptions<TContext>(
+  options: SessionRuntimeOptions<TContext>,
+): ResolvedOptions<TContext> {
+  const parsed = optionsSchema.safeParse(options ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue?.path.join('.') || 'options';
+    const got = issue?.path.reduce<unknown>(
+      (value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key],
+      options,
+    );
+    throw new TypeError(`Expected \`${path}\` to be valid (${issue?.message}), got ${describe(got)}`);
+  }
+  return {
+    serverInfo: options.serverInfo ?? { name: 'mcp-session-runtime', version: '0.1.0' },
+    instructions: options.instructions,
+    capabilities: options.capabilities ?? {},
+    handlers: options.handlers ?? {},
+    tools: options.tools ?? [],
+    context: options.context as TContext,
+    mailboxCapacity: options.mailboxCapacity ?? 256,
+    maxConcurrentRequests: options.maxConcurrentRequests ?? 1,
+    maxSessions: options.maxSessions ?? 10_000,
+    idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000,
+    requestTimeoutMs: options.requestTimeoutMs,
+    spawnPolicy: options.spawnPolicy ?? 'initialize',
+    retryAfterSeconds: options.retryAfterSeconds ?? 1,
+    clock: options.clock ?? systemClock,
+  };
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `\`${JSON.stringify(value)}\``;
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
+    return `\`${String(value)}\``;
+  }
+  return typeof value;
+}

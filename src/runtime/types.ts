@@ -1,0 +1,135 @@
+/**
+ * The public types of the runtime: handlers and their context, session info, metrics and events.
+ */
+import type { JsonRpcId, JsonRpcNotification, JsonRpcResponse } from '../protocol/jsonrpc.js';
+
+/** Where a session is in the MCP lifecycle (the state of its machine). */
+export type SessionState = 'awaitingInitialize' | 'initialized' | 'ready' | 'stopping' | 'stopped';
+
+/** Why a session stopped. */
+export type StopReason = 'idle' | 'removed' | 'swept' | 'closed';
+
+/** The `clientInfo` a client sends in `initialize`. */
+export interface ClientInfo {
+  readonly name: string;
+  readonly version: string;
+  readonly [key: string]: unknown;
+}
+
+/** A snapshot of one session, as {@link SessionRuntime.info} returns it. */
+export interface SessionInfo {
+  readonly sessionId: string;
+  readonly state: SessionState;
+  /** True once `initialize` was answered. */
+  readonly initialized: boolean;
+  readonly protocolVersion: string | undefined;
+  readonly clientInfo: ClientInfo | undefined;
+  readonly clientCapabilities: Readonly<Record<string, unknown>> | undefined;
+  /** Clock time the session was created. */
+  readonly createdAt: number;
+  /** Clock time of the last message in or response out. */
+  readonly lastActivity: number;
+  /** Requests waiting in the mailbox. */
+  readonly queued: number;
+  /** Handlers running now. */
+  readonly inFlight: number;
+}
+
+/** Progress a handler reports (`notifications/progress` without the token, which the runtime adds). */
+export interface ProgressUpdate {
+  readonly progress: number;
+  readonly total?: number;
+  readonly message?: string;
+}
+
+/**
+ * What a handler gets beside its params.
+ *
+ * @typeParam TContext the shared `context` given in the runtime options.
+ */
+export interface HandlerContext<TContext = unknown> {
+  readonly sessionId: string;
+  readonly requestId: JsonRpcId;
+  readonly method: string;
+  /** The session as it is when the handler reads this property. */
+  readonly session: SessionInfo;
+  /** Aborted when the request is cancelled, times out, or its session is removed or closed. */
+  readonly signal: AbortSignal;
+  /** The user's shared context object from the runtime options. */
+  readonly context: TContext;
+  /**
+   * Reports progress to the caller when the request carried `_meta.progressToken`; otherwise does
+   * nothing. Updates must increase strictly (MCP, "Progress"); one that does not, or that comes after
+   * the response, is dropped.
+   */
+  progress(update: ProgressUpdate): void;
+  /** Sends a notification to the caller of this request (before its response); dropped once it finished. */
+  notify(notification: Omit<JsonRpcNotification, 'jsonrpc'>): void;
+}
+
+/** A method handler: params in, a JSON-RPC `result` out (or a thrown error). */
+export type RequestHandler<TContext = unknown> = (
+  params: Readonly<Record<string, unknown>>,
+  context: HandlerContext<TContext>,
+) => unknown;
+
+/** Options of one {@link SessionRuntime.dispatch} call. */
+export interface DispatchOptions {
+  /**
+   * Receives the notifications this request produces (progress, logs), in order, before the
+   * dispatch promise resolves with the response.
+   */
+  readonly onNotification?: (notification: JsonRpcNotification) => void;
+  /** Aborting it cancels the request exactly as `notifications/cancelled` would. */
+  readonly signal?: AbortSignal;
+}
+
+/** What {@link SessionRuntime.dispatch} resolves with. */
+export type DispatchResult = JsonRpcResponse | undefined;
+
+/** Counters the runtime keeps; {@link SessionRuntime.metrics} returns a copy. */
+export interface RuntimeMetrics {
+  /** Live sessions now. */
+  readonly sessions: number;
+  readonly sessionsStarted: number;
+  readonly sessionsStopped: Readonly<Record<StopReason, number>>;
+  /** Requests waiting in mailboxes now, over all sessions. */
+  readonly queued: number;
+  /** Handlers running now, over all sessions. */
+  readonly inFlight: number;
+  /** Requests taken into a mailbox. Every one ends as completed, failed or cancelled. */
+  readonly accepted: number;
+  /** Accepted requests answered with a result. */
+  readonly completed: number;
+  /** Accepted requests answered with an error (handler error, timeout, session removed or closed). */
+  readonly failed: number;
+  /** Accepted requests cancelled by the client: no response was produced. */
+  readonly cancelled: number;
+  /** Messages refused before reaching a mailbox, by reason. */
+  readonly rejected: Readonly<Record<string, number>>;
+  /** Time accepted requests waited in their mailbox before their handler started. */
+  readonly mailboxWait: {
+    readonly count: number;
+    readonly totalMs: number;
+    readonly maxMs: number;
+    readonly meanMs: number;
+  };
+}
+
+/** Events the runtime emits (through eventemitter3). */
+export interface RuntimeEvents {
+  sessionStarted: (event: { readonly sessionId: string }) => void;
+  sessionStopped: (event: { readonly sessionId: string; readonly reason: StopReason }) => void;
+  overload: (event: {
+    readonly sessionId: string;
+    readonly reason: 'overloaded' | 'mailbox_full';
+    readonly limit: number;
+  }) => void;
+  handlerError: (event: {
+    readonly sessionId: string;
+    readonly method: string;
+    readonly error: unknown;
+  }) => void;
+  /** A listener of another event threw; the runtime caught it and carried on. */
+  listenerError: (event: { readonly event: string; readonly error: unknown }) => void;
+}
