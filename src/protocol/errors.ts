@@ -23,7 +23,8 @@ export type SessionRuntimeErrorCode =
   | 'overloaded'
   | 'mailbox_full'
   | 'shutting_down'
-  | 'request_timeout';
+  | 'request_timeout'
+  | 'call_cycle';
 
 interface ErrorTableRow {
   /** JSON-RPC `error.code`. */
@@ -55,6 +56,9 @@ export const errorTable: Readonly<Record<SessionRuntimeErrorCode, ErrorTableRow>
   mailbox_full: { jsonRpcCode: -32012, httpStatus: 429, message: 'Too many requests for this session' },
   shutting_down: { jsonRpcCode: -32013, httpStatus: 503, message: 'Server shutting down' },
   request_timeout: { jsonRpcCode: -32014, httpStatus: 200, message: 'Request timed out' },
+  // A handler's request that would re-enter a session already waiting on this call chain (A → B → A):
+  // with turn-taking mailboxes it could never run, so it is refused at once instead of hanging.
+  call_cycle: { jsonRpcCode: -32015, httpStatus: 200, message: 'Call cycle between sessions' },
 };
 
 /** Extra, typed facts an error carries in `error.data` beside its `reason`. */

@@ -24,6 +24,12 @@ export interface RequestOwner {
   readonly sharedContext: unknown;
   info(): SessionInfo;
   reportNotificationError(error: unknown): void;
+  dispatchOnChain(
+    sessionId: string,
+    message: unknown,
+    options: DispatchOptions | undefined,
+    chain: readonly string[],
+  ): Promise<DispatchResult>;
 }
 
 /** @internal */
@@ -46,6 +52,8 @@ export class PendingRequest implements HandlerContext<unknown> {
     readonly progressToken: string | number | undefined,
     readonly enqueuedAt: number,
     private readonly options: DispatchOptions | undefined,
+    /** Sessions whose handlers are waiting on this request, outermost first. */
+    readonly chain: readonly string[],
     onCallerAbort: (request: PendingRequest) => void,
   ) {
     this.promise = new Promise((resolve) => {
@@ -109,6 +117,10 @@ export class PendingRequest implements HandlerContext<unknown> {
         ? { jsonrpc: '2.0', method: notification.method }
         : { jsonrpc: '2.0', method: notification.method, params: notification.params };
     this.deliver(message);
+  }
+
+  dispatch(sessionId: string, message: unknown, options?: DispatchOptions): Promise<DispatchResult> {
+    return this.owner.dispatchOnChain(sessionId, message, options, [...this.chain, this.owner.sessionId]);
   }
 
   private deliver(notification: JsonRpcNotification): void {

@@ -27,7 +27,16 @@ export interface SessionEnvironment {
   readonly server: ServerIdentity;
   readonly metrics: MetricsRecorder;
   readonly events: RuntimeEventEmitter;
+  /** The runtime's dispatch, with the call chain a handler's own dispatch carries. */
+  readonly dispatch: (
+    sessionId: string,
+    message: unknown,
+    options: DispatchOptions | undefined,
+    chain: readonly string[],
+  ) => Promise<DispatchResult>;
 }
+
+const noChain: readonly string[] = Object.freeze([]);
 
 const settledUndefined: Promise<DispatchResult> = Promise.resolve(undefined);
 
@@ -94,7 +103,11 @@ export class Session implements SessionHost, RequestOwner {
 
   // ── Messages ──────────────────────────────────────────────────────────────────────────────
 
-  request(message: IncomingRequest, options: DispatchOptions | undefined): Promise<DispatchResult> {
+  request(
+    message: IncomingRequest,
+    options: DispatchOptions | undefined,
+    chain: readonly string[] = noChain,
+  ): Promise<DispatchResult> {
     const { clock } = this.environment.options;
     this.lastActivity = clock.now();
     // Out of band: `ping` at any time, `initialize` as the first message.
@@ -109,7 +122,8 @@ export class Session implements SessionHost, RequestOwner {
       case 'stopped':
         return this.refuse(message.id, 'session_closed');
       default:
-        return this.enqueue(message, options);
+        if (chain.length > 0 && chain.includes(this.sessionId)) return this.refuse(message.id, 'call_cycle');
+        return this.enqueue(message, options, chain);
     }
   }
 
@@ -166,7 +180,10 @@ export class Session implements SessionHost, RequestOwner {
     return { jsonrpc: '2.0', id: message.id, result: handshake.result };
   }
 
-  private refuse(id: JsonRpcId, reason: 'not_initialized' | 'shutting_down' | 'session_closed') {
+  private refuse(
+    id: JsonRpcId,
+    reason: 'not_initialized' | 'shutting_down' | 'session_closed' | 'call_cycle',
+  ) {
     this.environment.metrics.reject(reason);
     return Promise.resolve(
       errorResponse(
@@ -178,7 +195,11 @@ export class Session implements SessionHost, RequestOwner {
     );
   }
 
-  private enqueue(message: IncomingRequest, options: DispatchOptions | undefined): Promise<DispatchResult> {
+  private enqueue(
+    message: IncomingRequest,
+    options: DispatchOptions | undefined,
+    chain: readonly string[],
+  ): Promise<DispatchResult> {
     const { metrics, options: runtimeOptions, handlers, events } = this.environment;
     if (!handlers.has(message.method)) {
       metrics.reject('method_not_found');
@@ -218,6 +239,7 @@ export class Session implements SessionHost, RequestOwner {
       progressTokenOf(message.params),
       this.lastActivity,
       options,
+      chain,
       (cancelled) => this.cancel(cancelled.requestId),
     );
     this.queue.push(request);
@@ -336,6 +358,15 @@ export class Session implements SessionHost, RequestOwner {
     if (this.running === 0 && this.queue.length === 0 && this.state === 'stopping') {
       this.actor.send({ type: 'drained' });
     }
+  }
+
+  dispatchOnChain(
+    sessionId: string,
+    message: unknown,
+    options: DispatchOptions | undefined,
+    chain: readonly string[],
+  ): Promise<DispatchResult> {
+    return this.environment.dispatch(sessionId, message, options, chain);
   }
 
   reportNotificationError(error: unknown): void {

@@ -107,6 +107,7 @@ class SessionRuntimeImpl implements SessionRuntime {
       server,
       metrics: this.metricsRecorder,
       events: this.events,
+      dispatch: (sessionId, message, options, chain) => this.route(sessionId, message, options, chain),
     };
     this.directory = new Directory(environment);
   }
@@ -116,6 +117,15 @@ class SessionRuntimeImpl implements SessionRuntime {
   }
 
   dispatch(sessionId: string, message: unknown, options?: DispatchOptions): Promise<DispatchResult> {
+    return this.route(sessionId, message, options, undefined);
+  }
+
+  private route(
+    sessionId: string,
+    message: unknown,
+    options: DispatchOptions | undefined,
+    chain: readonly string[] | undefined,
+  ): Promise<DispatchResult> {
     const incoming = parseMessage(message);
     if (incoming.kind === 'invalid') {
       this.metricsRecorder.reject('invalid_request');
@@ -140,7 +150,7 @@ class SessionRuntimeImpl implements SessionRuntime {
     }
     switch (incoming.kind) {
       case 'request':
-        return session.request(incoming, options);
+        return session.request(incoming, options, chain);
       case 'notification':
         return session.notification(incoming);
       default:

@@ -90,7 +90,11 @@ const optionsSchema = z.object({
   mailboxCapacity: positiveInteger.optional(),
   maxConcurrentRequests: positiveInteger.optional(),
   maxSessions: positiveInteger.optional(),
-  idleTimeoutMs: z.number().positive().optional(),
+  idleTimeoutMs: z
+    .number()
+    .positive()
+    .or(z.custom<number>((value) => value === Number.POSITIVE_INFINITY))
+    .optional(),
   requestTimeoutMs: z.number().positive().optional(),
   spawnPolicy: z.enum(['initialize', 'any']).optional(),
   retryAfterSeconds: z.number().int().nonnegative().optional(),

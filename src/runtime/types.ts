@@ -65,6 +65,12 @@ export interface HandlerContext<TContext = unknown> {
   progress(update: ProgressUpdate): void;
   /** Sends a notification to the caller of this request (before its response); dropped once it finished. */
   notify(notification: Omit<JsonRpcNotification, 'jsonrpc'>): void;
+  /**
+   * Sends a message to another session of the same runtime, carrying this request's call chain.
+   * A request that would re-enter a session already on the chain (A → B → A) is answered at once
+   * with the `call_cycle` error instead of deadlocking on a busy mailbox.
+   */
+  dispatch(sessionId: string, message: unknown, options?: DispatchOptions): Promise<DispatchResult>;
 }
 
 /** A method handler: params in, a JSON-RPC `result` out (or a thrown error). */

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import * as api from '../src/index.js';
+
+describe('public API', () => {
+  it('exports exactly the documented values (an accidental export fails here)', () => {
+    expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
+      [
+        "LATEST_PROTOCOL_VERSION",
+        "ManualClock",
+        "RuntimeEventEmitter",
+        "SUPPORTED_PROTOCOL_VERSIONS",
+        "SessionRuntimeError",
+        "ToolError",
+        "createSessionRuntime",
+        "defineTool",
+        "directoryMachine",
+        "errorTable",
+        "httpStatusOf",
+        "isErrorResponse",
+        "negotiateProtocolVersion",
+        "reasonOf",
+        "sessionMachine",
+        "systemClock",
+      ]
+    `);
+  });
+});

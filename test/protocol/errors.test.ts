@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { errorTable, httpStatusOf, reasonOf, SessionRuntimeError } from '../../src/index.js';
+
+describe('error table', () => {
+  it('gives every runtime code a JSON-RPC code in -32000..-32099 and protocol codes their spec values', () => {
+    const protocol = {
+      parse_error: -32700,
+      invalid_request: -32600,
+      method_not_found: -32601,
+      invalid_params: -32602,
+      internal_error: -32603,
+      already_initialized: -32600,
+    } as const;
+    for (const [code, row] of Object.entries(errorTable)) {
+      if (code in protocol) expect(row.jsonRpcCode).toBe(protocol[code as keyof typeof protocol]);
+      else
+        expect(row.jsonRpcCode === -32000 || (row.jsonRpcCode <= -32000 && row.jsonRpcCode >= -32099)).toBe(
+          true,
+        );
+    }
+    // Codes MCP already gives a meaning to stay free.
+    const used = Object.values(errorTable).map((row) => row.jsonRpcCode);
+    expect(used).not.toContain(-32002);
+    expect(used).not.toContain(-32042);
+  });
+
+  it('maps runtime errors to HTTP statuses and leaves handler codes at 200', () => {
+    expect(httpStatusOf(new SessionRuntimeError('session_not_found').toJsonRpcError())).toBe(404);
+    expect(httpStatusOf(new SessionRuntimeError('overloaded').toJsonRpcError())).toBe(503);
+    expect(httpStatusOf(new SessionRuntimeError('mailbox_full').toJsonRpcError())).toBe(429);
+    expect(httpStatusOf({ code: -32002, message: 'Resource not found' })).toBe(200);
+    expect(reasonOf({ code: 1, message: 'x', data: { reason: 'made_up' } })).toBeUndefined();
+  });
+
+  it('is data: a string code, a safe message and typed data', () => {
+    const error = new SessionRuntimeError('mailbox_full', undefined, { limit: 3 });
+    expect(error).toBeInstanceOf(Error);
+    expect(error.toJsonRpcError()).toEqual({
+      code: -32012,
+      message: 'Too many requests for this session',
+      data: { limit: 3, reason: 'mailbox_full' },
+    });
+  });
+});
