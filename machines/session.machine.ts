@@ -39,6 +39,8 @@ export interface SessionMachineContext {
   readonly clientInfo: Readonly<Record<string, unknown>> | undefined;
   readonly clientCapabilities: Readonly<Record<string, unknown>> | undefined;
   readonly stopReason: SessionStopReason | undefined;
+  /** The minimum level of `notifications/message` the client asked for with `logging/setLevel`. */
+  readonly logLevel: string | undefined;
 }
 
 export interface SessionMachineInput {
@@ -54,6 +56,7 @@ export type SessionMachineEvent =
       readonly clientCapabilities: Readonly<Record<string, unknown>>;
     }
   | { readonly type: 'initialized' }
+  | { readonly type: 'setLogLevel'; readonly level: string }
   | { readonly type: 'idle.check' }
   | { readonly type: 'sweep'; readonly thresholdMs: number }
   | { readonly type: 'remove' }
@@ -88,6 +91,7 @@ export const sessionMachine = setup({
           }
         : {},
     ),
+    recordLogLevel: assign(({ event }) => (event.type === 'setLogLevel' ? { logLevel: event.level } : {})),
     rearmIdleTimer: ({ context }) => context.host.rearmIdleTimer(),
     beginDrain: ({ context }) => context.host.beginDrain(),
     releaseAll: ({ context }) => context.host.releaseAll(context.stopReason ?? 'removed'),
@@ -105,6 +109,7 @@ export const sessionMachine = setup({
     clientInfo: undefined,
     clientCapabilities: undefined,
     stopReason: undefined,
+    logLevel: undefined,
   }),
   initial: 'awaitingInitialize',
   // Stop rules shared by every live state; `stopping` overrides the ones that do not apply there.
@@ -116,6 +121,7 @@ export const sessionMachine = setup({
     sweep: { guard: 'isIdleFor', target: '.stopped', actions: 'stopSwept' },
     remove: { target: '.stopped', actions: 'stopRemoved' },
     close: { target: '.stopping', actions: 'stopClosed' },
+    setLogLevel: { actions: 'recordLogLevel' },
   },
   states: {
     awaitingInitialize: {

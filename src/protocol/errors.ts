@@ -24,7 +24,11 @@ export type SessionRuntimeErrorCode =
   | 'mailbox_full'
   | 'shutting_down'
   | 'request_timeout'
-  | 'call_cycle';
+  | 'call_cycle'
+  | 'request_cancelled'
+  | 'client_capability_missing'
+  | 'client_unreachable'
+  | 'resource_not_found';
 
 interface ErrorTableRow {
   /** JSON-RPC `error.code`. */
@@ -59,6 +63,16 @@ export const errorTable: Readonly<Record<SessionRuntimeErrorCode, ErrorTableRow>
   // A handler's request that would re-enter a session already waiting on this call chain (A → B → A):
   // with turn-taking mailboxes it could never run, so it is refused at once instead of hanging.
   call_cycle: { jsonRpcCode: -32015, httpStatus: 200, message: 'Call cycle between sessions' },
+  // Server-initiated requests (ctx.request): what a handler's awaited promise rejects with.
+  request_cancelled: { jsonRpcCode: -32016, httpStatus: 200, message: 'Request cancelled' },
+  client_capability_missing: {
+    jsonRpcCode: -32017,
+    httpStatus: 200,
+    message: 'The client did not declare the capability this request needs',
+  },
+  client_unreachable: { jsonRpcCode: -32018, httpStatus: 200, message: 'No channel to the client is open' },
+  // MCP's own code for an unknown resource URI (specification, "Resources", error handling).
+  resource_not_found: { jsonRpcCode: -32002, httpStatus: 200, message: 'Resource not found' },
 };
 
 /** Extra, typed facts an error carries in `error.data` beside its `reason`. */
@@ -131,6 +145,29 @@ export function errorResponse(
 /** Builds a JSON-RPC error response from a thrown {@link SessionRuntimeError}. */
 export function errorResponseFrom(id: JsonRpcId | null, error: SessionRuntimeError): JsonRpcErrorResponse {
   return { jsonrpc: '2.0', id, error: error.toJsonRpcError() };
+}
+
+/**
+ * The error a client answered a server-initiated request with. A handler that lets it escape passes
+ * the client's code on to its own caller.
+ */
+export class ClientRequestError extends Error {
+  override readonly name = 'ClientRequestError';
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+
+  /** Reads a JSON-RPC error object as received; anything malformed becomes -32603. */
+  static from(error: unknown): ClientRequestError {
+    const object = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
+    const code = Number.isInteger(object.code) ? (object.code as number) : -32603;
+    const message = typeof object.message === 'string' ? object.message : 'Client error';
+    return new ClientRequestError(code, message, object.data);
+  }
 }
 
 const reasonsByName = new Set<string>(Object.keys(errorTable));

@@ -2,7 +2,9 @@
  * One accepted request on its way through a session's mailbox. It is also the handler's context
  * object (one allocation per request, not two); its bookkeeping fields are internal.
  */
-import type { JsonRpcId, JsonRpcNotification, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import type { JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import type { LoggingLevel } from '../protocol/logging.js';
+import type { OutboundRequestOptions } from './OutboundRequests.js';
 import type {
   DispatchOptions,
   DispatchResult,
@@ -30,6 +32,13 @@ export interface RequestOwner {
     options: DispatchOptions | undefined,
     chain: readonly string[],
   ): Promise<DispatchResult>;
+  sendRequest(
+    from: PendingRequest,
+    method: string,
+    params: Readonly<Record<string, unknown>> | undefined,
+    options: OutboundRequestOptions | undefined,
+  ): Promise<Record<string, unknown>>;
+  passesLogLevel(level: LoggingLevel): boolean;
 }
 
 /** @internal */
@@ -121,6 +130,31 @@ export class PendingRequest implements HandlerContext<unknown> {
 
   dispatch(sessionId: string, message: unknown, options?: DispatchOptions): Promise<DispatchResult> {
     return this.owner.dispatchOnChain(sessionId, message, options, [...this.chain, this.owner.sessionId]);
+  }
+
+  request(
+    method: string,
+    params?: Readonly<Record<string, unknown>>,
+    options?: OutboundRequestOptions,
+  ): Promise<Record<string, unknown>> {
+    return this.owner.sendRequest(this, method, params, options);
+  }
+
+  log(level: LoggingLevel, data: unknown, logger?: string): void {
+    if (this.phase !== 'running' || !this.owner.passesLogLevel(level)) return;
+    const params: Record<string, unknown> = { level, data };
+    if (logger !== undefined) params.logger = logger;
+    this.deliver({ jsonrpc: '2.0', method: 'notifications/message', params });
+  }
+
+  /** Where this request's server-initiated requests go, if its caller gave a channel. */
+  get requestSink(): ((request: JsonRpcRequest) => void) | undefined {
+    return this.options?.onRequest;
+  }
+
+  /** True while the handler runs and its caller still waits. */
+  get active(): boolean {
+    return this.phase === 'running';
   }
 
   private deliver(notification: JsonRpcNotification): void {

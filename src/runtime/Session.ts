@@ -8,13 +8,17 @@ import { createActor } from 'xstate';
 import type { SessionHost, SessionStopReason } from '../../machines/session.machine.js';
 import { sessionMachine } from '../../machines/session.machine.js';
 import { errorResponse, SessionRuntimeError } from '../protocol/errors.js';
-import type { JsonRpcId, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import type { JsonRpcId, JsonRpcMessage, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import type { ServerIdentity } from '../protocol/lifecycle.js';
 import { answerInitialize } from '../protocol/lifecycle.js';
-import type { IncomingNotification, IncomingRequest } from '../protocol/messages.js';
+import type { LoggingLevel } from '../protocol/logging.js';
+import { isLoggingLevel, passesLevel } from '../protocol/logging.js';
+import type { IncomingNotification, IncomingRequest, IncomingResponse } from '../protocol/messages.js';
 import { progressTokenOf } from '../protocol/messages.js';
 import type { RuntimeEventEmitter } from './events.js';
 import type { MetricsRecorder } from './metrics.js';
+import type { OutboundRequestOptions } from './OutboundRequests.js';
+import { OutboundRequests } from './OutboundRequests.js';
 import type { ResolvedOptions } from './options.js';
 import type { RequestOwner } from './PendingRequest.js';
 import { PendingRequest } from './PendingRequest.js';
@@ -38,6 +42,13 @@ export interface SessionEnvironment {
 
 const noChain: readonly string[] = Object.freeze([]);
 
+/** The client capability each server-initiated method needs (MCP, "Client Features"). */
+const requiredClientCapability: Readonly<Record<string, string>> = {
+  'sampling/createMessage': 'sampling',
+  'elicitation/create': 'elicitation',
+  'roots/list': 'roots',
+};
+
 const settledUndefined: Promise<DispatchResult> = Promise.resolve(undefined);
 
 /** @internal */
@@ -51,8 +62,10 @@ export class Session implements SessionHost, RequestOwner {
   private readonly byId = new Map<JsonRpcId, PendingRequest>();
   /** Handlers holding a concurrency slot (including cancelled ones that have not returned yet). */
   private running = 0;
-  /** Requests this server sent the client and awaits (server-initiated requests). */
-  private readonly outbound = 0;
+  /** Requests this session's handlers sent the client and await; created on first use. */
+  private outbound: OutboundRequests | undefined;
+  /** Where messages that belong to no request go (the standalone SSE stream, a stdio pipe). */
+  private outlet: ((message: JsonRpcMessage) => void) | undefined;
   private idleTimer: unknown;
   private readonly onIdleTimer = (): void => {
     this.idleTimer = undefined;
@@ -114,6 +127,13 @@ export class Session implements SessionHost, RequestOwner {
     if (message.method === 'ping') return Promise.resolve({ jsonrpc: '2.0', id: message.id, result: {} });
     const state = this.state;
     if (message.method === 'initialize') return Promise.resolve(this.initialize(message, state));
+    if (
+      message.method === 'logging/setLevel' &&
+      this.environment.options.logging &&
+      state !== 'awaitingInitialize'
+    ) {
+      return Promise.resolve(this.setLogLevel(message));
+    }
     switch (state) {
       case 'awaitingInitialize':
         return this.refuse(message.id, 'not_initialized');
@@ -154,11 +174,84 @@ export class Session implements SessionHost, RequestOwner {
       metrics.queued--;
     } else {
       this.clearRequestTimer(request);
-      request.abort(new SessionRuntimeError('invalid_request', 'Request cancelled'));
+      request.abort(new SessionRuntimeError('request_cancelled'));
     }
     metrics.cancelled++;
     request.settle(undefined);
     this.afterWork();
+  }
+
+  /** A client's answer to a request one of our handlers sent it: straight to the waiting handler. */
+  response(message: IncomingResponse): void {
+    this.lastActivity = this.environment.options.clock.now();
+    if (this.outbound?.answer(message)) this.afterWork();
+  }
+
+  /** Attaches the session's listener for messages that belong to no request; returns a detach function. */
+  attach(listener: (message: JsonRpcMessage) => void): () => void {
+    this.outlet = listener;
+    return () => {
+      if (this.outlet === listener) this.outlet = undefined;
+    };
+  }
+
+  /** Sends a message that belongs to no request to the attached listener; false if none is attached. */
+  send(message: JsonRpcMessage): boolean {
+    const outlet = this.outlet;
+    if (outlet === undefined) return false;
+    try {
+      outlet(message);
+    } catch (error) {
+      this.reportNotificationError(error);
+    }
+    return true;
+  }
+
+  sendRequest(
+    from: PendingRequest,
+    method: string,
+    params: Readonly<Record<string, unknown>> | undefined,
+    options: OutboundRequestOptions | undefined,
+  ): Promise<Record<string, unknown>> {
+    const { options: runtimeOptions } = this.environment;
+    if (!from.active) return Promise.reject(new SessionRuntimeError('request_cancelled'));
+    const needed = requiredClientCapability[method];
+    const declared = this.actor.getSnapshot().context.clientCapabilities;
+    if (needed !== undefined && (declared === undefined || declared[needed] === undefined)) {
+      return Promise.reject(
+        new SessionRuntimeError(
+          'client_capability_missing',
+          `The client did not declare the ${needed} capability`,
+        ),
+      );
+    }
+    const sink =
+      from.requestSink ??
+      (this.outlet === undefined ? undefined : (message: JsonRpcMessage) => this.send(message));
+    if (sink === undefined) return Promise.reject(new SessionRuntimeError('client_unreachable'));
+    this.outbound ??= new OutboundRequests(runtimeOptions.clock, runtimeOptions.clientRequestTimeoutMs);
+    // A cancelled, timed-out or removed caller cancels what its handler is waiting for.
+    const signal =
+      options?.signal === undefined ? from.signal : AbortSignal.any([options.signal, from.signal]);
+    return this.outbound.send(sink as (message: JsonRpcMessage) => void, method, params, {
+      ...options,
+      signal,
+    });
+  }
+
+  passesLogLevel(level: LoggingLevel): boolean {
+    const minimum = this.actor.getSnapshot().context.logLevel;
+    return passesLevel(level, minimum as LoggingLevel | undefined);
+  }
+
+  private setLogLevel(message: IncomingRequest): JsonRpcResponse {
+    const level = message.params.level;
+    if (!isLoggingLevel(level)) {
+      this.environment.metrics.reject('invalid_params');
+      return errorResponse(message.id, 'invalid_params', `Unknown logging level: ${String(level)}`);
+    }
+    this.actor.send({ type: 'setLogLevel', level });
+    return { jsonrpc: '2.0', id: message.id, result: {} };
   }
 
   private initialize(message: IncomingRequest, state: SessionState): JsonRpcResponse {
@@ -376,7 +469,7 @@ export class Session implements SessionHost, RequestOwner {
   // ── SessionHost: what the lifecycle machine asks of us ────────────────────────────────────
 
   hasNoWork(): boolean {
-    return this.queue.length === 0 && this.running === 0 && this.outbound === 0;
+    return this.queue.length === 0 && this.running === 0 && (this.outbound?.size ?? 0) === 0;
   }
 
   isIdleFor(thresholdMs: number): boolean {
@@ -421,5 +514,7 @@ export class Session implements SessionHost, RequestOwner {
     }
     this.queue.length = 0;
     this.byId.clear();
+    this.outbound?.rejectAll(new SessionRuntimeError(code));
+    this.outlet = undefined;
   }
 }

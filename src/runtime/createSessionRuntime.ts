@@ -2,6 +2,7 @@
  * The public facade: `createSessionRuntime(options)` → a {@link SessionRuntime}.
  */
 import { errorResponse } from '../protocol/errors.js';
+import type { JsonRpcMessage, JsonRpcNotification } from '../protocol/jsonrpc.js';
 import type { ServerIdentity } from '../protocol/lifecycle.js';
 import type { IncomingMessage } from '../protocol/messages.js';
 import { parseMessage } from '../protocol/messages.js';
@@ -39,6 +40,18 @@ export interface SessionRuntime {
    * whose `id` is `null`, so a transport can answer it with a status.
    */
   dispatch(sessionId: string, message: unknown, options?: DispatchOptions): Promise<DispatchResult>;
+  /**
+   * Attaches the listener for a session's messages that belong to no request: requests its handlers
+   * send outside a request stream, notifications from {@link SessionRuntime.notify}. One listener per
+   * session; attaching another replaces it. Returns a detach function, or `undefined` if no such
+   * session is live. The listener is dropped when the session stops.
+   */
+  attach(sessionId: string, listener: (message: JsonRpcMessage) => void): (() => void) | undefined;
+  /**
+   * Sends a notification to one session's attached listener (e.g. `notifications/tools/list_changed`).
+   * Returns false if the session is not live or nobody is attached.
+   */
+  notify(sessionId: string, notification: Omit<JsonRpcNotification, 'jsonrpc'>): boolean;
   /** A snapshot of a live session, or `undefined`. */
   info(sessionId: string): SessionInfo | undefined;
   /** Stops a session now: its queued requests are answered `session_closed`, running ones aborted. */
@@ -74,6 +87,7 @@ function buildHandlers<TContext>(options: ResolvedOptions<TContext>): Map<string
 /** Capabilities follow from what is registered; the user's `capabilities` option is merged over them. */
 function deriveCapabilities(
   handlers: ReadonlyMap<string, unknown>,
+  logging: boolean,
   explicit: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
   const derived: Record<string, unknown> = {};
@@ -81,7 +95,7 @@ function deriveCapabilities(
   if (has('tools/')) derived.tools = {};
   if (has('resources/')) derived.resources = {};
   if (has('prompts/')) derived.prompts = {};
-  if (has('logging/')) derived.logging = {};
+  if (logging || has('logging/')) derived.logging = {};
   if (has('completion/')) derived.completions = {};
   return { ...derived, ...explicit };
 }
@@ -98,7 +112,7 @@ class SessionRuntimeImpl implements SessionRuntime {
     const handlers = buildHandlers(options);
     const server: ServerIdentity = {
       serverInfo: options.serverInfo,
-      capabilities: deriveCapabilities(handlers, options.capabilities),
+      capabilities: deriveCapabilities(handlers, options.logging, options.capabilities),
       ...(options.instructions === undefined ? {} : { instructions: options.instructions }),
     };
     const environment: SessionEnvironment = {
@@ -154,8 +168,8 @@ class SessionRuntimeImpl implements SessionRuntime {
       case 'notification':
         return session.notification(incoming);
       default:
-        // A client's answer to a server-initiated request: no such request is outstanding.
-        session.lastActivity = this.options.clock.now();
+        // A client's answer to a server-initiated request: straight to the handler awaiting it.
+        session.response(incoming);
         return Promise.resolve(undefined);
     }
   }
@@ -164,6 +178,18 @@ class SessionRuntimeImpl implements SessionRuntime {
     if (this.options.spawnPolicy === 'any')
       return message.kind === 'request' || message.kind === 'notification';
     return message.kind === 'request' && message.method === 'initialize';
+  }
+
+  attach(sessionId: string, listener: (message: JsonRpcMessage) => void): (() => void) | undefined {
+    return this.directory.get(sessionId)?.attach(listener);
+  }
+
+  notify(sessionId: string, notification: Omit<JsonRpcNotification, 'jsonrpc'>): boolean {
+    const message: JsonRpcNotification =
+      notification.params === undefined
+        ? { jsonrpc: '2.0', method: notification.method }
+        : { jsonrpc: '2.0', method: notification.method, params: notification.params };
+    return this.directory.get(sessionId)?.send(message) ?? false;
   }
 
   info(sessionId: string): SessionInfo | undefined {

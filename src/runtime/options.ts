@@ -69,6 +69,16 @@ export interface SessionRuntimeOptions<TContext = undefined> {
    * @default 1
    */
   readonly retryAfterSeconds?: number;
+  /**
+   * Serve `logging/setLevel` and declare the `logging` capability; handlers log with `ctx.log`.
+   * @default true
+   */
+  readonly logging?: boolean;
+  /**
+   * How long a server-initiated request (`ctx.request`) waits for the client's answer.
+   * @default 60_000
+   */
+  readonly clientRequestTimeoutMs?: number;
   /** Time source for idle expiry and timeouts; a `ManualClock` in tests. @default systemClock */
   readonly clock?: Clock;
 }
@@ -98,6 +108,8 @@ const optionsSchema = z.object({
   requestTimeoutMs: z.number().positive().optional(),
   spawnPolicy: z.enum(['initialize', 'any']).optional(),
   retryAfterSeconds: z.number().int().nonnegative().optional(),
+  logging: z.boolean().optional(),
+  clientRequestTimeoutMs: z.number().positive().optional(),
   clock: z
     .custom<Clock>(
       (value) =>
@@ -127,6 +139,8 @@ export interface ResolvedOptions<TContext> {
   readonly requestTimeoutMs: number | undefined;
   readonly spawnPolicy: SpawnPolicy;
   readonly retryAfterSeconds: number;
+  readonly logging: boolean;
+  readonly clientRequestTimeoutMs: number;
   readonly clock: Clock;
 }
 
@@ -160,6 +174,8 @@ export function resolveOptions<TContext>(
     requestTimeoutMs: options.requestTimeoutMs,
     spawnPolicy: options.spawnPolicy ?? 'initialize',
     retryAfterSeconds: options.retryAfterSeconds ?? 1,
+    logging: options.logging ?? true,
+    clientRequestTimeoutMs: options.clientRequestTimeoutMs ?? 60_000,
     clock: options.clock ?? systemClock,
   };
 }

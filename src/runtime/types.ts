@@ -1,7 +1,9 @@
 /**
  * The public types of the runtime: handlers and their context, session info, metrics and events.
  */
-import type { JsonRpcId, JsonRpcNotification, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import type { JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import type { LoggingLevel } from '../protocol/logging.js';
+import type { OutboundRequestOptions } from './OutboundRequests.js';
 
 /** Where a session is in the MCP lifecycle (the state of its machine). */
 export type SessionState = 'awaitingInitialize' | 'initialized' | 'ready' | 'stopping' | 'stopped';
@@ -71,6 +73,23 @@ export interface HandlerContext<TContext = unknown> {
    * with the `call_cycle` error instead of deadlocking on a busy mailbox.
    */
   dispatch(sessionId: string, message: unknown, options?: DispatchOptions): Promise<DispatchResult>;
+  /**
+   * Sends a request to the client (`sampling/createMessage`, `elicitation/create`, `roots/list`) on
+   * this request's stream and resolves with the client's result. Rejects with a
+   * `SessionRuntimeError` (`client_capability_missing` when the client did not declare what the
+   * method needs, `client_unreachable`, `request_timeout`, `request_cancelled`, `session_closed`) or a
+   * `ClientRequestError` carrying the client's own error. Cancelling this request cancels it too.
+   */
+  request(
+    method: string,
+    params?: Readonly<Record<string, unknown>>,
+    options?: OutboundRequestOptions,
+  ): Promise<Record<string, unknown>>;
+  /**
+   * Sends `notifications/message` to the caller if `level` passes the session's `logging/setLevel`
+   * minimum (all levels pass until the client sets one).
+   */
+  log(level: LoggingLevel, data: unknown, logger?: string): void;
 }
 
 /** A method handler: params in, a JSON-RPC `result` out (or a thrown error). */
@@ -86,6 +105,11 @@ export interface DispatchOptions {
    * dispatch promise resolves with the response.
    */
   readonly onNotification?: (notification: JsonRpcNotification) => void;
+  /**
+   * Receives the requests a handler sends the client (`ctx.request`) while this request runs. Without
+   * it they go to the session's attached listener (`runtime.attach`), if any.
+   */
+  readonly onRequest?: (request: JsonRpcRequest) => void;
   /** Aborting it cancels the request exactly as `notifications/cancelled` would. */
   readonly signal?: AbortSignal;
 }

@@ -12,16 +12,17 @@ describe('error table', () => {
       already_initialized: -32600,
     } as const;
     for (const [code, row] of Object.entries(errorTable)) {
+      if (code === 'resource_not_found') continue;
       if (code in protocol) expect(row.jsonRpcCode).toBe(protocol[code as keyof typeof protocol]);
       else
         expect(row.jsonRpcCode === -32000 || (row.jsonRpcCode <= -32000 && row.jsonRpcCode >= -32099)).toBe(
           true,
         );
     }
-    // Codes MCP already gives a meaning to stay free.
-    const used = Object.values(errorTable).map((row) => row.jsonRpcCode);
-    expect(used).not.toContain(-32002);
-    expect(used).not.toContain(-32042);
+    // Codes MCP already gives a meaning keep that meaning: -32002 is "resource not found" only.
+    const codes = Object.entries(errorTable).map(([reason, row]) => [reason, row.jsonRpcCode] as const);
+    expect(codes.filter(([, code]) => code === -32002)).toEqual([['resource_not_found', -32002]]);
+    expect(codes.filter(([, code]) => code === -32042)).toEqual([]);
   });
 
   it('maps runtime errors to HTTP statuses and leaves handler codes at 200', () => {

@@ -23,7 +23,7 @@ describe('MCP lifecycle', () => {
       id: 7,
       result: {
         protocolVersion: '2025-06-18',
-        capabilities: { tools: {} },
+        capabilities: { tools: {}, logging: {} },
         serverInfo: { name: 'srv', version: '2.0.0' },
         instructions: 'be kind',
       },
