@@ -63,7 +63,9 @@ export class OutboundRequests {
       // The caller's reason (timeout, session closed) travels on; a bare abort is a cancellation.
       const onAbort = () =>
         giveUp(
-          signal?.reason instanceof SessionRuntimeError ? signal.reason : new SessionRuntimeError('request_cancelled'),
+          signal?.reason instanceof SessionRuntimeError
+            ? signal.reason
+            : new SessionRuntimeError('request_cancelled'),
         );
       const timer = this.clock.setTimeout(
         () => giveUp(new SessionRuntimeError('request_timeout', `No answer to ${method} in time`)),
