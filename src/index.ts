@@ -7,7 +7,13 @@ export { directoryMachine } from '../machines/directory.machine.js';
 export type { SessionMachineEvent, SessionStopReason } from '../machines/session.machine.js';
 export { sessionMachine } from '../machines/session.machine.js';
 export type { SessionRuntimeErrorCode, SessionRuntimeErrorData } from './protocol/errors.js';
-export { errorTable, httpStatusOf, reasonOf, SessionRuntimeError } from './protocol/errors.js';
+export {
+  ClientRequestError,
+  errorTable,
+  httpStatusOf,
+  reasonOf,
+  SessionRuntimeError,
+} from './protocol/errors.js';
 export type {
   JsonRpcErrorObject,
   JsonRpcErrorResponse,
@@ -24,6 +30,18 @@ export {
   negotiateProtocolVersion,
   SUPPORTED_PROTOCOL_VERSIONS,
 } from './protocol/lifecycle.js';
+export type { LoggingLevel } from './protocol/logging.js';
+export { LOGGING_LEVELS } from './protocol/logging.js';
+export type { PromptDefinition, PromptMessage, PromptReturn } from './protocol/prompts.js';
+export { definePrompt } from './protocol/prompts.js';
+export type {
+  Completer,
+  ResourceContents,
+  ResourceDefinition,
+  ResourceReturn,
+  ResourceTemplateDefinition,
+} from './protocol/resources.js';
+export { defineResource, defineResourceTemplate } from './protocol/resources.js';
 export type { CallToolResult, ToolDefinition, ToolReturn } from './protocol/tools.js';
 export { defineTool, ToolError } from './protocol/tools.js';
 export type { Clock, TimerHandle } from './runtime/clock.js';
@@ -31,6 +49,7 @@ export { ManualClock, systemClock } from './runtime/clock.js';
 export type { CloseOptions, SessionRuntime } from './runtime/createSessionRuntime.js';
 export { createSessionRuntime } from './runtime/createSessionRuntime.js';
 export { RuntimeEventEmitter } from './runtime/events.js';
+export type { OutboundRequestOptions } from './runtime/OutboundRequests.js';
 export type { SessionRuntimeOptions, SpawnPolicy } from './runtime/options.js';
 export type {
   ClientInfo,

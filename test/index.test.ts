@@ -5,13 +5,18 @@ describe('public API', () => {
   it('exports exactly the documented values (an accidental export fails here)', () => {
     expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
       [
+        "ClientRequestError",
         "LATEST_PROTOCOL_VERSION",
+        "LOGGING_LEVELS",
         "ManualClock",
         "RuntimeEventEmitter",
         "SUPPORTED_PROTOCOL_VERSIONS",
         "SessionRuntimeError",
         "ToolError",
         "createSessionRuntime",
+        "definePrompt",
+        "defineResource",
+        "defineResourceTemplate",
         "defineTool",
         "directoryMachine",
         "errorTable",

@@ -22,6 +22,7 @@ import { OutboundRequests } from './OutboundRequests.js';
 import type { ResolvedOptions } from './options.js';
 import type { RequestOwner } from './PendingRequest.js';
 import { PendingRequest } from './PendingRequest.js';
+import type { Subscriptions } from './Subscriptions.js';
 import type { DispatchOptions, DispatchResult, RequestHandler, SessionInfo, SessionState } from './types.js';
 
 /** What every session of one runtime shares. @internal */
@@ -31,6 +32,8 @@ export interface SessionEnvironment {
   readonly server: ServerIdentity;
   readonly metrics: MetricsRecorder;
   readonly events: RuntimeEventEmitter;
+  /** Resource subscriptions of all sessions; `undefined` when the server has no resources. */
+  readonly subscriptions: Subscriptions | undefined;
   /** The runtime's dispatch, with the call chain a handler's own dispatch carries. */
   readonly dispatch: (
     sessionId: string,
@@ -66,6 +69,8 @@ export class Session implements SessionHost, RequestOwner {
   private outbound: OutboundRequests | undefined;
   /** Where messages that belong to no request go (the standalone SSE stream, a stdio pipe). */
   private outlet: ((message: JsonRpcMessage) => void) | undefined;
+  /** URIs this session subscribed to; created on first subscription. */
+  private subscribed: Set<string> | undefined;
   private idleTimer: unknown;
   private readonly onIdleTimer = (): void => {
     this.idleTimer = undefined;
@@ -127,12 +132,14 @@ export class Session implements SessionHost, RequestOwner {
     if (message.method === 'ping') return Promise.resolve({ jsonrpc: '2.0', id: message.id, result: {} });
     const state = this.state;
     if (message.method === 'initialize') return Promise.resolve(this.initialize(message, state));
-    if (
-      message.method === 'logging/setLevel' &&
-      this.environment.options.logging &&
-      state !== 'awaitingInitialize'
-    ) {
-      return Promise.resolve(this.setLogLevel(message));
+    if (state !== 'awaitingInitialize') {
+      // Session settings, answered out of band: they change what this session receives, not data.
+      if (message.method === 'logging/setLevel' && this.environment.options.logging) {
+        return Promise.resolve(this.setLogLevel(message));
+      }
+      if (message.method === 'resources/subscribe' || message.method === 'resources/unsubscribe') {
+        if (this.environment.subscriptions !== undefined) return Promise.resolve(this.subscription(message));
+      }
     }
     switch (state) {
       case 'awaitingInitialize':
@@ -242,6 +249,24 @@ export class Session implements SessionHost, RequestOwner {
   passesLogLevel(level: LoggingLevel): boolean {
     const minimum = this.actor.getSnapshot().context.logLevel;
     return passesLevel(level, minimum as LoggingLevel | undefined);
+  }
+
+  private subscription(message: IncomingRequest): JsonRpcResponse {
+    const uri = message.params.uri;
+    const subscriptions = this.environment.subscriptions as Subscriptions;
+    if (typeof uri !== 'string') {
+      this.environment.metrics.reject('invalid_params');
+      return errorResponse(message.id, 'invalid_params', 'Expected `uri` to be a string');
+    }
+    if (message.method === 'resources/subscribe') {
+      this.subscribed ??= new Set();
+      this.subscribed.add(uri);
+      subscriptions.subscribe(uri, this);
+    } else {
+      this.subscribed?.delete(uri);
+      subscriptions.unsubscribe(uri, this);
+    }
+    return { jsonrpc: '2.0', id: message.id, result: {} };
   }
 
   private setLogLevel(message: IncomingRequest): JsonRpcResponse {
@@ -516,5 +541,7 @@ export class Session implements SessionHost, RequestOwner {
     this.byId.clear();
     this.outbound?.rejectAll(new SessionRuntimeError(code));
     this.outlet = undefined;
+    for (const uri of this.subscribed ?? []) this.environment.subscriptions?.unsubscribe(uri, this);
+    this.subscribed = undefined;
   }
 }

@@ -6,6 +6,8 @@ import type { JsonRpcMessage, JsonRpcNotification } from '../protocol/jsonrpc.js
 import type { ServerIdentity } from '../protocol/lifecycle.js';
 import type { IncomingMessage } from '../protocol/messages.js';
 import { parseMessage } from '../protocol/messages.js';
+import { createCompletionHandler, createPromptHandlers } from '../protocol/prompts.js';
+import { createResourceHandlers } from '../protocol/resources.js';
 import { createToolHandlers } from '../protocol/tools.js';
 import { Directory } from './Directory.js';
 import { RuntimeEventEmitter } from './events.js';
@@ -13,6 +15,7 @@ import { MetricsRecorder } from './metrics.js';
 import type { ResolvedOptions, SessionRuntimeOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import type { SessionEnvironment } from './Session.js';
+import { Subscriptions } from './Subscriptions.js';
 import type {
   DispatchOptions,
   DispatchResult,
@@ -52,6 +55,11 @@ export interface SessionRuntime {
    * Returns false if the session is not live or nobody is attached.
    */
   notify(sessionId: string, notification: Omit<JsonRpcNotification, 'jsonrpc'>): boolean;
+  /**
+   * Tells every session subscribed to `uri` (`resources/subscribe`) that it changed, through its
+   * attached listener. Returns how many sessions were told.
+   */
+  notifyResourceUpdated(uri: string): number;
   /** A snapshot of a live session, or `undefined`. */
   info(sessionId: string): SessionInfo | undefined;
   /** Stops a session now: its queued requests are answered `session_closed`, running ones aborted. */
@@ -71,17 +79,28 @@ export interface SessionRuntime {
   close(options?: CloseOptions): Promise<void>;
 }
 
+/** Built-in handlers for what is registered, then the user's own handlers over them. */
 function buildHandlers<TContext>(options: ResolvedOptions<TContext>): Map<string, RequestHandler<unknown>> {
-  const handlers = new Map<string, RequestHandler<unknown>>();
-  if (options.tools.length > 0) {
-    for (const [method, handler] of Object.entries(createToolHandlers(options.tools))) {
-      handlers.set(method, handler as RequestHandler<unknown>);
-    }
+  const built: Record<string, RequestHandler<TContext>>[] = [];
+  if (options.tools.length > 0) built.push(createToolHandlers(options.tools));
+  if (hasResources(options)) built.push(createResourceHandlers(options.resources, options.resourceTemplates));
+  if (options.prompts.length > 0) built.push(createPromptHandlers(options.prompts));
+  if (options.prompts.length > 0 || options.resourceTemplates.length > 0) {
+    built.push({
+      'completion/complete': createCompletionHandler(options.prompts, options.resourceTemplates),
+    });
   }
-  for (const [method, handler] of Object.entries(options.handlers)) {
-    handlers.set(method, handler as RequestHandler<unknown>);
+  built.push(options.handlers);
+  const handlers = new Map<string, RequestHandler<unknown>>();
+  for (const group of built) {
+    for (const [method, handler] of Object.entries(group))
+      handlers.set(method, handler as RequestHandler<unknown>);
   }
   return handlers;
+}
+
+function hasResources<TContext>(options: ResolvedOptions<TContext>): boolean {
+  return options.resources.length > 0 || options.resourceTemplates.length > 0;
 }
 
 /** Capabilities follow from what is registered; the user's `capabilities` option is merged over them. */
@@ -93,7 +112,7 @@ function deriveCapabilities(
   const derived: Record<string, unknown> = {};
   const has = (prefix: string) => [...handlers.keys()].some((method) => method.startsWith(prefix));
   if (has('tools/')) derived.tools = {};
-  if (has('resources/')) derived.resources = {};
+  if (has('resources/')) derived.resources = { subscribe: true };
   if (has('prompts/')) derived.prompts = {};
   if (logging || has('logging/')) derived.logging = {};
   if (has('completion/')) derived.completions = {};
@@ -105,11 +124,13 @@ class SessionRuntimeImpl implements SessionRuntime {
   private readonly metricsRecorder = new MetricsRecorder();
   private readonly directory: Directory;
   private readonly options: ResolvedOptions<unknown>;
+  private readonly subscriptions: Subscriptions | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(options: ResolvedOptions<unknown>) {
     this.options = options;
     const handlers = buildHandlers(options);
+    this.subscriptions = hasResources(options) ? new Subscriptions() : undefined;
     const server: ServerIdentity = {
       serverInfo: options.serverInfo,
       capabilities: deriveCapabilities(handlers, options.logging, options.capabilities),
@@ -121,6 +142,7 @@ class SessionRuntimeImpl implements SessionRuntime {
       server,
       metrics: this.metricsRecorder,
       events: this.events,
+      subscriptions: this.subscriptions,
       dispatch: (sessionId, message, options, chain) => this.route(sessionId, message, options, chain),
     };
     this.directory = new Directory(environment);
@@ -190,6 +212,10 @@ class SessionRuntimeImpl implements SessionRuntime {
         ? { jsonrpc: '2.0', method: notification.method }
         : { jsonrpc: '2.0', method: notification.method, params: notification.params };
     return this.directory.get(sessionId)?.send(message) ?? false;
+  }
+
+  notifyResourceUpdated(uri: string): number {
+    return this.subscriptions?.notifyUpdated(uri) ?? 0;
   }
 
   info(sessionId: string): SessionInfo | undefined {

@@ -2,6 +2,8 @@
  * Runtime options: one typed object, validated once at construction, with documented defaults.
  */
 import { z } from 'zod';
+import type { PromptDefinition } from '../protocol/prompts.js';
+import type { ResourceDefinition, ResourceTemplateDefinition } from '../protocol/resources.js';
 import type { ToolDefinition } from '../protocol/tools.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
@@ -34,6 +36,13 @@ export interface SessionRuntimeOptions<TContext = undefined> {
   /** Tools from `defineTool`, served as `tools/list` and `tools/call`. */
   // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
   readonly tools?: readonly ToolDefinition<any, TContext>[];
+  /** Resources at fixed URIs, from `defineResource`. Sessions may subscribe to them. */
+  readonly resources?: readonly ResourceDefinition<TContext>[];
+  /** Resource templates, from `defineResourceTemplate`. */
+  readonly resourceTemplates?: readonly ResourceTemplateDefinition<TContext>[];
+  /** Prompts, from `definePrompt`. */
+  // biome-ignore lint/suspicious/noExplicitAny: prompts of any argument schema share one list
+  readonly prompts?: readonly PromptDefinition<any, TContext>[];
   /** A value shared by every handler as `context.context`. */
   readonly context?: TContext;
   /**
@@ -96,6 +105,11 @@ const optionsSchema = z.object({
     )
     .optional(),
   tools: z.array(z.looseObject({ name: z.string().min(1), handler: z.function() })).optional(),
+  resources: z.array(z.looseObject({ uri: z.string(), name: z.string(), read: z.function() })).optional(),
+  resourceTemplates: z
+    .array(z.looseObject({ uriTemplate: z.string(), name: z.string(), read: z.function() }))
+    .optional(),
+  prompts: z.array(z.looseObject({ name: z.string().min(1), get: z.function() })).optional(),
   context: z.unknown().optional(),
   mailboxCapacity: positiveInteger.optional(),
   maxConcurrentRequests: positiveInteger.optional(),
@@ -131,6 +145,10 @@ export interface ResolvedOptions<TContext> {
   readonly handlers: Readonly<Record<string, RequestHandler<TContext>>>;
   // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
   readonly tools: readonly ToolDefinition<any, TContext>[];
+  readonly resources: readonly ResourceDefinition<TContext>[];
+  readonly resourceTemplates: readonly ResourceTemplateDefinition<TContext>[];
+  // biome-ignore lint/suspicious/noExplicitAny: prompts of any argument schema share one list
+  readonly prompts: readonly PromptDefinition<any, TContext>[];
   readonly context: TContext;
   readonly mailboxCapacity: number;
   readonly maxConcurrentRequests: number;
@@ -166,6 +184,9 @@ export function resolveOptions<TContext>(
     capabilities: options.capabilities ?? {},
     handlers: options.handlers ?? {},
     tools: options.tools ?? [],
+    resources: options.resources ?? [],
+    resourceTemplates: options.resourceTemplates ?? [],
+    prompts: options.prompts ?? [],
     context: options.context as TContext,
     mailboxCapacity: options.mailboxCapacity ?? 256,
     maxConcurrentRequests: options.maxConcurrentRequests ?? 1,
