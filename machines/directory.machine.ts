@@ -27,7 +27,9 @@ export interface DirectoryMachineContext {
   readonly host: DirectoryHost;
 }
 
-export type DirectoryMachineEvent = DoneActorEvent<SessionMachineOutput> | { readonly type: 'close' };
+export type DirectoryMachineEvent =
+  | DoneActorEvent<SessionMachineOutput, 'session'>
+  | { readonly type: 'close' };
 
 export const directoryMachine = setup({
   types: {
@@ -49,7 +51,7 @@ export const directoryMachine = setup({
   context: ({ input }) => ({ host: input.host }),
   initial: 'accepting',
   on: {
-    'xstate.done.actor.*': { actions: 'forgetSession' },
+    'xstate.done.actor.session': { actions: 'forgetSession' },
   },
   states: {
     accepting: {

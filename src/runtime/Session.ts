@@ -85,7 +85,10 @@ export class Session implements SessionHost, RequestOwner {
     const now = environment.options.clock.now();
     this.createdAt = now;
     this.lastActivity = now;
-    this.actor = createActor(sessionMachine, { parent, input: { sessionId, host: this } });
+    // One actor id for every session: XState memoises transition candidates per event type on the
+    // parent's state nodes, so a per-session id (`xstate.done.actor.x:123`) would grow that cache
+    // forever. The stopped session's id travels in the done event's output instead.
+    this.actor = createActor(sessionMachine, { parent, id: 'session', input: { sessionId, host: this } });
   }
 
   /** Starts the lifecycle actor and the idle timer. */
