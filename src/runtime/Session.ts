@@ -62,7 +62,7 @@ export class Session implements SessionHost, RequestOwner {
   /** Waiting requests, oldest first. */
   private readonly queue: PendingRequest[] = [];
   /** Accepted requests by id, queued or running, for cancellation. */
-  private readonly byId = new Map<JsonRpcId, PendingRequest>();
+  private byId: Map<JsonRpcId, PendingRequest> | undefined;
   /** Handlers holding a concurrency slot (including cancelled ones that have not returned yet). */
   private running = 0;
   /** Requests this session's handlers sent the client and await; created on first use. */
@@ -175,12 +175,12 @@ export class Session implements SessionHost, RequestOwner {
 
   /** Cancels an accepted request: a queued one leaves the mailbox, a running one is aborted. */
   cancel(requestId: JsonRpcId): void {
-    const request = this.byId.get(requestId);
+    const request = this.byId?.get(requestId);
     if (request === undefined || request.phase === 'settled') return;
     const { metrics } = this.environment;
     if (request.phase === 'queued') {
       this.queue.splice(this.queue.indexOf(request), 1);
-      this.byId.delete(requestId);
+      this.byId?.delete(requestId);
       metrics.queued--;
     } else {
       this.clearRequestTimer(request);
@@ -328,7 +328,7 @@ export class Session implements SessionHost, RequestOwner {
         errorResponse(message.id, 'method_not_found', `Method not found: ${message.method}`),
       );
     }
-    if (this.byId.has(message.id)) {
+    if (this.byId?.has(message.id)) {
       // MCP: a request id must not be reused within a session; a duplicate would make cancellation ambiguous.
       metrics.reject('invalid_request');
       return Promise.resolve(errorResponse(message.id, 'invalid_request', 'Request id already in use'));
@@ -364,6 +364,8 @@ export class Session implements SessionHost, RequestOwner {
       (cancelled) => this.cancel(cancelled.requestId),
     );
     this.queue.push(request);
+    // Created on first request: a session that never gets one does not pay for the map.
+    this.byId ??= new Map();
     this.byId.set(message.id, request);
     metrics.accepted++;
     metrics.queued++;
@@ -416,7 +418,7 @@ export class Session implements SessionHost, RequestOwner {
     this.clearRequestTimer(request);
     this.running--;
     metrics.inFlight--;
-    if (this.byId.get(request.requestId) === request) this.byId.delete(request.requestId);
+    if (this.byId?.get(request.requestId) === request) this.byId.delete(request.requestId);
     this.lastActivity = options.clock.now();
     if (request.phase === 'running') {
       const response =
@@ -531,7 +533,7 @@ export class Session implements SessionHost, RequestOwner {
       this.idleTimer = undefined;
     }
     const code = reason === 'closed' ? 'shutting_down' : 'session_closed';
-    for (const request of this.byId.values()) {
+    for (const request of this.byId?.values() ?? []) {
       if (request.phase === 'queued') metrics.queued--;
       this.clearRequestTimer(request);
       const error = new SessionRuntimeError(code);
@@ -541,7 +543,7 @@ export class Session implements SessionHost, RequestOwner {
       }
     }
     this.queue.length = 0;
-    this.byId.clear();
+    this.byId = undefined;
     this.outbound?.rejectAll(new SessionRuntimeError(code));
     this.outlet = undefined;
     for (const uri of this.subscribed ?? []) this.environment.subscriptions?.unsubscribe(uri, this);
