@@ -39,6 +39,7 @@ export interface RequestOwner {
     options: OutboundRequestOptions | undefined,
   ): Promise<Record<string, unknown>>;
   passesLogLevel(level: LoggingLevel): boolean;
+  cancel(requestId: JsonRpcId): void;
 }
 
 /** @internal */
@@ -63,14 +64,13 @@ export class PendingRequest implements HandlerContext<unknown> {
     private readonly options: DispatchOptions | undefined,
     /** Sessions whose handlers are waiting on this request, outermost first. */
     readonly chain: readonly string[],
-    onCallerAbort: (request: PendingRequest) => void,
   ) {
     this.promise = new Promise((resolve) => {
       this.resolvePromise = resolve;
     });
     const signal = options?.signal;
     if (signal !== undefined) {
-      this.abortListener = () => onCallerAbort(this);
+      this.abortListener = () => owner.cancel(requestId);
       signal.addEventListener('abort', this.abortListener, { once: true });
     }
   }

@@ -361,7 +361,6 @@ export class Session implements SessionHost, RequestOwner {
       this.lastActivity,
       options,
       chain,
-      (cancelled) => this.cancel(cancelled.requestId),
     );
     this.queue.push(request);
     // Created on first request: a session that never gets one does not pay for the map.
