@@ -28,7 +28,14 @@ export type SessionRuntimeErrorCode =
   | 'request_cancelled'
   | 'client_capability_missing'
   | 'client_unreachable'
-  | 'resource_not_found';
+  | 'resource_not_found'
+  | 'forbidden'
+  | 'method_not_allowed'
+  | 'not_acceptable'
+  | 'stream_conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'unsupported_protocol_version';
 
 interface ErrorTableRow {
   /** JSON-RPC `error.code`. */
@@ -73,6 +80,19 @@ export const errorTable: Readonly<Record<SessionRuntimeErrorCode, ErrorTableRow>
   client_unreachable: { jsonRpcCode: -32018, httpStatus: 200, message: 'No channel to the client is open' },
   // MCP's own code for an unknown resource URI (specification, "Resources", error handling).
   resource_not_found: { jsonRpcCode: -32002, httpStatus: 200, message: 'Resource not found' },
+  // Refusals of the HTTP transport, before a message reaches a session. The SDK's Streamable HTTP
+  // server answers these with -32000 and the statuses below; we match it, with distinct reasons.
+  forbidden: { jsonRpcCode: -32000, httpStatus: 403, message: 'Forbidden' },
+  method_not_allowed: { jsonRpcCode: -32000, httpStatus: 405, message: 'Method not allowed' },
+  not_acceptable: { jsonRpcCode: -32000, httpStatus: 406, message: 'Not Acceptable' },
+  stream_conflict: { jsonRpcCode: -32000, httpStatus: 409, message: 'Conflict: a stream is already open' },
+  payload_too_large: { jsonRpcCode: -32000, httpStatus: 413, message: 'Payload too large' },
+  unsupported_media_type: { jsonRpcCode: -32000, httpStatus: 415, message: 'Unsupported Media Type' },
+  unsupported_protocol_version: {
+    jsonRpcCode: -32000,
+    httpStatus: 400,
+    message: 'Bad Request: unsupported protocol version',
+  },
 };
 
 /** Extra, typed facts an error carries in `error.data` beside its `reason`. */

@@ -290,6 +290,9 @@ export class Session implements SessionHost, RequestOwner {
     const handshake = answerInitialize(message.id, message.params, this.environment.server);
     if ('error' in handshake) {
       this.environment.metrics.reject('invalid_params');
+      // Under the 'initialize' policy this message created the session, and nothing else can reach
+      // it: stop it now rather than leave it waiting for the idle timeout.
+      if (this.environment.options.spawnPolicy === 'initialize') this.actor.send({ type: 'remove' });
       return handshake;
     }
     this.actor.send({

@@ -60,6 +60,8 @@ export interface SessionRuntime {
    * attached listener. Returns how many sessions were told.
    */
   notifyResourceUpdated(uri: string): number;
+  /** Whether a session is live: a map lookup, cheaper than {@link SessionRuntime.info}. */
+  has(sessionId: string): boolean;
   /** A snapshot of a live session, or `undefined`. */
   info(sessionId: string): SessionInfo | undefined;
   /** Stops a session now: its queued requests are answered `session_closed`, running ones aborted. */
@@ -216,6 +218,10 @@ class SessionRuntimeImpl implements SessionRuntime {
 
   notifyResourceUpdated(uri: string): number {
     return this.subscriptions?.notifyUpdated(uri) ?? 0;
+  }
+
+  has(sessionId: string): boolean {
+    return this.directory.get(sessionId) !== undefined;
   }
 
   info(sessionId: string): SessionInfo | undefined {

@@ -42,11 +42,11 @@ describe('MCP lifecycle', () => {
     expect(answer).toMatchObject({ result: { protocolVersion: LATEST_PROTOCOL_VERSION } });
   });
 
-  it('refuses invalid initialize params with -32602 and creates no usable session', async () => {
+  it('refuses invalid initialize params with -32602', async () => {
     const runtime = createSessionRuntime();
     const answer = await runtime.dispatch('s', { jsonrpc: '2.0', id: 1, method: 'initialize', params: {} });
     expect(answer).toMatchObject({ id: 1, error: { code: -32602, data: { reason: 'invalid_params' } } });
-    expect(runtime.info('s')?.initialized).toBe(false);
+    expect(runtime.info('s')).toBeUndefined();
   });
 
   it('refuses a second initialize on a live session with -32600', async () => {
@@ -115,5 +115,26 @@ describe('MCP lifecycle', () => {
     expect(reasonOfResponse(second)).toBe('invalid_request');
     release();
     expect(await first).toEqual({ jsonrpc: '2.0', id: 1, result: {} });
+  });
+});
+
+describe('a failed handshake', () => {
+  it('leaves no session behind under the initialize policy', async () => {
+    const runtime = createSessionRuntime();
+    await runtime.dispatch('s', {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: 1 },
+    });
+    expect(runtime.has('s')).toBe(false);
+    expect(runtime.metrics().sessionsStopped.removed).toBe(1);
+  });
+
+  it('keeps the session for a retried initialize under the any policy', async () => {
+    const runtime = createSessionRuntime({ spawnPolicy: 'any' });
+    await runtime.dispatch('s', { jsonrpc: '2.0', id: 1, method: 'initialize', params: {} });
+    expect(runtime.has('s')).toBe(true);
+    expect(await runtime.dispatch('s', initializeRequest(2))).toMatchObject({ result: {} });
   });
 });

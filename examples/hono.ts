@@ -1,0 +1,31 @@
+/**
+ * The same MCP server mounted in a Hono app, through the Web-standard `Request → Response` handler:
+ * the form Hono, Bun and Deno speak. The runtime and tools are the ones of `http-server.ts`; only
+ * the server around them changes. Hono serves other routes beside it (here `/health`).
+ *
+ *   npx tsx examples/hono.ts      # http://127.0.0.1:3000/mcp (PORT and HOST change it)
+ */
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { createFetchHandler } from '../src/http/index.js';
+import { createDemoRuntime, logSessionLifecycle } from './tools.js';
+
+const port = Number(process.env.PORT ?? 3000);
+const hostname = process.env.HOST ?? '127.0.0.1';
+
+const runtime = createDemoRuntime();
+logSessionLifecycle(runtime);
+const mcp = createFetchHandler(runtime);
+
+const app = new Hono();
+app.all('/mcp', (c) => mcp(c.req.raw));
+app.get('/health', (c) => c.json({ sessions: runtime.size }));
+
+const server = serve({ fetch: app.fetch, port, hostname }, () => {
+  process.stderr.write(`MCP server (Hono) listening on http://${hostname}:${port}/mcp\n`);
+});
+
+process.once('SIGINT', async () => {
+  await runtime.close({ drainMs: 5_000 });
+  server.close();
+});

@@ -1,0 +1,38 @@
+/**
+ * An MCP server over Streamable HTTP on plain `node:http`: http://127.0.0.1:3000/mcp (PORT and HOST
+ * change it). It shows one runtime serving many isolated sessions: each client that sends
+ * `initialize` gets its own `Mcp-Session-Id`, its own `counter`, progress from `slow`, and its
+ * session ends on DELETE or after 30 minutes of silence (logged to stderr).
+ *
+ *   npx tsx examples/http-server.ts
+ *
+ * It binds 127.0.0.1 by default, and the handler refuses other `Host`/`Origin` values (DNS
+ * rebinding). To serve other machines, bind 0.0.0.0 and pass `allowedHosts`.
+ */
+import { createServer } from 'node:http';
+import { createNodeHandler } from '../src/http/index.js';
+import { createDemoRuntime, logSessionLifecycle } from './tools.js';
+
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '127.0.0.1';
+
+const runtime = createDemoRuntime();
+logSessionLifecycle(runtime);
+const mcp = createNodeHandler(runtime);
+
+const server = createServer((req, res) => {
+  if (req.url?.split('?')[0] === '/mcp') mcp(req, res);
+  else res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: the MCP endpoint is /mcp\n');
+});
+
+server.listen(port, host, () => {
+  process.stderr.write(`MCP server listening on http://${host}:${port}/mcp\n`);
+});
+
+// Ctrl-C: refuse new work, let running calls finish (up to 5 s), end every stream, then exit.
+process.once('SIGINT', async () => {
+  process.stderr.write('shutting down\n');
+  await runtime.close({ drainMs: 5_000 });
+  server.close();
+  server.closeAllConnections();
+});

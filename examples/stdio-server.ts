@@ -1,0 +1,18 @@
+/**
+ * The same MCP server over stdio: newline-delimited JSON-RPC on stdin/stdout, one session per
+ * process, the way desktop clients launch local servers. Logs go to stderr; stdout carries only
+ * protocol messages. The process exits when the client closes stdin.
+ *
+ *   npx tsx examples/stdio-server.ts
+ *   # or, in a client's config: { "command": "npx", "args": ["tsx", "examples/stdio-server.ts"] }
+ */
+import { serveStdio } from '../src/stdio/index.js';
+import { createDemoRuntime, logSessionLifecycle } from './tools.js';
+
+// One client owns this process: its session lives as long as the process, so no idle expiry.
+const runtime = createDemoRuntime({ idleTimeoutMs: Number.POSITIVE_INFINITY });
+logSessionLifecycle(runtime);
+
+const server = serveStdio(runtime);
+await server.finished;
+await runtime.close();

@@ -1,0 +1,98 @@
+/**
+ * The demo server every example serves (HTTP, Hono, stdio): four tools on one runtime.
+ *
+ * - `echo` and `add`: plain tools; `add` shows zod validation (`{"a": "1"}` is an invalid-params error).
+ * - `slow`: sleeps in steps, reporting progress (`ctx.progress`), and stops when cancelled (`ctx.signal`).
+ * - `counter`: per-session state in a Map keyed by `ctx.sessionId`, dropped on `sessionStopped`:
+ *   two clients count independently, and a stopped session leaves nothing behind.
+ *
+ * Examples import from `../src/…` so they run from a checkout; in your code, import from
+ * `mcp-session-runtime`.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import type { SessionRuntime, SessionRuntimeOptions } from '../src/index.js';
+import { createSessionRuntime, defineTool } from '../src/index.js';
+
+const echo = defineTool({
+  name: 'echo',
+  description: 'Returns its text',
+  inputSchema: z.object({ text: z.string() }),
+  handler: ({ text }) => text,
+});
+
+const add = defineTool({
+  name: 'add',
+  description: 'Adds two numbers',
+  inputSchema: z.object({ a: z.number(), b: z.number() }),
+  handler: ({ a, b }) => ({
+    content: [{ type: 'text', text: String(a + b) }],
+    structuredContent: { sum: a + b },
+  }),
+});
+
+const slow = defineTool({
+  name: 'slow',
+  description: 'Waits `steps` times `delayMs`, reporting progress after each step',
+  inputSchema: z.object({
+    steps: z.number().int().min(1).max(100).default(5),
+    delayMs: z.number().int().min(0).max(60_000).default(200),
+  }),
+  handler: async ({ steps, delayMs }, ctx) => {
+    for (let step = 1; step <= steps; step++) {
+      // Rejects with an AbortError when the client cancels or the session ends: the work stops here.
+      await sleep(delayMs, undefined, { signal: ctx.signal });
+      ctx.progress({ progress: step, total: steps, message: `step ${step} of ${steps}` });
+    }
+    return `done after ${steps} steps`;
+  },
+});
+
+/**
+ * Creates the demo runtime. `options` are passed on (idle timeout, clock, limits); `options.tools`
+ * are served beside the demo tools.
+ *
+ * @example
+ * ```ts
+ * const runtime = createDemoRuntime({ idleTimeoutMs: 60_000 });
+ * ```
+ */
+export function createDemoRuntime(options: SessionRuntimeOptions = {}): SessionRuntime {
+  // Per-session state lives outside the runtime, keyed by session id, and is dropped when the
+  // session stops, whatever the reason (idle, DELETE, shutdown).
+  const counts = new Map<string, number>();
+  const counter = defineTool({
+    name: 'counter',
+    description: "Adds `by` to this session's counter and returns it; other sessions are not affected",
+    inputSchema: z.object({ by: z.number().int().default(1) }),
+    handler: ({ by }, ctx) => {
+      const count = (counts.get(ctx.sessionId) ?? 0) + by;
+      counts.set(ctx.sessionId, count);
+      return { content: [{ type: 'text', text: String(count) }], structuredContent: { count } };
+    },
+  });
+  const runtime = createSessionRuntime({
+    serverInfo: { name: 'mcp-session-runtime-demo', version: '0.1.0' },
+    ...options,
+    tools: [echo, add, slow, counter, ...(options.tools ?? [])],
+  });
+  runtime.events.on('sessionStopped', ({ sessionId }) => counts.delete(sessionId));
+  return runtime;
+}
+
+/**
+ * Logs session starts and stops to stderr (stdout may carry protocol messages, as in stdio).
+ *
+ * @example
+ * ```ts
+ * logSessionLifecycle(createDemoRuntime());
+ * ```
+ */
+export function logSessionLifecycle(runtime: SessionRuntime): void {
+  runtime.events.on('sessionStarted', ({ sessionId }) => {
+    process.stderr.write(`session started: ${sessionId}\n`);
+  });
+  runtime.events.on('sessionStopped', ({ sessionId, reason }) => {
+    process.stderr.write(`session stopped: ${sessionId} (${reason})\n`);
+  });
+}

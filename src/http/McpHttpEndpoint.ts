@@ -1,0 +1,229 @@
+/**
+ * The Streamable HTTP transport (MCP 2025-11-25, "Transports" › "Streamable HTTP") over one
+ * {@link HttpExchange}: the single place that knows statuses, session ids and SSE. The Node and
+ * Web-standard handlers only adapt their request and response objects to it.
+ */
+import { httpStatusOf } from '../protocol/errors.js';
+import type { JsonRpcNotification, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '../protocol/lifecycle.js';
+import type { SessionRuntime } from '../runtime/createSessionRuntime.js';
+import type { EventStream, HttpExchange, ResponseHeaders } from './exchange.js';
+import {
+  acceptsEventStream,
+  acceptsJsonAndEventStream,
+  isAllowedHost,
+  isAllowedOrigin,
+  isJsonContentType,
+} from './headers.js';
+import type { ResolvedHttpOptions } from './options.js';
+import type { Refusal } from './refusals.js';
+import { refusalResponse } from './refusals.js';
+import { formatSseEvent, StandaloneStreams } from './StandaloneStreams.js';
+
+const supportedVersions = new Set(SUPPORTED_PROTOCOL_VERSIONS);
+const jsonHeaders: ResponseHeaders = { 'content-type': 'application/json' };
+/** `no-cache` keeps proxies from buffering or replaying an event stream. */
+const streamHeaders: ResponseHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
+/** Session ids are visible ASCII (MCP 2025-11-25, "Session Management"). */
+const visibleAscii = /^[\x21-\x7e]+$/;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A request (not a notification or a client's response) expects an answer on this exchange. */
+function isRequest(message: unknown): boolean {
+  return isObject(message) && 'method' in message && 'id' in message;
+}
+
+function isInitializeRequest(message: unknown): boolean {
+  return isRequest(message) && (message as { method: unknown }).method === 'initialize';
+}
+
+/** The headers of a JSON answer: `Retry-After` when the runtime said when to retry (RFC 9110 §10.2.3). */
+function headersFor(response: JsonRpcResponse, sessionId: string | undefined): ResponseHeaders {
+  const retryAfter =
+    'error' in response ? (response.error.data as { retryAfterSeconds?: unknown } | undefined) : undefined;
+  const seconds = retryAfter?.retryAfterSeconds;
+  if (sessionId === undefined && typeof seconds !== 'number') return jsonHeaders;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (sessionId !== undefined) headers['mcp-session-id'] = sessionId;
+  if (typeof seconds === 'number') headers['retry-after'] = String(seconds);
+  return headers;
+}
+
+/** Serves one MCP endpoint for a runtime. @internal */
+export class McpHttpEndpoint {
+  readonly standaloneStreams = new StandaloneStreams();
+
+  constructor(
+    private readonly runtime: SessionRuntime,
+    private readonly options: ResolvedHttpOptions,
+  ) {
+    // A stopped session (idle, DELETE, runtime closed) ends its standalone stream, so a client sees
+    // the end instead of listening forever to a session that will never speak again.
+    runtime.events.on('sessionStopped', ({ sessionId }) => this.standaloneStreams.end(sessionId));
+  }
+
+  /** Answers one exchange. Never rejects: a failure of ours becomes a bare 500. */
+  async handle(exchange: HttpExchange): Promise<void> {
+    try {
+      if (!isAllowedHost(this.options.allowedHosts, exchange.header('host'))) {
+        return refuse(exchange, 'forbidden_host');
+      }
+      if (!isAllowedOrigin(this.options.allowedOrigins, exchange.header('origin'))) {
+        return refuse(exchange, 'forbidden_origin');
+      }
+      switch (exchange.method) {
+        case 'POST':
+          return await this.post(exchange);
+        case 'GET':
+          return this.openStandaloneStream(exchange);
+        case 'DELETE':
+          return this.deleteSession(exchange);
+        default:
+          return refuse(exchange, 'method_not_allowed');
+      }
+    } catch (error) {
+      this.fail(exchange, error);
+    }
+  }
+
+  private async post(exchange: HttpExchange): Promise<void> {
+    if (!acceptsJsonAndEventStream(exchange.header('accept'))) return refuse(exchange, 'not_acceptable');
+    if (!isJsonContentType(exchange.header('content-type'))) {
+      return refuse(exchange, 'unsupported_media_type');
+    }
+    const body = await exchange.readJson(this.options.maxBodyBytes);
+    if (!body.ok) return refuse(exchange, body.reason);
+    const message = body.value;
+    if (isInitializeRequest(message)) return this.initialize(exchange, message);
+    const sessionId = this.sessionIdOf(exchange);
+    if (sessionId === undefined) return;
+    if (isRequest(message)) return this.serveRequest(exchange, sessionId, message);
+    // Notifications and the client's responses: 202 and no body ("Sending Messages to the Server").
+    const refused = await this.runtime.dispatch(sessionId, message);
+    if (refused === undefined) exchange.respond(202, {});
+    else replyJson(exchange, refused, undefined);
+  }
+
+  /**
+   * The session id and protocol version of a request after `initialize`, or `undefined` once the
+   * exchange has been refused. A missing id is 400 ("Session Management" §4); an unsupported
+   * `MCP-Protocol-Version` is 400 and an absent one means 2025-03-26 ("Protocol Version Header").
+   */
+  private sessionIdOf(exchange: HttpExchange): string | undefined {
+    const sessionId = exchange.header('mcp-session-id');
+    if (sessionId === undefined || sessionId === '') {
+      refuse(exchange, 'missing_session_id');
+      return undefined;
+    }
+    const version = exchange.header('mcp-protocol-version');
+    if (version !== undefined && !supportedVersions.has(version)) {
+      refuse(exchange, 'unsupported_protocol_version');
+      return undefined;
+    }
+    return sessionId;
+  }
+
+  /**
+   * `initialize` creates a session under an id we mint: never one the client chose, so ids stay
+   * unguessable. A failed handshake leaves no session behind.
+   */
+  private async initialize(exchange: HttpExchange, message: unknown): Promise<void> {
+    const claimed = exchange.header('mcp-session-id');
+    if (claimed !== undefined) {
+      // A live session answers "already initialized" (-32600, 400); an unknown id is 404, not a
+      // new session of the client's naming.
+      if (!this.runtime.has(claimed)) return refuse(exchange, 'session_not_found');
+      return this.serveRequest(exchange, claimed, message);
+    }
+    const sessionId = this.mintSessionId();
+    const response = await this.runtime.dispatch(sessionId, message);
+    // A refused handshake leaves no session: the runtime stops one whose initialize failed.
+    if (response === undefined) return refuse(exchange, 'internal_error');
+    if ('error' in response) return replyJson(exchange, response, undefined);
+    replyJson(exchange, response, sessionId);
+  }
+
+  private mintSessionId(): string {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const sessionId = this.options.generateSessionId();
+      if (typeof sessionId !== 'string' || !visibleAscii.test(sessionId)) {
+        throw new TypeError('Expected `generateSessionId` to return visible ASCII (0x21-0x7E)');
+      }
+      // A colliding id would hand this client someone else's session.
+      if (!this.runtime.has(sessionId)) return sessionId;
+    }
+    throw new Error('`generateSessionId` returned ids of live sessions three times in a row');
+  }
+
+  /**
+   * A request: plain JSON when its answer comes alone, an SSE stream when it produces notifications
+   * (progress) first. The stream starts lazily at the first notification, so the common case pays
+   * nothing for it. No abort signal is tied to the socket: disconnection is not cancellation in
+   * 2025-11-25 ("Sending Messages to the Server" §5); `notifications/cancelled` and DELETE cancel.
+   */
+  private async serveRequest(exchange: HttpExchange, sessionId: string, message: unknown): Promise<void> {
+    let stream: EventStream | undefined;
+    const onNotification = (notification: JsonRpcNotification): void => {
+      stream ??= exchange.openStream(streamHeaders);
+      stream.write(formatSseEvent(notification));
+    };
+    const response = await this.runtime.dispatch(sessionId, message, { onNotification });
+    if (stream === undefined) {
+      if (response !== undefined) return replyJson(exchange, response, undefined);
+      // Cancelled by the client: no response may be sent for it (MCP "Cancellation"), and an SSE
+      // stream that ends without one is the spec's way to finish the POST.
+      stream = exchange.openStream(streamHeaders);
+    } else if (response !== undefined) {
+      stream.write(formatSseEvent(response));
+    }
+    stream.end();
+  }
+
+  /** `GET`: the optional standalone stream, one per session (409 for a second, as the SDK). */
+  private openStandaloneStream(exchange: HttpExchange): void {
+    if (!acceptsEventStream(exchange.header('accept'))) {
+      refuse(exchange, 'not_acceptable_stream');
+      return;
+    }
+    const sessionId = this.sessionIdOf(exchange);
+    if (sessionId === undefined) return;
+    if (!this.runtime.has(sessionId)) refuse(exchange, 'session_not_found');
+    else if (this.standaloneStreams.has(sessionId)) refuse(exchange, 'stream_conflict');
+    else this.standaloneStreams.add(sessionId, exchange.openStream(streamHeaders));
+  }
+
+  /**
+   * `DELETE` ends the session: the runtime aborts its running handlers and answers their requests
+   * `session_closed`, which ends their streams ("Session Management" §5).
+   */
+  private deleteSession(exchange: HttpExchange): void {
+    const sessionId = this.sessionIdOf(exchange);
+    if (sessionId === undefined) return;
+    if (this.runtime.remove(sessionId)) exchange.respond(200, {});
+    else refuse(exchange, 'session_not_found');
+  }
+
+  private fail(exchange: HttpExchange, error: unknown): void {
+    try {
+      this.options.onError(error);
+    } catch {
+      // The error reporter failing must not keep the client waiting.
+    }
+    if (exchange.answered) exchange.abort();
+    else refuse(exchange, 'internal_error');
+  }
+}
+
+function refuse(exchange: HttpExchange, refusal: Refusal): void {
+  const { status, headers, body } = refusalResponse(refusal);
+  exchange.respond(status, headers, body);
+}
+
+/** A JSON answer; an error's status comes from the runtime's error table (429/503/404/400…). */
+function replyJson(exchange: HttpExchange, response: JsonRpcResponse, sessionId: string | undefined): void {
+  const status = 'error' in response ? httpStatusOf(response.error) : 200;
+  exchange.respond(status, headersFor(response, sessionId), JSON.stringify(response));
+}

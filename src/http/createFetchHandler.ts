@@ -1,0 +1,160 @@
+/**
+ * The Streamable HTTP transport for Web-standard servers (Hono, Bun, Deno, Cloudflare-style
+ * `fetch` handlers): `Request` in, `Promise<Response>` out. A thin {@link HttpExchange} over the two;
+ * the transport logic is shared with the Node form.
+ */
+import type { SessionRuntime } from '../runtime/createSessionRuntime.js';
+import type { EventStream, HttpExchange, JsonBody, ResponseHeaders } from './exchange.js';
+import { parseJsonBody } from './exchange.js';
+import { McpHttpEndpoint } from './McpHttpEndpoint.js';
+import type { StreamableHttpOptions } from './options.js';
+import { resolveHttpOptions } from './options.js';
+
+/**
+ * A Web-standard request handler.
+ *
+ * @example
+ * ```ts
+ * const mcp: FetchRequestHandler = createFetchHandler(runtime);
+ * Bun.serve({ port: 3000, hostname: '127.0.0.1', fetch: mcp });
+ * ```
+ */
+export type FetchRequestHandler = (request: Request) => Promise<Response>;
+
+const tooLarge: JsonBody = { ok: false, reason: 'payload_too_large' };
+const encoder = new TextEncoder();
+
+/** Reads the body, or `undefined` past `maxBytes` (reading stops there; the rest is cancelled). */
+async function readBody(request: Request, maxBytes: number): Promise<string | undefined> {
+  if (Number(request.headers.get('content-length')) > maxBytes) return undefined;
+  if (request.body === null) return '';
+  // TextDecoder rather than Buffer: this form must also run where Node's globals do not exist.
+  const decoder = new TextDecoder();
+  const reader = request.body.getReader();
+  let text = '';
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      return undefined;
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
+/** An SSE body on a `ReadableStream`. */
+class WebEventStream implements EventStream {
+  /** `undefined` once closed. */
+  private listeners: (() => void)[] | undefined = [];
+  private controller!: ReadableStreamDefaultController<Uint8Array>;
+  readonly body = new ReadableStream<Uint8Array>({
+    start: (controller) => {
+      this.controller = controller;
+    },
+    // The client went away (the server cancels the body it was sending).
+    cancel: () => this.markClosed(),
+  });
+
+  get closed(): boolean {
+    return this.listeners === undefined;
+  }
+
+  write(event: string): void {
+    if (this.listeners !== undefined) this.controller.enqueue(encoder.encode(event));
+  }
+
+  end(): void {
+    if (this.listeners === undefined) return;
+    this.controller.close();
+    this.markClosed();
+  }
+
+  error(): void {
+    if (this.listeners === undefined) return;
+    this.controller.error(new Error('Stream aborted'));
+    this.markClosed();
+  }
+
+  onClose(listener: () => void): void {
+    if (this.listeners === undefined) listener();
+    else this.listeners.push(listener);
+  }
+
+  private markClosed(): void {
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    for (const listener of listeners ?? []) listener();
+  }
+}
+
+class FetchExchange implements HttpExchange {
+  private stream: WebEventStream | undefined;
+  answered = false;
+
+  constructor(
+    private readonly request: Request,
+    private readonly resolve: (response: Response) => void,
+  ) {}
+
+  get method(): string {
+    return this.request.method;
+  }
+
+  header(name: string): string | undefined {
+    const value = this.request.headers.get(name);
+    if (value !== null) return value;
+    // Some runtimes keep `Host` out of `Request.headers`; the URL carries it.
+    return name === 'host' ? new URL(this.request.url).host : undefined;
+  }
+
+  async readJson(maxBytes: number): Promise<JsonBody> {
+    const text = await readBody(this.request, maxBytes);
+    return text === undefined ? tooLarge : parseJsonBody(text);
+  }
+
+  respond(status: number, headers: ResponseHeaders, body?: string): void {
+    this.answered = true;
+    this.resolve(new Response(body ?? null, { status, headers }));
+  }
+
+  openStream(headers: ResponseHeaders): EventStream {
+    this.answered = true;
+    this.stream = new WebEventStream();
+    this.resolve(new Response(this.stream.body, { status: 200, headers }));
+    return this.stream;
+  }
+
+  abort(): void {
+    this.stream?.error();
+  }
+}
+
+/**
+ * Puts a {@link SessionRuntime} behind one MCP endpoint, as a Web-standard `fetch` handler. It serves
+ * every request it is given: route your endpoint path (e.g. `/mcp`) to it.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from 'hono';
+ * const mcp = createFetchHandler(runtime);
+ * const app = new Hono();
+ * app.all('/mcp', (c) => mcp(c.req.raw));
+ * ```
+ */
+export function createFetchHandler(
+  runtime: SessionRuntime,
+  options: StreamableHttpOptions = {},
+): FetchRequestHandler {
+  const endpoint = new McpHttpEndpoint(runtime, resolveHttpOptions(options));
+  return (request) =>
+    new Promise<Response>((resolve) => {
+      const exchange = new FetchExchange(request, resolve);
+      void endpoint.handle(exchange).then(() => {
+        // Every path answers; this only guards against a future one that forgets to.
+        if (!exchange.answered) resolve(new Response(null, { status: 500 }));
+      });
+    });
+}

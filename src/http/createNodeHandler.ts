@@ -1,0 +1,166 @@
+/**
+ * The Streamable HTTP transport for `node:http` (and anything built on it: Express, Fastify's raw
+ * mode, Koa). A thin {@link HttpExchange} over `IncomingMessage`/`ServerResponse`: headers are read
+ * straight from `req.headers`, no URL or `Request` object is built per request.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SessionRuntime } from '../runtime/createSessionRuntime.js';
+import type { EventStream, HttpExchange, JsonBody, ResponseHeaders } from './exchange.js';
+import { parseJsonBody } from './exchange.js';
+import { McpHttpEndpoint } from './McpHttpEndpoint.js';
+import type { StreamableHttpOptions } from './options.js';
+import { resolveHttpOptions } from './options.js';
+
+/**
+ * A `node:http` request listener. Pass `parsedBody` when a middleware (such as `express.json()`)
+ * has already consumed the body.
+ *
+ * @example
+ * ```ts
+ * const mcp: NodeRequestHandler = createNodeHandler(runtime);
+ * expressApp.post('/mcp', express.json(), (req, res) => mcp(req, res, req.body));
+ * ```
+ */
+export type NodeRequestHandler = (req: IncomingMessage, res: ServerResponse, parsedBody?: unknown) => void;
+
+const tooLarge: JsonBody = { ok: false, reason: 'payload_too_large' };
+
+/** Reads the body as UTF-8, or `undefined` past `maxBytes` (the rest is drained and dropped). */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+  if (Number(req.headers['content-length']) > maxBytes) {
+    // Drain rather than reset the socket: the client then reads our 413 instead of a broken pipe.
+    req.resume();
+    return Promise.resolve(undefined);
+  }
+  // A middleware read the body and did not pass it on: it is gone; an empty body is a parse error.
+  if (req.readableEnded) return Promise.resolve('');
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= maxBytes) chunks.push(chunk);
+      else {
+        cleanup();
+        req.resume();
+        resolve(undefined);
+      }
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size).toString('utf8'));
+    };
+    const onClose = (): void => {
+      cleanup();
+      reject(new Error('Client closed the connection before the request body ended'));
+    };
+    const cleanup = (): void => {
+      req.off('data', onData).off('end', onEnd).off('error', onClose).off('close', onClose);
+    };
+    req.on('data', onData).on('end', onEnd).on('error', onClose).on('close', onClose);
+  });
+}
+
+/** An SSE body on a `ServerResponse`. */
+class NodeEventStream implements EventStream {
+  /** `undefined` once closed. */
+  private listeners: (() => void)[] | undefined = [];
+
+  constructor(private readonly res: ServerResponse) {
+    res.once('close', () => this.markClosed());
+  }
+
+  get closed(): boolean {
+    return this.listeners === undefined;
+  }
+
+  write(event: string): void {
+    if (this.listeners !== undefined) this.res.write(event);
+  }
+
+  end(): void {
+    if (this.listeners === undefined) return;
+    this.res.end();
+    this.markClosed();
+  }
+
+  onClose(listener: () => void): void {
+    if (this.listeners === undefined) listener();
+    else this.listeners.push(listener);
+  }
+
+  private markClosed(): void {
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    for (const listener of listeners ?? []) listener();
+  }
+}
+
+class NodeExchange implements HttpExchange {
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly parsedBody: unknown,
+  ) {}
+
+  get method(): string {
+    return this.req.method ?? '';
+  }
+
+  get answered(): boolean {
+    return this.res.headersSent || this.res.writableEnded;
+  }
+
+  header(name: string): string | undefined {
+    const value = this.req.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  async readJson(maxBytes: number): Promise<JsonBody> {
+    if (this.parsedBody !== undefined) return { ok: true, value: this.parsedBody };
+    const text = await readBody(this.req, maxBytes);
+    return text === undefined ? tooLarge : parseJsonBody(text);
+  }
+
+  respond(status: number, headers: ResponseHeaders, body = ''): void {
+    // An explicit length spares the chunked framing of a one-piece answer.
+    this.res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
+    this.res.end(body);
+  }
+
+  openStream(headers: ResponseHeaders): EventStream {
+    this.res.writeHead(200, headers);
+    // Send the headers now: a standalone stream may stay silent for a long time.
+    this.res.flushHeaders();
+    return new NodeEventStream(this.res);
+  }
+
+  abort(): void {
+    this.res.destroy();
+  }
+}
+
+/**
+ * Puts a {@link SessionRuntime} behind one MCP endpoint, as a `node:http` request listener. It serves
+ * every request it is given: route your endpoint path (e.g. `/mcp`) to it.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * const runtime = createSessionRuntime({ tools: [echo] });
+ * const mcp = createNodeHandler(runtime);
+ * createServer((req, res) => {
+ *   if (req.url?.split('?')[0] === '/mcp') mcp(req, res);
+ *   else res.writeHead(404).end();
+ * }).listen(3000, '127.0.0.1');
+ * ```
+ */
+export function createNodeHandler(
+  runtime: SessionRuntime,
+  options: StreamableHttpOptions = {},
+): NodeRequestHandler {
+  const endpoint = new McpHttpEndpoint(runtime, resolveHttpOptions(options));
+  return (req, res, parsedBody) => {
+    void endpoint.handle(new NodeExchange(req, res, parsedBody));
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * The one seam between the transport logic and a server API. `node:http` and the Web-standard
+ * `Request`/`Response` each implement {@link HttpExchange} in a few lines; everything MCP-specific
+ * (statuses, sessions, SSE framing) lives once, in `McpHttpEndpoint`.
+ */
+
+/** Response headers, lower-case names. @internal */
+export type ResponseHeaders = Readonly<Record<string, string>>;
+
+/** What reading a JSON body gave. @internal */
+export type JsonBody =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly reason: 'payload_too_large' | 'parse_error' };
+
+/** An open `text/event-stream` response body. @internal */
+export interface EventStream {
+  /** Sends one complete SSE event (already framed); ignored once closed. */
+  write(event: string): void;
+  /** Ends the response; idempotent. */
+  end(): void;
+  /** True once ended, or the client went away. */
+  readonly closed: boolean;
+  /** Calls `listener` once when the stream closes, for either reason (at once if already closed). */
+  onClose(listener: () => void): void;
+}
+
+/** One HTTP request and the means to answer it, once. @internal */
+export interface HttpExchange {
+  /** The request method, upper case. */
+  readonly method: string;
+  /** A request header by lower-case name. */
+  header(name: string): string | undefined;
+  /** Reads and parses the body as JSON, giving up past `maxBytes`. */
+  readJson(maxBytes: number): Promise<JsonBody>;
+  /** Answers with a complete response. */
+  respond(status: number, headers: ResponseHeaders, body?: string): void;
+  /** Answers 200 with an SSE body that stays open until {@link EventStream.end}. */
+  openStream(headers: ResponseHeaders): EventStream;
+  /** True once an answer has started (a failure can then only end the stream). */
+  readonly answered: boolean;
+  /** Ends a started answer after a failure of ours (the client sees a cut-off stream). */
+  abort(): void;
+}
+
+/** Parses a complete body; shared by both forms so that a bad body means the same everywhere. @internal */
+export function parseJsonBody(text: string): JsonBody {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false, reason: 'parse_error' };
+  }
+}
