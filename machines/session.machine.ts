@@ -34,6 +34,8 @@ export interface SessionHost {
 
 export interface SessionMachineContext {
   readonly sessionId: string;
+  /** The principal the session is bound to (MCP security: `<user_id>:<session_id>`), if any. */
+  readonly owner: string | undefined;
   readonly host: SessionHost;
   readonly protocolVersion: string | undefined;
   readonly clientInfo: Readonly<Record<string, unknown>> | undefined;
@@ -45,6 +47,7 @@ export interface SessionMachineContext {
 
 export interface SessionMachineInput {
   readonly sessionId: string;
+  readonly owner: string | undefined;
   readonly host: SessionHost;
 }
 
@@ -66,6 +69,7 @@ export type SessionMachineEvent =
 
 export interface SessionMachineOutput {
   readonly sessionId: string;
+  readonly owner: string | undefined;
   readonly reason: SessionStopReason;
 }
 
@@ -104,6 +108,7 @@ export const sessionMachine = setup({
   id: 'session',
   context: ({ input }) => ({
     sessionId: input.sessionId,
+    owner: input.owner,
     host: input.host,
     protocolVersion: undefined,
     clientInfo: undefined,
@@ -150,5 +155,9 @@ export const sessionMachine = setup({
       entry: 'releaseAll',
     },
   },
-  output: ({ context }) => ({ sessionId: context.sessionId, reason: context.stopReason ?? 'removed' }),
+  output: ({ context }) => ({
+    sessionId: context.sessionId,
+    owner: context.owner,
+    reason: context.stopReason ?? 'removed',
+  }),
 });

@@ -46,7 +46,7 @@ export type { CallToolResult, ToolDefinition, ToolReturn } from './protocol/tool
 export { defineTool, ToolError } from './protocol/tools.js';
 export type { Clock, TimerHandle } from './runtime/clock.js';
 export { ManualClock, systemClock } from './runtime/clock.js';
-export type { CloseOptions, SessionRuntime } from './runtime/createSessionRuntime.js';
+export type { CloseOptions, SessionAccess, SessionRuntime } from './runtime/createSessionRuntime.js';
 export { createSessionRuntime } from './runtime/createSessionRuntime.js';
 export { RuntimeEventEmitter } from './runtime/events.js';
 export type { OutboundRequestOptions } from './runtime/OutboundRequests.js';
@@ -56,6 +56,7 @@ export type {
   DispatchOptions,
   DispatchResult,
   HandlerContext,
+  Principal,
   ProgressUpdate,
   RequestHandler,
   RuntimeEvents,

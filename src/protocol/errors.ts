@@ -22,6 +22,7 @@ export type SessionRuntimeErrorCode =
   | 'session_closed'
   | 'overloaded'
   | 'mailbox_full'
+  | 'too_many_sessions'
   | 'shutting_down'
   | 'request_timeout'
   | 'call_cycle'
@@ -65,6 +66,11 @@ export const errorTable: Readonly<Record<SessionRuntimeErrorCode, ErrorTableRow>
   session_closed: { jsonRpcCode: -32010, httpStatus: 404, message: 'Session closed' },
   overloaded: { jsonRpcCode: -32011, httpStatus: 503, message: 'Server overloaded' },
   mailbox_full: { jsonRpcCode: -32012, httpStatus: 429, message: 'Too many requests for this session' },
+  too_many_sessions: {
+    jsonRpcCode: -32019,
+    httpStatus: 429,
+    message: 'Too many sessions for this principal',
+  },
   shutting_down: { jsonRpcCode: -32013, httpStatus: 503, message: 'Server shutting down' },
   request_timeout: { jsonRpcCode: -32014, httpStatus: 200, message: 'Request timed out' },
   // A handler's request that would re-enter a session already waiting on this call chain (A → B → A):

@@ -19,11 +19,13 @@ import type { SessionEnvironment } from './Session.js';
 import { Session } from './Session.js';
 
 /** Why the directory could not hand out a session. */
-export type LookupRefusal = 'session_not_found' | 'overloaded' | 'shutting_down';
+export type LookupRefusal = 'session_not_found' | 'overloaded' | 'too_many_sessions' | 'shutting_down';
 
 /** @internal */
 export class Directory implements DirectoryHost {
   private readonly sessions = new Map<string, Session>();
+  /** Live sessions per principal, for `maxSessionsPerPrincipal`. */
+  private readonly perOwner = new Map<string, number>();
   readonly actor: Actor<typeof directoryMachine>;
 
   constructor(private readonly environment: SessionEnvironment) {
@@ -50,10 +52,19 @@ export class Directory implements DirectoryHost {
     return undefined;
   }
 
-  /** Insert-if-absent: the live session for `sessionId`, or a new one if `mayCreate` and limits allow. */
-  getOrCreate(sessionId: string, mayCreate: boolean): Session | LookupRefusal {
+  /** The live session for `sessionId` if `owner` may reach it; another principal's session is "not found". */
+  reach(sessionId: string, owner: string | undefined): Session | undefined {
+    const session = this.get(sessionId);
+    return session !== undefined && session.owner === owner ? session : undefined;
+  }
+
+  /**
+   * Insert-if-absent: the live session for `sessionId`, or a new one bound to `owner` if `mayCreate`
+   * and limits allow. A session of another principal is reported as absent and never replaced.
+   */
+  getOrCreate(sessionId: string, mayCreate: boolean, owner: string | undefined): Session | LookupRefusal {
     const existing = this.get(sessionId);
-    if (existing !== undefined) return existing;
+    if (existing !== undefined) return existing.owner === owner ? existing : 'session_not_found';
     if (!this.accepting) return 'shutting_down';
     if (!mayCreate) return 'session_not_found';
     const { options, metrics, events } = this.environment;
@@ -61,8 +72,17 @@ export class Directory implements DirectoryHost {
       events.safeEmit('overload', { sessionId, reason: 'overloaded', limit: options.maxSessions });
       return 'overloaded';
     }
-    const session = new Session(sessionId, this.environment, this.actor);
+    if (owner !== undefined && (this.perOwner.get(owner) ?? 0) >= options.maxSessionsPerPrincipal) {
+      events.safeEmit('overload', {
+        sessionId,
+        reason: 'too_many_sessions',
+        limit: options.maxSessionsPerPrincipal,
+      });
+      return 'too_many_sessions';
+    }
+    const session = new Session(sessionId, owner, this.environment, this.actor);
     this.sessions.set(sessionId, session);
+    if (owner !== undefined) this.perOwner.set(owner, (this.perOwner.get(owner) ?? 0) + 1);
     metrics.sessions++;
     metrics.sessionsStarted++;
     session.start();
@@ -91,6 +111,11 @@ export class Directory implements DirectoryHost {
     }
     metrics.sessions--;
     metrics.sessionsStopped[output.reason]++;
+    if (output.owner !== undefined) {
+      const left = (this.perOwner.get(output.owner) ?? 1) - 1;
+      if (left === 0) this.perOwner.delete(output.owner);
+      else this.perOwner.set(output.owner, left);
+    }
     events.safeEmit('sessionStopped', { sessionId: output.sessionId, reason: output.reason });
   }
 

@@ -9,6 +9,7 @@ import type {
   DispatchOptions,
   DispatchResult,
   HandlerContext,
+  Principal,
   ProgressUpdate,
   SessionInfo,
 } from './types.js';
@@ -85,6 +86,10 @@ export class PendingRequest implements HandlerContext<unknown> {
 
   get context(): unknown {
     return this.owner.sharedContext;
+  }
+
+  get auth(): Principal | undefined {
+    return this.options?.principal;
   }
 
   /** Created on first read: most handlers never look at it, and an AbortController is not free. */

@@ -79,6 +79,8 @@ export class Session implements SessionHost, RequestOwner {
 
   constructor(
     readonly sessionId: string,
+    /** The principal this session is bound to; only it may reach the session. */
+    readonly owner: string | undefined,
     private readonly environment: SessionEnvironment,
     parent: AnyActorRef,
   ) {
@@ -88,7 +90,11 @@ export class Session implements SessionHost, RequestOwner {
     // One actor id for every session: XState memoises transition candidates per event type on the
     // parent's state nodes, so a per-session id (`xstate.done.actor.x:123`) would grow that cache
     // forever. The stopped session's id travels in the done event's output instead.
-    this.actor = createActor(sessionMachine, { parent, id: 'session', input: { sessionId, host: this } });
+    this.actor = createActor(sessionMachine, {
+      parent,
+      id: 'session',
+      input: { sessionId, owner, host: this },
+    });
   }
 
   /** Starts the lifecycle actor and the idle timer. */

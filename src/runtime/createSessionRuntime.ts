@@ -19,10 +19,20 @@ import { Subscriptions } from './Subscriptions.js';
 import type {
   DispatchOptions,
   DispatchResult,
+  Principal,
   RequestHandler,
   RuntimeMetrics,
   SessionInfo,
 } from './types.js';
+
+/**
+ * Who is asking, for the calls a transport makes on a client's behalf (`has`, `attach`, `remove`).
+ * Given, the session must be bound to `principal` (both absent counts as a match); omitted, the
+ * call is the server's own and reaches any session.
+ */
+export interface SessionAccess {
+  readonly principal: Principal | undefined;
+}
 
 /** Options of {@link SessionRuntime.close}. */
 export interface CloseOptions {
@@ -49,7 +59,11 @@ export interface SessionRuntime {
    * session; attaching another replaces it. Returns a detach function, or `undefined` if no such
    * session is live. The listener is dropped when the session stops.
    */
-  attach(sessionId: string, listener: (message: JsonRpcMessage) => void): (() => void) | undefined;
+  attach(
+    sessionId: string,
+    listener: (message: JsonRpcMessage) => void,
+    access?: SessionAccess,
+  ): (() => void) | undefined;
   /**
    * Sends a notification to one session's attached listener (e.g. `notifications/tools/list_changed`).
    * Returns false if the session is not live or nobody is attached.
@@ -60,12 +74,15 @@ export interface SessionRuntime {
    * attached listener. Returns how many sessions were told.
    */
   notifyResourceUpdated(uri: string): number;
-  /** Whether a session is live: a map lookup, cheaper than {@link SessionRuntime.info}. */
-  has(sessionId: string): boolean;
+  /** Whether a session is live (and reachable by `access.principal`): cheaper than `info`. */
+  has(sessionId: string, access?: SessionAccess): boolean;
   /** A snapshot of a live session, or `undefined`. */
   info(sessionId: string): SessionInfo | undefined;
-  /** Stops a session now: its queued requests are answered `session_closed`, running ones aborted. */
-  remove(sessionId: string): boolean;
+  /**
+   * Stops a session now: its queued requests are answered `session_closed`, running ones aborted.
+   * With `access`, only a session bound to `access.principal` is removed.
+   */
+  remove(sessionId: string, access?: SessionAccess): boolean;
   /** Live sessions. */
   readonly size: number;
   /** Stops every session with no work and no traffic for `thresholdMs`; returns how many stopped. */
@@ -174,7 +191,7 @@ class SessionRuntimeImpl implements SessionRuntime {
       this.metricsRecorder.reject('session_not_found');
       return Promise.resolve(errorResponse(id, 'session_not_found', 'Session id missing'));
     }
-    const session = this.directory.getOrCreate(sessionId, this.mayCreate(incoming));
+    const session = this.directory.getOrCreate(sessionId, this.mayCreate(incoming), options?.principal?.id);
     if (typeof session === 'string') {
       this.metricsRecorder.reject(session);
       const extra =
@@ -204,8 +221,19 @@ class SessionRuntimeImpl implements SessionRuntime {
     return message.kind === 'request' && message.method === 'initialize';
   }
 
-  attach(sessionId: string, listener: (message: JsonRpcMessage) => void): (() => void) | undefined {
-    return this.directory.get(sessionId)?.attach(listener);
+  /** The session, checked against the caller's principal when the caller names one. */
+  private lookUp(sessionId: string, access: SessionAccess | undefined) {
+    return access === undefined
+      ? this.directory.get(sessionId)
+      : this.directory.reach(sessionId, access.principal?.id);
+  }
+
+  attach(
+    sessionId: string,
+    listener: (message: JsonRpcMessage) => void,
+    access?: SessionAccess,
+  ): (() => void) | undefined {
+    return this.lookUp(sessionId, access)?.attach(listener);
   }
 
   notify(sessionId: string, notification: Omit<JsonRpcNotification, 'jsonrpc'>): boolean {
@@ -220,16 +248,16 @@ class SessionRuntimeImpl implements SessionRuntime {
     return this.subscriptions?.notifyUpdated(uri) ?? 0;
   }
 
-  has(sessionId: string): boolean {
-    return this.directory.get(sessionId) !== undefined;
+  has(sessionId: string, access?: SessionAccess): boolean {
+    return this.lookUp(sessionId, access) !== undefined;
   }
 
   info(sessionId: string): SessionInfo | undefined {
     return this.directory.get(sessionId)?.info();
   }
 
-  remove(sessionId: string): boolean {
-    const session = this.directory.get(sessionId);
+  remove(sessionId: string, access?: SessionAccess): boolean {
+    const session = this.lookUp(sessionId, access);
     if (session === undefined) return false;
     session.actor.send({ type: 'remove' });
     return true;

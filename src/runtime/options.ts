@@ -65,6 +65,12 @@ export interface SessionRuntimeOptions<TContext = undefined> {
    * @default 1_800_000 (30 minutes, as the Python SDK)
    */
   readonly idleTimeoutMs?: number;
+  /**
+   * Live sessions one principal may hold (see `DispatchOptions.principal`); more get
+   * `too_many_sessions` (HTTP 429), so one tenant cannot take every slot of `maxSessions`.
+   * @default Infinity
+   */
+  readonly maxSessionsPerPrincipal?: number;
   /** A handler running longer is aborted and answered with `request_timeout`. @default undefined (none) */
   readonly requestTimeoutMs?: number;
   /**
@@ -114,6 +120,9 @@ const optionsSchema = z.object({
   mailboxCapacity: positiveInteger.optional(),
   maxConcurrentRequests: positiveInteger.optional(),
   maxSessions: positiveInteger.optional(),
+  maxSessionsPerPrincipal: positiveInteger
+    .or(z.custom<number>((value) => value === Number.POSITIVE_INFINITY))
+    .optional(),
   idleTimeoutMs: z
     .number()
     .positive()
@@ -153,6 +162,7 @@ export interface ResolvedOptions<TContext> {
   readonly mailboxCapacity: number;
   readonly maxConcurrentRequests: number;
   readonly maxSessions: number;
+  readonly maxSessionsPerPrincipal: number;
   readonly idleTimeoutMs: number;
   readonly requestTimeoutMs: number | undefined;
   readonly spawnPolicy: SpawnPolicy;
@@ -191,6 +201,7 @@ export function resolveOptions<TContext>(
     mailboxCapacity: options.mailboxCapacity ?? 256,
     maxConcurrentRequests: options.maxConcurrentRequests ?? 1,
     maxSessions: options.maxSessions ?? 10_000,
+    maxSessionsPerPrincipal: options.maxSessionsPerPrincipal ?? Number.POSITIVE_INFINITY,
     idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000,
     requestTimeoutMs: options.requestTimeoutMs,
     spawnPolicy: options.spawnPolicy ?? 'initialize',

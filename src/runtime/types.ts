@@ -37,6 +37,17 @@ export interface SessionInfo {
   readonly inFlight: number;
 }
 
+/**
+ * Who a message comes from, as the transport verified it (the subject of a bearer token, never a
+ * value the client chose). A session is bound to the principal that created it.
+ */
+export interface Principal {
+  /** A stable user id (e.g. the token's `sub`). */
+  readonly id: string;
+  /** Anything else the transport wants handlers to see (scopes, tenant, expiry). */
+  readonly [claim: string]: unknown;
+}
+
 /** Progress a handler reports (`notifications/progress` without the token, which the runtime adds). */
 export interface ProgressUpdate {
   readonly progress: number;
@@ -59,6 +70,8 @@ export interface HandlerContext<TContext = unknown> {
   readonly signal: AbortSignal;
   /** The user's shared context object from the runtime options. */
   readonly context: TContext;
+  /** The verified principal of this request (its latest token), if the transport authenticates. */
+  readonly auth: Principal | undefined;
   /**
    * Reports progress to the caller when the request carried `_meta.progressToken`; otherwise does
    * nothing. Updates must increase strictly (MCP, "Progress"); one that does not, or that comes after
@@ -110,6 +123,11 @@ export interface DispatchOptions {
    * it they go to the session's attached listener (`runtime.attach`), if any.
    */
   readonly onRequest?: (request: JsonRpcRequest) => void;
+  /**
+   * The verified caller. A new session is bound to it; a session bound to another principal answers
+   * exactly as an unknown one (`session_not_found`), so its existence is not revealed.
+   */
+  readonly principal?: Principal;
   /** Aborting it cancels the request exactly as `notifications/cancelled` would. */
   readonly signal?: AbortSignal;
 }
@@ -152,7 +170,7 @@ export interface RuntimeEvents {
   sessionStopped: (event: { readonly sessionId: string; readonly reason: StopReason }) => void;
   overload: (event: {
     readonly sessionId: string;
-    readonly reason: 'overloaded' | 'mailbox_full';
+    readonly reason: 'overloaded' | 'mailbox_full' | 'too_many_sessions';
     readonly limit: number;
   }) => void;
   handlerError: (event: {

@@ -21,14 +21,14 @@ function fakeHost(live: number) {
 }
 
 const done = (sessionId: string, reason: SessionMachineOutput['reason']) =>
-  ({ type: 'xstate.done.actor.session', actorId: 'session', output: { sessionId, reason } }) as const;
+  ({ type: 'xstate.done.actor.session', actorId: 'session', output: { sessionId, owner: undefined, reason } }) as const;
 
 describe('directory machine', () => {
   it('forgets a session when its actor reports done', () => {
     const { host, forgotten } = fakeHost(1);
     const actor = createActor(directoryMachine, { input: { host } }).start();
     actor.send(done('a', 'idle'));
-    expect(forgotten).toEqual([{ sessionId: 'a', reason: 'idle' }]);
+    expect(forgotten).toEqual([{ sessionId: 'a', owner: undefined, reason: 'idle' }]);
     expect(actor.getSnapshot().value).toBe('accepting');
   });
 
