@@ -27,12 +27,14 @@ export interface RequestOwner {
   readonly sharedContext: unknown;
   info(): SessionInfo;
   reportNotificationError(error: unknown): void;
-  dispatchOnChain(
+  dispatchFrom(
+    caller: PendingRequest,
     sessionId: string,
     message: unknown,
     options: DispatchOptions | undefined,
-    chain: readonly string[],
   ): Promise<DispatchResult>;
+  /** Requests holding one of the session's concurrency slots (what a queued request waits for). */
+  slotHolders(): Iterable<PendingRequest>;
   sendRequest(
     from: PendingRequest,
     method: string,
@@ -54,21 +56,27 @@ export class PendingRequest implements HandlerContext<unknown> {
   private controller: AbortController | undefined;
   private lastProgress = Number.NEGATIVE_INFINITY;
   private readonly abortListener: (() => void) | undefined;
+  /** Requests this handler sent other sessions (`ctx.dispatch`) and still awaits. */
+  outstanding: Set<PendingRequest> | undefined;
 
   constructor(
-    private readonly owner: RequestOwner,
+    readonly owner: RequestOwner,
     readonly requestId: JsonRpcId,
     readonly method: string,
     readonly params: Readonly<Record<string, unknown>>,
     readonly progressToken: string | number | undefined,
     readonly enqueuedAt: number,
     private readonly options: DispatchOptions | undefined,
-    /** Sessions whose handlers are waiting on this request, outermost first. */
-    readonly chain: readonly string[],
+    /** The handler that sent this request with `ctx.dispatch` and waits for it, if any. */
+    readonly caller: PendingRequest | undefined,
   ) {
     this.promise = new Promise((resolve) => {
       this.resolvePromise = resolve;
     });
+    if (caller !== undefined) {
+      caller.outstanding ??= new Set();
+      caller.outstanding.add(this);
+    }
     const signal = options?.signal;
     if (signal !== undefined) {
       this.abortListener = () => owner.cancel(requestId);
@@ -108,6 +116,7 @@ export class PendingRequest implements HandlerContext<unknown> {
   settle(response: JsonRpcResponse | undefined): boolean {
     if (this.phase === 'settled') return false;
     this.phase = 'settled';
+    this.caller?.outstanding?.delete(this);
     if (this.abortListener !== undefined)
       this.options?.signal?.removeEventListener('abort', this.abortListener);
     this.resolvePromise(response);
@@ -134,7 +143,15 @@ export class PendingRequest implements HandlerContext<unknown> {
   }
 
   dispatch(sessionId: string, message: unknown, options?: DispatchOptions): Promise<DispatchResult> {
-    return this.owner.dispatchOnChain(sessionId, message, options, [...this.chain, this.owner.sessionId]);
+    return this.owner.dispatchFrom(this, sessionId, message, options);
+  }
+
+  /** Whether a handler of `sessionId` is among this request's callers (itself included). */
+  isOnCallChain(sessionId: string): boolean {
+    for (let request: PendingRequest | undefined = this; request !== undefined; request = request.caller) {
+      if (request.sessionId === sessionId) return true;
+    }
+    return false;
   }
 
   request(

@@ -24,6 +24,7 @@ import type { RequestOwner } from './PendingRequest.js';
 import { PendingRequest } from './PendingRequest.js';
 import type { Subscriptions } from './Subscriptions.js';
 import type { DispatchOptions, DispatchResult, RequestHandler, SessionInfo, SessionState } from './types.js';
+import { wouldDeadlock } from './waitFor.js';
 
 /** What every session of one runtime shares. @internal */
 export interface SessionEnvironment {
@@ -34,16 +35,14 @@ export interface SessionEnvironment {
   readonly events: RuntimeEventEmitter;
   /** Resource subscriptions of all sessions; `undefined` when the server has no resources. */
   readonly subscriptions: Subscriptions | undefined;
-  /** The runtime's dispatch, with the call chain a handler's own dispatch carries. */
+  /** The runtime's dispatch, with the handler that sent the message when one did (`ctx.dispatch`). */
   readonly dispatch: (
     sessionId: string,
     message: unknown,
     options: DispatchOptions | undefined,
-    chain: readonly string[],
+    caller: PendingRequest | undefined,
   ) => Promise<DispatchResult>;
 }
-
-const noChain: readonly string[] = Object.freeze([]);
 
 /** The client capability each server-initiated method needs (MCP, "Client Features"). */
 const requiredClientCapability: Readonly<Record<string, string>> = {
@@ -133,7 +132,7 @@ export class Session implements SessionHost, RequestOwner {
   request(
     message: IncomingRequest,
     options: DispatchOptions | undefined,
-    chain: readonly string[] = noChain,
+    caller?: PendingRequest,
   ): Promise<DispatchResult> {
     const { clock } = this.environment.options;
     this.lastActivity = clock.now();
@@ -158,8 +157,12 @@ export class Session implements SessionHost, RequestOwner {
       case 'stopped':
         return this.refuse(message.id, 'session_closed');
       default:
-        if (chain.length > 0 && chain.includes(this.sessionId)) return this.refuse(message.id, 'call_cycle');
-        return this.enqueue(message, options, chain);
+        // Re-entering a session already waiting on this call chain (A → B → A) is refused outright;
+        // a request that must queue behind handlers waiting on its sender would deadlock.
+        if (caller?.isOnCallChain(this.sessionId) || (caller !== undefined && this.wouldDeadlock(caller))) {
+          return this.refuse(message.id, 'call_cycle');
+        }
+        return this.enqueue(message, options, caller);
     }
   }
 
@@ -325,10 +328,19 @@ export class Session implements SessionHost, RequestOwner {
     );
   }
 
+  private wouldDeadlock(caller: PendingRequest): boolean {
+    const mustWait = this.running >= this.environment.options.maxConcurrentRequests || this.queue.length > 0;
+    return mustWait && wouldDeadlock(caller, this.slotHolders());
+  }
+
+  *slotHolders(): Iterable<PendingRequest> {
+    for (const request of this.byId?.values() ?? []) if (request.holdsSlot) yield request;
+  }
+
   private enqueue(
     message: IncomingRequest,
     options: DispatchOptions | undefined,
-    chain: readonly string[],
+    caller: PendingRequest | undefined,
   ): Promise<DispatchResult> {
     const { metrics, options: runtimeOptions, handlers, events } = this.environment;
     if (!handlers.has(message.method)) {
@@ -369,7 +381,7 @@ export class Session implements SessionHost, RequestOwner {
       progressTokenOf(message.params),
       this.lastActivity,
       options,
-      chain,
+      caller,
     );
     this.queue.push(request);
     // Created on first request: a session that never gets one does not pay for the map.
@@ -491,13 +503,13 @@ export class Session implements SessionHost, RequestOwner {
     }
   }
 
-  dispatchOnChain(
+  dispatchFrom(
+    caller: PendingRequest,
     sessionId: string,
     message: unknown,
     options: DispatchOptions | undefined,
-    chain: readonly string[],
   ): Promise<DispatchResult> {
-    return this.environment.dispatch(sessionId, message, options, chain);
+    return this.environment.dispatch(sessionId, message, options, caller);
   }
 
   reportNotificationError(error: unknown): void {
@@ -540,19 +552,23 @@ export class Session implements SessionHost, RequestOwner {
       options.clock.clearTimeout(this.idleTimer);
       this.idleTimer = undefined;
     }
-    const code = reason === 'closed' ? 'shutting_down' : 'session_closed';
-    for (const request of this.byId?.values() ?? []) {
+    const error = new SessionRuntimeError(reason === 'closed' ? 'shutting_down' : 'session_closed');
+    const requests = [...(this.byId?.values() ?? [])];
+    this.queue.length = 0;
+    this.byId = undefined;
+    for (const request of requests) {
       if (request.phase === 'queued') metrics.queued--;
       this.clearRequestTimer(request);
-      const error = new SessionRuntimeError(code);
-      request.abort(error);
       if (request.settle({ jsonrpc: '2.0', id: request.requestId, error: error.toJsonRpcError() })) {
         metrics.failed++;
       }
     }
-    this.queue.length = 0;
-    this.byId = undefined;
-    this.outbound?.rejectAll(new SessionRuntimeError(code));
+    this.outbound?.rejectAll(error);
+    // Abort running handlers only once the machine has reached `stopped` and left the directory: an
+    // abort listener runs synchronously, and one that dispatches to this session must find it gone
+    // rather than start a handler on it (found by the race properties).
+    const running = requests.filter((request) => request.holdsSlot);
+    if (running.length > 0) queueMicrotask(() => running.forEach((request) => request.abort(error)));
     this.outlet = undefined;
     for (const uri of this.subscribed ?? []) this.environment.subscriptions?.unsubscribe(uri, this);
     this.subscribed = undefined;

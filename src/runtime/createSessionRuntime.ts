@@ -14,6 +14,7 @@ import { RuntimeEventEmitter } from './events.js';
 import { MetricsRecorder } from './metrics.js';
 import type { ResolvedOptions, SessionRuntimeOptions } from './options.js';
 import { resolveOptions } from './options.js';
+import type { PendingRequest } from './PendingRequest.js';
 import type { SessionEnvironment } from './Session.js';
 import { Subscriptions } from './Subscriptions.js';
 import type {
@@ -162,7 +163,7 @@ class SessionRuntimeImpl implements SessionRuntime {
       metrics: this.metricsRecorder,
       events: this.events,
       subscriptions: this.subscriptions,
-      dispatch: (sessionId, message, options, chain) => this.route(sessionId, message, options, chain),
+      dispatch: (sessionId, message, options, caller) => this.route(sessionId, message, options, caller),
     };
     this.directory = new Directory(environment);
   }
@@ -179,7 +180,7 @@ class SessionRuntimeImpl implements SessionRuntime {
     sessionId: string,
     message: unknown,
     options: DispatchOptions | undefined,
-    chain: readonly string[] | undefined,
+    caller: PendingRequest | undefined,
   ): Promise<DispatchResult> {
     const incoming = parseMessage(message);
     if (incoming.kind === 'invalid') {
@@ -205,7 +206,7 @@ class SessionRuntimeImpl implements SessionRuntime {
     }
     switch (incoming.kind) {
       case 'request':
-        return session.request(incoming, options, chain);
+        return session.request(incoming, options, caller);
       case 'notification':
         return session.notification(incoming);
       default:

@@ -493,6 +493,68 @@ describe('close', () => {
 });
 
 describe('cross-session calls', () => {
+  it('fails a crossing call that would deadlock (A → B while B → A, one slot each) instead of hanging', async () => {
+    const gate = deferred();
+    const runtime = createSessionRuntime({
+      handlers: {
+        call: async (params, context) => {
+          await gate.promise; // both handlers are running before either calls the other
+          return {
+            answer: await context.dispatch(
+              params.target as string,
+              request(`${context.sessionId}-call`, 'leaf'),
+            ),
+          };
+        },
+        leaf: () => ({ leaf: true }),
+      },
+    });
+    await openSession(runtime, 'A');
+    await openSession(runtime, 'B');
+    const fromA = runtime.dispatch('A', request(1, 'call', { target: 'B' }));
+    const fromB = runtime.dispatch('B', request(1, 'call', { target: 'A' }));
+    await flush();
+    gate.resolve(undefined);
+    const answers = await Promise.all([fromA, fromB]);
+    const inner = answers.map((answer) => (answer as { result: { answer: unknown } }).result.answer);
+    // The second call closes the cycle and is refused; the first then completes once its peer returns.
+    expect(inner.map(reasonOfResponse).sort()).toEqual(['call_cycle', undefined]);
+    expect(inner.filter((answer) => reasonOfResponse(answer) === undefined)).toMatchObject([
+      { result: { leaf: true } },
+    ]);
+  });
+
+  it('lets a call wait when the peer has a free slot (no false deadlock)', async () => {
+    const gate = deferred();
+    const runtime = createSessionRuntime({
+      maxConcurrentRequests: 2,
+      handlers: {
+        call: async (params, context) => {
+          await gate.promise;
+          return {
+            answer: await context.dispatch(
+              params.target as string,
+              request(`${context.sessionId}-call`, 'leaf'),
+            ),
+          };
+        },
+        leaf: () => ({ leaf: true }),
+      },
+    });
+    await openSession(runtime, 'A');
+    await openSession(runtime, 'B');
+    const both = [
+      runtime.dispatch('A', request(1, 'call', { target: 'B' })),
+      runtime.dispatch('B', request(1, 'call', { target: 'A' })),
+    ];
+    await flush();
+    gate.resolve(undefined);
+    expect(await Promise.all(both)).toMatchObject([
+      { result: { answer: { result: { leaf: true } } } },
+      { result: { answer: { result: { leaf: true } } } },
+    ]);
+  });
+
   it('refuses a call that would re-enter a session on its call chain instead of deadlocking', async () => {
     const runtime = createSessionRuntime({
       handlers: {

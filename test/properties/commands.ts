@@ -1,0 +1,173 @@
+/**
+ * The commands fast-check draws: what clients and operators do to a runtime. Each acts on the model
+ * and on the real runtime alike; `race.ts` compares the two before and after each one.
+ */
+import fc from 'fast-check';
+import type { Harness } from './harness.js';
+import type { Invariant } from './invariants.js';
+import type { HandlerOutcome, MessageKind, Model, ModelMessage } from './model.js';
+import { compose } from './model.js';
+import * as model from './transitions.js';
+
+/** What a command acts on besides the model: the harness, and the invariants this run checks. */
+export interface RaceReal {
+  readonly harness: Harness;
+  /** Runs before and after every command: takes in what happened meanwhile, then checks. */
+  readonly observe: (model: Model, harness: Harness) => Promise<void>;
+  readonly invariants: readonly Invariant[];
+}
+
+type Act = (state: Model, harness: Harness) => void;
+
+/** One command: a label that reads well in a counterexample, and what it does. */
+class RaceCommand implements fc.AsyncCommand<Model, RaceReal> {
+  constructor(
+    private readonly label: string,
+    private readonly act: Act,
+  ) {}
+
+  check(): boolean {
+    return true;
+  }
+
+  async run(state: Model, real: RaceReal): Promise<void> {
+    await real.observe(state, real.harness);
+    this.act(state, real.harness);
+    await real.observe(state, real.harness);
+  }
+
+  toString(): string {
+    return this.label;
+  }
+}
+
+/** Messages reach the runtime at once, or when the scheduler lets the network deliver them. */
+function send(harness: Harness, messages: readonly ModelMessage[], delayed: boolean): void {
+  if (delayed) harness.deliverLater(messages);
+  else harness.deliverNow(messages);
+}
+
+const via = (delayed: boolean) => (delayed ? ' via network' : '');
+
+/**
+ * Requests to one session, pipelined in one go. A client that has no session (as far as it knows)
+ * opens one first, unless it skips the handshake (then the runtime must refuse the requests).
+ */
+function sendWork(
+  sessionId: string,
+  outcomes: readonly HandlerOutcome[],
+  delayed: boolean,
+  handshake: boolean,
+): RaceCommand {
+  const label = `work → ${sessionId} (${outcomes.join(', ')})${handshake ? '' : ' without handshake'}`;
+  return new RaceCommand(`${label}${via(delayed)}`, (state, harness) => {
+    const session = state.sessions.get(sessionId);
+    const messages: ModelMessage[] = [];
+    if (handshake && (session === undefined || session.phase === 'awaitingInitialize')) {
+      messages.push(compose(state, sessionId, 'initialize'), compose(state, sessionId, 'initialized'));
+    }
+    for (const outcome of outcomes) messages.push(compose(state, sessionId, 'work', { outcome }));
+    send(harness, messages, delayed);
+  });
+}
+
+function sendOne(kind: MessageKind, sessionId: string, delayed: boolean): RaceCommand {
+  return new RaceCommand(`${kind} → ${sessionId}${via(delayed)}`, (state, harness) =>
+    send(harness, [compose(state, sessionId, kind)], delayed),
+  );
+}
+
+function sendCancel(sessionId: string, pick: number, delayed: boolean): RaceCommand {
+  return new RaceCommand(`cancel → ${sessionId} (request ${pick})${via(delayed)}`, (state, harness) => {
+    // Any request of this id not answered yet, in flight on the network or in the runtime.
+    const candidates = state.messages.filter(
+      (message) =>
+        message.kind === 'work' && message.sessionId === sessionId && message.expected === undefined,
+    );
+    const target = candidates.length === 0 ? 0 : (candidates[pick % candidates.length] as ModelMessage).key;
+    send(harness, [compose(state, sessionId, 'cancel', { target })], delayed);
+  });
+}
+
+function removeSession(sessionId: string): RaceCommand {
+  return new RaceCommand(`remove(${sessionId})`, (state, harness) => {
+    const expected = model.remove(state, sessionId);
+    const actual = harness.runtime.remove(sessionId);
+    if (actual !== expected) {
+      harness.violate('model', `remove(${sessionId}) returned ${actual}, model ${expected}`);
+    }
+  });
+}
+
+function advanceClock(ms: number): RaceCommand {
+  return new RaceCommand(`clock.advance(${ms})`, (state, harness) => {
+    model.advance(state, ms);
+    harness.clock.advance(ms);
+  });
+}
+
+function sweepIdle(thresholdMs: number): RaceCommand {
+  return new RaceCommand(`sweepIdle(${thresholdMs})`, (state, harness) => {
+    const expected = model.sweepIdle(state, thresholdMs);
+    const actual = harness.runtime.sweepIdle(thresholdMs);
+    if (actual !== expected) harness.violate('model', `sweepIdle returned ${actual}, model ${expected}`);
+  });
+}
+
+function closeRuntime(drainMs: number): RaceCommand {
+  return new RaceCommand(`close({ drainMs: ${drainMs} })`, (state, harness) => {
+    model.close(state, drainMs);
+    harness.close(drainMs);
+  });
+}
+
+export interface CommandOptions {
+  readonly sessionIds: readonly string[];
+  readonly idleTimeoutMs: number;
+  /** Every request to this session hangs (for cross-session independence). */
+  readonly hangingSession?: string;
+  readonly maxCommands: number;
+}
+
+export function raceCommands(options: CommandOptions) {
+  const { idleTimeoutMs: idle, hangingSession } = options;
+  const sessionId = fc.constantFrom(...options.sessionIds);
+  const delayed = fc.boolean();
+  const handshake = fc.oneof(
+    { arbitrary: fc.constant(true), weight: 9 },
+    { arbitrary: fc.constant(false), weight: 1 },
+  );
+  const outcome = fc.oneof(
+    { arbitrary: fc.constant<HandlerOutcome>('resolves'), weight: 6 },
+    { arbitrary: fc.constant<HandlerOutcome>('rejects'), weight: 2 },
+    { arbitrary: fc.constant<HandlerOutcome>('hangs'), weight: 1 },
+  );
+  const work = fc
+    .tuple(sessionId, fc.array(outcome, { minLength: 1, maxLength: 4 }), delayed, handshake)
+    .map(([id, drawn, late, opens]) =>
+      sendWork(id, id === hangingSession ? drawn.map(() => 'hangs' as const) : drawn, late, opens),
+    );
+  const around = (ms: number) =>
+    fc.oneof(fc.constantFrom(ms - 1, ms, ms + 1), fc.integer({ min: 1, max: 2 * ms }));
+  const one = (kind: MessageKind) =>
+    fc.tuple(sessionId, delayed).map(([id, late]) => sendOne(kind, id, late));
+  const command = fc.oneof(
+    { arbitrary: work, weight: 24 },
+    { arbitrary: one('initialize'), weight: 4 },
+    { arbitrary: one('notice'), weight: 3 },
+    { arbitrary: one('ping'), weight: 2 },
+    { arbitrary: one('response'), weight: 2 },
+    {
+      arbitrary: fc
+        .tuple(sessionId, fc.nat(3), delayed)
+        .map(([id, pick, late]) => sendCancel(id, pick, late)),
+      weight: 8,
+    },
+    { arbitrary: sessionId.map(removeSession), weight: 4 },
+    { arbitrary: around(idle).map(advanceClock), weight: 10 },
+    { arbitrary: fc.oneof(fc.constant(0), around(idle)).map(sweepIdle), weight: 4 },
+    { arbitrary: fc.constantFrom(0, idle / 2, 2 * idle).map(closeRuntime), weight: 1 },
+  );
+  // `size: 'max'` draws sequences of up to `maxCommands` (the default size stops near 10).
+  return fc.commands([command], { maxCommands: options.maxCommands, size: 'max' });
+}

@@ -1,0 +1,279 @@
+/**
+ * The real side of a race run: a runtime (real or fixture) on a `ManualClock`, a `work` handler whose
+ * steps fast-check's scheduler releases, a network whose deliveries it orders, and everything the
+ * runtime did, as observed from outside: handler starts, answers, events.
+ *
+ * Checks that must happen at the very moment something occurs (a second live session, a handler
+ * starting on a stopped session) are recorded as violations, tagged with their invariant, because an
+ * event listener's exception would be swallowed by the runtime's `safeEmit`.
+ */
+import type { Scheduler } from 'fast-check';
+import type { DispatchResult, HandlerContext } from '../../src/index.js';
+import { ManualClock } from '../../src/index.js';
+import type { HandlerOutcome, MessageKind, ModelMessage, ScenarioConfig } from './model.js';
+import type { RuntimeFactory, RuntimeUnderTest } from './subject.js';
+
+export type InvariantName =
+  | 'model'
+  | 'oneLiveSession'
+  | 'fifo'
+  | 'concurrency'
+  | 'independence'
+  | 'settles'
+  | 'nothingAfterStop'
+  | 'accounting'
+  | 'racingStop';
+
+/** The JSON-RPC code of a handler's own error (distinct from every runtime code). */
+export const HANDLER_ERROR_CODE = 4_242;
+
+/** A message as sent: what the properties know of it without asking the model. */
+export interface SentMessage {
+  readonly key: number;
+  readonly sessionId: string;
+  readonly kind: MessageKind;
+  readonly outcome: HandlerOutcome;
+  readonly target: number;
+  /** Whether the id had a live session (by the runtime's own events) when the message arrived. */
+  liveOnArrival: boolean;
+  /** The generation of the id (count of `sessionStarted`) right after the message arrived. */
+  generation: number;
+  /** For `cancel`: whether its target was still unanswered when the cancel arrived. */
+  targetPending: boolean;
+  settled: boolean;
+  answer: DispatchResult;
+}
+
+export type Stimulus =
+  | { readonly kind: 'delivered'; readonly keys: readonly number[] }
+  | { readonly kind: 'returned'; readonly key: number };
+
+interface HandlerRun {
+  readonly key: number;
+  readonly sessionId: string;
+  readonly generation: number;
+  readonly outcome: HandlerOutcome;
+  returned: boolean;
+}
+
+// Scheduled by name, so that a counterexample reads `handlerResolves("a",4)`, `deliver("b","work#7")`.
+// Their bodies do nothing: the scheduler decides when the promise they return resolves.
+async function handlerResolves(_sessionId: string, _tag: number): Promise<void> {}
+async function handlerRejects(_sessionId: string, _tag: number): Promise<void> {}
+async function deliver(_sessionId: string, _messages: string): Promise<void> {}
+
+export function initializeMessage(key: number) {
+  return {
+    jsonrpc: '2.0' as const,
+    id: key,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'model', version: '1' } },
+  };
+}
+
+function wireMessage(message: SentMessage): unknown {
+  switch (message.kind) {
+    case 'initialize':
+      return initializeMessage(message.key);
+    case 'ping':
+      return { jsonrpc: '2.0', id: message.key, method: 'ping' };
+    case 'response':
+      return { jsonrpc: '2.0', id: message.key, result: {} };
+    case 'initialized':
+      return { jsonrpc: '2.0', method: 'notifications/initialized' };
+    case 'notice':
+      return { jsonrpc: '2.0', method: 'notifications/roots/list_changed' };
+    case 'cancel':
+      return { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: message.target } };
+    case 'work':
+      return {
+        jsonrpc: '2.0',
+        id: message.key,
+        method: 'work',
+        params: { tag: message.key, outcome: message.outcome },
+      };
+  }
+}
+
+export class Harness {
+  readonly clock = new ManualClock();
+  readonly runtime: RuntimeUnderTest;
+  readonly sent = new Map<number, SentMessage>();
+  readonly stimuli: Stimulus[] = [];
+  /** How many stimuli the model has taken in. */
+  consumed = 0;
+  readonly violations: { readonly invariant: InvariantName; readonly message: string }[] = [];
+  readonly spawned = new Map<string, number>();
+  readonly stopped = new Map<string, number>();
+  readonly stopReasons = new Map<string, string[]>();
+  /** Handler runs by session generation (`id#generation`), in start order. */
+  readonly runs = new Map<string, HandlerRun[]>();
+  readonly runByKey = new Map<number, HandlerRun>();
+  /** `work` keys by session generation, in the order they reached the runtime. */
+  readonly arrivals = new Map<string, number[]>();
+  closeCalls = 0;
+  closeSettled = false;
+
+  private readonly steps: Record<'resolves' | 'rejects', (sessionId: string, tag: number) => Promise<void>>;
+  private readonly network: (sessionId: string, messages: string) => Promise<void>;
+
+  constructor(
+    factory: RuntimeFactory,
+    readonly config: ScenarioConfig,
+    readonly scheduler: Scheduler,
+  ) {
+    this.steps = {
+      resolves: scheduler.scheduleFunction(handlerResolves),
+      rejects: scheduler.scheduleFunction(handlerRejects),
+    };
+    this.network = scheduler.scheduleFunction(deliver);
+    this.runtime = factory({
+      clock: this.clock,
+      handlers: { work: (params, context) => this.work(params, context) },
+      idleTimeoutMs: config.idleTimeoutMs,
+      maxConcurrentRequests: config.maxConcurrentRequests,
+      mailboxCapacity: config.mailboxCapacity,
+      maxSessions: config.maxSessions,
+      spawnPolicy: config.spawnPolicy,
+      scheduler,
+    });
+    this.runtime.events.on('sessionStarted', ({ sessionId }) => this.onStarted(sessionId));
+    this.runtime.events.on('sessionStopped', ({ sessionId, reason }) => this.onStopped(sessionId, reason));
+  }
+
+  violate(invariant: InvariantName, message: string): void {
+    this.violations.push({ invariant, message });
+  }
+
+  generationOf(sessionId: string): number {
+    return this.spawned.get(sessionId) ?? 0;
+  }
+
+  isLive(sessionId: string): boolean {
+    return this.generationOf(sessionId) > (this.stopped.get(sessionId) ?? 0);
+  }
+
+  // ── The network ───────────────────────────────────────────────────────────────────────────
+
+  /** Hands messages to the runtime now, in order, in one synchronous step. */
+  deliverNow(messages: readonly ModelMessage[]): void {
+    this.stimuli.push({ kind: 'delivered', keys: messages.map((message) => message.key) });
+    for (const message of messages) this.dispatch(message);
+  }
+
+  /** Hands messages to the runtime when the scheduler says the network delivers them. */
+  deliverLater(messages: readonly ModelMessage[]): void {
+    const label = messages.map((message) => `${message.kind}#${message.key}`).join(',');
+    const sessionId = messages[0]?.sessionId ?? '';
+    void this.network(sessionId, label).then(() => this.deliverNow(messages));
+  }
+
+  private dispatch(message: ModelMessage): void {
+    const sent: SentMessage = {
+      key: message.key,
+      sessionId: message.sessionId,
+      kind: message.kind,
+      outcome: message.outcome,
+      target: message.target,
+      liveOnArrival: this.isLive(message.sessionId),
+      generation: 0,
+      targetPending: message.kind === 'cancel' && this.sent.get(message.target)?.settled === false,
+      settled: false,
+      answer: undefined,
+    };
+    this.sent.set(message.key, sent);
+    if (message.kind === 'work') {
+      // Recorded before dispatch: the handler may start inside it.
+      const arrival = `${message.sessionId}#${this.generationOf(message.sessionId)}`;
+      this.arrivals.set(arrival, [...(this.arrivals.get(arrival) ?? []), message.key]);
+    }
+    const answer = this.runtime.dispatch(message.sessionId, wireMessage(sent));
+    sent.generation = this.generationOf(message.sessionId);
+    void answer.then((value) => {
+      sent.settled = true;
+      sent.answer = value;
+    });
+  }
+
+  // ── The handler ───────────────────────────────────────────────────────────────────────────
+
+  private async work(params: Readonly<Record<string, unknown>>, context: HandlerContext): Promise<unknown> {
+    const key = params.tag as number;
+    const outcome = params.outcome as HandlerOutcome;
+    const run = this.onHandlerStart(context.sessionId, key, outcome);
+    // A fresh promise per hang: one shared forever-pending promise would keep every run's runtime alive.
+    if (outcome === 'hangs') return new Promise<never>(() => {});
+    await this.steps[outcome](context.sessionId, key);
+    run.returned = true;
+    this.stimuli.push({ kind: 'returned', key });
+    if (outcome === 'rejects') {
+      throw Object.assign(new Error(`handler of #${key} rejected`), {
+        code: HANDLER_ERROR_CODE,
+        data: { key },
+      });
+    }
+    return { tag: key };
+  }
+
+  private onHandlerStart(sessionId: string, key: number, outcome: HandlerOutcome): HandlerRun {
+    const generation = this.generationOf(sessionId);
+    const id = `${sessionId}#${generation}`;
+    if (!this.isLive(sessionId)) {
+      this.violate('nothingAfterStop', `handler of #${key} started while session ${sessionId} is stopped`);
+    }
+    const arrivals = this.arrivals.get(id) ?? [];
+    if (!arrivals.includes(key)) {
+      this.violate('nothingAfterStop', `handler of #${key} started in ${id}, which never received it`);
+    }
+    const runs = this.runs.get(id) ?? [];
+    const previous = runs.at(-1);
+    if (previous !== undefined && arrivals.indexOf(previous.key) > arrivals.indexOf(key)) {
+      this.violate('fifo', `in ${id}, #${key} started after #${previous.key}, which arrived later`);
+    }
+    const running = runs.filter((other) => !other.returned).length + 1;
+    if (running > this.config.maxConcurrentRequests) {
+      this.violate(
+        'concurrency',
+        `in ${id}, ${running} handlers run at once (maxConcurrentRequests ${this.config.maxConcurrentRequests})`,
+      );
+    }
+    const run: HandlerRun = { key, sessionId, generation, outcome, returned: false };
+    this.runs.set(id, [...runs, run]);
+    this.runByKey.set(key, run);
+    return run;
+  }
+
+  // ── Events ────────────────────────────────────────────────────────────────────────────────
+
+  private onStarted(sessionId: string): void {
+    this.spawned.set(sessionId, this.generationOf(sessionId) + 1);
+    const live = this.generationOf(sessionId) - (this.stopped.get(sessionId) ?? 0);
+    if (live > 1) this.violate('oneLiveSession', `${live} live sessions for id ${sessionId}`);
+  }
+
+  private onStopped(sessionId: string, reason: string): void {
+    const generation = (this.stopped.get(sessionId) ?? 0) + 1;
+    this.stopped.set(sessionId, generation);
+    this.stopReasons.set(sessionId, [...(this.stopReasons.get(sessionId) ?? []), reason]);
+    if (generation > this.generationOf(sessionId)) {
+      this.violate('oneLiveSession', `session ${sessionId} stopped more often than it started`);
+    }
+    // An idle stop happens only with nothing to do: every message the session took is answered by
+    // now. (A removed or closed session answers its leftovers in the stop itself; `settles` checks them.)
+    if (reason !== 'idle' && reason !== 'swept') return;
+    for (const key of this.arrivals.get(`${sessionId}#${generation}`) ?? []) {
+      if (this.sent.get(key)?.settled === false) {
+        this.violate('racingStop', `session ${sessionId} stopped (${reason}) with #${key} unanswered`);
+      }
+    }
+  }
+
+  // ── Lifecycle calls ───────────────────────────────────────────────────────────────────────
+
+  close(drainMs: number): void {
+    this.closeCalls++;
+    void this.runtime.close({ drainMs }).then(() => {
+      this.closeSettled = true;
+    });
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * The model: plain data saying which session ids exist, what each session has received and started,
+ * in what order, and what every message must be answered. `transitions.ts` moves it; `compare.ts`
+ * holds the runtime up against it after every command.
+ */
+import type { SessionRuntimeErrorCode, SpawnPolicy, StopReason } from '../../src/index.js';
+
+export type HandlerOutcome = 'resolves' | 'rejects' | 'hangs';
+
+/** One run's configuration, drawn by fast-check. */
+export interface ScenarioConfig {
+  readonly sessionIds: readonly string[];
+  readonly maxConcurrentRequests: number;
+  readonly mailboxCapacity: number;
+  readonly maxSessions: number;
+  readonly spawnPolicy: SpawnPolicy;
+  readonly idleTimeoutMs: number;
+}
+
+/** What the runtime must answer a message, once the model knows. */
+export type Expected =
+  | { readonly kind: 'result' }
+  | { readonly kind: 'handlerError' }
+  | { readonly kind: 'error'; readonly reason: SessionRuntimeErrorCode }
+  | { readonly kind: 'nothing' };
+
+/**
+ * `initialize`, `ping` and `work` are requests; `initialized`, `notice` (a list-changed notification)
+ * and `cancel` are notifications; `response` is a client's answer to a server-initiated request.
+ */
+export type MessageKind = 'initialize' | 'ping' | 'work' | 'initialized' | 'notice' | 'cancel' | 'response';
+
+/** Kinds whose answer carries their id. */
+export const isRequestKind = (kind: MessageKind): boolean =>
+  kind === 'initialize' || kind === 'ping' || kind === 'work';
+
+/** One message a client sent. Its `key` is also its JSON-RPC id and, for `work`, the handler's tag. */
+export interface ModelMessage {
+  readonly key: number;
+  readonly sessionId: string;
+  readonly kind: MessageKind;
+  /** For `work`: what its handler does once started. */
+  readonly outcome: HandlerOutcome;
+  /** For `cancel`: the request id it cancels. */
+  readonly target: number;
+  delivered: boolean;
+  expected: Expected | undefined;
+  /** For accepted `work`: the session generation that took it, and where it is. */
+  generation: number;
+  phase: 'unsent' | 'queued' | 'running' | 'settled';
+}
+
+export type ModelPhase = 'awaitingInitialize' | 'ready' | 'stopping';
+
+/** One live session (one generation of an id). */
+export interface ModelSession {
+  readonly sessionId: string;
+  /** 1 for the first session of this id, 2 for the one after it stopped, … */
+  readonly generation: number;
+  phase: ModelPhase;
+  lastActivity: number;
+  /** Accepted requests waiting, oldest first. */
+  readonly mailbox: number[];
+  /** Requests whose handler holds a concurrency slot (cancelled ones too, until they return). */
+  readonly slots: number[];
+  /** Every request this session accepted, in dispatch order. */
+  readonly accepted: number[];
+  /** Every request whose handler started, in start order. */
+  readonly started: number[];
+}
+
+export interface ModelCounters {
+  accepted: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  sessionsStarted: number;
+  readonly sessionsStopped: Record<StopReason, number>;
+  readonly rejected: Record<string, number>;
+}
+
+export interface Model {
+  readonly config: ScenarioConfig;
+  now: number;
+  directory: 'accepting' | 'draining' | 'closed';
+  drainDeadline: number | undefined;
+  readonly sessions: Map<string, ModelSession>;
+  /** Every session generation ever started, live or not. */
+  readonly history: ModelSession[];
+  readonly spawns: Map<string, number>;
+  /** Stop reasons per id, in order. */
+  readonly stops: Map<string, StopReason[]>;
+  readonly messages: ModelMessage[];
+  readonly counters: ModelCounters;
+  /** Handlers started and not returned, over all sessions, stopped ones included (`metrics().inFlight`). */
+  handlersRunning: number;
+  closeRequested: boolean;
+}
+
+export function createModel(config: ScenarioConfig): Model {
+  return {
+    config,
+    now: 0,
+    directory: 'accepting',
+    drainDeadline: undefined,
+    sessions: new Map(),
+    history: [],
+    spawns: new Map(),
+    stops: new Map(),
+    messages: [],
+    counters: {
+      accepted: 0,
+      completed: 0,
+      failed: 0,
+      cancelled: 0,
+      sessionsStarted: 0,
+      sessionsStopped: { idle: 0, removed: 0, swept: 0, closed: 0 },
+      rejected: {},
+    },
+    handlersRunning: 0,
+    closeRequested: false,
+  };
+}
+
+/** Registers a message the client is about to send; it reaches the runtime at {@link deliver}. */
+export function compose(
+  model: Model,
+  sessionId: string,
+  kind: MessageKind,
+  details: { readonly outcome?: HandlerOutcome; readonly target?: number } = {},
+): ModelMessage {
+  const message: ModelMessage = {
+    key: model.messages.length + 1,
+    sessionId,
+    kind,
+    outcome: details.outcome ?? 'resolves',
+    target: details.target ?? 0,
+    delivered: false,
+    expected: undefined,
+    generation: 0,
+    phase: 'unsent',
+  };
+  model.messages.push(message);
+  return message;
+}
+
+export const hasNoWork = (session: ModelSession): boolean =>
+  session.mailbox.length === 0 && session.slots.length === 0;
+
+export function messageAt(model: Model, key: number): ModelMessage {
+  const message = model.messages[key - 1];
+  if (message === undefined) throw new Error(`model: no message #${key}`);
+  return message;
+}
+
+/** `metrics().queued`: requests waiting in live mailboxes. */
+export const queuedNow = (model: Model): number =>
+  [...model.sessions.values()].reduce((sum, session) => sum + session.mailbox.length, 0);

@@ -1,0 +1,237 @@
+/**
+ * The model's transitions: the runtime's documented rules (routing, the handshake, the mailbox,
+ * cancellation, stops, idle expiry, close) restated on plain data. Each mirrors one thing a client,
+ * an operator, a handler or the clock does to the real runtime.
+ */
+import type { SessionRuntimeErrorCode, StopReason } from '../../src/index.js';
+import type { Expected, Model, ModelMessage, ModelSession } from './model.js';
+import { hasNoWork, isRequestKind, messageAt } from './model.js';
+
+// ── Delivery: the runtime's routing, restated ─────────────────────────────────────────────────
+
+function mayCreate(model: Model, message: ModelMessage): boolean {
+  if (message.kind === 'response') return false;
+  return model.config.spawnPolicy === 'any' || message.kind === 'initialize';
+}
+
+/** Why the directory refuses a message for an id without a live session (undefined: it spawns one). */
+function spawnRefusal(model: Model, message: ModelMessage): SessionRuntimeErrorCode | undefined {
+  if (model.directory !== 'accepting') return 'shutting_down';
+  if (!mayCreate(model, message)) return 'session_not_found';
+  if (model.sessions.size >= model.config.maxSessions) return 'overloaded';
+  return undefined;
+}
+
+/** Why a live session refuses a request (undefined: it answers or accepts it). */
+function requestRefusal(model: Model, session: ModelSession, message: ModelMessage) {
+  // `ping` is answered in any state, out of band; `initialize` only as the first request.
+  if (message.kind === 'ping') return undefined;
+  if (message.kind === 'initialize') {
+    return session.phase === 'awaitingInitialize' ? undefined : 'already_initialized';
+  }
+  if (session.phase === 'awaitingInitialize') return 'not_initialized';
+  if (session.phase === 'stopping') return 'shutting_down';
+  if (session.mailbox.length >= model.config.mailboxCapacity) return 'mailbox_full';
+  return undefined;
+}
+
+/** The message reaches the runtime now. */
+export function deliver(model: Model, message: ModelMessage): void {
+  message.delivered = true;
+  let session = model.sessions.get(message.sessionId);
+  if (session === undefined) {
+    const refusal = spawnRefusal(model, message);
+    if (refusal !== undefined) {
+      refuse(model, message, refusal);
+      return;
+    }
+    session = spawn(model, message.sessionId);
+  }
+  session.lastActivity = model.now;
+  if (!isRequestKind(message.kind)) {
+    notification(model, session, message);
+    return;
+  }
+  const refusal = requestRefusal(model, session, message);
+  if (refusal !== undefined) refuse(model, message, refusal);
+  else if (message.kind === 'work') accept(model, session, message);
+  else {
+    if (message.kind === 'initialize') session.phase = 'ready';
+    settle(message, { kind: 'result' });
+  }
+}
+
+function refuse(model: Model, message: ModelMessage, reason: SessionRuntimeErrorCode): void {
+  model.counters.rejected[reason] = (model.counters.rejected[reason] ?? 0) + 1;
+  settle(message, { kind: 'error', reason });
+}
+
+function settle(message: ModelMessage, expected: Expected): void {
+  message.expected = expected;
+  message.phase = 'settled';
+}
+
+function spawn(model: Model, sessionId: string): ModelSession {
+  const generation = (model.spawns.get(sessionId) ?? 0) + 1;
+  model.spawns.set(sessionId, generation);
+  const session: ModelSession = {
+    sessionId,
+    generation,
+    phase: 'awaitingInitialize',
+    lastActivity: model.now,
+    mailbox: [],
+    slots: [],
+    accepted: [],
+    started: [],
+  };
+  model.sessions.set(sessionId, session);
+  model.history.push(session);
+  model.counters.sessionsStarted++;
+  return session;
+}
+
+function accept(model: Model, session: ModelSession, message: ModelMessage): void {
+  model.counters.accepted++;
+  message.generation = session.generation;
+  message.phase = 'queued';
+  session.accepted.push(message.key);
+  session.mailbox.push(message.key);
+  pump(model, session);
+}
+
+function notification(model: Model, session: ModelSession, message: ModelMessage): void {
+  // `notifications/initialized` moves `initialized` to `ready`, two states the model does not tell
+  // apart; a client's `response` answers no outstanding request and only counts as activity.
+  if (message.kind === 'cancel') cancel(model, session, message.target);
+  settle(message, { kind: 'nothing' });
+}
+
+function cancel(model: Model, session: ModelSession, target: number): void {
+  const request = model.messages[target - 1];
+  if (request === undefined || request.kind !== 'work' || request.generation !== session.generation) return;
+  if (request.sessionId !== session.sessionId) return;
+  if (request.phase === 'queued') session.mailbox.splice(session.mailbox.indexOf(target), 1);
+  else if (request.phase !== 'running') return;
+  model.counters.cancelled++;
+  settle(request, { kind: 'nothing' });
+  afterWork(model, session);
+}
+
+/** Starts queued requests while the session has free slots. */
+function pump(model: Model, session: ModelSession): void {
+  while (session.slots.length < model.config.maxConcurrentRequests && session.mailbox.length > 0) {
+    const key = session.mailbox.shift() as number;
+    session.slots.push(key);
+    session.started.push(key);
+    messageAt(model, key).phase = 'running';
+    model.handlersRunning++;
+  }
+}
+
+/** A draining session stops once its last request is done. */
+function afterWork(model: Model, session: ModelSession): void {
+  if (session.phase === 'stopping' && hasNoWork(session)) stop(model, session, 'closed');
+}
+
+// ── Environment stimuli and API calls ─────────────────────────────────────────────────────────
+
+/** The handler of request `key` returned (its scheduled step was released). */
+export function handlerReturned(model: Model, key: number): void {
+  const message = messageAt(model, key);
+  model.handlersRunning--;
+  const session = model.sessions.get(message.sessionId);
+  const live = session !== undefined && session.generation === message.generation ? session : undefined;
+  if (live !== undefined) {
+    live.slots.splice(live.slots.indexOf(key), 1);
+    live.lastActivity = model.now;
+  }
+  if (message.phase === 'running') {
+    if (message.outcome === 'rejects') {
+      model.counters.failed++;
+      settle(message, { kind: 'handlerError' });
+    } else {
+      model.counters.completed++;
+      settle(message, { kind: 'result' });
+    }
+  }
+  if (live !== undefined) {
+    pump(model, live);
+    afterWork(model, live);
+  }
+}
+
+/** Stops a session: every request it still holds is answered with an error; running handlers go on. */
+export function stop(model: Model, session: ModelSession, reason: StopReason): void {
+  const code = reason === 'closed' ? 'shutting_down' : 'session_closed';
+  for (const key of session.accepted) {
+    const message = messageAt(model, key);
+    if (message.phase !== 'queued' && message.phase !== 'running') continue;
+    model.counters.failed++;
+    settle(message, { kind: 'error', reason: code });
+  }
+  session.mailbox.length = 0;
+  model.sessions.delete(session.sessionId);
+  model.counters.sessionsStopped[reason]++;
+  model.stops.set(session.sessionId, [...(model.stops.get(session.sessionId) ?? []), reason]);
+  if (model.directory === 'draining' && model.sessions.size === 0) model.directory = 'closed';
+}
+
+export function remove(model: Model, sessionId: string): boolean {
+  const session = model.sessions.get(sessionId);
+  if (session === undefined) return false;
+  stop(model, session, 'removed');
+  return true;
+}
+
+export function sweepIdle(model: Model, thresholdMs: number): number {
+  let stopped = 0;
+  for (const session of [...model.sessions.values()]) {
+    if (session.phase === 'stopping' || !hasNoWork(session)) continue;
+    if (model.now - session.lastActivity < thresholdMs) continue;
+    stop(model, session, 'swept');
+    stopped++;
+  }
+  return stopped;
+}
+
+/** Time passes: idle sessions stop once idle for the timeout, a close's drain deadline expires. */
+export function advance(model: Model, ms: number): void {
+  const target = model.now + ms;
+  const idle = [...model.sessions.values()]
+    .filter(
+      (session) =>
+        session.phase !== 'stopping' &&
+        hasNoWork(session) &&
+        session.lastActivity + model.config.idleTimeoutMs <= target,
+    )
+    .sort((left, right) => left.lastActivity - right.lastActivity);
+  for (const session of idle) {
+    model.now = session.lastActivity + model.config.idleTimeoutMs;
+    stop(model, session, 'idle');
+  }
+  if (model.directory === 'draining' && model.drainDeadline !== undefined && model.drainDeadline <= target) {
+    model.now = Math.max(model.now, model.drainDeadline);
+    for (const session of [...model.sessions.values()]) stop(model, session, 'closed');
+  }
+  model.now = target;
+}
+
+/** `close({ drainMs })`: refuse new sessions, let running and queued requests finish until the deadline. */
+export function close(model: Model, drainMs: number): void {
+  model.closeRequested = true;
+  if (model.directory !== 'accepting') return;
+  model.directory = 'draining';
+  for (const session of [...model.sessions.values()]) {
+    session.phase = 'stopping';
+    afterWork(model, session);
+  }
+  if (model.sessions.size === 0) {
+    model.directory = 'closed';
+    return;
+  }
+  if (drainMs <= 0) {
+    for (const session of [...model.sessions.values()]) stop(model, session, 'closed');
+    return;
+  }
+  model.drainDeadline = model.now + drainMs;
+}
