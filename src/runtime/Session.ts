@@ -568,7 +568,11 @@ export class Session implements SessionHost, RequestOwner {
     // abort listener runs synchronously, and one that dispatches to this session must find it gone
     // rather than start a handler on it (found by the race properties).
     const running = requests.filter((request) => request.holdsSlot);
-    if (running.length > 0) queueMicrotask(() => running.forEach((request) => request.abort(error)));
+    if (running.length > 0) {
+      queueMicrotask(() => {
+        for (const request of running) request.abort(error);
+      });
+    }
     this.outlet = undefined;
     for (const uri of this.subscribed ?? []) this.environment.subscriptions?.unsubscribe(uri, this);
     this.subscribed = undefined;

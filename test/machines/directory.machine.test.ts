@@ -21,7 +21,11 @@ function fakeHost(live: number) {
 }
 
 const done = (sessionId: string, reason: SessionMachineOutput['reason']) =>
-  ({ type: 'xstate.done.actor.session', actorId: 'session', output: { sessionId, owner: undefined, reason } }) as const;
+  ({
+    type: 'xstate.done.actor.session',
+    actorId: 'session',
+    output: { sessionId, owner: undefined, reason },
+  }) as const;
 
 describe('directory machine', () => {
   it('forgets a session when its actor reports done', () => {

@@ -516,7 +516,9 @@ describe('cross-session calls', () => {
     await flush();
     gate.resolve(undefined);
     const answers = await Promise.all([fromA, fromB]);
-    const inner = answers.map((answer) => (answer as { result: { answer: unknown } }).result.answer);
+    const inner = answers.map(
+      (answer) => (answer as unknown as { result: { answer: unknown } }).result.answer,
+    );
     // The second call closes the cycle and is refused; the first then completes once its peer returns.
     expect(inner.map(reasonOfResponse).sort()).toEqual(['call_cycle', undefined]);
     expect(inner.filter((answer) => reasonOfResponse(answer) === undefined)).toMatchObject([
