@@ -216,3 +216,17 @@ export function httpStatusOf(error: JsonRpcErrorObject): number {
   const reason = reasonOf(error);
   return reason === undefined ? 200 : errorTable[reason].httpStatus;
 }
+
+/**
+ * A short, safe rendering of a client-supplied value for an error message: strings are quoted and
+ * cut to 100 characters; anything else is named by its type. Never calls the value's own methods
+ * (a client's `{ "toString": 1 }` would throw) and never grows with the input.
+ */
+export function describeClientValue(value: unknown): string {
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
+    return String(value);
+  }
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}

@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import type { HandlerContext, RequestHandler } from '../runtime/types.js';
-import { SessionRuntimeError } from './errors.js';
+import { describeClientValue, SessionRuntimeError } from './errors.js';
 import type { Completer, ResourceTemplateDefinition } from './resources.js';
 
 /** One message of a prompt. */
@@ -90,7 +90,7 @@ export function createPromptHandlers<TContext>(
   const get: RequestHandler<TContext> = async (params, context) => {
     const prompt = typeof params.name === 'string' ? byName.get(params.name) : undefined;
     if (prompt === undefined)
-      throw new SessionRuntimeError('invalid_params', `Unknown prompt: ${String(params.name)}`);
+      throw new SessionRuntimeError('invalid_params', `Unknown prompt: ${describeClientValue(params.name)}`);
     let args: unknown = params.arguments ?? {};
     if (prompt.arguments !== undefined) {
       const parsed = prompt.arguments.safeParse(args);
@@ -134,7 +134,8 @@ export function createCompletionHandler<TContext>(
     } else {
       throw new SessionRuntimeError('invalid_params', 'Unknown completion reference');
     }
-    const completer = completers[argument.name];
+    // Own properties only: a client's argument named `toString` or `__proto__` has no completer.
+    const completer = Object.hasOwn(completers, argument.name) ? completers[argument.name] : undefined;
     const known = (params.context as { arguments?: Record<string, string> } | undefined)?.arguments ?? {};
     const values =
       completer === undefined ? [] : [...(await completer(argument.value, { arguments: known }))];

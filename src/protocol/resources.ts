@@ -106,9 +106,14 @@ export function compileUriTemplate(template: string): UriMatcher {
       const groups = regex.exec(uri);
       if (groups === null) return undefined;
       const variables: Record<string, string> = {};
-      names.forEach((name, index) => {
-        variables[name] = decodeURIComponent(groups[index + 1] as string);
-      });
+      for (const [index, name] of names.entries()) {
+        const raw = groups[index + 1] as string;
+        try {
+          variables[name] = decodeURIComponent(raw);
+        } catch {
+          return undefined; // malformed percent-encoding: this URI is not one of ours
+        }
+      }
       return variables;
     },
   };

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { HandlerContext, RequestHandler } from '../runtime/types.js';
-import { SessionRuntimeError } from './errors.js';
+import { describeClientValue, SessionRuntimeError } from './errors.js';
 
 /** A `tools/call` result as MCP defines it (content blocks, optional structured content). */
 export interface CallToolResult {
@@ -94,7 +94,7 @@ export function createToolHandlers<TContext>(
     const name = params.name;
     const tool = typeof name === 'string' ? byName.get(name) : undefined;
     if (tool === undefined) {
-      throw new SessionRuntimeError('invalid_params', `Unknown tool: ${String(name)}`);
+      throw new SessionRuntimeError('invalid_params', `Unknown tool: ${describeClientValue(name)}`);
     }
     const parsed = tool.inputSchema.safeParse(params.arguments ?? {});
     if (!parsed.success) {

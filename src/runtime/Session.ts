@@ -7,7 +7,7 @@ import type { Actor, AnyActorRef } from 'xstate';
 import { createActor } from 'xstate';
 import type { SessionHost, SessionStopReason } from '../../machines/session.machine.js';
 import { sessionMachine } from '../../machines/session.machine.js';
-import { errorResponse, SessionRuntimeError } from '../protocol/errors.js';
+import { describeClientValue, errorResponse, SessionRuntimeError } from '../protocol/errors.js';
 import type { JsonRpcId, JsonRpcMessage, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import type { ServerIdentity } from '../protocol/lifecycle.js';
 import { answerInitialize } from '../protocol/lifecycle.js';
@@ -136,9 +136,11 @@ export class Session implements SessionHost, RequestOwner {
   ): Promise<DispatchResult> {
     const { clock } = this.environment.options;
     this.lastActivity = clock.now();
+    const state = this.state;
+    // A session stopped while this message was on its way (e.g. by a `sessionStarted` listener).
+    if (state === 'stopped') return this.refuse(message.id, 'session_closed');
     // Out of band: `ping` at any time, `initialize` as the first message.
     if (message.method === 'ping') return Promise.resolve({ jsonrpc: '2.0', id: message.id, result: {} });
-    const state = this.state;
     if (message.method === 'initialize') return Promise.resolve(this.initialize(message, state));
     if (state !== 'awaitingInitialize') {
       // Session settings, answered out of band: they change what this session receives, not data.
@@ -154,8 +156,6 @@ export class Session implements SessionHost, RequestOwner {
         return this.refuse(message.id, 'not_initialized');
       case 'stopping':
         return this.refuse(message.id, 'shutting_down');
-      case 'stopped':
-        return this.refuse(message.id, 'session_closed');
       default:
         // Re-entering a session already waiting on this call chain (A → B → A) is refused outright;
         // a request that must queue behind handlers waiting on its sender would deadlock.
@@ -234,7 +234,9 @@ export class Session implements SessionHost, RequestOwner {
   ): Promise<Record<string, unknown>> {
     const { options: runtimeOptions } = this.environment;
     if (!from.active) return Promise.reject(new SessionRuntimeError('request_cancelled'));
-    const needed = requiredClientCapability[method];
+    const needed = Object.hasOwn(requiredClientCapability, method)
+      ? requiredClientCapability[method]
+      : undefined;
     const declared = this.actor.getSnapshot().context.clientCapabilities;
     if (needed !== undefined && (declared === undefined || declared[needed] === undefined)) {
       return Promise.reject(
@@ -285,7 +287,11 @@ export class Session implements SessionHost, RequestOwner {
     const level = message.params.level;
     if (!isLoggingLevel(level)) {
       this.environment.metrics.reject('invalid_params');
-      return errorResponse(message.id, 'invalid_params', `Unknown logging level: ${String(level)}`);
+      return errorResponse(
+        message.id,
+        'invalid_params',
+        `Unknown logging level: ${describeClientValue(level)}`,
+      );
     }
     this.actor.send({ type: 'setLogLevel', level });
     return { jsonrpc: '2.0', id: message.id, result: {} };
@@ -413,47 +419,69 @@ export class Session implements SessionHost, RequestOwner {
     if (options.requestTimeoutMs !== undefined) {
       request.timeoutHandle = options.clock.setTimeout(() => this.timeOut(request), options.requestTimeoutMs);
     }
-    let outcome: unknown;
+    // Everything the handler hands back is untrusted: it may throw anything (even `undefined`), or
+    // return a thenable whose `then` throws. Each path ends in exactly one succeed or fail.
     try {
-      outcome = handler(request.params, request);
+      const outcome = handler(request.params, request);
+      if (typeof (outcome as PromiseLike<unknown> | null)?.then === 'function') {
+        (outcome as PromiseLike<unknown>).then(
+          (value) => this.succeed(request, value),
+          (error: unknown) => this.fail(request, error),
+        );
+      } else {
+        // Answer a synchronous handler on a later microtask so that `pump` never recurses.
+        queueMicrotask(() => this.succeed(request, outcome));
+      }
     } catch (error) {
-      this.finish(request, undefined, error);
-      return;
-    }
-    if (typeof (outcome as PromiseLike<unknown> | null)?.then === 'function') {
-      (outcome as PromiseLike<unknown>).then(
-        (value) => this.finish(request, value, undefined),
-        (error: unknown) => this.finish(request, undefined, error ?? new Error('Handler rejected')),
-      );
-    } else {
-      // Answer a synchronous handler on a later microtask so that `pump` never recurses.
-      queueMicrotask(() => this.finish(request, outcome, undefined));
+      queueMicrotask(() => this.fail(request, error));
     }
   }
 
-  private finish(request: PendingRequest, value: unknown, error: unknown): void {
-    const { metrics, options } = this.environment;
-    if (!request.holdsSlot) return;
+  private succeed(request: PendingRequest, value: unknown): void {
+    if (!this.release(request)) return;
+    // MCP results are objects; a void handler answers `{}`, anything else is the handler's bug.
+    if (value === undefined || value === null)
+      this.answer(request, { jsonrpc: '2.0', id: request.requestId, result: {} });
+    else if (typeof value === 'object' && !Array.isArray(value)) {
+      this.answer(request, {
+        jsonrpc: '2.0',
+        id: request.requestId,
+        result: value as Record<string, unknown>,
+      });
+    } else
+      this.answer(request, this.handlerError(request, new TypeError('Handler returned a non-object result')));
+    this.afterRelease();
+  }
+
+  private fail(request: PendingRequest, error: unknown): void {
+    if (!this.release(request)) return;
+    this.answer(request, this.handlerError(request, error));
+    this.afterRelease();
+  }
+
+  /** Gives back the handler's slot; false if it was given back already (timed out). */
+  private release(request: PendingRequest): boolean {
+    if (!request.holdsSlot) return false;
     request.holdsSlot = false;
     this.clearRequestTimer(request);
     this.running--;
-    metrics.inFlight--;
+    this.environment.metrics.inFlight--;
     if (this.byId?.get(request.requestId) === request) this.byId.delete(request.requestId);
-    this.lastActivity = options.clock.now();
-    if (request.phase === 'running') {
-      const response =
-        error === undefined ? this.resultResponse(request, value) : this.handlerError(request, error);
-      if ('error' in response) metrics.failed++;
-      else metrics.completed++;
-      request.settle(response);
-    }
-    this.pump();
-    this.afterWork();
+    this.lastActivity = this.environment.options.clock.now();
+    // Only a handler that settled on its own is answered here (not a cancelled or timed-out one).
+    return true;
   }
 
-  private resultResponse(request: PendingRequest, value: unknown): JsonRpcResponse {
-    const result = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
-    return { jsonrpc: '2.0', id: request.requestId, result };
+  private answer(request: PendingRequest, response: JsonRpcResponse): void {
+    if (request.phase !== 'running') return;
+    if ('error' in response) this.environment.metrics.failed++;
+    else this.environment.metrics.completed++;
+    request.settle(response);
+  }
+
+  private afterRelease(): void {
+    this.pump();
+    this.afterWork();
   }
 
   private handlerError(request: PendingRequest, error: unknown): JsonRpcResponse {
@@ -481,13 +509,19 @@ export class Session implements SessionHost, RequestOwner {
     return errorResponse(request.requestId, 'internal_error');
   }
 
+  /**
+   * A handler past `requestTimeoutMs` is answered and abandoned: its signal aborts and its slot is
+   * given back, so the requests queued behind it move on (a handler that ignores its signal would
+   * otherwise hold the session forever). Whatever it returns later is dropped.
+   */
   private timeOut(request: PendingRequest): void {
     request.timeoutHandle = undefined;
     if (request.phase !== 'running') return;
     const error = new SessionRuntimeError('request_timeout');
-    request.abort(error);
     this.environment.metrics.failed++;
     request.settle({ jsonrpc: '2.0', id: request.requestId, error: error.toJsonRpcError() });
+    request.abort(error);
+    if (this.release(request)) this.afterRelease();
   }
 
   private clearRequestTimer(request: PendingRequest): void {
@@ -552,7 +586,12 @@ export class Session implements SessionHost, RequestOwner {
       options.clock.clearTimeout(this.idleTimer);
       this.idleTimer = undefined;
     }
-    const error = new SessionRuntimeError(reason === 'closed' ? 'shutting_down' : 'session_closed');
+    const error =
+      reason === 'closed'
+        ? new SessionRuntimeError('shutting_down', undefined, {
+            retryAfterSeconds: options.retryAfterSeconds,
+          })
+        : new SessionRuntimeError('session_closed');
     const requests = [...(this.byId?.values() ?? [])];
     this.queue.length = 0;
     this.byId = undefined;

@@ -1,15 +1,24 @@
 /**
  * The runtime's event emitter (eventemitter3). A listener that throws must not break the runtime's
- * own bookkeeping, so every emit goes through {@link RuntimeEventEmitter.safeEmit}.
+ * own bookkeeping, nor keep the event from the listeners after it (the HTTP transport ends streams
+ * from a `sessionStopped` listener), so every emit goes through {@link RuntimeEventEmitter.safeEmit}.
  */
 import { EventEmitter } from 'eventemitter3';
 import type { RuntimeEvents } from './types.js';
 
+/** eventemitter3's listener record (stable across its 4.x and 5.x releases). */
+interface ListenerRecord {
+  readonly fn: (payload: unknown) => void;
+  readonly context: unknown;
+  readonly once: boolean;
+}
+
 /** Emits {@link RuntimeEvents}; subscribe with `runtime.events.on('sessionStopped', …)`. */
 export class RuntimeEventEmitter extends EventEmitter<RuntimeEvents> {
   /**
-   * Emits without letting a listener's exception escape. The error is re-emitted as `listenerError`
-   * (whose own listeners' errors are dropped, so this cannot loop).
+   * Calls every listener of `event`, each in its own try: one that throws is reported as
+   * `listenerError` (whose own listeners' errors are dropped, so this cannot loop) and the rest
+   * still run.
    * @internal
    */
   safeEmit<TEvent extends keyof RuntimeEvents>(
@@ -17,14 +26,17 @@ export class RuntimeEventEmitter extends EventEmitter<RuntimeEvents> {
     payload: Parameters<RuntimeEvents[TEvent]>[0],
   ): void {
     if (this.listenerCount(event) === 0) return;
-    try {
-      (this.emit as (event: TEvent, payload: unknown) => boolean)(event, payload);
-    } catch (error) {
-      if (event === 'listenerError') return;
+    const key = EventEmitter.prefixed ? `${EventEmitter.prefixed}${event}` : event;
+    const stored = (this as unknown as { _events: Record<string, ListenerRecord | ListenerRecord[]> })
+      ._events[key];
+    if (stored === undefined) return;
+    const records = Array.isArray(stored) ? [...stored] : [stored];
+    for (const record of records) {
+      if (record.once) this.removeListener(event, record.fn as never, undefined, true);
       try {
-        this.emit('listenerError', { event, error });
-      } catch {
-        // A throwing listenerError listener has nowhere left to report to.
+        record.fn.call(record.context, payload);
+      } catch (error) {
+        if (event !== 'listenerError') this.safeEmit('listenerError', { event, error });
       }
     }
   }

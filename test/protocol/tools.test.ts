@@ -78,7 +78,7 @@ describe('tools', () => {
   it('answers an unknown tool with -32602', async () => {
     const runtime = await runtimeWithTools();
     expect(await runtime.dispatch('s', request(1, 'tools/call', { name: 'nope' }))).toMatchObject({
-      error: { code: -32602, message: 'Unknown tool: nope' },
+      error: { code: -32602, message: 'Unknown tool: "nope"' },
     });
   });
 
