@@ -10,6 +10,7 @@ import {
 } from '@modelcontextprotocol/core';
 import type { z } from 'zod';
 import { errorResponse } from './errors.js';
+import { readCommonMessage } from './fastPath.js';
 import type { JsonRpcErrorResponse, JsonRpcId } from './jsonrpc.js';
 
 type Params = Readonly<Record<string, unknown>>;
@@ -74,6 +75,8 @@ export function parseMessage(value: unknown): IncomingMessage {
     // Batching was removed from MCP in 2025-06-18; one message per dispatch.
     return invalid(null, 'Invalid request: batches are not supported');
   }
+  const common = readCommonMessage(value);
+  if (common !== undefined) return common;
   const record = value as Record<string, unknown>;
   const id = readableId(record);
   if ('method' in record) {

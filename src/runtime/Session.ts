@@ -61,9 +61,12 @@ export class Session implements SessionHost, RequestOwner {
   /** Waiting requests, oldest first. */
   private readonly queue: PendingRequest[] = [];
   /** Accepted requests by id, queued or running, for cancellation. */
-  private byId: Map<JsonRpcId, PendingRequest> | undefined;
-  /** Handlers holding a concurrency slot (including cancelled ones that have not returned yet). */
-  private running = 0;
+  /**
+   * Requests whose handler holds a concurrency slot (a cancelled one keeps it until it returns).
+   * Small (at most `maxConcurrentRequests`), so lookups scan it and the queue instead of keeping an
+   * id index whose churn cost more than the scans.
+   */
+  private readonly holders: PendingRequest[] = [];
   /** Requests this session's handlers sent the client and await; created on first use. */
   private outbound: OutboundRequests | undefined;
   /** Where messages that belong to no request go (the standalone SSE stream, a stdio pipe). */
@@ -123,7 +126,7 @@ export class Session implements SessionHost, RequestOwner {
       createdAt: this.createdAt,
       lastActivity: this.lastActivity,
       queued: this.queue.length,
-      inFlight: this.running,
+      inFlight: this.holders.length,
     };
   }
 
@@ -184,12 +187,11 @@ export class Session implements SessionHost, RequestOwner {
 
   /** Cancels an accepted request: a queued one leaves the mailbox, a running one is aborted. */
   cancel(requestId: JsonRpcId): void {
-    const request = this.byId?.get(requestId);
+    const request = this.find(requestId);
     if (request === undefined || request.phase === 'settled') return;
     const { metrics } = this.environment;
     if (request.phase === 'queued') {
       this.queue.splice(this.queue.indexOf(request), 1);
-      this.byId?.delete(requestId);
       metrics.queued--;
     } else {
       this.clearRequestTimer(request);
@@ -334,13 +336,21 @@ export class Session implements SessionHost, RequestOwner {
     );
   }
 
+  /** The accepted request with this id, queued or holding a slot. */
+  private find(requestId: JsonRpcId): PendingRequest | undefined {
+    for (const request of this.holders) if (request.requestId === requestId) return request;
+    for (const request of this.queue) if (request.requestId === requestId) return request;
+    return undefined;
+  }
+
   private wouldDeadlock(caller: PendingRequest): boolean {
-    const mustWait = this.running >= this.environment.options.maxConcurrentRequests || this.queue.length > 0;
+    const mustWait =
+      this.holders.length >= this.environment.options.maxConcurrentRequests || this.queue.length > 0;
     return mustWait && wouldDeadlock(caller, this.slotHolders());
   }
 
   *slotHolders(): Iterable<PendingRequest> {
-    for (const request of this.byId?.values() ?? []) if (request.holdsSlot) yield request;
+    yield* this.holders;
   }
 
   private enqueue(
@@ -355,7 +365,7 @@ export class Session implements SessionHost, RequestOwner {
         errorResponse(message.id, 'method_not_found', `Method not found: ${message.method}`),
       );
     }
-    if (this.byId?.has(message.id)) {
+    if (this.find(message.id) !== undefined) {
       // MCP: a request id must not be reused within a session; a duplicate would make cancellation ambiguous.
       metrics.reject('invalid_request');
       return Promise.resolve(errorResponse(message.id, 'invalid_request', 'Request id already in use'));
@@ -390,9 +400,6 @@ export class Session implements SessionHost, RequestOwner {
       caller,
     );
     this.queue.push(request);
-    // Created on first request: a session that never gets one does not pay for the map.
-    this.byId ??= new Map();
-    this.byId.set(message.id, request);
     metrics.accepted++;
     metrics.queued++;
     this.pump();
@@ -402,7 +409,7 @@ export class Session implements SessionHost, RequestOwner {
   /** Starts queued requests while slots are free. */
   private pump(): void {
     const limit = this.environment.options.maxConcurrentRequests;
-    while (this.running < limit && this.queue.length > 0) {
+    while (this.holders.length < limit && this.queue.length > 0) {
       this.run(this.queue.shift() as PendingRequest);
     }
   }
@@ -412,7 +419,7 @@ export class Session implements SessionHost, RequestOwner {
     const handler = handlers.get(request.method) as RequestHandler<unknown>;
     request.phase = 'running';
     request.holdsSlot = true;
-    this.running++;
+    this.holders.push(request);
     metrics.queued--;
     metrics.inFlight++;
     metrics.recordMailboxWait(options.clock.now() - request.enqueuedAt);
@@ -464,9 +471,8 @@ export class Session implements SessionHost, RequestOwner {
     if (!request.holdsSlot) return false;
     request.holdsSlot = false;
     this.clearRequestTimer(request);
-    this.running--;
     this.environment.metrics.inFlight--;
-    if (this.byId?.get(request.requestId) === request) this.byId.delete(request.requestId);
+    this.holders.splice(this.holders.indexOf(request), 1);
     this.lastActivity = this.environment.options.clock.now();
     // Only a handler that settled on its own is answered here (not a cancelled or timed-out one).
     return true;
@@ -532,7 +538,7 @@ export class Session implements SessionHost, RequestOwner {
 
   /** A draining session stops once its work is done. */
   private afterWork(): void {
-    if (this.running === 0 && this.queue.length === 0 && this.state === 'stopping') {
+    if (this.holders.length === 0 && this.queue.length === 0 && this.state === 'stopping') {
       this.actor.send({ type: 'drained' });
     }
   }
@@ -553,7 +559,7 @@ export class Session implements SessionHost, RequestOwner {
   // ── SessionHost: what the lifecycle machine asks of us ────────────────────────────────────
 
   hasNoWork(): boolean {
-    return this.queue.length === 0 && this.running === 0 && (this.outbound?.size ?? 0) === 0;
+    return this.queue.length === 0 && this.holders.length === 0 && (this.outbound?.size ?? 0) === 0;
   }
 
   isIdleFor(thresholdMs: number): boolean {
@@ -592,9 +598,8 @@ export class Session implements SessionHost, RequestOwner {
             retryAfterSeconds: options.retryAfterSeconds,
           })
         : new SessionRuntimeError('session_closed');
-    const requests = [...(this.byId?.values() ?? [])];
+    const requests = [...this.holders, ...this.queue];
     this.queue.length = 0;
-    this.byId = undefined;
     for (const request of requests) {
       if (request.phase === 'queued') metrics.queued--;
       this.clearRequestTimer(request);
