@@ -1,0 +1,137 @@
+/**
+ * The in-process benchmark of issue 7. Every scenario runs our runtime and its baselines in the same
+ * process, interleaved, and prints ratios beside their targets; absolute numbers are context.
+ *
+ *   npm run bench        quick (about 2 min)
+ *   npm run bench:full   more runs, longer windows, the slow naive baselines at full size
+ *
+ * Both compile with `tsc -p bench/tsconfig.json` into `.cache/bench` and run plain JavaScript under
+ * `node --expose-gc` (the memory scenario needs `gc()`). `node --expose-gc --import tsx bench/run.ts`
+ * works too, but tsx compiles with esbuild's keepNames, which taxes every named closure created
+ * (≈ 0.25 µs each) and so skews ratios between engines that create different numbers of them.
+ *
+ * Flags: `--full`; `--only=<name>[,<name>]` (throughput, tools, sessions10k, io, hol, spawn, memory)
+ * to run some scenarios; `--strict` to exit 1 when a target is missed.
+ */
+import os from 'node:os';
+import type { BenchConfig, Scenario } from './harness/config.js';
+import { canCollectGarbage } from './harness/measure.js';
+import { Report, renderDetails, renderResults } from './harness/table.js';
+import { headOfLineScenario } from './scenarios/headOfLine.js';
+import { ioConcurrency } from './scenarios/ioConcurrency.js';
+import { memoryScenario } from './scenarios/memory.js';
+import { spawnScenario } from './scenarios/spawn.js';
+import { throughput } from './scenarios/throughput.js';
+
+function scenarios(config: BenchConfig): ReadonlyMap<string, Scenario> {
+  return new Map<string, Scenario>([
+    [
+      'throughput',
+      (_, report) =>
+        throughput(
+          {
+            label: 'trivial async, 100 sessions × 4 in flight',
+            sessions: 100,
+            inFlight: 4,
+            perWorker: config.full ? 1_000 : 500,
+            naivePerWorker: config.full ? 25 : 10,
+            withNaive: true,
+            withSpawnChild: true,
+          },
+          config,
+          report,
+        ),
+    ],
+    [
+      'tools',
+      (_, report) =>
+        throughput(
+          {
+            label: 'tools/call echo (zod args), 100 sessions × 4 in flight',
+            sessions: 100,
+            inFlight: 4,
+            perWorker: config.full ? 500 : 250,
+            naivePerWorker: 0,
+            withNaive: false,
+            withSpawnChild: false,
+            toolsCall: true,
+          },
+          config,
+          report,
+        ),
+    ],
+    [
+      'sessions10k',
+      (_, report) =>
+        throughput(
+          {
+            label: 'trivial async, 10,000 sessions × 1 in flight',
+            sessions: 10_000,
+            inFlight: 1,
+            perWorker: config.full ? 40 : 20,
+            naivePerWorker: 1,
+            withNaive: config.full,
+            withSpawnChild: config.full,
+          },
+          config,
+          report,
+        ),
+    ],
+    ['io', ioConcurrency],
+    ['hol', headOfLineScenario],
+    ['spawn', spawnScenario],
+    ['memory', memoryScenario],
+  ]);
+}
+
+function parseArguments(argv: readonly string[]): {
+  config: BenchConfig;
+  only: Set<string> | undefined;
+  strict: boolean;
+} {
+  const full = argv.includes('--full');
+  const onlyFlag = argv.find((argument) => argument.startsWith('--only='));
+  return {
+    config: { full, runs: full ? 5 : 3 },
+    only: onlyFlag === undefined ? undefined : new Set(onlyFlag.slice('--only='.length).split(',')),
+    strict: argv.includes('--strict'),
+  };
+}
+
+function describeMachine(config: BenchConfig): string {
+  const cpus = os.cpus();
+  return [
+    `node ${process.version}, ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    `load average ${os
+      .loadavg()
+      .map((load) => load.toFixed(2))
+      .join(' ')}`,
+    `mode ${config.full ? 'full' : 'quick'}, medians of ${config.runs} runs, gc ${canCollectGarbage() ? 'exposed' : 'NOT exposed (memory skipped)'}`,
+  ].join('; ');
+}
+
+async function main(): Promise<void> {
+  const { config, only, strict } = parseArguments(process.argv.slice(2));
+  const report = new Report();
+  const started = performance.now();
+  console.log(`mcp-session-runtime bench: ${describeMachine(config)}`);
+  for (const [name, scenario] of scenarios(config)) {
+    if (only !== undefined && !only.has(name)) continue;
+    const scenarioStarted = performance.now();
+    await scenario(config, report);
+    console.log(`  (${name}: ${((performance.now() - scenarioStarted) / 1000).toFixed(1)} s)`);
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(`\n## Results (${seconds} s; ${describeMachine(config)})\n`);
+  console.log(renderResults(report.results));
+  console.log('\n## CPU per message, mailbox and lock wait\n');
+  console.log(renderDetails(report.details));
+  const targets = report.results.filter((row) => row.verdict === 'PASS' || row.verdict === 'MISS');
+  const misses = report.misses;
+  console.log(`\n${targets.length - misses.length} of ${targets.length} targets met.`);
+  for (const miss of misses)
+    console.log(`MISS: ${miss.scenario}: ${miss.ratio} against ${miss.target} (ours ${miss.ours})`);
+  if (strict && misses.length > 0) process.exitCode = 1;
+}
+
+await main();
