@@ -592,14 +592,19 @@ export class Session implements SessionHost, RequestOwner {
       options.clock.clearTimeout(this.idleTimer);
       this.idleTimer = undefined;
     }
+    this.outlet = undefined;
+    for (const uri of this.subscribed ?? []) this.environment.subscriptions?.unsubscribe(uri, this);
+    this.subscribed = undefined;
+    const requests = [...this.holders, ...this.queue];
+    this.queue.length = 0;
+    // Most sessions stop with nothing pending: build the error (a stack capture) only when needed.
+    if (requests.length === 0 && (this.outbound?.size ?? 0) === 0) return;
     const error =
       reason === 'closed'
         ? new SessionRuntimeError('shutting_down', undefined, {
             retryAfterSeconds: options.retryAfterSeconds,
           })
         : new SessionRuntimeError('session_closed');
-    const requests = [...this.holders, ...this.queue];
-    this.queue.length = 0;
     for (const request of requests) {
       if (request.phase === 'queued') metrics.queued--;
       this.clearRequestTimer(request);
@@ -617,8 +622,5 @@ export class Session implements SessionHost, RequestOwner {
         for (const request of running) request.abort(error);
       });
     }
-    this.outlet = undefined;
-    for (const uri of this.subscribed ?? []) this.environment.subscriptions?.unsubscribe(uri, this);
-    this.subscribed = undefined;
   }
 }
