@@ -49,7 +49,6 @@ beforeAll(async () => {
 
 afterAll(() => runtime.close({ drainMs: 0 }));
 
-const encoder = new TextEncoder();
 const validMessages = [
   initialize,
   { jsonrpc: '2.0', method: 'notifications/initialized' },
@@ -162,7 +161,7 @@ describe('HTTP fuzz', () => {
       { numRuns: runs, seed: Number(process.env.FUZZ_SEED ?? 20261124) },
     );
     // The inputs reach far into the table, not just the first refusal.
-    expect([...seenStatuses].sort(), [...seenStatuses].join(",")).toEqual(
+    expect([...seenStatuses].sort(), [...seenStatuses].join(',')).toEqual(
       expect.arrayContaining([200, 400, 403, 404, 405, 406, 413, 415]),
     );
   }, 60_000);
