@@ -9,6 +9,7 @@
  * Examples import from `../src/…` so they run from a checkout; in your code, import from
  * `mcp-session-runtime`.
  */
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { SessionRuntime, SessionRuntimeOptions } from '../src/index.js';
@@ -90,9 +91,17 @@ export function createDemoRuntime(options: SessionRuntimeOptions = {}): SessionR
  */
 export function logSessionLifecycle(runtime: SessionRuntime): void {
   runtime.events.on('sessionStarted', ({ sessionId }) => {
-    process.stderr.write(`session started: ${sessionId}\n`);
+    process.stderr.write(`session started: ${shortHash(sessionId)}\n`);
   });
   runtime.events.on('sessionStopped', ({ sessionId, reason }) => {
-    process.stderr.write(`session stopped: ${sessionId} (${reason})\n`);
+    process.stderr.write(`session stopped: ${shortHash(sessionId)} (${reason})\n`);
   });
+}
+
+/**
+ * A session id is a bearer of its session: logs carry a short hash of it, never the id itself, so a
+ * log reader cannot take over a session but can still follow one through the log.
+ */
+export function shortHash(sessionId: string): string {
+  return `#${createHash('sha256').update(sessionId).digest('hex').slice(0, 8)}`;
 }

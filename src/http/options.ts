@@ -3,8 +3,18 @@
  * defaults. The defaults are the safe ones for a local server (MCP 2025-11-25, "Transports" ›
  * "Security Warning": validate `Origin`, bind to localhost).
  */
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+
+/**
+ * 16 bytes from the CSPRNG as hex: 128 bits (a UUID v4 carries only 122), never derived from user
+ * data. Web Crypto rather than node:crypto so the fetch form runs on Bun, Deno and workers too.
+ */
+function randomSessionId(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  let id = '';
+  for (const byte of bytes) id += byte.toString(16).padStart(2, '0');
+  return id;
+}
 
 /**
  * Options of {@link createNodeHandler} and {@link createFetchHandler}.
@@ -41,7 +51,7 @@ export interface StreamableHttpOptions {
    * Mints the `Mcp-Session-Id` of each new session. The specification wants it globally unique and
    * cryptographically secure, of visible ASCII (0x21–0x7E): whoever knows an id can act in that
    * session. Replace it only to add a prefix or a routing hint to a random value.
-   * @default crypto.randomUUID
+   * @default 128 random bits from the Web Crypto CSPRNG, as 32 hex digits
    */
   readonly generateSessionId?: () => string;
   /**
@@ -126,7 +136,7 @@ export function resolveHttpOptions(options: StreamableHttpOptions = {}): Resolve
       allowedHosts: parseAllowList(options.allowedHosts ?? localHosts),
       allowedOrigins: parseAllowList(options.allowedOrigins ?? localHosts),
       maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
-      generateSessionId: options.generateSessionId ?? randomUUID,
+      generateSessionId: options.generateSessionId ?? randomSessionId,
       onError: options.onError ?? (() => {}),
     };
   } catch {

@@ -31,7 +31,7 @@ describe('Streamable HTTP with the official SDK client', () => {
   it('connects, lists the tools and calls them', async () => {
     const { url } = await start();
     const { client, transport } = await connect(url);
-    expect(transport.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(transport.sessionId).toMatch(/^[0-9a-f]{32}$/);
     expect(client.getServerVersion()).toMatchObject({ name: 'mcp-session-runtime-demo' });
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name)).toEqual(['echo', 'add', 'slow', 'counter']);
