@@ -4,7 +4,7 @@
  * Web-standard handlers only adapt their request and response objects to it.
  */
 import { httpStatusOf } from '../protocol/errors.js';
-import type { JsonRpcNotification, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../protocol/lifecycle.js';
 import type { SessionRuntime } from '../runtime/createSessionRuntime.js';
 import type { EventStream, HttpExchange, ResponseHeaders } from './exchange.js';
@@ -166,11 +166,16 @@ export class McpHttpEndpoint {
    */
   private async serveRequest(exchange: HttpExchange, sessionId: string, message: unknown): Promise<void> {
     let stream: EventStream | undefined;
-    const onNotification = (notification: JsonRpcNotification): void => {
+    // Notifications and the handler's own requests to the client (sampling, elicitation) travel on
+    // this request's stream, before its response (2025-11-25, "Sending Messages to the Server" §6).
+    const onNotification = (notification: JsonRpcNotification | JsonRpcRequest): void => {
       stream ??= exchange.openStream(streamHeaders);
       stream.write(formatSseEvent(notification));
     };
-    const response = await this.runtime.dispatch(sessionId, message, { onNotification });
+    const response = await this.runtime.dispatch(sessionId, message, {
+      onNotification,
+      onRequest: onNotification,
+    });
     if (stream === undefined) {
       if (response !== undefined) return replyJson(exchange, response, undefined);
       // Cancelled by the client: no response may be sent for it (MCP "Cancellation"), and an SSE

@@ -22,6 +22,11 @@ export interface ToolDefinition<TSchema extends z.ZodObject = z.ZodObject, TCont
   readonly title?: string;
   readonly description?: string;
   readonly inputSchema: TSchema;
+  /**
+   * The JSON Schema advertised in `tools/list` when the one derived from `inputSchema` will not do
+   * (e.g. to keep `$defs` and `$ref` as written). Arguments are still validated with `inputSchema`.
+   */
+  readonly advertisedInputSchema?: Readonly<Record<string, unknown>>;
   readonly annotations?: Readonly<Record<string, unknown>>;
   readonly handler: (
     args: z.output<TSchema>,
@@ -81,7 +86,7 @@ export function createToolHandlers<TContext>(
     tools: tools.map((tool) => {
       const entry: Record<string, unknown> = {
         name: tool.name,
-        inputSchema: z.toJSONSchema(tool.inputSchema, { io: 'input' }),
+        inputSchema: tool.advertisedInputSchema ?? z.toJSONSchema(tool.inputSchema, { io: 'input' }),
       };
       if (tool.title !== undefined) entry.title = tool.title;
       if (tool.description !== undefined) entry.description = tool.description;
