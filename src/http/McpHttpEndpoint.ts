@@ -197,7 +197,16 @@ export class McpHttpEndpoint {
     if (sessionId === undefined) return;
     if (!this.runtime.has(sessionId)) refuse(exchange, 'session_not_found');
     else if (this.standaloneStreams.has(sessionId)) refuse(exchange, 'stream_conflict');
-    else this.standaloneStreams.add(sessionId, exchange.openStream(streamHeaders));
+    else {
+      const stream = exchange.openStream(streamHeaders);
+      this.standaloneStreams.add(sessionId, stream);
+      // Messages of the session that belong to no request (resources/updated, list_changed, a
+      // handler's request to the client made outside a request stream) go out on this stream.
+      const detach = this.runtime.attach(sessionId, (message) =>
+        this.standaloneStreams.send(sessionId, message),
+      );
+      stream.onClose(() => detach?.());
+    }
   }
 
   /**
