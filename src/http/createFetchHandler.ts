@@ -5,7 +5,7 @@
  */
 import type { SessionRuntime } from '../runtime/createSessionRuntime.js';
 import type { EventStream, HttpExchange, JsonBody, ResponseHeaders } from './exchange.js';
-import { parseJsonBody } from './exchange.js';
+import { ClosableEventStream, parseJsonBody } from './exchange.js';
 import { McpHttpEndpoint } from './McpHttpEndpoint.js';
 import type { StreamableHttpOptions } from './options.js';
 import { resolveHttpOptions } from './options.js';
@@ -46,9 +46,7 @@ async function readBody(request: Request, maxBytes: number): Promise<string | un
 }
 
 /** An SSE body on a `ReadableStream`. */
-class WebEventStream implements EventStream {
-  /** `undefined` once closed. */
-  private listeners: (() => void)[] | undefined = [];
+class WebEventStream extends ClosableEventStream {
   private controller!: ReadableStreamDefaultController<Uint8Array>;
   readonly body = new ReadableStream<Uint8Array>({
     start: (controller) => {
@@ -58,35 +56,18 @@ class WebEventStream implements EventStream {
     cancel: () => this.markClosed(),
   });
 
-  get closed(): boolean {
-    return this.listeners === undefined;
-  }
-
-  write(event: string): void {
-    if (this.listeners !== undefined) this.controller.enqueue(encoder.encode(event));
-  }
-
-  end(): void {
-    if (this.listeners === undefined) return;
-    this.controller.close();
-    this.markClosed();
-  }
-
   error(): void {
-    if (this.listeners === undefined) return;
+    if (this.closed) return;
     this.controller.error(new Error('Stream aborted'));
     this.markClosed();
   }
 
-  onClose(listener: () => void): void {
-    if (this.listeners === undefined) listener();
-    else this.listeners.push(listener);
+  protected send(event: string): void {
+    this.controller.enqueue(encoder.encode(event));
   }
 
-  private markClosed(): void {
-    const listeners = this.listeners;
-    this.listeners = undefined;
-    for (const listener of listeners ?? []) listener();
+  protected finish(): void {
+    this.controller.close();
   }
 }
 

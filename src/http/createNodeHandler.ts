@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionRuntime } from '../runtime/createSessionRuntime.js';
 import type { EventStream, HttpExchange, JsonBody, ResponseHeaders } from './exchange.js';
-import { parseJsonBody } from './exchange.js';
+import { ClosableEventStream, parseJsonBody } from './exchange.js';
 import { McpHttpEndpoint } from './McpHttpEndpoint.js';
 import type { StreamableHttpOptions } from './options.js';
 import { resolveHttpOptions } from './options.js';
@@ -62,37 +62,18 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<string | unde
 }
 
 /** An SSE body on a `ServerResponse`. */
-class NodeEventStream implements EventStream {
-  /** `undefined` once closed. */
-  private listeners: (() => void)[] | undefined = [];
-
+class NodeEventStream extends ClosableEventStream {
   constructor(private readonly res: ServerResponse) {
+    super();
     res.once('close', () => this.markClosed());
   }
 
-  get closed(): boolean {
-    return this.listeners === undefined;
+  protected send(event: string): void {
+    this.res.write(event);
   }
 
-  write(event: string): void {
-    if (this.listeners !== undefined) this.res.write(event);
-  }
-
-  end(): void {
-    if (this.listeners === undefined) return;
+  protected finish(): void {
     this.res.end();
-    this.markClosed();
-  }
-
-  onClose(listener: () => void): void {
-    if (this.listeners === undefined) listener();
-    else this.listeners.push(listener);
-  }
-
-  private markClosed(): void {
-    const listeners = this.listeners;
-    this.listeners = undefined;
-    for (const listener of listeners ?? []) listener();
   }
 }
 

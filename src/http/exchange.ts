@@ -24,6 +24,45 @@ export interface EventStream {
   onClose(listener: () => void): void;
 }
 
+/**
+ * The close bookkeeping both server forms share: a stream is open until ended or abandoned by the
+ * client, and its close listeners run exactly once. A form supplies how to send and how to finish.
+ * @internal
+ */
+export abstract class ClosableEventStream implements EventStream {
+  /** `undefined` once closed. */
+  private listeners: (() => void)[] | undefined = [];
+
+  get closed(): boolean {
+    return this.listeners === undefined;
+  }
+
+  write(event: string): void {
+    if (!this.closed) this.send(event);
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.finish();
+    this.markClosed();
+  }
+
+  onClose(listener: () => void): void {
+    if (this.listeners === undefined) listener();
+    else this.listeners.push(listener);
+  }
+
+  /** Records the close (the client went away, or the stream ended) and tells the listeners. */
+  protected markClosed(): void {
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    for (const listener of listeners ?? []) listener();
+  }
+
+  protected abstract send(event: string): void;
+  protected abstract finish(): void;
+}
+
 /** One HTTP request and the means to answer it, once. @internal */
 export interface HttpExchange {
   /** The request method, upper case. */

@@ -4,6 +4,7 @@
  * "Security Warning": validate `Origin`, bind to localhost).
  */
 import { z } from 'zod';
+import { optionsTypeError } from '../runtime/optionsError.js';
 
 /**
  * 16 bytes from the CSPRNG as hex: 128 bits (a UUID v4 carries only 122), never derived from user
@@ -122,15 +123,7 @@ export function hostNameOf(host: string): string {
  */
 export function resolveHttpOptions(options: StreamableHttpOptions = {}): ResolvedHttpOptions {
   const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue?.path.join('.') || 'options';
-    const got = issue?.path.reduce<unknown>(
-      (value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key],
-      options,
-    );
-    throw new TypeError(`Expected \`${path}\` to be valid (${issue?.message}), got ${describe(got)}`);
-  }
+  if (!parsed.success) throw optionsTypeError(parsed.error, options);
   try {
     return {
       allowedHosts: parseAllowList(options.allowedHosts ?? localHosts),
@@ -142,10 +135,4 @@ export function resolveHttpOptions(options: StreamableHttpOptions = {}): Resolve
   } catch {
     throw new TypeError('Expected `allowedOrigins` to hold origins such as `https://app.example.com`');
   }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return `\`${JSON.stringify(value)}\``;
-  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
-  return `\`${String(value)}\``;
 }

@@ -7,6 +7,7 @@ import type { ResourceDefinition, ResourceTemplateDefinition } from '../protocol
 import type { ToolDefinition } from '../protocol/tools.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
+import { optionsTypeError } from './optionsError.js';
 import type { RequestHandler } from './types.js';
 
 /** Which messages may create a session for an id the directory does not know. */
@@ -179,15 +180,7 @@ export function resolveOptions<TContext>(
   options: SessionRuntimeOptions<TContext>,
 ): ResolvedOptions<TContext> {
   const parsed = optionsSchema.safeParse(options ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue?.path.join('.') || 'options';
-    const got = issue?.path.reduce<unknown>(
-      (value, key) => (value as Record<PropertyKey, unknown> | undefined)?.[key],
-      options,
-    );
-    throw new TypeError(`Expected \`${path}\` to be valid (${issue?.message}), got ${describe(got)}`);
-  }
+  if (!parsed.success) throw optionsTypeError(parsed.error, options);
   return {
     serverInfo: options.serverInfo ?? { name: 'mcp-session-runtime', version: '0.1.0' },
     instructions: options.instructions,
@@ -210,12 +203,4 @@ export function resolveOptions<TContext>(
     clientRequestTimeoutMs: options.clientRequestTimeoutMs ?? 60_000,
     clock: options.clock ?? systemClock,
   };
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return `\`${JSON.stringify(value)}\``;
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
-    return `\`${String(value)}\``;
-  }
-  return typeof value;
 }
