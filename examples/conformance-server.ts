@@ -215,6 +215,16 @@ const tools = [
     },
   }),
   defineTool({
+    name: 'test_reconnection',
+    description: 'Closes its event stream mid-call; the client resumes it with Last-Event-ID (SEP-1699)',
+    inputSchema: noArguments,
+    handler: async (_args, ctx) => {
+      ctx.closeStream();
+      await sleep(100);
+      return 'Reconnection test completed';
+    },
+  }),
+  defineTool({
     name: 'json_schema_2020_12_tool',
     description: 'Tool with JSON Schema 2020-12 features',
     inputSchema: z.looseObject({}),

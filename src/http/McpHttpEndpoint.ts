@@ -16,6 +16,8 @@ import {
   isJsonContentType,
 } from './headers.js';
 import type { ResolvedHttpOptions } from './options.js';
+import type { ResumableWriter } from './ResumableStreams.js';
+import { ResumableStreams } from './ResumableStreams.js';
 import type { Refusal } from './refusals.js';
 import { refusalResponse } from './refusals.js';
 import { formatSseEvent, StandaloneStreams } from './StandaloneStreams.js';
@@ -55,6 +57,7 @@ function headersFor(response: JsonRpcResponse, sessionId: string | undefined): R
 /** Serves one MCP endpoint for a runtime. @internal */
 export class McpHttpEndpoint {
   readonly standaloneStreams = new StandaloneStreams();
+  private readonly resumableStreams = new ResumableStreams(1_000);
 
   constructor(
     private readonly runtime: SessionRuntime,
@@ -62,7 +65,10 @@ export class McpHttpEndpoint {
   ) {
     // A stopped session (idle, DELETE, runtime closed) ends its standalone stream, so a client sees
     // the end instead of listening forever to a session that will never speak again.
-    runtime.events.on('sessionStopped', ({ sessionId }) => this.standaloneStreams.end(sessionId));
+    runtime.events.on('sessionStopped', ({ sessionId }) => {
+      this.standaloneStreams.end(sessionId);
+      this.resumableStreams.forget(sessionId);
+    });
   }
 
   /** Answers one exchange. Never rejects: a failure of ours becomes a bare 500. */
@@ -165,26 +171,25 @@ export class McpHttpEndpoint {
    * 2025-11-25 ("Sending Messages to the Server" §5); `notifications/cancelled` and DELETE cancel.
    */
   private async serveRequest(exchange: HttpExchange, sessionId: string, message: unknown): Promise<void> {
-    let stream: EventStream | undefined;
+    let writer: ResumableWriter | undefined;
+    const open = () => {
+      writer ??= this.resumableStreams.begin(sessionId, exchange.openStream(streamHeaders));
+      return writer;
+    };
     // Notifications and the handler's own requests to the client (sampling, elicitation) travel on
     // this request's stream, before its response (2025-11-25, "Sending Messages to the Server" §6).
-    const onNotification = (notification: JsonRpcNotification | JsonRpcRequest): void => {
-      stream ??= exchange.openStream(streamHeaders);
-      stream.write(formatSseEvent(notification));
-    };
+    const onNotification = (notification: JsonRpcNotification | JsonRpcRequest): void =>
+      open().write(notification);
     const response = await this.runtime.dispatch(sessionId, message, {
       onNotification,
       onRequest: onNotification,
+      onCloseStream: () => open().disconnect(),
     });
-    if (stream === undefined) {
-      if (response !== undefined) return replyJson(exchange, response, undefined);
-      // Cancelled by the client: no response may be sent for it (MCP "Cancellation"), and an SSE
-      // stream that ends without one is the spec's way to finish the POST.
-      stream = exchange.openStream(streamHeaders);
-    } else if (response !== undefined) {
-      stream.write(formatSseEvent(response));
-    }
-    stream.end();
+    if (writer !== undefined) return writer.finish(response);
+    if (response !== undefined) return replyJson(exchange, response, undefined);
+    // Cancelled by the client: no response may be sent for it (MCP "Cancellation"), and an SSE
+    // stream that ends without one is the spec's way to finish the POST.
+    exchange.openStream(streamHeaders).end();
   }
 
   /** `GET`: the optional standalone stream, one per session (409 for a second, as the SDK). */
@@ -195,8 +200,14 @@ export class McpHttpEndpoint {
     }
     const sessionId = this.sessionIdOf(exchange);
     if (sessionId === undefined) return;
+    const lastEventId = exchange.header('last-event-id');
     if (!this.runtime.has(sessionId)) refuse(exchange, 'session_not_found');
-    else if (this.standaloneStreams.has(sessionId)) refuse(exchange, 'stream_conflict');
+    else if (
+      lastEventId !== undefined &&
+      this.resumableStreams.resume(sessionId, lastEventId, () => exchange.openStream(streamHeaders))
+    ) {
+      // A request stream resumed: what the client missed, then the rest of it.
+    } else if (this.standaloneStreams.has(sessionId)) refuse(exchange, 'stream_conflict');
     else {
       const stream = exchange.openStream(streamHeaders);
       this.standaloneStreams.add(sessionId, stream);

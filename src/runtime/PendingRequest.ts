@@ -169,6 +169,10 @@ export class PendingRequest implements HandlerContext<unknown> {
     this.deliver({ jsonrpc: '2.0', method: 'notifications/message', params });
   }
 
+  closeStream(): void {
+    if (this.phase === 'running') this.options?.onCloseStream?.();
+  }
+
   /** Where this request's server-initiated requests go, if its caller gave a channel. */
   get requestSink(): ((request: JsonRpcRequest) => void) | undefined {
     return this.options?.onRequest;

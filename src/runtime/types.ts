@@ -103,6 +103,12 @@ export interface HandlerContext<TContext = unknown> {
    * minimum (all levels pass until the client sets one).
    */
   log(level: LoggingLevel, data: unknown, logger?: string): void;
+  /**
+   * Ends the caller's event stream now while the request goes on (SSE polling, SEP-1699): a client
+   * of a resumable transport reconnects with `Last-Event-ID` and receives the rest, response
+   * included. Does nothing when the transport cannot resume.
+   */
+  closeStream(): void;
 }
 
 /** A method handler: params in, a JSON-RPC `result` out (or a thrown error). */
@@ -128,6 +134,11 @@ export interface DispatchOptions {
    * exactly as an unknown one (`session_not_found`), so its existence is not revealed.
    */
   readonly principal?: Principal;
+  /**
+   * Ends the caller's event stream without ending the request (SSE polling, SEP-1699); a transport
+   * that supports resumption gives it. See {@link HandlerContext.closeStream}.
+   */
+  readonly onCloseStream?: () => void;
   /** Aborting it cancels the request exactly as `notifications/cancelled` would. */
   readonly signal?: AbortSignal;
 }

@@ -87,10 +87,13 @@ describe.each(kinds)('Streamable HTTP statuses (%s handler)', (kind) => {
       const response = await post(url, call, { 'mcp-session-id': sessionId });
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('text/event-stream');
-      const events = (await response.text())
-        .split('\n\n')
-        .filter((event) => event !== '')
-        .map((event) => JSON.parse(event.split('data: ')[1] as string));
+      const frames = (await response.text()).split('\n\n').filter((frame) => frame !== '');
+      // A priming event first (an id, a retry hint, no data), so the stream can be resumed (SEP-1699).
+      expect(frames[0]).toMatch(/^id: \S+_0\nretry: \d+\ndata: $/);
+      const events = frames.slice(1).map((frame) => {
+        expect(frame).toMatch(/^id: \S+_\d+\nevent: message\ndata: /);
+        return JSON.parse(frame.split('data: ')[1] as string);
+      });
       expect(events.map((event) => event.method ?? `response ${event.id}`)).toEqual([
         'notifications/progress',
         'notifications/progress',

@@ -87,8 +87,11 @@ describe('createFetchHandler', () => {
     );
     expect(response.headers.get('content-type')).toBe('text/event-stream');
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    const first = new TextDecoder().decode((await reader.read()).value);
-    expect(first).toMatch(/^event: message\ndata: \{.*"progress":1.*\}\n\n$/);
+    let first = '';
+    while (!first.includes('"progress":1')) first += new TextDecoder().decode((await reader.read()).value);
+    expect(first).toMatch(
+      /^id: (\S+)_0\nretry: \d+\ndata: \n\nid: \1_1\nevent: message\ndata: \{.*"progress":1.*\}\n\n$/,
+    );
     expect(runtime.metrics().inFlight).toBe(1);
     let rest = '';
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
