@@ -4,9 +4,11 @@
  * Web-standard handlers only adapt their request and response objects to it.
  */
 import { httpStatusOf } from '../protocol/errors.js';
-import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import type { JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../protocol/lifecycle.js';
-import type { SessionRuntime } from '../runtime/createSessionRuntime.js';
+import type { SessionAccess, SessionRuntime } from '../runtime/createSessionRuntime.js';
+import type { AuthenticationRequest } from './auth.js';
+import { AuthenticationError, bearerTokenOf, challengeOf } from './auth.js';
 import type { EventStream, HttpExchange, ResponseHeaders } from './exchange.js';
 import {
   acceptsEventStream,
@@ -16,16 +18,29 @@ import {
   isJsonContentType,
 } from './headers.js';
 import type { ResolvedHttpOptions } from './options.js';
+import { RateLimiter } from './RateLimiter.js';
 import type { ResumableWriter } from './ResumableStreams.js';
 import { ResumableStreams } from './ResumableStreams.js';
 import type { Refusal } from './refusals.js';
 import { refusalResponse } from './refusals.js';
-import { formatSseEvent, StandaloneStreams } from './StandaloneStreams.js';
+import { StandaloneStreams } from './StandaloneStreams.js';
+import { StreamBudget } from './StreamBudget.js';
 
 const supportedVersions = new Set(SUPPORTED_PROTOCOL_VERSIONS);
 const jsonHeaders: ResponseHeaders = { 'content-type': 'application/json' };
 /** `no-cache` keeps proxies from buffering or replaying an event stream. */
 const streamHeaders: ResponseHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
+const metadataHeaders: ResponseHeaders = {
+  'content-type': 'application/json',
+  'cache-control': 'max-age=3600',
+};
+/** What a request without authentication acts as. */
+const anonymous: SessionAccess = { principal: undefined };
+/** Request headers a browser client sends (CORS preflight). */
+const corsRequestHeaders =
+  'authorization, content-type, accept, last-event-id, mcp-session-id, mcp-protocol-version';
+/** Response headers a browser client must read. */
+const corsExposedHeaders = 'mcp-session-id, www-authenticate, retry-after';
 /** Session ids are visible ASCII (MCP 2025-11-25, "Session Management"). */
 const visibleAscii = /^[\x21-\x7e]+$/;
 
@@ -58,11 +73,15 @@ function headersFor(response: JsonRpcResponse, sessionId: string | undefined): R
 export class McpHttpEndpoint {
   readonly standaloneStreams = new StandaloneStreams();
   private readonly resumableStreams = new ResumableStreams(1_000);
+  private readonly streams: StreamBudget;
+  private readonly rateLimiter: RateLimiter | undefined;
 
   constructor(
     private readonly runtime: SessionRuntime,
     private readonly options: ResolvedHttpOptions,
   ) {
+    this.streams = new StreamBudget(options.maxStreams, options.maxStreamsPerSession);
+    this.rateLimiter = options.rateLimit === undefined ? undefined : new RateLimiter(options.rateLimit);
     // A stopped session (idle, DELETE, runtime closed) ends its standalone stream, so a client sees
     // the end instead of listening forever to a session that will never speak again.
     runtime.events.on('sessionStopped', ({ sessionId }) => {
@@ -77,16 +96,36 @@ export class McpHttpEndpoint {
       if (!isAllowedHost(this.options.allowedHosts, exchange.header('host'))) {
         return refuse(exchange, 'forbidden_host');
       }
-      if (!isAllowedOrigin(this.options.allowedOrigins, exchange.header('origin'))) {
+      const origin = exchange.header('origin');
+      if (!isAllowedOrigin(this.options.allowedOrigins, origin)) {
         return refuse(exchange, 'forbidden_origin');
+      }
+      if (this.options.cors !== undefined && origin !== undefined) {
+        if (exchange.method === 'OPTIONS') return this.preflight(exchange, origin);
+        this.allowCrossOrigin(exchange, origin);
+      }
+      const resource = this.options.protectedResource;
+      if (resource !== undefined && exchange.method === 'GET' && resource.paths.has(exchange.path)) {
+        return exchange.respond(200, metadataHeaders, resource.body);
+      }
+      // Every request, before any session is looked at: a session id is not a credential.
+      const access = this.options.authenticate === undefined ? anonymous : await this.authenticate(exchange);
+      if (access === undefined) return;
+      if (this.rateLimiter !== undefined) {
+        const key =
+          access.principal === undefined
+            ? `address:${exchange.remoteAddress}`
+            : `principal:${access.principal.id}`;
+        const wait = this.rateLimiter.take(key);
+        if (wait > 0) return refuse(exchange, 'rate_limited', { 'retry-after': String(wait) });
       }
       switch (exchange.method) {
         case 'POST':
-          return await this.post(exchange);
+          return await this.post(exchange, access);
         case 'GET':
-          return this.openStandaloneStream(exchange);
+          return this.openStandaloneStream(exchange, access);
         case 'DELETE':
-          return this.deleteSession(exchange);
+          return this.deleteSession(exchange, access);
         default:
           return refuse(exchange, 'method_not_allowed');
       }
@@ -95,20 +134,87 @@ export class McpHttpEndpoint {
     }
   }
 
-  private async post(exchange: HttpExchange): Promise<void> {
+  /**
+   * Runs the `authenticate` hook: the caller's access, or `undefined` once refused with 401 (no or
+   * bad credentials) or 403 (insufficient scope) and a `WWW-Authenticate` challenge (RFC 6750 §3).
+   */
+  private async authenticate(exchange: HttpExchange): Promise<SessionAccess | undefined> {
+    const authorization = exchange.header('authorization');
+    const request: AuthenticationRequest = {
+      method: exchange.method,
+      header: (name) => exchange.header(name),
+      bearerToken: bearerTokenOf(authorization),
+    };
+    let principal: Awaited<ReturnType<NonNullable<ResolvedHttpOptions['authenticate']>>>;
+    try {
+      principal = await (this.options.authenticate as NonNullable<ResolvedHttpOptions['authenticate']>)(
+        request,
+      );
+    } catch (error) {
+      if (!(error instanceof AuthenticationError)) throw error;
+      this.challenge(exchange, error);
+      return undefined;
+    }
+    if (principal === undefined) {
+      // No credentials: a bare challenge; bad ones: `invalid_token` (RFC 6750 §3.1).
+      this.challenge(
+        exchange,
+        authorization === undefined ? undefined : new AuthenticationError('invalid_token'),
+      );
+      return undefined;
+    }
+    if (typeof principal !== 'object' || typeof principal.id !== 'string' || principal.id === '') {
+      throw new TypeError(
+        'Expected `authenticate` to return a principal with a non-empty string `id`, or undefined',
+      );
+    }
+    return { principal };
+  }
+
+  private challenge(exchange: HttpExchange, error: AuthenticationError | undefined): void {
+    const headers = { 'www-authenticate': challengeOf(error, this.options.protectedResource) };
+    refuse(exchange, error?.code === 'insufficient_scope' ? 'insufficient_scope' : 'unauthorized', headers);
+  }
+
+  /** Answers a CORS preflight: allowed only for the configured origins. */
+  private preflight(exchange: HttpExchange, origin: string): void {
+    const cors = this.options.cors;
+    if (cors === undefined || !cors.origins.has(originOf(origin))) {
+      refuse(exchange, 'forbidden_origin');
+      return;
+    }
+    exchange.respond(204, {
+      'access-control-allow-origin': origin,
+      'access-control-allow-methods': 'GET, POST, DELETE',
+      'access-control-allow-headers': corsRequestHeaders,
+      'access-control-max-age': String(cors.maxAgeSeconds),
+      vary: 'origin',
+    });
+  }
+
+  private allowCrossOrigin(exchange: HttpExchange, origin: string): void {
+    if (!this.options.cors?.origins.has(originOf(origin))) return;
+    exchange.addHeaders({
+      'access-control-allow-origin': origin,
+      'access-control-expose-headers': corsExposedHeaders,
+      vary: 'origin',
+    });
+  }
+
+  private async post(exchange: HttpExchange, access: SessionAccess): Promise<void> {
     if (!acceptsJsonAndEventStream(exchange.header('accept'))) return refuse(exchange, 'not_acceptable');
     if (!isJsonContentType(exchange.header('content-type'))) {
       return refuse(exchange, 'unsupported_media_type');
     }
-    const body = await exchange.readJson(this.options.maxBodyBytes);
+    const body = await exchange.readJson(this.options.maxBodyBytes, this.options.bodyTimeoutMs);
     if (!body.ok) return refuse(exchange, body.reason);
     const message = body.value;
-    if (isInitializeRequest(message)) return this.initialize(exchange, message);
+    if (isInitializeRequest(message)) return this.initialize(exchange, message, access);
     const sessionId = this.sessionIdOf(exchange);
     if (sessionId === undefined) return;
-    if (isRequest(message)) return this.serveRequest(exchange, sessionId, message);
+    if (isRequest(message)) return this.serveRequest(exchange, sessionId, message, access);
     // Notifications and the client's responses: 202 and no body ("Sending Messages to the Server").
-    const refused = await this.runtime.dispatch(sessionId, message);
+    const refused = await this.runtime.dispatch(sessionId, message, access);
     if (refused === undefined) exchange.respond(202, {});
     else replyJson(exchange, refused, undefined);
   }
@@ -136,16 +242,16 @@ export class McpHttpEndpoint {
    * `initialize` creates a session under an id we mint: never one the client chose, so ids stay
    * unguessable. A failed handshake leaves no session behind.
    */
-  private async initialize(exchange: HttpExchange, message: unknown): Promise<void> {
+  private async initialize(exchange: HttpExchange, message: unknown, access: SessionAccess): Promise<void> {
     const claimed = exchange.header('mcp-session-id');
     if (claimed !== undefined) {
       // A live session answers "already initialized" (-32600, 400); an unknown id is 404, not a
       // new session of the client's naming.
-      if (!this.runtime.has(claimed)) return refuse(exchange, 'session_not_found');
-      return this.serveRequest(exchange, claimed, message);
+      if (!this.runtime.has(claimed, access)) return refuse(exchange, 'session_not_found');
+      return this.serveRequest(exchange, claimed, message, access);
     }
     const sessionId = this.mintSessionId();
-    const response = await this.runtime.dispatch(sessionId, message);
+    const response = await this.runtime.dispatch(sessionId, message, access);
     // A refused handshake leaves no session: the runtime stops one whose initialize failed.
     if (response === undefined) return refuse(exchange, 'internal_error');
     if ('error' in response) return replyJson(exchange, response, undefined);
@@ -170,20 +276,39 @@ export class McpHttpEndpoint {
    * nothing for it. No abort signal is tied to the socket: disconnection is not cancellation in
    * 2025-11-25 ("Sending Messages to the Server" §5); `notifications/cancelled` and DELETE cancel.
    */
-  private async serveRequest(exchange: HttpExchange, sessionId: string, message: unknown): Promise<void> {
+  private async serveRequest(
+    exchange: HttpExchange,
+    sessionId: string,
+    message: unknown,
+    access: SessionAccess,
+  ): Promise<void> {
     let writer: ResumableWriter | undefined;
-    const open = () => {
-      writer ??= this.resumableStreams.begin(sessionId, exchange.openStream(streamHeaders));
+    let overBudget = false;
+    // The stream opens at the first message for it, if the stream budget allows; past the budget
+    // the response still comes, as JSON, and what would have streamed before it cannot be sent.
+    const open = (): ResumableWriter | undefined => {
+      if (writer !== undefined || overBudget) return writer;
+      if (this.streams.acquire(sessionId) !== undefined) {
+        overBudget = true;
+        return undefined;
+      }
+      const stream = exchange.openStream(streamHeaders);
+      stream.onClose(() => this.streams.release(sessionId));
+      writer = this.resumableStreams.begin(sessionId, stream);
       return writer;
     };
     // Notifications and the handler's own requests to the client (sampling, elicitation) travel on
     // this request's stream, before its response (2025-11-25, "Sending Messages to the Server" §6).
-    const onNotification = (notification: JsonRpcNotification | JsonRpcRequest): void =>
-      open().write(notification);
     const response = await this.runtime.dispatch(sessionId, message, {
-      onNotification,
-      onRequest: onNotification,
-      onCloseStream: () => open().disconnect(),
+      principal: access.principal,
+      onNotification: (notification) => open()?.write(notification),
+      onRequest: (request: JsonRpcRequest) => {
+        const stream = open();
+        // The handler's `ctx.request` then rejects with `client_unreachable`.
+        if (stream === undefined) throw new Error('No stream budget left for this request');
+        stream.write(request);
+      },
+      onCloseStream: () => open()?.disconnect(),
     });
     if (writer !== undefined) return writer.finish(response);
     if (response !== undefined) return replyJson(exchange, response, undefined);
@@ -193,41 +318,60 @@ export class McpHttpEndpoint {
   }
 
   /** `GET`: the optional standalone stream, one per session (409 for a second, as the SDK). */
-  private openStandaloneStream(exchange: HttpExchange): void {
+  private openStandaloneStream(exchange: HttpExchange, access: SessionAccess): void {
     if (!acceptsEventStream(exchange.header('accept'))) {
       refuse(exchange, 'not_acceptable_stream');
       return;
     }
     const sessionId = this.sessionIdOf(exchange);
     if (sessionId === undefined) return;
-    const lastEventId = exchange.header('last-event-id');
-    if (!this.runtime.has(sessionId)) refuse(exchange, 'session_not_found');
-    else if (
-      lastEventId !== undefined &&
-      this.resumableStreams.resume(sessionId, lastEventId, () => exchange.openStream(streamHeaders))
-    ) {
-      // A request stream resumed: what the client missed, then the rest of it.
-    } else if (this.standaloneStreams.has(sessionId)) refuse(exchange, 'stream_conflict');
-    else {
-      const stream = exchange.openStream(streamHeaders);
-      this.standaloneStreams.add(sessionId, stream);
-      // Messages of the session that belong to no request (resources/updated, list_changed, a
-      // handler's request to the client made outside a request stream) go out on this stream.
-      const detach = this.runtime.attach(sessionId, (message) =>
-        this.standaloneStreams.send(sessionId, message),
-      );
-      stream.onClose(() => detach?.());
+    // Another principal's session, and its replayable events, are as unknown as a made-up id.
+    if (!this.runtime.has(sessionId, access)) {
+      refuse(exchange, 'session_not_found');
+      return;
     }
+    const refusal = this.streams.acquire(sessionId);
+    if (refusal !== undefined) {
+      refuse(exchange, refusal === 'overloaded' ? 'streams_overloaded' : 'too_many_streams', {
+        'retry-after': '1',
+      });
+      return;
+    }
+    const openStream = (): EventStream => {
+      const stream = exchange.openStream(streamHeaders);
+      stream.onClose(() => this.streams.release(sessionId));
+      return stream;
+    };
+    const lastEventId = exchange.header('last-event-id');
+    if (lastEventId !== undefined && this.resumableStreams.resume(sessionId, lastEventId, openStream)) {
+      // A request stream resumed: what the client missed, then the rest of it.
+      return;
+    }
+    if (this.standaloneStreams.has(sessionId)) {
+      this.streams.release(sessionId);
+      refuse(exchange, 'stream_conflict');
+      return;
+    }
+    const stream = openStream();
+    this.standaloneStreams.add(sessionId, stream);
+    // Messages of the session that belong to no request (resources/updated, list_changed, a
+    // handler's request to the client made outside a request stream) go out on this stream.
+    const detach = this.runtime.attach(
+      sessionId,
+      (message) => this.standaloneStreams.send(sessionId, message),
+      access,
+    );
+    stream.onClose(() => detach?.());
   }
 
   /**
    * `DELETE` ends the session: the runtime aborts its running handlers and answers their requests
    * `session_closed`, which ends their streams ("Session Management" §5).
    */
-  private deleteSession(exchange: HttpExchange): void {
+  private deleteSession(exchange: HttpExchange, access: SessionAccess): void {
     const sessionId = this.sessionIdOf(exchange);
     if (sessionId === undefined) return;
-    if (this.runtime.remove(sessionId)) exchange.respond(200, {});
+    if (this.runtime.remove(sessionId, access)) exchange.respond(200, {});
     else refuse(exchange, 'session_not_found');
   }
 
@@ -242,9 +386,18 @@ export class McpHttpEndpoint {
   }
 }
 
-function refuse(exchange: HttpExchange, refusal: Refusal): void {
+function refuse(exchange: HttpExchange, refusal: Refusal, extraHeaders?: ResponseHeaders): void {
   const { status, headers, body } = refusalResponse(refusal);
-  exchange.respond(status, headers, body);
+  exchange.respond(status, extraHeaders === undefined ? headers : { ...headers, ...extraHeaders }, body);
+}
+
+/** The serialized origin of an `Origin` value (`HTTPS://App.example.com:443` → `https://app.example.com`). */
+function originOf(origin: string): string {
+  try {
+    return new URL(origin).origin;
+  } catch {
+    return '';
+  }
 }
 
 /** A JSON answer; an error's status comes from the runtime's error table (429/503/404/400…). */

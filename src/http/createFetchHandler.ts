@@ -22,26 +22,41 @@ import { resolveHttpOptions } from './options.js';
 export type FetchRequestHandler = (request: Request) => Promise<Response>;
 
 const tooLarge: JsonBody = { ok: false, reason: 'payload_too_large' };
+const timedOut: JsonBody = { ok: false, reason: 'body_timeout' };
 const encoder = new TextEncoder();
 
-/** Reads the body, or `undefined` past `maxBytes` (reading stops there; the rest is cancelled). */
-async function readBody(request: Request, maxBytes: number): Promise<string | undefined> {
-  if (Number(request.headers.get('content-length')) > maxBytes) return undefined;
+/**
+ * Reads the body: the text, `tooLarge` past `maxBytes`, or `timedOut` when it has not ended after
+ * `timeoutMs`; in both refusals the rest of the body is cancelled.
+ */
+async function readBody(request: Request, maxBytes: number, timeoutMs: number): Promise<string | JsonBody> {
+  if (Number(request.headers.get('content-length')) > maxBytes) return tooLarge;
   if (request.body === null) return '';
   // TextDecoder rather than Buffer: this form must also run where Node's globals do not exist.
   const decoder = new TextDecoder();
   const reader = request.body.getReader();
-  let text = '';
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return text + decoder.decode();
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return undefined;
+  let expired = false;
+  const timer = setTimeout(() => {
+    expired = true;
+    // Settles the pending read with `done`; the loop below then reports the timeout.
+    reader.cancel().catch(() => {});
+  }, timeoutMs);
+  try {
+    let text = '';
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (expired) return timedOut;
+      if (done) return text + decoder.decode();
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel();
+        return tooLarge;
+      }
+      text += decoder.decode(value, { stream: true });
     }
-    text += decoder.decode(value, { stream: true });
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -73,7 +88,9 @@ class WebEventStream extends ClosableEventStream {
 
 class FetchExchange implements HttpExchange {
   private stream: WebEventStream | undefined;
+  private extraHeaders: ResponseHeaders | undefined;
   answered = false;
+  readonly remoteAddress = undefined;
 
   constructor(
     private readonly request: Request,
@@ -84,6 +101,10 @@ class FetchExchange implements HttpExchange {
     return this.request.method;
   }
 
+  get path(): string {
+    return new URL(this.request.url).pathname;
+  }
+
   header(name: string): string | undefined {
     const value = this.request.headers.get(name);
     if (value !== null) return value;
@@ -91,21 +112,29 @@ class FetchExchange implements HttpExchange {
     return name === 'host' ? new URL(this.request.url).host : undefined;
   }
 
-  async readJson(maxBytes: number): Promise<JsonBody> {
-    const text = await readBody(this.request, maxBytes);
-    return text === undefined ? tooLarge : parseJsonBody(text);
+  async readJson(maxBytes: number, timeoutMs: number): Promise<JsonBody> {
+    const text = await readBody(this.request, maxBytes, timeoutMs);
+    return typeof text === 'string' ? parseJsonBody(text) : text;
+  }
+
+  addHeaders(headers: ResponseHeaders): void {
+    this.extraHeaders = { ...this.extraHeaders, ...headers };
   }
 
   respond(status: number, headers: ResponseHeaders, body?: string): void {
     this.answered = true;
-    this.resolve(new Response(body ?? null, { status, headers }));
+    this.resolve(new Response(body ?? null, { status, headers: this.withExtra(headers) }));
   }
 
   openStream(headers: ResponseHeaders): EventStream {
     this.answered = true;
     this.stream = new WebEventStream();
-    this.resolve(new Response(this.stream.body, { status: 200, headers }));
+    this.resolve(new Response(this.stream.body, { status: 200, headers: this.withExtra(headers) }));
     return this.stream;
+  }
+
+  private withExtra(headers: ResponseHeaders): ResponseHeaders {
+    return this.extraHeaders === undefined ? headers : { ...headers, ...this.extraHeaders };
   }
 
   abort(): void {

@@ -24,13 +24,17 @@ import { resolveHttpOptions } from './options.js';
 export type NodeRequestHandler = (req: IncomingMessage, res: ServerResponse, parsedBody?: unknown) => void;
 
 const tooLarge: JsonBody = { ok: false, reason: 'payload_too_large' };
+const timedOut: JsonBody = { ok: false, reason: 'body_timeout' };
 
-/** Reads the body as UTF-8, or `undefined` past `maxBytes` (the rest is drained and dropped). */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+/**
+ * Reads the body as UTF-8: the text, `tooLarge` past `maxBytes` (the rest is drained and dropped),
+ * or `timedOut` when it has not ended after `timeoutMs` (a slow-loris body).
+ */
+function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<string | JsonBody> {
   if (Number(req.headers['content-length']) > maxBytes) {
     // Drain rather than reset the socket: the client then reads our 413 instead of a broken pipe.
     req.resume();
-    return Promise.resolve(undefined);
+    return Promise.resolve(tooLarge);
   }
   // A middleware read the body and did not pass it on: it is gone; an empty body is a parse error.
   if (req.readableEnded) return Promise.resolve('');
@@ -43,7 +47,7 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<string | unde
       else {
         cleanup();
         req.resume();
-        resolve(undefined);
+        resolve(tooLarge);
       }
     };
     const onEnd = (): void => {
@@ -54,7 +58,12 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<string | unde
       cleanup();
       reject(new Error('Client closed the connection before the request body ended'));
     };
+    const timer = setTimeout(() => {
+      cleanup();
+      resolve(timedOut);
+    }, timeoutMs);
     const cleanup = (): void => {
+      clearTimeout(timer);
       req.off('data', onData).off('end', onEnd).off('error', onClose).off('close', onClose);
     };
     req.on('data', onData).on('end', onEnd).on('error', onClose).on('close', onClose);
@@ -78,6 +87,9 @@ class NodeEventStream extends ClosableEventStream {
 }
 
 class NodeExchange implements HttpExchange {
+  /** Set when the body was abandoned: the connection cannot carry another request. */
+  private closeAfterAnswer = false;
+
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
@@ -86,6 +98,16 @@ class NodeExchange implements HttpExchange {
 
   get method(): string {
     return this.req.method ?? '';
+  }
+
+  get path(): string {
+    const url = this.req.url ?? '';
+    const query = url.indexOf('?');
+    return query === -1 ? url : url.slice(0, query);
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.req.socket.remoteAddress;
   }
 
   get answered(): boolean {
@@ -97,16 +119,29 @@ class NodeExchange implements HttpExchange {
     return Array.isArray(value) ? value.join(', ') : value;
   }
 
-  async readJson(maxBytes: number): Promise<JsonBody> {
+  async readJson(maxBytes: number, timeoutMs: number): Promise<JsonBody> {
     if (this.parsedBody !== undefined) return { ok: true, value: this.parsedBody };
-    const text = await readBody(this.req, maxBytes);
-    return text === undefined ? tooLarge : parseJsonBody(text);
+    const text = await readBody(this.req, maxBytes, timeoutMs);
+    if (typeof text === 'string') return parseJsonBody(text);
+    if (text === timedOut) this.closeAfterAnswer = true;
+    return text;
+  }
+
+  addHeaders(headers: ResponseHeaders): void {
+    for (const name in headers) this.res.setHeader(name, headers[name] as string);
   }
 
   respond(status: number, headers: ResponseHeaders, body = ''): void {
     // An explicit length spares the chunked framing of a one-piece answer.
-    this.res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) });
-    this.res.end(body);
+    const length = Buffer.byteLength(body);
+    if (!this.closeAfterAnswer) {
+      this.res.writeHead(status, { ...headers, 'content-length': length });
+      this.res.end(body);
+      return;
+    }
+    this.res.writeHead(status, { ...headers, 'content-length': length, connection: 'close' });
+    // The client may still be trickling its body: end the socket once our answer is out.
+    this.res.end(body, () => this.req.socket.destroy());
   }
 
   openStream(headers: ResponseHeaders): EventStream {

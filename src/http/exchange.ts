@@ -10,7 +10,7 @@ export type ResponseHeaders = Readonly<Record<string, string>>;
 /** What reading a JSON body gave. @internal */
 export type JsonBody =
   | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly reason: 'payload_too_large' | 'parse_error' };
+  | { readonly ok: false; readonly reason: 'payload_too_large' | 'parse_error' | 'body_timeout' };
 
 /** An open `text/event-stream` response body. @internal */
 export interface EventStream {
@@ -67,10 +67,19 @@ export abstract class ClosableEventStream implements EventStream {
 export interface HttpExchange {
   /** The request method, upper case. */
   readonly method: string;
+  /** The path of the request URL, without the query. */
+  readonly path: string;
+  /** The peer's address, where the server form knows it. */
+  readonly remoteAddress: string | undefined;
   /** A request header by lower-case name. */
   header(name: string): string | undefined;
-  /** Reads and parses the body as JSON, giving up past `maxBytes`. */
-  readJson(maxBytes: number): Promise<JsonBody>;
+  /**
+   * Reads and parses the body as JSON, giving up past `maxBytes` or after `timeoutMs` (then the rest
+   * of the body is abandoned and the connection is closed after the answer).
+   */
+  readJson(maxBytes: number, timeoutMs: number): Promise<JsonBody>;
+  /** Headers every later answer of this exchange carries (CORS). */
+  addHeaders(headers: ResponseHeaders): void;
   /** Answers with a complete response. */
   respond(status: number, headers: ResponseHeaders, body?: string): void;
   /** Answers 200 with an SSE body that stays open until {@link EventStream.end}. */

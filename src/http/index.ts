@@ -3,8 +3,18 @@
  * Web-standard `fetch` servers. Every export is listed by name.
  */
 
+export type {
+  Authenticate,
+  AuthenticationErrorCode,
+  AuthenticationRequest,
+  ProtectedResourceOptions,
+} from './auth.js';
+export { AuthenticationError } from './auth.js';
 export type { FetchRequestHandler } from './createFetchHandler.js';
 export { createFetchHandler } from './createFetchHandler.js';
 export type { NodeRequestHandler } from './createNodeHandler.js';
 export { createNodeHandler } from './createNodeHandler.js';
-export type { StreamableHttpOptions } from './options.js';
+export type { HardenedServerOptions } from './hardenedServerOptions.js';
+export { hardenedServerOptions } from './hardenedServerOptions.js';
+export type { CorsOptions, StreamableHttpOptions } from './options.js';
+export type { RateLimitOptions } from './RateLimiter.js';

@@ -5,6 +5,9 @@
  */
 import { z } from 'zod';
 import { optionsTypeError } from '../runtime/optionsError.js';
+import type { Authenticate, ProtectedResourceOptions, ResolvedProtectedResource } from './auth.js';
+import { resolveProtectedResource } from './auth.js';
+import type { RateLimitOptions } from './RateLimiter.js';
 
 /**
  * 16 bytes from the CSPRNG as hex: 128 bits (a UUID v4 carries only 122), never derived from user
@@ -60,6 +63,64 @@ export interface StreamableHttpOptions {
    * @default nothing
    */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Authenticates every request (not only `initialize`) before any session is created or touched:
+   * the principal it returns owns the sessions it creates, reaches handlers as `ctx.auth`, and is the
+   * only one that can use, resume or delete them (anyone else gets the 404 of an unknown id).
+   * `undefined` refuses the request with 401 and a `WWW-Authenticate` challenge. See
+   * `createJwtAuthenticator` in `mcp-session-runtime/auth` for bearer JWTs.
+   * @default none: every request is anonymous
+   */
+  readonly authenticate?: Authenticate;
+  /**
+   * This server's OAuth protected-resource metadata (RFC 9728): served at
+   * `/.well-known/oauth-protected-resource[/<path>]` (route those paths to the handler too) and
+   * named in the `resource_metadata` of every 401, so that MCP clients find the authorization server.
+   * @default none
+   */
+  readonly protectedResource?: ProtectedResourceOptions;
+  /**
+   * A token bucket per principal (per remote address for anonymous requests where the server form
+   * knows it): past it, 429 with `Retry-After`, and other principals are unaffected.
+   * @default none
+   */
+  readonly rateLimit?: RateLimitOptions;
+  /**
+   * Milliseconds a request body may take to arrive (against slow-loris bodies); past it, 408 and the
+   * connection is closed. Header timeouts belong to the server: see `hardenedServerOptions`.
+   * @default 10_000
+   */
+  readonly bodyTimeoutMs?: number;
+  /**
+   * Open SSE streams (standalone and request streams) across all sessions; a GET past it gets 503,
+   * a request past it answers without streaming (its notifications are dropped).
+   * @default 10_000
+   */
+  readonly maxStreams?: number;
+  /**
+   * Open SSE streams per session; a GET past it gets 429.
+   * @default 16
+   */
+  readonly maxStreamsPerSession?: number;
+  /**
+   * Cross-origin access for browser clients. Off by default: no CORS header is ever sent. On, a
+   * preflight from one of `allowedOrigins` (full origins, no wildcard) is answered, and responses to
+   * those origins carry `Access-Control-Allow-Origin` and expose `Mcp-Session-Id`. These origins
+   * also pass the `Origin` check.
+   * @default off
+   */
+  readonly cors?: CorsOptions;
+}
+
+/** See {@link StreamableHttpOptions.cors}. */
+export interface CorsOptions {
+  /** Full origins such as `https://app.example.com`. */
+  readonly allowedOrigins: readonly string[];
+  /**
+   * How long a browser may cache a preflight answer.
+   * @default 600
+   */
+  readonly maxAgeSeconds?: number;
 }
 
 /** A host allow-list, parsed once. @internal */
@@ -79,6 +140,14 @@ export interface ResolvedHttpOptions {
   readonly maxBodyBytes: number;
   readonly generateSessionId: () => string;
   readonly onError: (error: unknown) => void;
+  readonly authenticate: Authenticate | undefined;
+  readonly protectedResource: ResolvedProtectedResource | undefined;
+  readonly rateLimit: RateLimitOptions | undefined;
+  readonly bodyTimeoutMs: number;
+  readonly maxStreams: number;
+  readonly maxStreamsPerSession: number;
+  /** CORS origins (serialized `URL.origin`s) and preflight cache time, when on. */
+  readonly cors: { readonly origins: ReadonlySet<string>; readonly maxAgeSeconds: number } | undefined;
 }
 
 const localHosts = ['localhost', '127.0.0.1', '[::1]'];
@@ -91,6 +160,28 @@ const optionsSchema = z.object({
   maxBodyBytes: z.number().int().positive().optional(),
   generateSessionId: z.function().optional(),
   onError: z.function().optional(),
+  authenticate: z.function().optional(),
+  protectedResource: z
+    .object({
+      resource: z.string(),
+      authorizationServers: z.array(z.url()).min(1),
+      scopesSupported: z.array(z.string().min(1)).optional(),
+      resourceName: z.string().optional(),
+      resourceDocumentation: z.string().optional(),
+    })
+    .optional(),
+  rateLimit: z
+    .object({ requestsPerSecond: z.number().positive(), burst: z.number().min(1).optional() })
+    .optional(),
+  bodyTimeoutMs: z.number().int().positive().optional(),
+  maxStreams: z.number().int().positive().optional(),
+  maxStreamsPerSession: z.number().int().positive().optional(),
+  cors: z
+    .object({
+      allowedOrigins: z.array(z.url()).min(1),
+      maxAgeSeconds: z.number().int().min(0).optional(),
+    })
+    .optional(),
 });
 
 /** Reads an allow-list: `scheme://…` entries are origins, others host patterns. */
@@ -124,15 +215,34 @@ export function hostNameOf(host: string): string {
 export function resolveHttpOptions(options: StreamableHttpOptions = {}): ResolvedHttpOptions {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) throw optionsTypeError(parsed.error, options);
+  const corsOrigins = new Set(options.cors?.allowedOrigins.map((origin) => new URL(origin).origin));
+  let allowedOrigins: HostAllowList;
   try {
-    return {
-      allowedHosts: parseAllowList(options.allowedHosts ?? localHosts),
-      allowedOrigins: parseAllowList(options.allowedOrigins ?? localHosts),
-      maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
-      generateSessionId: options.generateSessionId ?? randomSessionId,
-      onError: options.onError ?? (() => {}),
-    };
+    allowedOrigins = parseAllowList(options.allowedOrigins ?? localHosts);
   } catch {
     throw new TypeError('Expected `allowedOrigins` to hold origins such as `https://app.example.com`');
   }
+  return {
+    allowedHosts: parseAllowList(options.allowedHosts ?? localHosts),
+    // CORS origins are allowed origins too: a browser page they serve must get past the Origin check.
+    allowedOrigins: allowedOrigins.any
+      ? allowedOrigins
+      : { ...allowedOrigins, exact: new Set([...allowedOrigins.exact, ...corsOrigins]) },
+    maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
+    generateSessionId: options.generateSessionId ?? randomSessionId,
+    onError: options.onError ?? (() => {}),
+    authenticate: options.authenticate,
+    protectedResource:
+      options.protectedResource === undefined
+        ? undefined
+        : resolveProtectedResource(options.protectedResource),
+    rateLimit: options.rateLimit,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? 10_000,
+    maxStreams: options.maxStreams ?? 10_000,
+    maxStreamsPerSession: options.maxStreamsPerSession ?? 16,
+    cors:
+      options.cors === undefined
+        ? undefined
+        : { origins: corsOrigins, maxAgeSeconds: options.cors.maxAgeSeconds ?? 600 },
+  };
 }

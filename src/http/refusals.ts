@@ -23,6 +23,12 @@ export type Refusal =
   | 'unsupported_protocol_version'
   | 'session_not_found'
   | 'stream_conflict'
+  | 'unauthorized'
+  | 'insufficient_scope'
+  | 'rate_limited'
+  | 'too_many_streams'
+  | 'streams_overloaded'
+  | 'body_timeout'
   | 'internal_error';
 
 interface RefusalRow {
@@ -77,6 +83,20 @@ const refusalTable: Readonly<Record<Refusal, RefusalRow>> = {
     reason: 'stream_conflict',
     message: 'Conflict: only one standalone SSE stream is allowed per session',
   },
+  unauthorized: { status: 401, reason: 'unauthorized', message: 'Unauthorized' },
+  insufficient_scope: { status: 403, reason: 'insufficient_scope', message: 'Forbidden: insufficient scope' },
+  rate_limited: { status: 429, reason: 'rate_limited', message: 'Too many requests' },
+  too_many_streams: {
+    status: 429,
+    reason: 'too_many_streams',
+    message: 'Too many open streams for this session',
+  },
+  streams_overloaded: {
+    status: 503,
+    reason: 'overloaded',
+    message: 'Server overloaded: too many open streams',
+  },
+  body_timeout: { status: 408, reason: 'body_timeout', message: 'Request body timed out' },
   // Never the error's own message: it may carry internals (paths, SQL, tokens).
   internal_error: { status: 500, reason: 'internal_error', message: 'Internal error' },
 };

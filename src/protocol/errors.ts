@@ -36,7 +36,12 @@ export type SessionRuntimeErrorCode =
   | 'stream_conflict'
   | 'payload_too_large'
   | 'unsupported_media_type'
-  | 'unsupported_protocol_version';
+  | 'unsupported_protocol_version'
+  | 'unauthorized'
+  | 'insufficient_scope'
+  | 'rate_limited'
+  | 'too_many_streams'
+  | 'body_timeout';
 
 interface ErrorTableRow {
   /** JSON-RPC `error.code`. */
@@ -99,6 +104,16 @@ export const errorTable: Readonly<Record<SessionRuntimeErrorCode, ErrorTableRow>
     httpStatus: 400,
     message: 'Bad Request: unsupported protocol version',
   },
+  // Authentication (MCP "Authorization", RFC 6750 §3.1): the challenge travels in WWW-Authenticate.
+  unauthorized: { jsonRpcCode: -32000, httpStatus: 401, message: 'Unauthorized' },
+  insufficient_scope: { jsonRpcCode: -32000, httpStatus: 403, message: 'Forbidden: insufficient scope' },
+  rate_limited: { jsonRpcCode: -32000, httpStatus: 429, message: 'Too many requests' },
+  too_many_streams: {
+    jsonRpcCode: -32000,
+    httpStatus: 429,
+    message: 'Too many open streams for this session',
+  },
+  body_timeout: { jsonRpcCode: -32000, httpStatus: 408, message: 'Request body timed out' },
 };
 
 /** Extra, typed facts an error carries in `error.data` beside its `reason`. */

@@ -133,7 +133,7 @@ export interface DispatchOptions {
    * The verified caller. A new session is bound to it; a session bound to another principal answers
    * exactly as an unknown one (`session_not_found`), so its existence is not revealed.
    */
-  readonly principal?: Principal;
+  readonly principal?: Principal | undefined;
   /**
    * Ends the caller's event stream without ending the request (SSE polling, SEP-1699); a transport
    * that supports resumption gives it. See {@link HandlerContext.closeStream}.

@@ -1,9 +1,21 @@
 /**
- * The public door of `mcp-session-runtime/http`: an export added by accident fails here.
+ * The public doors of `mcp-session-runtime/http` and `mcp-session-runtime/auth`: an export added by
+ * accident fails here.
  */
 import { expect, it } from 'vitest';
+import * as auth from '../../src/auth/index.js';
 import * as http from '../../src/http/index.js';
 
 it('exports exactly the HTTP transport API', () => {
-  expect(Object.keys(http).sort()).toEqual(['createFetchHandler', 'createNodeHandler']);
+  expect(Object.keys(http).sort()).toEqual([
+    'AuthenticationError',
+    'createFetchHandler',
+    'createNodeHandler',
+    'hardenedServerOptions',
+  ]);
+});
+
+it('exports exactly the authentication API, sharing its error class with the HTTP transport', () => {
+  expect(Object.keys(auth).sort()).toEqual(['AuthenticationError', 'createJwtAuthenticator']);
+  expect(auth.AuthenticationError).toBe(http.AuthenticationError);
 });

@@ -1,0 +1,177 @@
+/**
+ * Bearer JWT access tokens, verified by `jose` (signature, algorithm, `exp`/`nbf`, `iss`, `aud`):
+ * nothing about a token is checked by hand here. What this module adds is the MCP resource server's
+ * policy: the audience is mandatory (a token minted for another service is refused, MCP
+ * "Authorization" › "Token Audience Binding"), a subject is required, scopes are read from `scope`
+ * or `scp`, and the failure becomes the right `WWW-Authenticate` challenge.
+ */
+import type { CryptoKey, JWK, JWTPayload, JWTVerifyGetKey, KeyObject } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import type { Authenticate } from '../http/auth.js';
+import { AuthenticationError } from '../http/auth.js';
+import type { Principal } from '../runtime/types.js';
+
+/** Options of {@link createJwtAuthenticator}. Give exactly one of `jwksUri`, `jwks` and `key`. */
+export interface JwtAuthenticatorOptions {
+  /** Accepted `iss` values (the authorization server's issuer identifier). */
+  readonly issuer: string | readonly string[];
+  /**
+   * Accepted `aud` values: this server's canonical URL (its RFC 8707 resource indicator). Required:
+   * a token for another audience is refused, so a token stolen from another service is useless here.
+   */
+  readonly audience: string | readonly string[];
+  /** Where the issuer publishes its signing keys (fetched, cached and refreshed by `jose`). */
+  readonly jwksUri?: string | URL;
+  /** The issuer's public keys, given inline. */
+  readonly jwks?: { readonly keys: readonly JWK[] };
+  /** One verification key: a public key, or the shared secret of an HMAC (HS256) issuer. */
+  readonly key?: CryptoKey | KeyObject | Uint8Array;
+  /**
+   * Accepted `alg` values. `none` is never accepted.
+   * @default what the key allows (`jose` refuses an algorithm that does not match the key)
+   */
+  readonly algorithms?: readonly string[];
+  /** Scopes every request's token must carry; a token without them gets 403 `insufficient_scope`. */
+  readonly requiredScopes?: readonly string[];
+  /**
+   * Seconds of clock skew tolerated on `exp` and `nbf`.
+   * @default 5
+   */
+  readonly clockToleranceSeconds?: number;
+  /**
+   * Builds the principal from verified claims (to add a tenant, roles…). Its `id` must identify the
+   * user: sessions are bound to it.
+   * @default {@link JwtPrincipal} with `id` = `sub` (`iss` + space + `sub` when several issuers)
+   */
+  readonly toPrincipal?: (claims: JWTPayload) => Principal;
+}
+
+/** The principal of a verified token. The token itself is never kept: nothing can pass it on. */
+export interface JwtPrincipal extends Principal {
+  readonly subject: string;
+  readonly issuer: string;
+  readonly scopes: readonly string[];
+  /** The OAuth client the token was issued to (`client_id` or `azp`), if the token says. */
+  readonly clientId: string | undefined;
+  /** Seconds since the epoch (`exp`). */
+  readonly expiresAt: number;
+}
+
+/** Scopes of a token: `scope` (RFC 8693 §4.2, space-separated) or `scp` (a list, or a string). */
+function scopesOf(claims: JWTPayload): string[] {
+  const raw = claims.scope ?? claims.scp;
+  if (typeof raw === 'string') return raw.split(' ').filter((scope) => scope !== '');
+  if (Array.isArray(raw)) return raw.filter((scope): scope is string => typeof scope === 'string');
+  return [];
+}
+
+/** What the client is told about a refused token: the kind of failure, never token content. */
+function describe(error: unknown): string | undefined {
+  if (error instanceof errors.JWTExpired) return 'The access token expired';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'aud') return 'The access token was issued for another audience';
+    if (error.claim === 'iss') return 'The access token was issued by an unknown issuer';
+    if (error.claim === 'nbf') return 'The access token is not valid yet';
+    return `The access token's ${error.claim} claim is invalid`;
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey) {
+    return 'The access token signature does not verify';
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'The access token algorithm is not allowed';
+  if (error instanceof errors.JWTInvalid || error instanceof errors.JWSInvalid) {
+    return 'The access token is malformed';
+  }
+  // Not the token's fault (the JWKS could not be fetched…): a server failure, not a 401.
+  return undefined;
+}
+
+function keySource(options: JwtAuthenticatorOptions): CryptoKey | KeyObject | Uint8Array | JWTVerifyGetKey {
+  const given = [options.jwksUri, options.jwks, options.key].filter((source) => source !== undefined);
+  if (given.length !== 1) {
+    throw new TypeError(
+      'Expected exactly one of `jwksUri`, `jwks` and `key` in the JWT authenticator options',
+    );
+  }
+  if (options.jwksUri !== undefined) return createRemoteJWKSet(new URL(options.jwksUri));
+  if (options.jwks !== undefined) return createLocalJWKSet({ keys: [...options.jwks.keys] });
+  return options.key as CryptoKey | KeyObject | Uint8Array;
+}
+
+function asList(value: string | readonly string[], name: string): string[] {
+  const list = typeof value === 'string' ? [value] : [...value];
+  if (list.length === 0 || list.some((entry) => typeof entry !== 'string' || entry === '')) {
+    throw new TypeError(`Expected \`${name}\` to be a non-empty string or list of strings`);
+  }
+  return list;
+}
+
+/**
+ * An `authenticate` hook for the HTTP transport that accepts `Authorization: Bearer <JWT>` access
+ * tokens of one authorization server for this server's audience.
+ *
+ * @example
+ * ```ts
+ * const authenticate = createJwtAuthenticator({
+ *   issuer: 'https://auth.example.com',
+ *   audience: 'https://mcp.example.com/mcp',
+ *   jwksUri: 'https://auth.example.com/.well-known/jwks.json',
+ * });
+ * createNodeHandler(runtime, { authenticate, protectedResource: { ... } });
+ * ```
+ */
+export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authenticate {
+  const issuers = asList(options.issuer, 'issuer');
+  const audiences = asList(options.audience, 'audience');
+  const key = keySource(options);
+  const requiredScopes = options.requiredScopes ?? [];
+  const verifyOptions = {
+    issuer: issuers,
+    audience: audiences,
+    clockTolerance: options.clockToleranceSeconds ?? 5,
+    requiredClaims: ['sub', 'exp'],
+    ...(options.algorithms === undefined ? {} : { algorithms: [...options.algorithms] }),
+  };
+  const toPrincipal =
+    options.toPrincipal ??
+    ((claims: JWTPayload): JwtPrincipal => {
+      const subject = claims.sub as string;
+      const issuer = claims.iss as string;
+      const clientId = claims.client_id ?? claims.azp;
+      return {
+        id: issuers.length === 1 ? subject : `${issuer} ${subject}`,
+        subject,
+        issuer,
+        scopes: scopesOf(claims),
+        clientId: typeof clientId === 'string' ? clientId : undefined,
+        expiresAt: claims.exp as number,
+      };
+    });
+  return async (request) => {
+    const token = request.bearerToken;
+    if (token === undefined) {
+      // A header that is present but not a well-formed bearer token is a bad credential, not none.
+      if (request.header('authorization') !== undefined) {
+        throw new AuthenticationError('invalid_token', 'Expected `Authorization: Bearer <token>`');
+      }
+      return undefined;
+    }
+    let claims: JWTPayload;
+    try {
+      // The overloads of jwtVerify differ only in the key's type; one call serves every source.
+      ({ payload: claims } = await jwtVerify(token, key as Uint8Array, verifyOptions));
+    } catch (error) {
+      const description = describe(error);
+      if (description === undefined) throw error;
+      throw new AuthenticationError('invalid_token', description);
+    }
+    if (requiredScopes.length > 0) {
+      const granted = new Set(scopesOf(claims));
+      if (!requiredScopes.every((scope) => granted.has(scope))) {
+        throw new AuthenticationError('insufficient_scope', 'The access token lacks a required scope', {
+          scope: requiredScopes.join(' '),
+        });
+      }
+    }
+    return toPrincipal(claims);
+  };
+}
