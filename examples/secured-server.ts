@@ -1,0 +1,73 @@
+/**
+ * The demo MCP server of `npm start`, secured for the open network: every request must carry an
+ * OAuth bearer JWT for this server's audience, sessions belong to the user who opened them, each
+ * user has a session cap and a request rate, and slow or oversized requests are cut off.
+ *
+ *   MCP_JWT_SECRET=<32+ random bytes, base64url> npx tsx examples/secured-server.ts
+ *   MCP_JWT_SECRET=... npx tsx examples/mint-token.ts alice     # a token for user alice
+ *
+ * With an authorization server, set MCP_ISSUER and MCP_JWKS_URI instead of MCP_JWT_SECRET. The
+ * server answers 401 with `WWW-Authenticate: Bearer resource_metadata=…` and serves that metadata
+ * (RFC 9728) at /.well-known/oauth-protected-resource/mcp, which is how MCP clients find where to
+ * log in. Logs name users and a short hash of session ids, never a token or a whole session id.
+ */
+import { createServer } from 'node:http';
+import { z } from 'zod';
+import { createJwtAuthenticator } from '../src/auth/index.js';
+import { createNodeHandler, hardenedServerOptions } from '../src/http/index.js';
+import { defineTool } from '../src/index.js';
+import { demoIssuer, demoSecret } from './mint-token.js';
+import { createDemoRuntime, logSessionLifecycle } from './tools.js';
+
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '127.0.0.1';
+/** This endpoint's canonical URL: the audience its tokens must name. */
+const resource = process.env.MCP_RESOURCE ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/mcp`;
+const issuer = process.env.MCP_ISSUER ?? demoIssuer;
+
+const whoami = defineTool({
+  name: 'whoami',
+  description: 'Says which user the server authenticated for this request',
+  inputSchema: z.object({}),
+  handler: (_args, ctx) => ({ content: [{ type: 'text', text: ctx.auth?.id ?? 'anonymous' }] }),
+});
+
+const runtime = createDemoRuntime({ tools: [whoami], maxSessionsPerPrincipal: 10 });
+logSessionLifecycle(runtime);
+
+const jwksUri = process.env.MCP_JWKS_URI;
+const authenticate = createJwtAuthenticator(
+  jwksUri === undefined
+    ? { issuer, audience: resource, key: demoSecret(), algorithms: ['HS256'] }
+    : { issuer, audience: resource, jwksUri },
+);
+
+const mcp = createNodeHandler(runtime, {
+  authenticate,
+  protectedResource: { resource, authorizationServers: [issuer], resourceName: 'mcp-session-runtime demo' },
+  rateLimit: { requestsPerSecond: 20, burst: 40 },
+  maxStreamsPerSession: 4,
+  onError: (error) => process.stderr.write(`internal error: ${String(error)}\n`),
+});
+
+const server = createServer(hardenedServerOptions(), (req, res) => {
+  const path = req.url?.split('?')[0] ?? '';
+  if (path === '/mcp' || path.startsWith('/.well-known/oauth-protected-resource')) {
+    // One line per refused request: method, path and status; never headers (they hold the token).
+    res.once('finish', () => {
+      if (res.statusCode >= 400) process.stderr.write(`${req.method} ${path} ${res.statusCode}\n`);
+    });
+    mcp(req, res);
+  } else res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: the MCP endpoint is /mcp\n');
+});
+
+server.listen(port, host, () => {
+  process.stderr.write(`secured MCP server listening on ${resource} (issuer ${issuer})\n`);
+});
+
+process.once('SIGINT', async () => {
+  process.stderr.write('shutting down\n');
+  await runtime.close({ drainMs: 5_000 });
+  server.close();
+  server.closeAllConnections();
+});
