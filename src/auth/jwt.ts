@@ -28,7 +28,8 @@ export interface JwtAuthenticatorOptions {
   readonly key?: CryptoKey | KeyObject | Uint8Array;
   /**
    * Accepted `alg` values. `none` is never accepted.
-   * @default what the key allows (`jose` refuses an algorithm that does not match the key)
+   * @default the algorithms of `key` (ES256 for a P-256 key, HS256/384/512 for a secret…); the
+   *   asymmetric ones for `jwksUri` and `jwks`
    */
   readonly algorithms?: readonly string[];
   /** Scopes every request's token must carry; a token without them gets 403 `insufficient_scope`. */
@@ -77,12 +78,77 @@ function describe(error: unknown): string | undefined {
   if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey) {
     return 'The access token signature does not verify';
   }
-  if (error instanceof errors.JOSEAlgNotAllowed) return 'The access token algorithm is not allowed';
+  // `none`, or an algorithm this runtime does not implement: refused either way.
+  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) {
+    return 'The access token algorithm is not allowed';
+  }
   if (error instanceof errors.JWTInvalid || error instanceof errors.JWSInvalid) {
     return 'The access token is malformed';
   }
   // Not the token's fault (the JWKS could not be fetched…): a server failure, not a 401.
   return undefined;
+}
+
+const asymmetricAlgorithms = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+];
+const curveAlgorithms: Readonly<Record<string, string>> = {
+  'P-256': 'ES256',
+  'P-384': 'ES384',
+  'P-521': 'ES512',
+  prime256v1: 'ES256',
+  secp384r1: 'ES384',
+  secp521r1: 'ES512',
+};
+
+/**
+ * The algorithms a key can verify. Pinning them before verification is what refuses algorithm
+ * confusion (an HS256 token "signed" with the public key, an RS256 token against an EC key) as a bad
+ * token, before the key is ever used with the wrong algorithm.
+ */
+function algorithmsFor(key: CryptoKey | KeyObject | Uint8Array): string[] {
+  if (key instanceof Uint8Array) return ['HS256', 'HS384', 'HS512'];
+  if ('algorithm' in key) {
+    const algorithm = key.algorithm as { name: string; namedCurve?: string; hash?: { name: string } };
+    const bits = algorithm.hash?.name.replace('SHA-', '');
+    switch (algorithm.name) {
+      case 'ECDSA':
+        return [curveAlgorithms[algorithm.namedCurve ?? ''] ?? ''];
+      case 'RSASSA-PKCS1-v1_5':
+        return [`RS${bits}`];
+      case 'RSA-PSS':
+        return [`PS${bits}`];
+      case 'HMAC':
+        return [`HS${bits}`];
+      case 'Ed25519':
+        return ['EdDSA', 'Ed25519'];
+    }
+    return [];
+  }
+  if (key.type === 'secret') return ['HS256', 'HS384', 'HS512'];
+  // A node:crypto KeyObject (jose types only the part it reads).
+  const node = key as { asymmetricKeyType?: string; asymmetricKeyDetails?: { namedCurve?: string } };
+  switch (node.asymmetricKeyType) {
+    case 'ec':
+      return [curveAlgorithms[node.asymmetricKeyDetails?.namedCurve ?? ''] ?? ''];
+    case 'rsa':
+      return ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
+    case 'rsa-pss':
+      return ['PS256', 'PS384', 'PS512'];
+    case 'ed25519':
+      return ['EdDSA', 'Ed25519'];
+  }
+  return [];
 }
 
 function keySource(options: JwtAuthenticatorOptions): CryptoKey | KeyObject | Uint8Array | JWTVerifyGetKey {
@@ -123,13 +189,22 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
   const issuers = asList(options.issuer, 'issuer');
   const audiences = asList(options.audience, 'audience');
   const key = keySource(options);
+  const algorithms =
+    options.algorithms !== undefined
+      ? [...options.algorithms]
+      : typeof key === 'function'
+        ? asymmetricAlgorithms
+        : algorithmsFor(key).filter((algorithm) => algorithm !== '');
+  if (algorithms.length === 0 || algorithms.includes('none')) {
+    throw new TypeError('Expected `algorithms` to list the signing algorithms of this key (never `none`)');
+  }
   const requiredScopes = options.requiredScopes ?? [];
   const verifyOptions = {
     issuer: issuers,
     audience: audiences,
+    algorithms,
     clockTolerance: options.clockToleranceSeconds ?? 5,
     requiredClaims: ['sub', 'exp'],
-    ...(options.algorithms === undefined ? {} : { algorithms: [...options.algorithms] }),
   };
   const toPrincipal =
     options.toPrincipal ??
