@@ -108,6 +108,10 @@ export class McpHttpEndpoint {
       if (resource !== undefined && exchange.method === 'GET' && resource.paths.has(exchange.path)) {
         return exchange.respond(200, metadataHeaders, resource.body);
       }
+      const method = exchange.method;
+      if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
+        return refuse(exchange, 'method_not_allowed');
+      }
       // Every request, before any session is looked at: a session id is not a credential.
       const access = this.options.authenticate === undefined ? anonymous : await this.authenticate(exchange);
       if (access === undefined) return;
@@ -119,16 +123,9 @@ export class McpHttpEndpoint {
         const wait = this.rateLimiter.take(key);
         if (wait > 0) return refuse(exchange, 'rate_limited', { 'retry-after': String(wait) });
       }
-      switch (exchange.method) {
-        case 'POST':
-          return await this.post(exchange, access);
-        case 'GET':
-          return this.openStandaloneStream(exchange, access);
-        case 'DELETE':
-          return this.deleteSession(exchange, access);
-        default:
-          return refuse(exchange, 'method_not_allowed');
-      }
+      if (method === 'POST') return await this.post(exchange, access);
+      if (method === 'GET') return this.openStandaloneStream(exchange, access);
+      return this.deleteSession(exchange, access);
     } catch (error) {
       this.fail(exchange, error);
     }

@@ -123,7 +123,7 @@ export interface SessionRuntimeErrorData {
   readonly retryAfterSeconds?: number;
   /** For `invalid_params` / `invalid_request`: what was wrong, as zod reports it. */
   readonly issues?: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
-  /** For `overloaded` / `mailbox_full`: the limit that was reached. */
+  /** For `overloaded`, `mailbox_full` and `too_many_sessions`: the limit that was reached. */
   readonly limit?: number;
   /** For an unsupported protocol version. */
   readonly supported?: readonly string[];

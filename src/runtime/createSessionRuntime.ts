@@ -201,6 +201,7 @@ class SessionRuntimeImpl implements SessionRuntime {
           : {
               retryAfterSeconds: this.options.retryAfterSeconds,
               ...(session === 'overloaded' ? { limit: this.options.maxSessions } : {}),
+              ...(session === 'too_many_sessions' ? { limit: this.options.maxSessionsPerPrincipal } : {}),
             };
       return Promise.resolve(errorResponse(id, session, undefined, extra));
     }
