@@ -91,8 +91,9 @@ export interface StreamableHttpOptions {
    */
   readonly protectedResource?: ProtectedResourceOptions;
   /**
-   * A token bucket per principal (per remote address for anonymous requests where the server form
-   * knows it): past it, 429 with `Retry-After`, and other principals are unaffected.
+   * A token bucket per principal: past it, 429 with `Retry-After`, and other principals are
+   * unaffected. Anonymous requests are limited per remote address in the Node form; the fetch form
+   * does not see the address, so its anonymous requests share one bucket.
    * @default none
    */
   readonly rateLimit?: RateLimitOptions;

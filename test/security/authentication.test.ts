@@ -3,9 +3,9 @@
  * unsigned, for another audience or issuer, without a subject; a valid token used only for
  * `initialize`; and what a handler gets to see of the caller.
  */
-import { exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SecuredServer, SecuredServerOptions, ServerKind } from './harness.js';
+import { exportSPKI, generateKeyPair, UnsecuredJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import type { ServerKind } from './harness.js';
 import {
   attackerKeys,
   callTool,
@@ -14,21 +14,13 @@ import {
   kinds,
   openSession,
   post,
+  securedServerPerTest,
   send,
-  startSecured,
   token,
 } from './harness.js';
 
 describe.each(kinds)('authentication (%s handler)', (kind: ServerKind) => {
-  let server: SecuredServer | undefined;
-  const start = async (options: SecuredServerOptions = {}) => {
-    server = await startSecured(kind, options);
-    return server;
-  };
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
+  const start = securedServerPerTest(kind);
 
   const metadataUrlOf = (url: URL) => `${url.origin}/.well-known/oauth-protected-resource/mcp`;
 
@@ -95,25 +87,12 @@ describe.each(kinds)('authentication (%s handler)', (kind: ServerKind) => {
     [
       'HS256-signed with the public key as the secret (algorithm confusion)',
       async (url) =>
-        new SignJWT({ scope: 'mcp' })
-          .setProtectedHeader({ alg: 'HS256' })
-          .setIssuer('https://issuer.test')
-          .setAudience(url.href)
-          .setSubject('alice')
-          .setExpirationTime('1h')
-          .sign(new TextEncoder().encode(await exportSPKI(issuerKeys.publicKey))),
+        token(url, { alg: 'HS256', key: new TextEncoder().encode(await exportSPKI(issuerKeys.publicKey)) }),
       'The access token algorithm is not allowed',
     ],
     [
       'RS256-signed against an EC key',
-      async (url) =>
-        new SignJWT({ scope: 'mcp' })
-          .setProtectedHeader({ alg: 'RS256' })
-          .setIssuer('https://issuer.test')
-          .setAudience(url.href)
-          .setSubject('alice')
-          .setExpirationTime('1h')
-          .sign((await generateKeyPair('RS256')).privateKey),
+      async (url) => token(url, { alg: 'RS256', key: (await generateKeyPair('RS256')).privateKey }),
       'The access token algorithm is not allowed',
     ],
     ['garbage', async () => 'not.a.jwt', 'The access token is malformed'],

@@ -5,9 +5,9 @@
  */
 import type { Socket } from 'node:net';
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SecuredServer, ServerKind } from './harness.js';
-import { initializeBody, kinds, openSession, post, startSecured, token } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import type { ServerKind } from './harness.js';
+import { initializeBody, kinds, openSession, post, securedServerPerTest, token } from './harness.js';
 
 /** Everything the server sends until it closes the socket, and how long that took. */
 function untilClosed(socket: Socket): Promise<{ text: string; ms: number }> {
@@ -41,14 +41,10 @@ function trickle(socket: Socket, text: string, everyMs: number): void {
 }
 
 describe.each(kinds)('HTTP hardening (%s handler)', (kind: ServerKind) => {
-  let server: SecuredServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
+  const start = securedServerPerTest(kind);
 
   it('answers a body trickled past bodyTimeoutMs with 408, creating no session', async () => {
-    server = await startSecured(kind, { http: { bodyTimeoutMs: 300 } });
+    const server = await start({ http: { bodyTimeoutMs: 300 } });
     const { url, runtime } = server;
     const bearer = await token(url);
     const body = JSON.stringify(initializeBody);
@@ -76,7 +72,7 @@ describe.each(kinds)('HTTP hardening (%s handler)', (kind: ServerKind) => {
   });
 
   it('answers an oversized body 413 before reading it, creating no session', async () => {
-    server = await startSecured(kind, { http: { maxBodyBytes: 1_024 } });
+    const server = await start({ http: { maxBodyBytes: 1_024 } });
     const { url, runtime } = server;
     const bearer = await token(url);
     const padded = { ...initializeBody, params: { ...initializeBody.params, padding: 'x'.repeat(4_096) } };
@@ -87,7 +83,7 @@ describe.each(kinds)('HTTP hardening (%s handler)', (kind: ServerKind) => {
   });
 
   it('answers headers over 16 KiB with 431, before authentication or the handler runs', async () => {
-    server = await startSecured(kind);
+    const server = await start();
     const { url, runtime } = server;
     const response = await post(url, initializeBody, await token(url), { 'x-padding': 'x'.repeat(20_000) });
     expect(response.status).toBe(431);
@@ -96,7 +92,7 @@ describe.each(kinds)('HTTP hardening (%s handler)', (kind: ServerKind) => {
   });
 
   it('sends no CORS header and refuses preflights unless CORS is on', async () => {
-    server = await startSecured(kind, { http: { allowedOrigins: ['http://localhost:5173'] } });
+    const server = await start({ http: { allowedOrigins: ['http://localhost:5173'] } });
     const { url } = server;
     const preflight = await fetch(url, {
       method: 'OPTIONS',
@@ -113,7 +109,7 @@ describe.each(kinds)('HTTP hardening (%s handler)', (kind: ServerKind) => {
 
   it('with CORS on, answers preflights of listed origins only and exposes Mcp-Session-Id to them', async () => {
     const app = 'https://app.example.com';
-    server = await startSecured(kind, { http: { cors: { allowedOrigins: [app], maxAgeSeconds: 60 } } });
+    const server = await start({ http: { cors: { allowedOrigins: [app], maxAgeSeconds: 60 } } });
     const { url } = server;
     const preflight = await fetch(url, {
       method: 'OPTIONS',
@@ -159,14 +155,10 @@ describe.each(kinds)('HTTP hardening (%s handler)', (kind: ServerKind) => {
 });
 
 describe('node:http header timeouts (hardenedServerOptions)', () => {
-  let server: SecuredServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
+  const start = securedServerPerTest('node');
 
   it('closes a connection whose headers trickle in past headersTimeout, creating no session', async () => {
-    server = await startSecured('node', {
+    const server = await start({
       server: { headersTimeout: 500, requestTimeout: 1_000, connectionsCheckingInterval: 100 },
     });
     const { url, runtime } = server;

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { CryptoKey, JWTPayload } from 'jose';
 import { generateKeyPair, SignJWT } from 'jose';
+import { afterEach } from 'vitest';
 import { z } from 'zod';
 import type { JwtAuthenticatorOptions } from '../../src/auth/index.js';
 import { createJwtAuthenticator } from '../../src/auth/index.js';
@@ -136,12 +137,33 @@ export async function startSecured(
   };
 }
 
+/**
+ * Declares the server of one `describe` block: call the returned function to start it (once per
+ * test); it is closed after each test.
+ */
+export function securedServerPerTest(
+  kind: ServerKind,
+): (options?: SecuredServerOptions) => Promise<SecuredServer> {
+  let server: SecuredServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+  return async (options = {}) => {
+    server = await startSecured(kind, options);
+    return server;
+  };
+}
+
 export interface TokenOptions {
   /** `null`: no `sub` claim. */
   readonly subject?: string | null;
   readonly audience?: string;
   readonly issuer?: string;
-  readonly key?: CryptoKey;
+  /** The signing key; the issuer's by default. */
+  readonly key?: CryptoKey | Uint8Array;
+  /** @default 'ES256' */
+  readonly alg?: string;
   /** Seconds from now; negative for an expired token. */
   readonly expiresIn?: number;
   readonly claims?: JWTPayload;
@@ -151,7 +173,7 @@ export interface TokenOptions {
 export function token(url: URL, options: TokenOptions = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1_000);
   const jwt = new SignJWT({ scope: 'mcp', ...options.claims })
-    .setProtectedHeader({ alg: 'ES256' })
+    .setProtectedHeader({ alg: options.alg ?? 'ES256' })
     .setIssuer(options.issuer ?? issuer)
     .setAudience(options.audience ?? url.href)
     .setIssuedAt(now - 60)

@@ -3,10 +3,19 @@
  * holds streams open is stopped with 429 (or 503 for the server-wide stream cap), and another
  * principal still gets in.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../src/http/RateLimiter.js';
-import type { SecuredServer, ServerKind } from './harness.js';
-import { callTool, initializeBody, kinds, openSession, post, send, startSecured, token } from './harness.js';
+import type { ServerKind } from './harness.js';
+import {
+  callTool,
+  initializeBody,
+  kinds,
+  openSession,
+  post,
+  securedServerPerTest,
+  send,
+  token,
+} from './harness.js';
 
 const streamHeaders = (sessionId: string, bearer: string) => ({
   accept: 'text/event-stream',
@@ -16,14 +25,10 @@ const streamHeaders = (sessionId: string, bearer: string) => ({
 });
 
 describe.each(kinds)('per-principal limits (%s handler)', (kind: ServerKind) => {
-  let server: SecuredServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
+  const start = securedServerPerTest(kind);
 
   it('stops a principal at maxSessionsPerPrincipal with 429 + Retry-After while another gets in', async () => {
-    server = await startSecured(kind, { runtime: { maxSessionsPerPrincipal: 3, maxSessions: 10 } });
+    const server = await start({ runtime: { maxSessionsPerPrincipal: 3, maxSessions: 10 } });
     const { url, runtime } = server;
     const mallory = await token(url, { subject: 'mallory' });
     for (let opened = 0; opened < 3; opened++) await openSession(url, mallory);
@@ -40,7 +45,7 @@ describe.each(kinds)('per-principal limits (%s handler)', (kind: ServerKind) => 
   });
 
   it('rate-limits a flooding principal with 429 + Retry-After; another principal is unaffected', async () => {
-    server = await startSecured(kind, { http: { rateLimit: { requestsPerSecond: 2, burst: 5 } } });
+    const server = await start({ http: { rateLimit: { requestsPerSecond: 2, burst: 5 } } });
     const { url } = server;
     const mallory = await token(url, { subject: 'mallory' });
     const alice = await token(url, { subject: 'alice' });
@@ -63,7 +68,7 @@ describe.each(kinds)('per-principal limits (%s handler)', (kind: ServerKind) => 
   });
 
   it('caps open streams per session (429) and overall (503), and gives slots back when streams close', async () => {
-    server = await startSecured(kind, { http: { maxStreamsPerSession: 1, maxStreams: 2 } });
+    const server = await start({ http: { maxStreamsPerSession: 1, maxStreams: 2 } });
     const { url } = server;
     const alice = await token(url, { subject: 'alice' });
     const bob = await token(url, { subject: 'bob' });

@@ -3,30 +3,26 @@
  * is reachable only by the principal that opened it; to anyone else it is exactly as unknown as an
  * id that never existed (same status, headers and body), so its existence is not revealed either.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSessionRuntime } from '../../src/index.js';
-import type { SecuredServer, ServerKind } from './harness.js';
+import type { ServerKind } from './harness.js';
 import {
   callTool,
   initializeBody,
   kinds,
   openSession,
   post,
+  securedServerPerTest,
   send,
   shapeOf,
-  startSecured,
   token,
 } from './harness.js';
 
 describe.each(kinds)('session ids (%s handler)', (kind: ServerKind) => {
-  let server: SecuredServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
+  const start = securedServerPerTest(kind);
 
   it('mints 128-bit ids from the CSPRNG: 1,000 sessions, 1,000 distinct 32-hex ids, bits balanced', async () => {
-    server = await startSecured(kind);
+    const server = await start();
     const { url } = server;
     const alice = await token(url);
     const ids = new Set<string>();
@@ -46,7 +42,7 @@ describe.each(kinds)('session ids (%s handler)', (kind: ServerKind) => {
   }, 30_000);
 
   it('answers 1,000 guessed ids with the same 404, byte for byte, while real sessions live', async () => {
-    server = await startSecured(kind);
+    const server = await start();
     const { url } = server;
     const alice = await token(url);
     await Promise.all(Array.from({ length: 50 }, () => openSession(url, alice)));
@@ -62,7 +58,7 @@ describe.each(kinds)('session ids (%s handler)', (kind: ServerKind) => {
   }, 30_000);
 
   it("answers another user's valid session id exactly as an unknown one, on POST, GET, resume and DELETE", async () => {
-    server = await startSecured(kind);
+    const server = await start();
     const { url, runtime } = server;
     const alice = await token(url, { subject: 'alice' });
     const mallory = await token(url, { subject: 'mallory' });
@@ -97,7 +93,7 @@ describe.each(kinds)('session ids (%s handler)', (kind: ServerKind) => {
   });
 
   it("keeps a session across Alice's refreshed token, and her resumable events from Mallory", async () => {
-    server = await startSecured(kind);
+    const server = await start();
     const { url } = server;
     const first = await token(url, { subject: 'alice', expiresIn: 60 });
     const sessionId = await openSession(url, first);
@@ -128,7 +124,7 @@ describe.each(kinds)('session ids (%s handler)', (kind: ServerKind) => {
   });
 
   it('never lets an id from the client name a new session', async () => {
-    server = await startSecured(kind);
+    const server = await start();
     const { url, runtime } = server;
     const alice = await token(url);
     const chosen = 'a'.repeat(32);
