@@ -1,0 +1,114 @@
+/**
+ * Heap per idle session behind HTTP, in each server's own child: open N sessions (`initialize` +
+ * `notifications/initialized`, nothing else), weigh the child's settled heap against its baseline,
+ * then see whether the heap comes back after the sessions idle out and after they are deleted.
+ * Connections are closed before every weighing, so sockets are not counted as sessions.
+ */
+import { closeSessions, createEndpoint, openSessions } from './loadGenerator.js';
+import type { Endpoint, McpHttpSession } from './McpHttpClient.js';
+import type { ServerKind } from './ServerProcess.js';
+import { ServerProcess } from './ServerProcess.js';
+
+export interface IdleMemoryPlan {
+  /** Idle sessions opened at once. */
+  readonly sessions: number;
+  /** Our runtime's idle timeout in this phase (the SDK pattern has none). */
+  readonly idleTimeoutMs: number;
+  /** Handshakes in flight at once. */
+  readonly concurrency: number;
+}
+
+/** Heap figures of one server's child, bytes. */
+export interface IdleMemory {
+  readonly kind: ServerKind;
+  readonly baseline: number;
+  /** With `sessions` idle sessions open. */
+  readonly open: number;
+  /** Sessions the server held when `open` was weighed (must be all of them). */
+  readonly liveWhenWeighed: number;
+  /** After our idle timeout had passed (for the SDK: after the same wait). */
+  readonly afterIdle: number;
+  readonly liveAfterIdle: number;
+  /** How long the idle wait took, ms. */
+  readonly idleWaitMs: number;
+  /** After `sessions` fresh sessions were opened and deleted with `DELETE`. */
+  readonly afterDelete: number;
+}
+
+interface Child {
+  readonly kind: ServerKind;
+  readonly server: ServerProcess;
+  readonly endpoint: Endpoint;
+}
+
+const WARM_UP_SESSIONS = 200;
+
+/** Weighs the child with no connection open: ours are dropped, the server closes its idle ones. */
+async function weigh(child: Child): Promise<number> {
+  child.endpoint.agent.destroy();
+  return child.server.heapUsed();
+}
+
+function open(child: Child, plan: IdleMemoryPlan, label: string): Promise<McpHttpSession[]> {
+  return openSessions(child.endpoint, 'json', plan.sessions, plan.concurrency, `${child.kind}-${label}`);
+}
+
+/** Opens, calls once and deletes a few sessions, so lazily built code and caches exist before the baseline. */
+async function warmUp(child: Child, plan: IdleMemoryPlan): Promise<void> {
+  const sessions = await openSessions(child.endpoint, 'json', WARM_UP_SESSIONS, plan.concurrency, 'warm');
+  const errors = (await Promise.all(sessions.map((session) => session.callEcho()))).filter(Boolean);
+  if (errors.length > 0) throw new Error(`The ${child.kind} server failed its warm-up: ${errors[0]}`);
+  await closeSessions(sessions, plan.concurrency);
+}
+
+/** Polls until our server holds no session, or gives up after `limitMs`. */
+async function waitUntilEmpty(server: ServerProcess, limitMs: number): Promise<void> {
+  const deadline = performance.now() + limitMs;
+  while ((await server.sessions()) > 0 && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function startChild(kind: ServerKind, plan: IdleMemoryPlan): Promise<Child> {
+  const args = kind === 'ours' ? [`--idle-timeout-ms=${plan.idleTimeoutMs}`] : ['--mode=json'];
+  const server = await ServerProcess.start({ kind, arguments: args });
+  return { kind, server, endpoint: createEndpoint(server.port, plan.concurrency) };
+}
+
+/** Measures both servers; ours first after opening, so its sessions are weighed before they idle out. */
+export async function measureIdleMemory(plan: IdleMemoryPlan): Promise<Record<ServerKind, IdleMemory>> {
+  const ours = await startChild('ours', plan);
+  const sdk = await startChild('sdk', plan);
+  try {
+    for (const child of [ours, sdk]) await warmUp(child, plan);
+    const baseline = { ours: await weigh(ours), sdk: await weigh(sdk) };
+    const idleFrom = performance.now();
+    await open(ours, plan, 'idle');
+    const oursOpen = await weigh(ours);
+    const oursLive = await ours.server.sessions();
+    const sdkSessions = await open(sdk, plan, 'idle');
+    const sdkOpen = await weigh(sdk);
+    const sdkLive = await sdk.server.sessions();
+    await waitUntilEmpty(ours.server, plan.idleTimeoutMs + 15_000);
+    const idleWaitMs = performance.now() - idleFrom;
+    const afterIdle = { ours: await weigh(ours), sdk: await weigh(sdk) };
+    const liveAfterIdle = { ours: await ours.server.sessions(), sdk: await sdk.server.sessions() };
+    await closeSessions(sdkSessions, plan.concurrency);
+    await closeSessions(await open(ours, plan, 'delete'), plan.concurrency);
+    const afterDelete = { ours: await weigh(ours), sdk: await weigh(sdk) };
+    const figures = (kind: ServerKind, open: number, liveWhenWeighed: number): IdleMemory => ({
+      kind,
+      baseline: baseline[kind],
+      open,
+      liveWhenWeighed,
+      afterIdle: afterIdle[kind],
+      liveAfterIdle: liveAfterIdle[kind],
+      idleWaitMs,
+      afterDelete: afterDelete[kind],
+    });
+    return { ours: figures('ours', oursOpen, oursLive), sdk: figures('sdk', sdkOpen, sdkLive) };
+  } finally {
+    await ours.server.stop();
+    await sdk.server.stop();
+  }
+}
