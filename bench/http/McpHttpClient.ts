@@ -1,12 +1,11 @@
 /**
  * A minimal Streamable HTTP client for the load generator: one session per instance, over a shared
- * keep-alive `node:http` Agent. It sends what a real client sends (`Accept` with both types,
+ * keep-alive connection pool. It sends what a real client sends (`Accept` with both types,
  * `Content-Type`, `Mcp-Session-Id`, `MCP-Protocol-Version`), reads JSON and SSE answers, and checks
- * every answer: a non-2xx status, a JSON-RPC error, a wrong echo or an answer in the wrong mode
+ * every answer: a status other than 200 (202 for a notification), a JSON-RPC error, a wrong echo or an answer in the wrong mode
  * (JSON where a stream was expected, a stream without its progress notification) is an error.
  */
-import type { Agent, IncomingHttpHeaders } from 'node:http';
-import { request } from 'node:http';
+import type { HttpAnswer, HttpConnectionPool } from './HttpConnectionPool.js';
 
 /**
  * `json`: calls carry no progress token, the tool sends no notification, and the answer must be one
@@ -15,54 +14,11 @@ import { request } from 'node:http';
  */
 export type ResponseMode = 'json' | 'sse';
 
-/** Where the server listens, and the connection pool every session of a run shares. */
-export interface Endpoint {
-  readonly port: number;
-  readonly agent: Agent;
-}
-
-interface HttpAnswer {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly text: string;
-}
-
 const PROTOCOL_VERSION = '2025-11-25';
 const baseHeaders = {
   accept: 'application/json, text/event-stream',
   'content-type': 'application/json',
 };
-
-function send(
-  endpoint: Endpoint,
-  method: string,
-  headers: Record<string, string>,
-  body = '',
-): Promise<HttpAnswer> {
-  return new Promise((resolve, reject) => {
-    const outgoing = request(
-      {
-        agent: endpoint.agent,
-        host: '127.0.0.1',
-        port: endpoint.port,
-        path: '/mcp',
-        method,
-        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-        res.on('error', reject);
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
-}
 
 /** The JSON-RPC messages of an SSE body, in order; events without data (priming events) are skipped. */
 export function parseEventStream(text: string): unknown[] {
@@ -124,7 +80,7 @@ export class McpHttpSession {
   private readonly headers: Record<string, string>;
 
   private constructor(
-    private readonly endpoint: Endpoint,
+    private readonly pool: HttpConnectionPool,
     private readonly mode: ResponseMode,
     /** The `Mcp-Session-Id` the server minted. */
     readonly sessionId: string,
@@ -134,7 +90,7 @@ export class McpHttpSession {
   }
 
   /** `initialize`, then `notifications/initialized`; throws if the server refuses either. */
-  static async open(endpoint: Endpoint, mode: ResponseMode, label: string): Promise<McpHttpSession> {
+  static async open(pool: HttpConnectionPool, mode: ResponseMode, label: string): Promise<McpHttpSession> {
     const initialize = {
       jsonrpc: '2.0',
       id: 0,
@@ -145,15 +101,14 @@ export class McpHttpSession {
         clientInfo: { name: 'mcp-http-bench', version: '1.0.0' },
       },
     };
-    const answer = await send(endpoint, 'POST', baseHeaders, JSON.stringify(initialize));
+    const answer = await pool.request('POST', baseHeaders, JSON.stringify(initialize));
     const sessionId = answer.headers['mcp-session-id'];
     const response = answer.status === 200 ? (messagesOf(answer)[0] as Message | undefined) : undefined;
     if (typeof sessionId !== 'string' || response?.error !== undefined || response?.result === undefined) {
       throw new Error(`initialize failed: HTTP ${answer.status} ${answer.text.slice(0, 200)}`);
     }
-    const session = new McpHttpSession(endpoint, mode, sessionId, label);
-    const initialized = await send(
-      endpoint,
+    const session = new McpHttpSession(pool, mode, sessionId, label);
+    const initialized = await pool.request(
       'POST',
       session.headers,
       JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
@@ -176,7 +131,7 @@ export class McpHttpSession {
         : { name: 'echo', arguments: { text } };
     const body = JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params });
     try {
-      return checkCall(await send(this.endpoint, 'POST', this.headers, body), this.mode, id, text);
+      return checkCall(await this.pool.request('POST', this.headers, body), this.mode, id, text);
     } catch (error) {
       return `request failed: ${String(error)}`;
     }
@@ -184,7 +139,7 @@ export class McpHttpSession {
 
   /** `DELETE`: ends the session; throws unless the server answers 200. */
   async close(): Promise<void> {
-    const answer = await send(this.endpoint, 'DELETE', {
+    const answer = await this.pool.request('DELETE', {
       'mcp-session-id': this.sessionId,
       'mcp-protocol-version': PROTOCOL_VERSION,
     });

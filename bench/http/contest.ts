@@ -4,9 +4,10 @@
  * generator is this process.
  */
 import { median, percentile } from '../harness/stats.js';
+import { HttpConnectionPool } from './HttpConnectionPool.js';
 import type { LoadRun } from './loadGenerator.js';
-import { closedLoop, closeSessions, createEndpoint, openSessions } from './loadGenerator.js';
-import type { Endpoint, McpHttpSession, ResponseMode } from './McpHttpClient.js';
+import { closedLoop, closeSessions, openSessions } from './loadGenerator.js';
+import type { McpHttpSession, ResponseMode } from './McpHttpClient.js';
 import type { ServerKind } from './ServerProcess.js';
 import { ServerProcess } from './ServerProcess.js';
 
@@ -44,7 +45,7 @@ export interface ServerStanding {
 interface Contender {
   readonly kind: ServerKind;
   readonly server: ServerProcess;
-  readonly endpoint: Endpoint;
+  readonly pool: HttpConnectionPool;
   readonly sessions: readonly McpHttpSession[];
   readonly runs: TimedRun[];
   warmUp: LoadRun | undefined;
@@ -52,12 +53,12 @@ interface Contender {
 
 async function startContender(kind: ServerKind, plan: ContestPlan): Promise<Contender> {
   const server = await ServerProcess.start({ kind, arguments: [`--mode=${plan.mode}`] });
-  const endpoint = createEndpoint(server.port, plan.clients);
-  const sessions = await openSessions(endpoint, plan.mode, plan.clients, plan.clients, kind);
+  const pool = new HttpConnectionPool(server.port);
+  const sessions = await openSessions(pool, plan.mode, plan.clients, plan.clients, kind);
   const live = await server.sessions();
   if (live !== plan.clients)
     throw new Error(`The ${kind} server holds ${live} sessions, not ${plan.clients}`);
-  return { kind, server, endpoint, sessions, runs: [], warmUp: undefined };
+  return { kind, server, pool, sessions, runs: [], warmUp: undefined };
 }
 
 async function timedRun(contender: Contender, windowMs: number): Promise<TimedRun> {
@@ -103,7 +104,7 @@ export async function runContest(plan: ContestPlan): Promise<Record<ServerKind, 
     for (const contender of contenders) await closeSessions(contender.sessions, plan.clients);
   } finally {
     for (const contender of contenders) {
-      contender.endpoint.agent.destroy();
+      contender.pool.close();
       await contender.server.stop();
     }
   }

@@ -4,8 +4,9 @@
  * then see whether the heap comes back after the sessions idle out and after they are deleted.
  * Connections are closed before every weighing, so sockets are not counted as sessions.
  */
-import { closeSessions, createEndpoint, openSessions } from './loadGenerator.js';
-import type { Endpoint, McpHttpSession } from './McpHttpClient.js';
+import { HttpConnectionPool } from './HttpConnectionPool.js';
+import { closeSessions, openSessions } from './loadGenerator.js';
+import type { McpHttpSession } from './McpHttpClient.js';
 import type { ServerKind } from './ServerProcess.js';
 import { ServerProcess } from './ServerProcess.js';
 
@@ -38,24 +39,26 @@ export interface IdleMemory {
 interface Child {
   readonly kind: ServerKind;
   readonly server: ServerProcess;
-  readonly endpoint: Endpoint;
+  readonly pool: HttpConnectionPool;
 }
-
-const WARM_UP_SESSIONS = 200;
 
 /** Weighs the child with no connection open: ours are dropped, the server closes its idle ones. */
 async function weigh(child: Child): Promise<number> {
-  child.endpoint.agent.destroy();
+  child.pool.close();
   return child.server.heapUsed();
 }
 
 function open(child: Child, plan: IdleMemoryPlan, label: string): Promise<McpHttpSession[]> {
-  return openSessions(child.endpoint, 'json', plan.sessions, plan.concurrency, `${child.kind}-${label}`);
+  return openSessions(child.pool, 'json', plan.sessions, plan.concurrency, `${child.kind}-${label}`);
 }
 
-/** Opens, calls once and deletes a few sessions, so lazily built code and caches exist before the baseline. */
+/**
+ * Opens as many sessions as the measurement will, calls each once and deletes them, so that the
+ * baseline already holds what a first wave leaves for good whatever its sessions: optimized code,
+ * inline caches, tables grown to size. What stays beyond it after the measured waves is theirs.
+ */
 async function warmUp(child: Child, plan: IdleMemoryPlan): Promise<void> {
-  const sessions = await openSessions(child.endpoint, 'json', WARM_UP_SESSIONS, plan.concurrency, 'warm');
+  const sessions = await open(child, plan, 'warm');
   const errors = (await Promise.all(sessions.map((session) => session.callEcho()))).filter(Boolean);
   if (errors.length > 0) throw new Error(`The ${child.kind} server failed its warm-up: ${errors[0]}`);
   await closeSessions(sessions, plan.concurrency);
@@ -72,7 +75,7 @@ async function waitUntilEmpty(server: ServerProcess, limitMs: number): Promise<v
 async function startChild(kind: ServerKind, plan: IdleMemoryPlan): Promise<Child> {
   const args = kind === 'ours' ? [`--idle-timeout-ms=${plan.idleTimeoutMs}`] : ['--mode=json'];
   const server = await ServerProcess.start({ kind, arguments: args });
-  return { kind, server, endpoint: createEndpoint(server.port, plan.concurrency) };
+  return { kind, server, pool: new HttpConnectionPool(server.port) };
 }
 
 /** Measures both servers; ours first after opening, so its sessions are weighed before they idle out. */

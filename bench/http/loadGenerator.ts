@@ -3,8 +3,8 @@
  * sends its next `tools/call` as soon as the previous answer arrived, for a fixed window. It runs in
  * the parent process; the server runs in its own child.
  */
-import { Agent } from 'node:http';
-import type { Endpoint, ResponseMode } from './McpHttpClient.js';
+import type { HttpConnectionPool } from './HttpConnectionPool.js';
+import type { ResponseMode } from './McpHttpClient.js';
 import { McpHttpSession } from './McpHttpClient.js';
 
 /** What one timed window gave. */
@@ -21,11 +21,6 @@ export interface LoadRun {
   readonly elapsedMs: number;
   /** CPU µs the load generator (this process) used meanwhile. */
   readonly clientCpuMicros: number;
-}
-
-/** A keep-alive pool with one socket per virtual client. */
-export function createEndpoint(port: number, clients: number): Endpoint {
-  return { port, agent: new Agent({ keepAlive: true, maxSockets: clients, maxFreeSockets: clients }) };
 }
 
 /** Runs `task` for every index below `count`, at most `concurrency` at a time. */
@@ -48,13 +43,13 @@ async function pooled<TResult>(
 
 /** Opens `count` sessions (full handshake each), `concurrency` handshakes at a time. */
 export function openSessions(
-  endpoint: Endpoint,
+  pool: HttpConnectionPool,
   mode: ResponseMode,
   count: number,
   concurrency: number,
   label: string,
 ): Promise<McpHttpSession[]> {
-  return pooled(count, concurrency, (index) => McpHttpSession.open(endpoint, mode, `${label}${index}`));
+  return pooled(count, concurrency, (index) => McpHttpSession.open(pool, mode, `${label}${index}`));
 }
 
 /** Deletes every session, `concurrency` at a time. */
