@@ -1,6 +1,8 @@
 /**
- * The in-process benchmark of issue 7. Every scenario runs our runtime and its baselines in the same
- * process, interleaved, and prints ratios beside their targets; absolute numbers are context.
+ * The benchmark of issue 7. Every scenario runs our runtime and its baselines in the same process,
+ * interleaved, and prints ratios beside their targets; absolute numbers are context. The exception is
+ * `http`: there each server (ours, and one on the official SDK) runs in a child process of its own,
+ * also interleaved, and this process is the load generator (see `scenarios/http.ts`).
  *
  *   npm run bench        quick (about 2 min)
  *   npm run bench:full   more runs, longer windows, the slow naive baselines at full size
