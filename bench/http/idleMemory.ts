@@ -11,8 +11,12 @@ import type { ServerKind } from './ServerProcess.js';
 import { ServerProcess } from './ServerProcess.js';
 
 export interface IdleMemoryPlan {
-  /** Idle sessions opened at once. */
-  readonly sessions: number;
+  /**
+   * Idle sessions opened at once, per server. Ours hold little each, so they need more of them for
+   * their total to stand well above the ±0.3 MiB the heap of an unchanged server wanders by between
+   * weighings; the SDK server's hold ten times as much and are slower to open.
+   */
+  readonly sessions: Readonly<Record<ServerKind, number>>;
   /** Our runtime's idle timeout in this phase (the SDK pattern has none). */
   readonly idleTimeoutMs: number;
   /** Handshakes in flight at once. */
@@ -22,6 +26,8 @@ export interface IdleMemoryPlan {
 /** Heap figures of one server's child, bytes. */
 export interface IdleMemory {
   readonly kind: ServerKind;
+  /** Sessions opened in each wave. */
+  readonly sessions: number;
   readonly baseline: number;
   /** With `sessions` idle sessions open. */
   readonly open: number;
@@ -49,7 +55,8 @@ async function weigh(child: Child): Promise<number> {
 }
 
 function open(child: Child, plan: IdleMemoryPlan, label: string): Promise<McpHttpSession[]> {
-  return openSessions(child.pool, 'json', plan.sessions, plan.concurrency, `${child.kind}-${label}`);
+  const count = plan.sessions[child.kind];
+  return openSessions(child.pool, 'json', count, plan.concurrency, `${child.kind}-${label}`);
 }
 
 /**
@@ -101,6 +108,7 @@ export async function measureIdleMemory(plan: IdleMemoryPlan): Promise<Record<Se
     const afterDelete = { ours: await weigh(ours), sdk: await weigh(sdk) };
     const figures = (kind: ServerKind, open: number, liveWhenWeighed: number): IdleMemory => ({
       kind,
+      sessions: plan.sessions[kind],
       baseline: baseline[kind],
       open,
       liveWhenWeighed,
