@@ -106,11 +106,11 @@ export async function measureIdleMemory(plan: IdleMemoryPlan): Promise<Record<Se
     await closeSessions(sdkSessions, plan.concurrency);
     await closeSessions(await open(ours, plan, 'delete'), plan.concurrency);
     const afterDelete = { ours: await weigh(ours), sdk: await weigh(sdk) };
-    const figures = (kind: ServerKind, open: number, liveWhenWeighed: number): IdleMemory => ({
+    const figures = (kind: ServerKind, heapOpen: number, liveWhenWeighed: number): IdleMemory => ({
       kind,
       sessions: plan.sessions[kind],
       baseline: baseline[kind],
-      open,
+      open: heapOpen,
       liveWhenWeighed,
       afterIdle: afterIdle[kind],
       liveAfterIdle: liveAfterIdle[kind],
