@@ -1,6 +1,8 @@
 /**
- * The in-process benchmark of issue 7. Every scenario runs our runtime and its baselines in the same
- * process, interleaved, and prints ratios beside their targets; absolute numbers are context.
+ * The benchmark of issue 7. Every scenario runs our runtime and its baselines in the same process,
+ * interleaved, and prints ratios beside their targets; absolute numbers are context. The exception is
+ * `http`: there each server (ours, and one on the official SDK) runs in a child process of its own,
+ * also interleaved, and this process is the load generator (see `scenarios/http.ts`).
  *
  *   npm run bench        quick (about 2 min)
  *   npm run bench:full   more runs, longer windows, the slow naive baselines at full size
@@ -10,14 +12,15 @@
  * works too, but tsx compiles with esbuild's keepNames, which taxes every named closure created
  * (≈ 0.25 µs each) and so skews ratios between engines that create different numbers of them.
  *
- * Flags: `--full`; `--only=<name>[,<name>]` (throughput, tools, sessions10k, io, hol, spawn, memory)
- * to run some scenarios; `--strict` to exit 1 when a target is missed.
+ * Flags: `--full`; `--only=<name>[,<name>]` (throughput, tools, sessions10k, io, hol, spawn, memory,
+ * http) to run some scenarios; `--strict` to exit 1 when a target is missed.
  */
 import os from 'node:os';
 import type { BenchConfig, Scenario } from './harness/config.js';
 import { canCollectGarbage } from './harness/measure.js';
 import { Report, renderDetails, renderResults } from './harness/table.js';
 import { headOfLineScenario } from './scenarios/headOfLine.js';
+import { httpScenario } from './scenarios/http.js';
 import { ioConcurrency } from './scenarios/ioConcurrency.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { spawnScenario } from './scenarios/spawn.js';
@@ -81,6 +84,7 @@ function scenarios(config: BenchConfig): ReadonlyMap<string, Scenario> {
     ['hol', headOfLineScenario],
     ['spawn', spawnScenario],
     ['memory', memoryScenario],
+    ['http', httpScenario],
   ]);
 }
 
