@@ -19,14 +19,25 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Params the schemas surely accept and copy unchanged: absent, or a plain object without `_meta`
- * (the schemas check that) and without an own `__proto__` key (their copy drops it).
+ * A `_meta` of the one common shape, `{ progressToken }` with a string or safe-integer token (every
+ * call that asks for progress); any other `_meta` is left to the schemas.
+ */
+function isProgressOnlyMeta(meta: unknown): boolean {
+  if (!isPlainObject(meta)) return false;
+  const keys = Object.keys(meta);
+  if (keys.length !== 1 || keys[0] !== 'progressToken') return false;
+  const token = meta.progressToken;
+  return typeof token === 'string' || Number.isSafeInteger(token);
+}
+
+/**
+ * Params the schemas surely accept and copy unchanged: absent, or a plain object without an own
+ * `__proto__` key (their copy drops it) whose `_meta`, if any, is a bare progress token.
  */
 function readParams(value: unknown): Params | undefined {
   if (value === undefined) return emptyParams;
-  if (!isPlainObject(value) || Object.hasOwn(value, '_meta') || Object.hasOwn(value, '__proto__')) {
-    return undefined;
-  }
+  if (!isPlainObject(value) || Object.hasOwn(value, '__proto__')) return undefined;
+  if (Object.hasOwn(value, '_meta') && !isProgressOnlyMeta(value._meta)) return undefined;
   return value;
 }
 

@@ -66,6 +66,13 @@ describe('fast path', () => {
         params: { name: 'x' },
       },
     );
+    const withProgress = { name: 'x', _meta: { progressToken: 'p1' } };
+    expect(readCommonMessage({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: withProgress })).toEqual({
+      kind: 'request',
+      id: 2,
+      method: 'tools/call',
+      params: withProgress,
+    });
     expect(readCommonMessage({ jsonrpc: '2.0', method: 'notifications/initialized' })).toEqual({
       kind: 'notification',
       method: 'notifications/initialized',
@@ -75,7 +82,9 @@ describe('fast path', () => {
 
   it('leaves doubtful messages to the schemas', () => {
     for (const message of [
-      { jsonrpc: '2.0', id: 1, method: 'm', params: { _meta: { progressToken: 1 } } },
+      { jsonrpc: '2.0', id: 1, method: 'm', params: { _meta: { progressToken: 1.5 } } },
+      { jsonrpc: '2.0', id: 1, method: 'm', params: { _meta: { progressToken: 1, other: true } } },
+      { jsonrpc: '2.0', id: 1, method: 'm', params: { _meta: JSON.parse('{"__proto__":1}') } },
       { jsonrpc: '2.0', id: 1.5, method: 'm' },
       { jsonrpc: '2.0', id: 1, method: 'm', extra: true },
       { jsonrpc: '2.0', id: null, method: 'm' },
