@@ -5,7 +5,7 @@
  */
 import type { Actor, AnyActorRef } from 'xstate';
 import { createActor } from 'xstate';
-import type { SessionHost, SessionStopReason } from '../../machines/session.machine.js';
+import type { SessionHost, SessionMachineInput, SessionStopReason } from '../../machines/session.machine.js';
 import { sessionMachine } from '../../machines/session.machine.js';
 import { describeClientValue, errorResponse, SessionRuntimeError } from '../protocol/errors.js';
 import type { JsonRpcId, JsonRpcMessage, JsonRpcResponse } from '../protocol/jsonrpc.js';
@@ -53,20 +53,34 @@ const requiredClientCapability: Readonly<Record<string, string>> = {
 
 const settledUndefined: Promise<DispatchResult> = Promise.resolve(undefined);
 
+/**
+ * The queue and the slot holders of every session that has never had work: most sessions sit idle
+ * between short bursts, and two empty arrays each are 64 bytes of a budget of 2 KiB. Frozen, so a
+ * push that forgot to allocate first throws instead of sharing requests between sessions.
+ */
+const NO_REQUESTS = Object.freeze([]) as unknown as PendingRequest[];
+
+/** The capabilities of a client that declared none, shared instead of one empty object per session. */
+const NO_CAPABILITIES: Readonly<Record<string, unknown>> = Object.freeze({});
+
+function isEmptyObject(value: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in value) return false;
+  return true;
+}
+
 /** @internal */
-export class Session implements SessionHost, RequestOwner {
+export class Session implements SessionHost, SessionMachineInput, RequestOwner {
   readonly actor: Actor<typeof sessionMachine>;
   readonly createdAt: number;
   lastActivity: number;
-  /** Waiting requests, oldest first. */
-  private readonly queue: PendingRequest[] = [];
-  /** Accepted requests by id, queued or running, for cancellation. */
+  /** Waiting requests, oldest first; {@link NO_REQUESTS} until the first one. */
+  private queue: PendingRequest[] = NO_REQUESTS;
   /**
-   * Requests whose handler holds a concurrency slot (a cancelled one keeps it until it returns).
-   * Small (at most `maxConcurrentRequests`), so lookups scan it and the queue instead of keeping an
-   * id index whose churn cost more than the scans.
+   * Requests whose handler holds a concurrency slot (a cancelled one keeps it until it returns);
+   * {@link NO_REQUESTS} until the first one. Small (at most `maxConcurrentRequests`), so lookups
+   * scan it and the queue instead of keeping an id index whose churn cost more than the scans.
    */
-  private readonly holders: PendingRequest[] = [];
+  private holders: PendingRequest[] = NO_REQUESTS;
   /** Requests this session's handlers sent the client and await; created on first use. */
   private outbound: OutboundRequests | undefined;
   /** Where messages that belong to no request go (the standalone SSE stream, a stdio pipe). */
@@ -74,10 +88,8 @@ export class Session implements SessionHost, RequestOwner {
   /** URIs this session subscribed to; created on first subscription. */
   private subscribed: Set<string> | undefined;
   private idleTimer: unknown;
-  private readonly onIdleTimer = (): void => {
-    this.idleTimer = undefined;
-    this.actor.send({ type: 'idle.check' });
-  };
+  /** The idle timer's callback: a bound method is 48 bytes where an arrow property and its context are 96. */
+  private readonly onIdleTimer: () => void = this.idleTimerFired.bind(this);
 
   constructor(
     readonly sessionId: string,
@@ -92,11 +104,14 @@ export class Session implements SessionHost, RequestOwner {
     // One actor id for every session: XState memoises transition candidates per event type on the
     // parent's state nodes, so a per-session id (`xstate.done.actor.x:123`) would grow that cache
     // forever. The stopped session's id travels in the done event's output instead.
-    this.actor = createActor(sessionMachine, {
-      parent,
-      id: 'session',
-      input: { sessionId, owner, host: this },
-    });
+    // The session is its own machine input (`sessionId`, `owner`, `host`): the actor keeps its input
+    // for life, and a separate object would be 48 more bytes per session.
+    this.actor = createActor(sessionMachine, { parent, id: 'session', input: this });
+  }
+
+  /** The machine's host, for {@link SessionMachineInput}: this session. */
+  get host(): SessionHost {
+    return this;
   }
 
   /** Starts the lifecycle actor and the idle timer. */
@@ -316,7 +331,9 @@ export class Session implements SessionHost, RequestOwner {
       type: 'initialize',
       protocolVersion: handshake.protocolVersion,
       clientInfo: handshake.clientInfo,
-      clientCapabilities: handshake.clientCapabilities,
+      clientCapabilities: isEmptyObject(handshake.clientCapabilities)
+        ? NO_CAPABILITIES
+        : handshake.clientCapabilities,
     });
     return { jsonrpc: '2.0', id: message.id, result: handshake.result };
   }
@@ -399,7 +416,8 @@ export class Session implements SessionHost, RequestOwner {
       options,
       caller,
     );
-    this.queue.push(request);
+    if (this.queue === NO_REQUESTS) this.queue = [request];
+    else this.queue.push(request);
     metrics.accepted++;
     metrics.queued++;
     this.pump();
@@ -419,7 +437,8 @@ export class Session implements SessionHost, RequestOwner {
     const handler = handlers.get(request.method) as RequestHandler<unknown>;
     request.phase = 'running';
     request.holdsSlot = true;
-    this.holders.push(request);
+    if (this.holders === NO_REQUESTS) this.holders = [request];
+    else this.holders.push(request);
     metrics.queued--;
     metrics.inFlight++;
     metrics.recordMailboxWait(options.clock.now() - request.enqueuedAt);
@@ -576,6 +595,11 @@ export class Session implements SessionHost, RequestOwner {
     this.armIdleTimer(remaining > 0 ? remaining : idleTimeoutMs);
   }
 
+  private idleTimerFired(): void {
+    this.idleTimer = undefined;
+    this.actor.send({ type: 'idle.check' });
+  }
+
   private armIdleTimer(delayMs: number): void {
     if (!Number.isFinite(delayMs)) return;
     this.idleTimer = this.environment.options.clock.setTimeout(this.onIdleTimer, delayMs);
@@ -596,7 +620,7 @@ export class Session implements SessionHost, RequestOwner {
     for (const uri of this.subscribed ?? []) this.environment.subscriptions?.unsubscribe(uri, this);
     this.subscribed = undefined;
     const requests = [...this.holders, ...this.queue];
-    this.queue.length = 0;
+    if (this.queue.length > 0) this.queue.length = 0;
     // Most sessions stop with nothing pending: build the error (a stack capture) only when needed.
     if (requests.length === 0 && (this.outbound?.size ?? 0) === 0) return;
     const error =
