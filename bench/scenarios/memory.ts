@@ -21,6 +21,7 @@ import { SteppedClock } from '../harness/SteppedClock.js';
 import { formatBytes, formatCount, formatMs, formatRatio } from '../harness/stats.js';
 import type { Report, ResultRow } from '../harness/table.js';
 import { atLeast, atMost } from '../harness/table.js';
+import { createBareSessionActors } from './spawn.js';
 
 const SESSIONS = 100_000;
 const PER_SESSION_TARGET = 2 * 1024;
@@ -67,6 +68,15 @@ async function naivePerSession(count: number): Promise<number> {
   return (after - before) / count;
 }
 
+/** Heap per bare initialized session actor under one parent: the XState floor of a session. */
+async function barePerSession(count: number): Promise<number> {
+  const before = await settledHeapUsed();
+  const actors = createBareSessionActors(sessionIds('bare-memory', count), true);
+  const after = await settledHeapUsed();
+  if (actors.size !== count) throw new Error(`expected ${count} bare actors, found ${actors.size}`);
+  return (after - before) / count;
+}
+
 export async function memoryScenario(config: BenchConfig, report: Report): Promise<void> {
   console.log('\n▸ memory and idle timers at 100k sessions');
   if (!canCollectGarbage()) {
@@ -80,6 +90,7 @@ export async function memoryScenario(config: BenchConfig, report: Report): Promi
   }
   const naiveCount = config.full ? SESSIONS : 10_000;
   const naiveBytes = await naivePerSession(naiveCount);
+  const bareBytes = await barePerSession(SESSIONS);
   const baseline = await settledHeapUsed();
   const withTimers = createOurEngine();
   const opened = await measure(() => openSessions(withTimers, sessionIds('idle-timed', SESSIONS)));
@@ -97,6 +108,14 @@ export async function memoryScenario(config: BenchConfig, report: Report): Promi
     ratio: formatRatio(naiveBytes / perSession),
     target: `≤ ${formatBytes(PER_SESSION_TARGET)}`,
     verdict: atMost(perSession, PER_SESSION_TARGET),
+  });
+  report.add({
+    scenario: 'same, against a bare initialized session actor with parent (no runtime)',
+    ours: formatBytes(perSession),
+    baseline: formatBytes(bareBytes),
+    ratio: formatRatio(perSession / bareBytes),
+    target: '—',
+    verdict: 'info',
   });
   report.detail({
     scenario: 'heap per idle session',
