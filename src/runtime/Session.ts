@@ -5,7 +5,12 @@
  */
 import type { Actor, AnyActorRef } from 'xstate';
 import { createActor } from 'xstate';
-import type { SessionHost, SessionMachineInput, SessionStopReason } from '../../machines/session.machine.js';
+import type {
+  SessionHost,
+  SessionMachineContext,
+  SessionMachineInput,
+  SessionStopReason,
+} from '../../machines/session.machine.js';
 import { sessionMachine } from '../../machines/session.machine.js';
 import { describeClientValue, errorResponse, SessionRuntimeError } from '../protocol/errors.js';
 import type { JsonRpcId, JsonRpcMessage, JsonRpcResponse } from '../protocol/jsonrpc.js';
@@ -68,9 +73,75 @@ function isEmptyObject(value: Readonly<Record<string, unknown>>): boolean {
   return true;
 }
 
-/** @internal */
+/** What the runtime reads of a session's machine context, awake or resting. */
+type SessionFacts = Pick<
+  SessionMachineContext,
+  'protocolVersion' | 'clientInfo' | 'clientCapabilities' | 'logLevel'
+>;
+
+/** The states a session may rest in: live, and with no drain under way. */
+type RestingState = 'awaitingInitialize' | 'initialized' | 'ready';
+
+/** What a resting session keeps of its actor's snapshot: enough to revive the actor as it was. */
+interface RestingRecord extends SessionFacts {
+  readonly value: RestingState;
+}
+
+function isRestingState(value: unknown): value is RestingState {
+  return value === 'awaitingInitialize' || value === 'initialized' || value === 'ready';
+}
+
+/**
+ * The session as the host of a revived actor. XState walks a restored snapshot's context through
+ * every enumerable property to revive actor references; through the session itself that walk
+ * would cross the whole runtime (options, requests, and Node's list of every idle timer), so the
+ * revived context holds this view, whose one field is private and not enumerable.
+ */
+class SessionHostView implements SessionHost {
+  readonly #session: Session;
+
+  constructor(session: Session) {
+    this.#session = session;
+  }
+
+  isIdle(): boolean {
+    return this.#session.isIdle();
+  }
+
+  isIdleFor(thresholdMs: number): boolean {
+    return this.#session.isIdleFor(thresholdMs);
+  }
+
+  hasNoWork(): boolean {
+    return this.#session.hasNoWork();
+  }
+
+  rearmIdleTimer(): void {
+    this.#session.rearmIdleTimer();
+  }
+
+  beginDrain(): void {
+    this.#session.beginDrain();
+  }
+
+  releaseAll(reason: SessionStopReason): void {
+    this.#session.releaseAll(reason);
+  }
+}
+
+/**
+ * One session. Its lifecycle actor is put away while the session rests (live, no work, no traffic
+ * for `restAfterMs`): the session keeps a {@link RestingRecord} instead (an idle actor is most of a
+ * session's heap) and revives the actor from it, in the same synchronous step, when the next
+ * lifecycle event comes. Ordinary requests never need the actor, so they never revive it.
+ *
+ * @internal
+ */
 export class Session implements SessionHost, SessionMachineInput, RequestOwner {
-  readonly actor: Actor<typeof sessionMachine>;
+  /** The lifecycle actor while awake (and after it stopped); `undefined` while resting. */
+  private awake: Actor<typeof sessionMachine> | undefined;
+  /** The resting record while resting; `undefined` while awake. */
+  private resting: RestingRecord | undefined;
   readonly createdAt: number;
   lastActivity: number;
   /** Waiting requests, oldest first; {@link NO_REQUESTS} until the first one. */
@@ -96,7 +167,7 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     /** The principal this session is bound to; only it may reach the session. */
     readonly owner: string | undefined,
     private readonly environment: SessionEnvironment,
-    parent: AnyActorRef,
+    private readonly parent: AnyActorRef,
   ) {
     const now = environment.options.clock.now();
     this.createdAt = now;
@@ -106,7 +177,22 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     // forever. The stopped session's id travels in the done event's output instead.
     // The session is its own machine input (`sessionId`, `owner`, `host`): the actor keeps its input
     // for life, and a separate object would be 48 more bytes per session.
-    this.actor = createActor(sessionMachine, { parent, id: 'session', input: this });
+    this.awake = createActor(sessionMachine, { parent, id: 'session', input: this });
+  }
+
+  /** The lifecycle actor, revived first if the session rests: every event for it goes through here. */
+  get actor(): Actor<typeof sessionMachine> {
+    return this.awake ?? this.wake();
+  }
+
+  /** True while the actor is put away. */
+  get isResting(): boolean {
+    return this.resting !== undefined;
+  }
+
+  /** Not stopped. A resting session is live: only its actor is put away. */
+  get live(): boolean {
+    return this.awake === undefined || this.awake.getSnapshot().status === 'active';
   }
 
   /** The machine's host, for {@link SessionMachineInput}: this session. */
@@ -117,7 +203,7 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
   /** Starts the lifecycle actor and the idle timer. */
   start(): void {
     this.actor.start();
-    this.armIdleTimer(this.environment.options.idleTimeoutMs);
+    this.armIdleTimer();
   }
 
   get sharedContext(): unknown {
@@ -125,12 +211,18 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
   }
 
   get state(): SessionState {
-    const snapshot = this.actor.getSnapshot();
+    if (this.resting !== undefined) return this.resting.value;
+    const snapshot = (this.awake as Actor<typeof sessionMachine>).getSnapshot();
     return snapshot.status === 'active' ? (snapshot.value as SessionState) : 'stopped';
   }
 
+  /** The handshake and settings, from the resting record or the actor's context; never revives. */
+  private get facts(): SessionFacts {
+    return this.resting ?? (this.awake as Actor<typeof sessionMachine>).getSnapshot().context;
+  }
+
   info(): SessionInfo {
-    const { context } = this.actor.getSnapshot();
+    const context = this.facts;
     return {
       sessionId: this.sessionId,
       state: this.state,
@@ -254,7 +346,7 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     const needed = Object.hasOwn(requiredClientCapability, method)
       ? requiredClientCapability[method]
       : undefined;
-    const declared = this.actor.getSnapshot().context.clientCapabilities;
+    const declared = this.facts.clientCapabilities;
     if (needed !== undefined && (declared === undefined || declared[needed] === undefined)) {
       return Promise.reject(
         new SessionRuntimeError(
@@ -278,7 +370,7 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
   }
 
   passesLogLevel(level: LoggingLevel): boolean {
-    const minimum = this.actor.getSnapshot().context.logLevel;
+    const minimum = this.facts.logLevel;
     return passesLevel(level, minimum as LoggingLevel | undefined);
   }
 
@@ -590,19 +682,97 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
   }
 
   rearmIdleTimer(): void {
-    const { clock, idleTimeoutMs } = this.environment.options;
-    const remaining = this.lastActivity + idleTimeoutMs - clock.now();
-    this.armIdleTimer(remaining > 0 ? remaining : idleTimeoutMs);
+    this.armIdleTimer();
   }
 
+  /**
+   * `sweepIdle`: asks the machine to stop the session if it is idle for `thresholdMs`. A resting
+   * session that the machine's guard would refuse anyway is not revived just to be asked.
+   */
+  sweep(thresholdMs: number): void {
+    if (this.resting !== undefined && !this.isIdleFor(thresholdMs)) return;
+    this.actor.send({ type: 'sweep', thresholdMs });
+  }
+
+  /**
+   * One timer per session, for the next of two checks: the idle deadline (the machine decides
+   * whether to stop) and, while the actor is awake, the rest check. Before the idle deadline the
+   * machine is not asked: its `isIdle` guard could only refuse.
+   */
   private idleTimerFired(): void {
     this.idleTimer = undefined;
+    const { clock, idleTimeoutMs } = this.environment.options;
+    const now = clock.now();
+    if (now - this.lastActivity < idleTimeoutMs) {
+      this.restIfQuiet(now);
+      this.armIdleTimer();
+      return;
+    }
     this.actor.send({ type: 'idle.check' });
   }
 
-  private armIdleTimer(delayMs: number): void {
+  /** (Re)arms the timer: the idle deadline, or the rest check if the actor is awake and that comes first. */
+  private armIdleTimer(): void {
+    const { clock, idleTimeoutMs, restAfterMs } = this.environment.options;
+    if (this.idleTimer !== undefined) {
+      clock.clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
+    const now = clock.now();
+    const idleLeft = this.lastActivity + idleTimeoutMs - now;
+    // Due but not idle (work in flight): look again after a whole timeout.
+    let delayMs = idleLeft > 0 ? idleLeft : idleTimeoutMs;
+    if (this.awake !== undefined && restAfterMs < delayMs) {
+      const restLeft = this.lastActivity + restAfterMs - now;
+      delayMs = restLeft > 0 ? restLeft : restAfterMs;
+    }
     if (!Number.isFinite(delayMs)) return;
-    this.idleTimer = this.environment.options.clock.setTimeout(this.onIdleTimer, delayMs);
+    this.idleTimer = clock.setTimeout(this.onIdleTimer, delayMs);
+  }
+
+  /**
+   * Puts the actor away if the session is quiet: live in a state it may rest in, nothing queued,
+   * running or outbound, and no traffic for `restAfterMs`. One synchronous step: the record is
+   * written and the actor detached before anything else can reach the session, and the directory
+   * (the actor's parent, the only one XState lets stop it) stops it.
+   */
+  private restIfQuiet(now: number): void {
+    const actor = this.awake;
+    if (actor === undefined || now - this.lastActivity < this.environment.options.restAfterMs) return;
+    const snapshot = actor.getSnapshot();
+    if (snapshot.status !== 'active' || !isRestingState(snapshot.value) || !this.hasNoWork()) return;
+    const { protocolVersion, clientInfo, clientCapabilities, logLevel } = snapshot.context;
+    this.resting = { value: snapshot.value, protocolVersion, clientInfo, clientCapabilities, logLevel };
+    this.awake = undefined;
+    this.parent.send({ type: 'rest', session: actor });
+  }
+
+  /** Revives the actor from the resting record, in the state and with the context it had. */
+  private wake(): Actor<typeof sessionMachine> {
+    const resting = this.resting as RestingRecord;
+    const snapshot = sessionMachine.resolveState({
+      value: resting.value,
+      context: {
+        sessionId: this.sessionId,
+        owner: this.owner,
+        host: new SessionHostView(this),
+        protocolVersion: resting.protocolVersion,
+        clientInfo: resting.clientInfo,
+        clientCapabilities: resting.clientCapabilities,
+        stopReason: undefined,
+        logLevel: resting.logLevel,
+      },
+    });
+    // `input` is unused when a snapshot is given; the types ask for it all the same.
+    const actor = createActor(sessionMachine, { parent: this.parent, id: 'session', snapshot, input: this });
+    this.awake = actor;
+    this.resting = undefined;
+    actor.start();
+    // Awake again, so a rest check is due `restAfterMs` after the latest traffic: move the timer
+    // from the idle deadline to it. With no timer armed we are inside its callback, revived for
+    // `idle.check`, and the machine either stops the session or re-arms.
+    if (this.idleTimer !== undefined) this.armIdleTimer();
+    return actor;
   }
 
   beginDrain(): void {
