@@ -747,11 +747,22 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     this.parent.send({ type: 'rest', session: actor });
   }
 
-  /** Revives the actor from the resting record, in the state and with the context it had. */
+  /**
+   * Revives the actor from the resting record, in the state and with the context it had. The
+   * snapshot is given in XState's persisted form (what `getPersistedSnapshot` returns, which we
+   * cannot call: it copies the context deeply, host included), restored by `createActor` itself;
+   * resolving it first with `resolveState` would only compute the same state nodes twice (a third
+   * slower).
+   */
   private wake(): Actor<typeof sessionMachine> {
     const resting = this.resting as RestingRecord;
-    const snapshot = sessionMachine.resolveState({
+    const snapshot = {
+      status: 'active' as const,
       value: resting.value,
+      output: undefined,
+      error: undefined,
+      children: {},
+      historyValue: {},
       context: {
         sessionId: this.sessionId,
         owner: this.owner,
@@ -761,8 +772,8 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
         clientCapabilities: resting.clientCapabilities,
         stopReason: undefined,
         logLevel: resting.logLevel,
-      },
-    });
+      } satisfies SessionMachineContext,
+    };
     // `input` is unused when a snapshot is given; the types ask for it all the same.
     const actor = createActor(sessionMachine, { parent: this.parent, id: 'session', snapshot, input: this });
     this.awake = actor;
