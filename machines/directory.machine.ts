@@ -8,9 +8,14 @@
  * `createActor(sessionMachine, { parent })` into a plain `Map` owned by the host (insert-if-absent,
  * one synchronous step), and tell this actor when they stop through XState's own
  * `xstate.done.actor.*` event, which the `forgetSession` action turns into a map removal.
+ *
+ * A session at rest (idle, nothing queued, running or outbound) gives its actor back with `rest`:
+ * the directory stops that child (XState lets only a parent stop a child) and the session keeps a
+ * compact record in the map until its next lifecycle event revives an actor from it. Resting is not
+ * stopping: the session stays live and no done event follows.
  */
-import type { DoneActorEvent } from 'xstate';
-import { setup } from 'xstate';
+import type { AnyActorRef, DoneActorEvent } from 'xstate';
+import { setup, stopChild } from 'xstate';
 import type { SessionMachineOutput } from './session.machine.js';
 
 /** What the machine needs from the runtime side of the directory. */
@@ -29,6 +34,7 @@ export interface DirectoryMachineContext {
 
 export type DirectoryMachineEvent =
   | DoneActorEvent<SessionMachineOutput, 'session'>
+  | { readonly type: 'rest'; readonly session: AnyActorRef }
   | { readonly type: 'close' };
 
 export const directoryMachine = setup({
@@ -42,8 +48,9 @@ export const directoryMachine = setup({
   },
   actions: {
     forgetSession: ({ context, event }) => {
-      if (event.type !== 'close') context.host.forgetSession(event.output);
+      if (event.type === 'xstate.done.actor.session') context.host.forgetSession(event.output);
     },
+    stopRestingSession: stopChild(({ event }) => (event as { readonly session: AnyActorRef }).session),
     closeSessions: ({ context }) => context.host.closeSessions(),
   },
 }).createMachine({
@@ -52,6 +59,7 @@ export const directoryMachine = setup({
   initial: 'accepting',
   on: {
     'xstate.done.actor.session': { actions: 'forgetSession' },
+    rest: { actions: 'stopRestingSession' },
   },
   states: {
     accepting: {

@@ -10,6 +10,10 @@
  * (the `host`), which reads the current state to decide whether to accept them. Only lifecycle changes
  * are events, so a busy session costs no transition per message. The machine does no I/O itself; its
  * named actions ask the host, which owns the mailbox and the timers, to act.
+ *
+ * A quiet session may put its actor away between lifecycle events (`restAfterMs`) and revive it
+ * from a persisted snapshot of `awaitingInitialize`, `initialized` or `ready`: nothing here changes
+ * for that, since a restored actor runs no entry actions and those states have none.
  */
 import { assign, setup } from 'xstate';
 

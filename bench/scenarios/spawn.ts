@@ -2,7 +2,17 @@
  * Spawn rate: how fast `initialize` requests create sessions, at 1k, 10k and 100k sessions. The
  * target is ≥ 50,000 sessions/s and flat: a rate that falls as the directory grows is the O(N²) of a
  * parent whose snapshot copies its children on every spawn, which the spawnChild baseline shows.
+ *
+ * Beside it, the floor: bare session actors, `createActor(sessionMachine, { parent })` and `start()`
+ * into a `Map` with no protocol work, and the same with the one `initialize` event every spawn
+ * sends its machine. Our rate cannot pass that second figure while a session is an XState actor.
  */
+import type { Actor } from 'xstate';
+import { createActor } from 'xstate';
+import type { DirectoryHost } from '../../machines/directory.machine.js';
+import { directoryMachine } from '../../machines/directory.machine.js';
+import type { SessionHost } from '../../machines/session.machine.js';
+import { sessionMachine } from '../../machines/session.machine.js';
 import { SpawnChildEngine } from '../baselines/SpawnChildEngine.js';
 import type { BenchConfig } from '../harness/config.js';
 import type { BenchEngine } from '../harness/engine.js';
@@ -66,6 +76,59 @@ async function spawnOurs(count: number): Promise<SpawnResult> {
   };
 }
 
+const inertDirectoryHost: DirectoryHost = {
+  forgetSession: () => {},
+  closeSessions: () => {},
+  liveSessions: () => 0,
+};
+
+const inertSessionHost: SessionHost = {
+  isIdle: () => false,
+  isIdleFor: () => false,
+  hasNoWork: () => true,
+  rearmIdleTimer: () => {},
+  beginDrain: () => {},
+  releaseAll: () => {},
+};
+
+/** The `initialize` event our runtime sends a new session's machine, as a constant. */
+const initializeEvent = {
+  type: 'initialize',
+  protocolVersion: '2025-11-25',
+  clientInfo: { name: 'bench-client', version: '1.0.0' },
+  clientCapabilities: {},
+} as const;
+
+/**
+ * Bare session actors under one directory actor, into a `Map`: the XState floor of a session, with
+ * no protocol, no mailbox and no timer. `initialize` also sends each one the `initialize` event.
+ */
+export function createBareSessionActors(
+  ids: readonly string[],
+  initialize: boolean,
+): Map<string, Actor<typeof sessionMachine>> {
+  const parent = createActor(directoryMachine, { input: { host: inertDirectoryHost } }).start();
+  const actors = new Map<string, Actor<typeof sessionMachine>>();
+  for (const sessionId of ids) {
+    const actor = createActor(sessionMachine, {
+      parent,
+      id: 'session',
+      input: { sessionId, owner: undefined, host: inertSessionHost },
+    });
+    actor.start();
+    if (initialize) actor.send(initializeEvent);
+    actors.set(sessionId, actor);
+  }
+  return actors;
+}
+
+async function spawnBare(count: number, initialize: boolean): Promise<number> {
+  await settledHeapUsed();
+  const ids = sessionIds(`bare-spawn${generation++}`, count);
+  const spawned = await measure(async () => createBareSessionActors(ids, initialize).size);
+  return (count * 1000) / spawned.elapsedMs;
+}
+
 async function spawnNaive(count: number): Promise<number> {
   const engine = new SpawnChildEngine(benchHandlers);
   const ids = sessionIds(`naive-spawn${generation++}`, count);
@@ -86,8 +149,17 @@ export async function spawnScenario(config: BenchConfig, report: Report): Promis
   for (const size of sizes) {
     const repeats = size >= 100_000 && !config.full ? 1 : config.runs;
     const results: SpawnResult[] = [];
-    for (let run = 0; run < repeats; run++) results.push(await spawnOurs(size));
+    const bare: number[] = [];
+    const bareInitialized: number[] = [];
+    // Interleaved, so that a noisy neighbour slows every engine alike.
+    for (let run = 0; run < repeats; run++) {
+      results.push(await spawnOurs(size));
+      bare.push(await spawnBare(size, false));
+      bareInitialized.push(await spawnBare(size, true));
+    }
     const spawnRate = median(results.map((entry) => entry.spawnRate));
+    const bareRate = median(bare);
+    const bareInitializedRate = median(bareInitialized);
     rates.set(size, spawnRate);
     const naiveSize = naiveSizes.get(size);
     const naiveRate = naiveSize === undefined ? undefined : await spawnNaive(naiveSize);
@@ -102,6 +174,14 @@ export async function spawnScenario(config: BenchConfig, report: Report): Promis
       ratio: naiveRate === undefined ? '—' : formatRatio(spawnRate / naiveRate),
       target: `≥ ${formatCount(TARGET_RATE)} /s`,
       verdict: atLeast(spawnRate, TARGET_RATE),
+    });
+    report.add({
+      scenario: 'same, against bare session actors (+ initialize event)',
+      ours: `${formatCount(spawnRate)} /s`,
+      baseline: `${formatCount(bareRate)} /s (${formatCount(bareInitializedRate)} /s)`,
+      ratio: `${formatRatio(spawnRate / bareRate)} (${formatRatio(spawnRate / bareInitializedRate)})`,
+      target: '—',
+      verdict: 'info',
     });
     report.detail({
       scenario: `spawn at ${formatCount(size)} sessions`,

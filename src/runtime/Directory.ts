@@ -45,7 +45,7 @@ export class Directory implements DirectoryHost {
   get(sessionId: string): Session | undefined {
     const session = this.sessions.get(sessionId);
     if (session === undefined) return undefined;
-    if (session.actor.getSnapshot().status === 'active') return session;
+    if (session.live) return session;
     // Stopped, and its done event is still on its way to us (we are inside one of our own
     // actions): it is gone all the same.
     this.sessions.delete(sessionId);
@@ -106,7 +106,7 @@ export class Directory implements DirectoryHost {
     const { metrics, events } = this.environment;
     const current = this.sessions.get(output.sessionId);
     // Forget the session that stopped, never a fresh one that took its id meanwhile.
-    if (current !== undefined && current.actor.getSnapshot().status !== 'active') {
+    if (current !== undefined && !current.live) {
       this.sessions.delete(output.sessionId);
     }
     metrics.sessions--;

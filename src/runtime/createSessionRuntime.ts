@@ -270,8 +270,8 @@ class SessionRuntimeImpl implements SessionRuntime {
       throw new TypeError(`Expected \`thresholdMs\` to be a number >= 0, got ${thresholdMs}`);
     let stopped = 0;
     for (const session of [...this.directory.values()]) {
-      session.actor.send({ type: 'sweep', thresholdMs });
-      if (session.actor.getSnapshot().status !== 'active') stopped++;
+      session.sweep(thresholdMs);
+      if (!session.live) stopped++;
     }
     return stopped;
   }

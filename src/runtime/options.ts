@@ -67,6 +67,14 @@ export interface SessionRuntimeOptions<TContext = undefined> {
    */
   readonly idleTimeoutMs?: number;
   /**
+   * A live session with no traffic and no work for this long puts its lifecycle actor away and keeps
+   * a compact record (a fraction of the heap), reviving the actor on its next lifecycle event
+   * (`initialize`, `notifications/initialized`, `logging/setLevel`, idle expiry, `remove`, `close`).
+   * Ordinary requests are served without reviving it. `Infinity` keeps every actor for life.
+   * @default 5_000
+   */
+  readonly restAfterMs?: number;
+  /**
    * Live sessions one principal may hold (see `DispatchOptions.principal`); more get
    * `too_many_sessions` (HTTP 429), so one tenant cannot take every slot of `maxSessions`.
    * @default Infinity
@@ -129,6 +137,11 @@ const optionsSchema = z.object({
     .positive()
     .or(z.custom<number>((value) => value === Number.POSITIVE_INFINITY))
     .optional(),
+  restAfterMs: z
+    .number()
+    .positive()
+    .or(z.custom<number>((value) => value === Number.POSITIVE_INFINITY))
+    .optional(),
   requestTimeoutMs: z.number().positive().optional(),
   spawnPolicy: z.enum(['initialize', 'any']).optional(),
   retryAfterSeconds: z.number().int().nonnegative().optional(),
@@ -165,6 +178,7 @@ export interface ResolvedOptions<TContext> {
   readonly maxSessions: number;
   readonly maxSessionsPerPrincipal: number;
   readonly idleTimeoutMs: number;
+  readonly restAfterMs: number;
   readonly requestTimeoutMs: number | undefined;
   readonly spawnPolicy: SpawnPolicy;
   readonly retryAfterSeconds: number;
@@ -196,6 +210,7 @@ export function resolveOptions<TContext>(
     maxSessions: options.maxSessions ?? 10_000,
     maxSessionsPerPrincipal: options.maxSessionsPerPrincipal ?? Number.POSITIVE_INFINITY,
     idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000,
+    restAfterMs: options.restAfterMs ?? 5_000,
     requestTimeoutMs: options.requestTimeoutMs,
     spawnPolicy: options.spawnPolicy ?? 'initialize',
     retryAfterSeconds: options.retryAfterSeconds ?? 1,
