@@ -35,10 +35,16 @@ export interface JwtAuthenticatorOptions {
   /** Scopes every request's token must carry; a token without them gets 403 `insufficient_scope`. */
   readonly requiredScopes?: readonly string[];
   /**
-   * Seconds of clock skew tolerated on `exp` and `nbf`.
+   * Seconds of clock skew tolerated on `exp` and `nbf` (0 to 300).
    * @default 5
    */
   readonly clockToleranceSeconds?: number;
+  /**
+   * The `typ` header every token must carry, such as `at+jwt` (RFC 9068 access tokens). Set it when
+   * the issuer marks its access tokens, so that its ID tokens cannot be used as access tokens.
+   * @default not checked
+   */
+  readonly typ?: string;
   /**
    * Builds the principal from verified claims (to add a tenant, roles…). Its `id` must identify the
    * user: sessions are bound to it.
@@ -199,12 +205,17 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
     throw new TypeError('Expected `algorithms` to list the signing algorithms of this key (never `none`)');
   }
   const requiredScopes = options.requiredScopes ?? [];
+  const clockTolerance = options.clockToleranceSeconds ?? 5;
+  if (!(clockTolerance >= 0 && clockTolerance <= 300)) {
+    throw new TypeError(`Expected \`clockToleranceSeconds\` to be between 0 and 300, got ${clockTolerance}`);
+  }
   const verifyOptions = {
     issuer: issuers,
     audience: audiences,
     algorithms,
-    clockTolerance: options.clockToleranceSeconds ?? 5,
+    clockTolerance,
     requiredClaims: ['sub', 'exp'],
+    ...(options.typ === undefined ? {} : { typ: options.typ }),
   };
   const toPrincipal =
     options.toPrincipal ??
@@ -238,6 +249,11 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
       const description = describe(error);
       if (description === undefined) throw error;
       throw new AuthenticationError('invalid_token', description);
+    }
+    // jose checks that `sub` is present, not what it is: a number or an object as the user id
+    // would collide users or break the principal contract.
+    if (typeof claims.sub !== 'string' || claims.sub === '') {
+      throw new AuthenticationError('invalid_token', "The access token's sub claim is invalid");
     }
     if (requiredScopes.length > 0) {
       const granted = new Set(scopesOf(claims));

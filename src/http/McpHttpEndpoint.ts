@@ -3,8 +3,8 @@
  * {@link HttpExchange}: the single place that knows statuses, session ids and SSE. The Node and
  * Web-standard handlers only adapt their request and response objects to it.
  */
-import { httpStatusOf } from '../protocol/errors.js';
-import type { JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import { errorResponse, httpStatusOf } from '../protocol/errors.js';
+import type { JsonRpcId, JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../protocol/lifecycle.js';
 import type { SessionAccess, SessionRuntime } from '../runtime/createSessionRuntime.js';
 import type { AuthenticationRequest } from './auth.js';
@@ -18,6 +18,7 @@ import {
   isJsonContentType,
 } from './headers.js';
 import type { ResolvedHttpOptions } from './options.js';
+import { originKey } from './options.js';
 import { RateLimiter } from './RateLimiter.js';
 import type { ResumableWriter } from './ResumableStreams.js';
 import { ResumableStreams } from './ResumableStreams.js';
@@ -39,6 +40,7 @@ const anonymous: SessionAccess = { principal: undefined };
 /** Request headers a browser client sends (CORS preflight). */
 const corsRequestHeaders =
   'authorization, content-type, accept, last-event-id, mcp-session-id, mcp-protocol-version';
+const varyOrigin: ResponseHeaders = { vary: 'origin' };
 /** Response headers a browser client must read. */
 const corsExposedHeaders = 'mcp-session-id, www-authenticate, retry-after';
 /** Session ids are visible ASCII (MCP 2025-11-25, "Session Management"). */
@@ -75,13 +77,20 @@ export class McpHttpEndpoint {
   private readonly resumableStreams = new ResumableStreams(1_000);
   private readonly streams: StreamBudget;
   private readonly rateLimiter: RateLimiter | undefined;
+  /** Failed authentications per remote address, with the same rate as `rateLimit`. */
+  private readonly authFailures: RateLimiter | undefined;
 
   constructor(
     private readonly runtime: SessionRuntime,
     private readonly options: ResolvedHttpOptions,
   ) {
-    this.streams = new StreamBudget(options.maxStreams, options.maxStreamsPerSession);
+    this.streams = new StreamBudget(
+      options.maxStreams,
+      options.maxStreamsPerSession,
+      options.maxStreamsPerPrincipal,
+    );
     this.rateLimiter = options.rateLimit === undefined ? undefined : new RateLimiter(options.rateLimit);
+    this.authFailures = options.rateLimit === undefined ? undefined : new RateLimiter(options.rateLimit);
     // A stopped session (idle, DELETE, runtime closed) ends its standalone stream, so a client sees
     // the end instead of listening forever to a session that will never speak again.
     runtime.events.on('sessionStopped', ({ sessionId }) => {
@@ -100,8 +109,8 @@ export class McpHttpEndpoint {
       if (!isAllowedOrigin(this.options.allowedOrigins, origin)) {
         return refuse(exchange, 'forbidden_origin');
       }
-      if (this.options.cors !== undefined && origin !== undefined) {
-        if (exchange.method === 'OPTIONS') return this.preflight(exchange, origin);
+      if (this.options.cors !== undefined) {
+        if (origin !== undefined && exchange.method === 'OPTIONS') return this.preflight(exchange, origin);
         this.allowCrossOrigin(exchange, origin);
       }
       const resource = this.options.protectedResource;
@@ -113,8 +122,20 @@ export class McpHttpEndpoint {
         return refuse(exchange, 'method_not_allowed');
       }
       // Every request, before any session is looked at: a session id is not a credential.
-      const access = this.options.authenticate === undefined ? anonymous : await this.authenticate(exchange);
-      if (access === undefined) return;
+      let access = anonymous;
+      if (this.options.authenticate !== undefined) {
+        // Failed authentications spend the address's bucket: a flood of bad tokens is refused
+        // before each costs a signature check.
+        const address = `address:${exchange.remoteAddress}`;
+        const wait = this.authFailures?.peek(address) ?? 0;
+        if (wait > 0) return refuse(exchange, 'rate_limited', { 'retry-after': String(wait) });
+        const authenticated = await this.authenticate(exchange);
+        if (authenticated === undefined) {
+          this.authFailures?.take(address);
+          return;
+        }
+        access = authenticated;
+      }
       if (this.rateLimiter !== undefined) {
         const key =
           access.principal === undefined
@@ -189,8 +210,15 @@ export class McpHttpEndpoint {
     });
   }
 
-  private allowCrossOrigin(exchange: HttpExchange, origin: string): void {
-    if (!this.options.cors?.origins.has(originOf(origin))) return;
+  /**
+   * CORS headers for a listed origin; `Vary: Origin` on every answer, so that a shared cache never
+   * hands one origin's answer (with or without CORS headers) to another.
+   */
+  private allowCrossOrigin(exchange: HttpExchange, origin: string | undefined): void {
+    if (origin === undefined || !this.options.cors?.origins.has(originOf(origin))) {
+      exchange.addHeaders(varyOrigin);
+      return;
+    }
     exchange.addHeaders({
       'access-control-allow-origin': origin,
       'access-control-expose-headers': corsExposedHeaders,
@@ -209,6 +237,15 @@ export class McpHttpEndpoint {
     if (isInitializeRequest(message)) return this.initialize(exchange, message, access);
     const sessionId = this.sessionIdOf(exchange);
     if (sessionId === undefined) return;
+    // Only `initialize` creates sessions over HTTP, under an id we mint, whatever the runtime's
+    // `spawnPolicy`: an id the client chose never names a session. (No await until the dispatch
+    // below, so the session cannot stop in between.)
+    if (!this.runtime.has(sessionId, access)) {
+      const claimed = isRequest(message) ? (message as { id: unknown }).id : null;
+      const id: JsonRpcId | null =
+        typeof claimed === 'string' || typeof claimed === 'number' ? claimed : null;
+      return replyJson(exchange, errorResponse(id, 'session_not_found'), undefined);
+    }
     if (isRequest(message)) return this.serveRequest(exchange, sessionId, message, access);
     // Notifications and the client's responses: 202 and no body ("Sending Messages to the Server").
     const refused = await this.runtime.dispatch(sessionId, message, access);
@@ -281,16 +318,17 @@ export class McpHttpEndpoint {
   ): Promise<void> {
     let writer: ResumableWriter | undefined;
     let overBudget = false;
+    const principalId = access.principal?.id;
     // The stream opens at the first message for it, if the stream budget allows; past the budget
     // the response still comes, as JSON, and what would have streamed before it cannot be sent.
     const open = (): ResumableWriter | undefined => {
       if (writer !== undefined || overBudget) return writer;
-      if (this.streams.acquire(sessionId) !== undefined) {
+      if (this.streams.acquire(sessionId, principalId) !== undefined) {
         overBudget = true;
         return undefined;
       }
       const stream = exchange.openStream(streamHeaders);
-      stream.onClose(() => this.streams.release(sessionId));
+      stream.onClose(() => this.streams.release(sessionId, principalId));
       writer = this.resumableStreams.begin(sessionId, stream);
       return writer;
     };
@@ -327,7 +365,8 @@ export class McpHttpEndpoint {
       refuse(exchange, 'session_not_found');
       return;
     }
-    const refusal = this.streams.acquire(sessionId);
+    const principalId = access.principal?.id;
+    const refusal = this.streams.acquire(sessionId, principalId);
     if (refusal !== undefined) {
       refuse(exchange, refusal === 'overloaded' ? 'streams_overloaded' : 'too_many_streams', {
         'retry-after': '1',
@@ -336,7 +375,7 @@ export class McpHttpEndpoint {
     }
     const openStream = (): EventStream => {
       const stream = exchange.openStream(streamHeaders);
-      stream.onClose(() => this.streams.release(sessionId));
+      stream.onClose(() => this.streams.release(sessionId, principalId));
       return stream;
     };
     const lastEventId = exchange.header('last-event-id');
@@ -345,7 +384,7 @@ export class McpHttpEndpoint {
       return;
     }
     if (this.standaloneStreams.has(sessionId)) {
-      this.streams.release(sessionId);
+      this.streams.release(sessionId, principalId);
       refuse(exchange, 'stream_conflict');
       return;
     }
@@ -391,7 +430,7 @@ function refuse(exchange: HttpExchange, refusal: Refusal, extraHeaders?: Respons
 /** The serialized origin of an `Origin` value (`HTTPS://App.example.com:443` → `https://app.example.com`). */
 function originOf(origin: string): string {
   try {
-    return new URL(origin).origin;
+    return originKey(new URL(origin));
   } catch {
     return '';
   }

@@ -40,6 +40,22 @@ export class RateLimiter {
 
   /** Takes a token for `key`: `0` when granted, else the whole seconds to wait before retrying. */
   take(key: string): number {
+    const bucket = this.refilled(key);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return this.waitFor(bucket);
+  }
+
+  /** Like {@link take}, without taking: `0` when a token is there. */
+  peek(key: string): number {
+    const bucket = this.buckets.get(key);
+    if (bucket === undefined) return 0;
+    return bucket.tokens + (this.now() - bucket.at) * this.perMs >= 1 ? 0 : this.waitFor(this.refilled(key));
+  }
+
+  private refilled(key: string): Bucket {
     const now = this.now();
     let bucket = this.buckets.get(key);
     if (bucket === undefined) {
@@ -50,10 +66,10 @@ export class RateLimiter {
       bucket.tokens = Math.min(this.burst, bucket.tokens + (now - bucket.at) * this.perMs);
       bucket.at = now;
     }
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
+    return bucket;
+  }
+
+  private waitFor(bucket: Bucket): number {
     return Math.max(1, Math.ceil((1 - bucket.tokens) / this.perMs / 1_000));
   }
 

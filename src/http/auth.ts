@@ -121,9 +121,13 @@ export function bearerTokenOf(authorization: string | undefined): string | undef
   return match?.[1];
 }
 
-/** A quoted-string parameter value with what could break out of the quotes removed. */
+/**
+ * A quoted-string parameter value in RFC 6750's character set (%x20-21 / %x23-5B / %x5D-7E): `"`,
+ * `\\`, controls and non-ASCII (which `node:http` and `Headers` would refuse, failing the answer)
+ * become `?`.
+ */
 function quoted(value: string): string {
-  return `"${value.replace(/["\\\r\n]/g, '')}"`;
+  return `"${value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?')}"`;
 }
 
 /**

@@ -122,15 +122,20 @@ class FetchExchange implements HttpExchange {
   }
 
   respond(status: number, headers: ResponseHeaders, body?: string): void {
+    // Built first: a `Response` that cannot be built (a bad header value) leaves nothing answered,
+    // so the failure path can still answer 500.
+    const response = new Response(body ?? null, { status, headers: this.withExtra(headers) });
     this.answered = true;
-    this.resolve(new Response(body ?? null, { status, headers: this.withExtra(headers) }));
+    this.resolve(response);
   }
 
   openStream(headers: ResponseHeaders): EventStream {
+    const stream = new WebEventStream();
+    const response = new Response(stream.body, { status: 200, headers: this.withExtra(headers) });
     this.answered = true;
-    this.stream = new WebEventStream();
-    this.resolve(new Response(this.stream.body, { status: 200, headers: this.withExtra(headers) }));
-    return this.stream;
+    this.stream = stream;
+    this.resolve(response);
+    return stream;
   }
 
   private withExtra(headers: ResponseHeaders): ResponseHeaders {
@@ -162,9 +167,9 @@ export function createFetchHandler(
   return (request) =>
     new Promise<Response>((resolve) => {
       const exchange = new FetchExchange(request, resolve);
-      void endpoint.handle(exchange).then(() => {
-        // Every path answers; this only guards against a future one that forgets to.
-        if (!exchange.answered) resolve(new Response(null, { status: 500 }));
-      });
+      // Every path answers; this guards against one that throws while answering, or forgets to:
+      // a pending promise here would hang the client forever. (A second `resolve` is a no-op.)
+      const fallback = () => resolve(new Response(null, { status: 500 }));
+      endpoint.handle(exchange).then(fallback, fallback);
     });
 }

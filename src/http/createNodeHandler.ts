@@ -31,11 +31,7 @@ const timedOut: JsonBody = { ok: false, reason: 'body_timeout' };
  * or `timedOut` when it has not ended after `timeoutMs` (a slow-loris body).
  */
 function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<string | JsonBody> {
-  if (Number(req.headers['content-length']) > maxBytes) {
-    // Drain rather than reset the socket: the client then reads our 413 instead of a broken pipe.
-    req.resume();
-    return Promise.resolve(tooLarge);
-  }
+  if (Number(req.headers['content-length']) > maxBytes) return Promise.resolve(tooLarge);
   // A middleware read the body and did not pass it on: it is gone; an empty body is a parse error.
   if (req.readableEnded) return Promise.resolve('');
   return new Promise((resolve, reject) => {
@@ -46,7 +42,6 @@ function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Pr
       if (size <= maxBytes) chunks.push(chunk);
       else {
         cleanup();
-        req.resume();
         resolve(tooLarge);
       }
     };
@@ -74,7 +69,10 @@ function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Pr
 class NodeEventStream extends ClosableEventStream {
   constructor(private readonly res: ServerResponse) {
     super();
-    res.once('close', () => this.markClosed());
+    // The client may have gone while we awaited (authentication, the body): the 'close' event is
+    // then behind us, and a stream that never learnt it closed would hold its slot forever.
+    if (res.destroyed || res.socket === null || res.socket.destroyed) this.markClosed();
+    else res.once('close', () => this.markClosed());
   }
 
   protected send(event: string): void {
@@ -123,8 +121,22 @@ class NodeExchange implements HttpExchange {
     if (this.parsedBody !== undefined) return { ok: true, value: this.parsedBody };
     const text = await readBody(this.req, maxBytes, timeoutMs);
     if (typeof text === 'string') return parseJsonBody(text);
-    if (text === timedOut) this.closeAfterAnswer = true;
+    if (text === tooLarge) this.drainFor(timeoutMs);
+    else this.closeAfterAnswer = true;
     return text;
+  }
+
+  /**
+   * Discards the rest of an oversized body (the connection stays usable and the client reads our
+   * 413 rather than a reset), but for `timeoutMs` at most: a body of any announced size, or an
+   * endless chunked one, cannot hold the connection longer.
+   */
+  private drainFor(timeoutMs: number): void {
+    const { req } = this;
+    if (req.readableEnded) return;
+    const timer = setTimeout(() => req.socket.destroy(), timeoutMs);
+    req.once('end', () => clearTimeout(timer)).once('close', () => clearTimeout(timer));
+    req.resume();
   }
 
   addHeaders(headers: ResponseHeaders): void {

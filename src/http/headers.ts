@@ -3,7 +3,7 @@
  * Node and the Web-standard forms share them.
  */
 import type { HostAllowList } from './options.js';
-import { hostNameOf } from './options.js';
+import { hostNameOf, originKey } from './options.js';
 
 /** The media types of an `Accept` or `Content-Type` value, parameters dropped, lower case. */
 function mediaTypes(value: string): string[] {
@@ -59,5 +59,5 @@ export function isAllowedOrigin(list: HostAllowList, origin: string | undefined)
     // `null` (sandboxed frames, file: pages) and garbage are refused.
     return false;
   }
-  return list.exact.has(url.origin) || list.exact.has(url.host) || list.names.has(url.hostname);
+  return list.exact.has(originKey(url)) || list.exact.has(url.host) || list.names.has(url.hostname);
 }

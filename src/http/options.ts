@@ -115,6 +115,12 @@ export interface StreamableHttpOptions {
    */
   readonly maxStreamsPerSession?: number;
   /**
+   * Open SSE streams per authenticated principal, across its sessions, so that one principal
+   * cannot take `maxStreams` from the others; a GET past it gets 429.
+   * @default 64
+   */
+  readonly maxStreamsPerPrincipal?: number;
+  /**
    * Cross-origin access for browser clients. Off by default: no CORS header is ever sent. On, a
    * preflight from one of `allowedOrigins` (full origins, no wildcard) is answered, and responses to
    * those origins carry `Access-Control-Allow-Origin` and expose `Mcp-Session-Id`. These origins
@@ -158,7 +164,8 @@ export interface ResolvedHttpOptions {
   readonly bodyTimeoutMs: number;
   readonly maxStreams: number;
   readonly maxStreamsPerSession: number;
-  /** CORS origins (serialized `URL.origin`s) and preflight cache time, when on. */
+  readonly maxStreamsPerPrincipal: number;
+  /** CORS origins (as {@link originKey} gives them) and preflight cache time, when on. */
   readonly cors: { readonly origins: ReadonlySet<string>; readonly maxAgeSeconds: number } | undefined;
 }
 
@@ -188,6 +195,7 @@ const optionsSchema = z.object({
   bodyTimeoutMs: z.number().int().positive().optional(),
   maxStreams: z.number().int().positive().optional(),
   maxStreamsPerSession: z.number().int().positive().optional(),
+  maxStreamsPerPrincipal: z.number().int().positive().optional(),
   cors: z
     .object({
       allowedOrigins: z.array(z.url()).min(1),
@@ -196,6 +204,15 @@ const optionsSchema = z.object({
     .optional(),
 });
 
+/**
+ * The comparable form of an origin. `URL.origin` is the string `"null"` for schemes such as
+ * `chrome-extension:`, `vscode-webview:` or `app:` (opaque origins), which would make one listed
+ * extension allow every other: those compare as `scheme://host` instead. @internal
+ */
+export function originKey(url: URL): string {
+  return url.origin !== 'null' ? url.origin : `${url.protocol}//${url.host}`.toLowerCase();
+}
+
 /** Reads an allow-list: `scheme://…` entries are origins, others host patterns. */
 function parseAllowList(entries: readonly string[] | '*'): HostAllowList {
   if (entries === '*') return { any: true, names: new Set(), exact: new Set() };
@@ -203,7 +220,7 @@ function parseAllowList(entries: readonly string[] | '*'): HostAllowList {
   const exact = new Set<string>();
   for (const raw of entries) {
     const entry = raw.toLowerCase();
-    if (entry.includes('://')) exact.add(new URL(entry).origin);
+    if (entry.includes('://')) exact.add(originKey(new URL(entry)));
     else if (hostNameOf(entry) === entry) names.add(entry);
     else exact.add(entry);
   }
@@ -227,7 +244,7 @@ export function hostNameOf(host: string): string {
 export function resolveHttpOptions(options: StreamableHttpOptions = {}): ResolvedHttpOptions {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) throw optionsTypeError(parsed.error, options);
-  const corsOrigins = new Set(options.cors?.allowedOrigins.map((origin) => new URL(origin).origin));
+  const corsOrigins = new Set(options.cors?.allowedOrigins.map((origin) => originKey(new URL(origin))));
   let allowedOrigins: HostAllowList;
   try {
     allowedOrigins = parseAllowList(options.allowedOrigins ?? localHosts);
@@ -252,6 +269,7 @@ export function resolveHttpOptions(options: StreamableHttpOptions = {}): Resolve
     bodyTimeoutMs: options.bodyTimeoutMs ?? 10_000,
     maxStreams: options.maxStreams ?? 10_000,
     maxStreamsPerSession: options.maxStreamsPerSession ?? 16,
+    maxStreamsPerPrincipal: options.maxStreamsPerPrincipal ?? 64,
     cors:
       options.cors === undefined
         ? undefined
