@@ -153,6 +153,27 @@ describe('createJwtAuthenticator', () => {
     });
   });
 
+  it('requires the typ header when told to, so that ID tokens cannot pass as access tokens', async () => {
+    const secret = new TextEncoder().encode('s'.repeat(32));
+    const authenticate = createJwtAuthenticator({ issuer, audience, key: secret, typ: 'at+jwt' });
+    const sign = (typ: string | undefined) =>
+      new SignJWT({})
+        .setProtectedHeader(typ === undefined ? { alg: 'HS256' } : { alg: 'HS256', typ })
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setSubject('alice')
+        .setExpirationTime('5m')
+        .sign(secret);
+    expect(await authenticate(requestWith(await sign('at+jwt')))).toMatchObject({ id: 'alice' });
+    for (const typ of ['JWT', undefined]) {
+      const error = await rejection(Promise.resolve(authenticate(requestWith(await sign(typ)))));
+      expect(error.code).toBe('invalid_token');
+    }
+    expect(() =>
+      createJwtAuthenticator({ issuer, audience, key: secret, clockToleranceSeconds: -1 }),
+    ).toThrow(/clockToleranceSeconds/);
+  });
+
   it('treats no Authorization header as no credentials, and a malformed one as a bad credential', async () => {
     const authenticate = createJwtAuthenticator({ issuer, audience, key: new Uint8Array(32) });
     expect(await authenticate(requestWith(undefined, undefined))).toBeUndefined();
