@@ -64,11 +64,11 @@ export class Directory implements DirectoryHost {
    */
   getOrCreate(sessionId: string, mayCreate: boolean, owner: string | undefined): Session | LookupRefusal {
     const existing = this.get(sessionId);
-    if (existing !== undefined) return existing.owner === owner ? existing : 'session_not_found';
-    // Before the shutdown check: an unknown id must be answered exactly as another principal's
-    // session is, or the difference would tell which ids are live.
-    if (!mayCreate) return 'session_not_found';
+    // Another principal's session is answered exactly as an unknown id would be, shutdown included,
+    // or the difference would tell which ids are live.
+    if (existing !== undefined && existing.owner === owner) return existing;
     if (!this.accepting) return 'shutting_down';
+    if (existing !== undefined || !mayCreate) return 'session_not_found';
     const { options, metrics, events } = this.environment;
     if (this.sessions.size >= options.maxSessions) {
       events.safeEmit('overload', { sessionId, reason: 'overloaded', limit: options.maxSessions });

@@ -213,7 +213,7 @@ describe('shutdown', () => {
     const onLive = await runtime.dispatch('a', { jsonrpc: '2.0', id: 2, method: 'ping' }, mallory);
     const onUnknown = await runtime.dispatch('b', { jsonrpc: '2.0', id: 2, method: 'ping' }, mallory);
     expect(onLive).toEqual(onUnknown);
-    expect(onLive).toMatchObject({ error: { data: { reason: 'session_not_found' } } });
+    expect(onLive).toMatchObject({ error: { data: { reason: 'shutting_down' } } });
     await running;
     await closing;
   });
