@@ -246,8 +246,9 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     options: DispatchOptions | undefined,
     caller?: PendingRequest,
   ): Promise<DispatchResult> {
-    const { clock } = this.environment.options;
-    this.lastActivity = clock.now();
+    // The one clock read of an accepted request's arrival: its mailbox wait is measured from it.
+    const now = this.environment.options.clock.now();
+    this.lastActivity = now;
     const state = this.state;
     // A session stopped while this message was on its way (e.g. by a `sessionStarted` listener).
     if (state === 'stopped') return this.refuse(message.id, 'session_closed');
@@ -274,7 +275,7 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
         if (caller?.isOnCallChain(this.sessionId) || (caller !== undefined && this.wouldDeadlock(caller))) {
           return this.refuse(message.id, 'call_cycle');
         }
-        return this.enqueue(message, options, caller);
+        return this.enqueue(message, options, caller, now);
     }
   }
 
@@ -468,6 +469,7 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     message: IncomingRequest,
     options: DispatchOptions | undefined,
     caller: PendingRequest | undefined,
+    now: number,
   ): Promise<DispatchResult> {
     const { metrics, options: runtimeOptions, handlers, events } = this.environment;
     if (!handlers.has(message.method)) {
@@ -506,27 +508,35 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
       message.method,
       message.params,
       progressTokenOf(message.params),
-      this.lastActivity,
+      undefined,
       options,
       caller,
     );
-    if (this.queue === NO_REQUESTS) this.queue = [request];
-    else this.queue.push(request);
     metrics.accepted++;
     metrics.queued++;
-    this.pump();
+    if (this.queue.length === 0 && this.holders.length < runtimeOptions.maxConcurrentRequests) {
+      // A free slot and nobody ahead: straight in, without a round trip through the queue.
+      this.run(request, now);
+    } else {
+      request.enqueuedAt = now;
+      if (this.queue === NO_REQUESTS) this.queue = [request];
+      else this.queue.push(request);
+      // Only a handler dispatching to its own session while `pump` runs the queue finds a slot free
+      // behind a waiting request: start them in order, as the queue always has.
+      this.pump(now);
+    }
     return request.promise;
   }
 
-  /** Starts queued requests while slots are free. */
-  private pump(): void {
+  /** Starts queued requests while slots are free; `now` is the clock read of the release that freed them. */
+  private pump(now: number): void {
     const limit = this.environment.options.maxConcurrentRequests;
     while (this.holders.length < limit && this.queue.length > 0) {
-      this.run(this.queue.shift() as PendingRequest);
+      this.run(this.queue.shift() as PendingRequest, now);
     }
   }
 
-  private run(request: PendingRequest): void {
+  private run(request: PendingRequest, now: number): void {
     const { metrics, options, handlers } = this.environment;
     const handler = handlers.get(request.method) as RequestHandler<unknown>;
     request.phase = 'running';
@@ -535,7 +545,7 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     else this.holders.push(request);
     metrics.queued--;
     metrics.inFlight++;
-    metrics.recordMailboxWait(options.clock.now() - request.enqueuedAt);
+    metrics.recordMailboxWait(request.enqueuedAt === undefined ? 0 : now - request.enqueuedAt);
     if (options.requestTimeoutMs !== undefined) {
       request.timeoutHandle = options.clock.setTimeout(() => this.timeOut(request), options.requestTimeoutMs);
     }
@@ -599,7 +609,8 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
   }
 
   private afterRelease(): void {
-    this.pump();
+    // `release` has just read the clock into `lastActivity`.
+    this.pump(this.lastActivity);
     this.afterWork();
   }
 
