@@ -67,6 +67,21 @@ const settledUndefined: Promise<DispatchResult> = Promise.resolve(undefined);
  */
 const NO_REQUESTS: PendingRequest[] = [];
 
+/**
+ * Removes `request` from `requests` in place, keeping the order. Not `splice`: it allocates an
+ * array of what it removed, and emptying a one-element array that way lets V8 drop its backing
+ * store, so the next `push` allocates a new one. `pop` keeps the store. The holder leaving its slot
+ * is on every request's path, and at 10,000 sessions those were a sixth of the bytes a message
+ * allocates, most of them old-to-new pointers for the scavenger to chase.
+ */
+function removeFrom(requests: PendingRequest[], request: PendingRequest): void {
+  const index = requests.indexOf(request);
+  if (index < 0) return;
+  const last = requests.length - 1;
+  for (let at = index; at < last; at++) requests[at] = requests[at + 1] as PendingRequest;
+  requests.pop();
+}
+
 /** The capabilities of a client that declared none, shared instead of one empty object per session. */
 const NO_CAPABILITIES: Readonly<Record<string, unknown>> = Object.freeze({});
 
@@ -595,7 +610,7 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     request.holdsSlot = false;
     this.clearRequestTimer(request);
     this.environment.metrics.inFlight--;
-    this.holders.splice(this.holders.indexOf(request), 1);
+    removeFrom(this.holders, request);
     this.lastActivity = this.environment.options.clock.now();
     // Only a handler that settled on its own is answered here (not a cancelled or timed-out one).
     return true;
