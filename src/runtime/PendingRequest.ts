@@ -54,7 +54,11 @@ export class PendingRequest implements HandlerContext<unknown> {
   readonly promise: Promise<DispatchResult>;
   private resolvePromise!: (result: DispatchResult) => void;
   private controller: AbortController | undefined;
-  private lastProgress = Number.NEGATIVE_INFINITY;
+  /**
+   * The last progress value sent; `undefined` until the first. Not `-Infinity` from the start: a
+   * number that is not a small integer is a heap box of its own, one more allocation per request.
+   */
+  private lastProgress: number | undefined;
   private readonly abortListener: (() => void) | undefined;
   /** Requests this handler sent other sessions (`ctx.dispatch`) and still awaits. */
   outstanding: Set<PendingRequest> | undefined;
@@ -65,7 +69,11 @@ export class PendingRequest implements HandlerContext<unknown> {
     readonly method: string,
     readonly params: Readonly<Record<string, unknown>>,
     readonly progressToken: string | number | undefined,
-    readonly enqueuedAt: number,
+    /**
+     * When the request had to wait in the mailbox: `undefined` for one that ran as it arrived (a
+     * time stamp is a heap box of its own, and most requests never wait).
+     */
+    public enqueuedAt: number | undefined,
     private readonly options: DispatchOptions | undefined,
     /** The handler that sent this request with `ctx.dispatch` and waits for it, if any. */
     readonly caller: PendingRequest | undefined,
@@ -125,7 +133,7 @@ export class PendingRequest implements HandlerContext<unknown> {
 
   progress(update: ProgressUpdate): void {
     if (this.phase !== 'running' || this.progressToken === undefined) return;
-    if (!(update.progress > this.lastProgress)) return;
+    if (!(update.progress > (this.lastProgress ?? Number.NEGATIVE_INFINITY))) return;
     this.lastProgress = update.progress;
     const params: Record<string, unknown> = { progressToken: this.progressToken, progress: update.progress };
     if (update.total !== undefined) params.total = update.total;
