@@ -4,10 +4,17 @@
  * client cannot send any of these.
  */
 import type { Socket } from 'node:net';
-import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { ServerKind } from './harness.js';
-import { initializeBody, kinds, openSession, post, securedServerPerTest, token } from './harness.js';
+import {
+  initializeBody,
+  kinds,
+  openSession,
+  post,
+  rawSocket,
+  securedServerPerTest,
+  token,
+} from './harness.js';
 
 /** Everything the server sends until it closes the socket, and how long that took. */
 function untilClosed(socket: Socket): Promise<{ text: string; ms: number }> {
@@ -20,13 +27,6 @@ function untilClosed(socket: Socket): Promise<{ text: string; ms: number }> {
     });
     socket.on('error', () => {});
     socket.on('close', () => resolve({ text, ms: performance.now() - started }));
-  });
-}
-
-function open(url: URL): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(url.port), url.hostname, () => resolve(socket));
-    socket.once('error', reject);
   });
 }
 
@@ -48,7 +48,7 @@ describe.each(kinds)('HTTP hardening (%s handler)', (kind: ServerKind) => {
     const { url, runtime } = server;
     const bearer = await token(url);
     const body = JSON.stringify(initializeBody);
-    const socket = await open(url);
+    const socket = await rawSocket(url);
     const closed = untilClosed(socket);
     socket.write(
       `POST /mcp HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${bearer}\r\n` +
@@ -162,7 +162,7 @@ describe('node:http header timeouts (hardenedServerOptions)', () => {
       server: { headersTimeout: 500, requestTimeout: 1_000, connectionsCheckingInterval: 100 },
     });
     const { url, runtime } = server;
-    const socket = await open(url);
+    const socket = await rawSocket(url);
     const closed = untilClosed(socket);
     trickle(socket, `POST /mcp HTTP/1.1\r\nHost: ${url.host}\r\nX-Slow: ${'a'.repeat(200)}\r\n\r\n`, 50);
     const { text, ms } = await closed;

@@ -5,7 +5,8 @@
  */
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { connect } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { CryptoKey, JWTPayload } from 'jose';
 import { generateKeyPair, SignJWT } from 'jose';
@@ -253,3 +254,23 @@ export async function shapeOf(
     .sort();
   return { status: response.status, headers, body: await response.text() };
 }
+
+/** The headers of a GET for a session's stream, with a bearer token when given. */
+export function streamHeaders(sessionId: string, bearer?: string): Record<string, string> {
+  return {
+    accept: 'text/event-stream',
+    'mcp-session-id': sessionId,
+    'mcp-protocol-version': '2025-11-25',
+    ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }),
+  };
+}
+
+/** A raw TCP connection to the server, for what no well-behaved client sends. */
+export function rawSocket(url: URL): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -14,15 +14,9 @@ import {
   post,
   securedServerPerTest,
   send,
+  streamHeaders,
   token,
 } from './harness.js';
-
-const streamHeaders = (sessionId: string, bearer: string) => ({
-  accept: 'text/event-stream',
-  'mcp-session-id': sessionId,
-  'mcp-protocol-version': '2025-11-25',
-  authorization: `Bearer ${bearer}`,
-});
 
 describe.each(kinds)('per-principal limits (%s handler)', (kind: ServerKind) => {
   const start = securedServerPerTest(kind);

@@ -4,8 +4,6 @@
  * claims, ids told apart during shutdown or by `spawnPolicy: 'any'`, endless oversized bodies, one
  * principal holding every stream, and floods of bad tokens.
  */
-import type { Socket } from 'node:net';
-import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AuthenticationError } from '../../src/http/index.js';
 import { createSessionRuntime } from '../../src/index.js';
@@ -16,26 +14,13 @@ import {
   kinds,
   openSession,
   post,
+  rawSocket,
   securedServerPerTest,
   send,
+  sleep,
+  streamHeaders,
   token,
 } from './harness.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function rawSocket(url: URL): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(url.port), url.hostname, () => resolve(socket));
-    socket.once('error', reject);
-  });
-}
-
-const streamHeaders = (sessionId: string, bearer: string) => ({
-  accept: 'text/event-stream',
-  'mcp-session-id': sessionId,
-  'mcp-protocol-version': '2025-11-25',
-  authorization: `Bearer ${bearer}`,
-});
 
 describe.each(kinds)('security review findings (%s handler)', (kind: ServerKind) => {
   const start = securedServerPerTest(kind);

@@ -15,6 +15,7 @@ import {
   securedServerPerTest,
   send,
   shapeOf,
+  streamHeaders,
   token,
 } from './harness.js';
 
@@ -181,8 +182,4 @@ function randomId(): string {
 
 function sessionHeaders(sessionId: string): Record<string, string> {
   return { 'mcp-session-id': sessionId };
-}
-
-function streamHeaders(sessionId: string): Record<string, string> {
-  return { accept: 'text/event-stream', 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
 }
