@@ -2,73 +2,10 @@
  * Race freedom of the session runtime, as properties: fast-check draws a configuration, a sequence of
  * client and operator commands, and an interleaving of handler steps, network deliveries and the
  * commands themselves; time moves only through a `ManualClock`. After every command the runtime is
- * compared with the model (`model.ts`) and checked against one invariant. See README.md to replay a
- * counterexample and to run more interleavings.
+ * compared with the model (`model.ts`) and checked against one invariant (the list is in
+ * `raceSuite.ts`). See README.md to replay a counterexample and to run more interleavings.
  */
-import fc from 'fast-check';
-import { describe, it } from 'vitest';
-import type { Invariant } from './invariants.js';
-import {
-  accounting,
-  agreesWithModel,
-  concurrencyLimit,
-  crossSessionIndependence,
-  everyPromiseSettles,
-  nothingAfterStop,
-  oneLiveSessionPerId,
-  perSessionFifo,
-  racingStop,
-} from './invariants.js';
-import type { ScenarioOptions } from './race.js';
-import { numRuns, propertyParameters, raceProperty, timeoutFor } from './race.js';
+import { describeRaceProperties } from './raceSuite.js';
 import { realRuntime } from './subject.js';
 
-const holds =
-  (invariant: Invariant, options: ScenarioOptions = {}) =>
-  async () => {
-    await fc.assert(raceProperty(realRuntime, [invariant], options), propertyParameters());
-  };
-
-describe('session runtime under racing clients', () => {
-  it('agrees with the model after every command', holds(agreesWithModel), timeoutFor(numRuns));
-
-  it('1. keeps at most one live session actor per id, ever', holds(oneLiveSessionPerId), timeoutFor(numRuns));
-
-  it('2. starts the handlers of one session in dispatch order', holds(perSessionFifo), timeoutFor(numRuns));
-
-  it(
-    '3. never runs more than maxConcurrentRequests (1 to 3) handlers of one session at once',
-    holds(concurrencyLimit),
-    timeoutFor(numRuns),
-  );
-
-  it(
-    '4. lets every other session complete its requests while one session’s handlers never resolve',
-    holds(crossSessionIndependence, { hangingSession: 'a' }),
-    timeoutFor(numRuns),
-  );
-
-  it(
-    '5. settles every dispatch promise, across remove, idle stop and close',
-    holds(everyPromiseSettles),
-    timeoutFor(numRuns),
-  );
-
-  it(
-    '6. starts no handler after its session stopped, and answers no cancelled request',
-    holds(nothingAfterStop),
-    timeoutFor(numRuns),
-  );
-
-  it(
-    '7. accounts for every request: metrics() match the model, accepted = completed + failed + cancelled',
-    holds(accounting),
-    timeoutFor(numRuns),
-  );
-
-  it(
-    '8. serves a message racing an idle stop or refuses it as session_not_found, never drops it',
-    holds(racingStop),
-    timeoutFor(numRuns),
-  );
-});
+describeRaceProperties('session runtime under racing clients', realRuntime);
