@@ -3,11 +3,12 @@
  * {@link HttpExchange}: the single place that knows statuses, session ids and SSE. The Node and
  * Web-standard handlers only adapt their request and response objects to it.
  */
-import { errorResponse, httpStatusOf } from '../protocol/errors.js';
-import type { JsonRpcId, JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import { httpStatusOf } from '../protocol/errors.js';
+import type { JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../protocol/lifecycle.js';
 import type { SessionAccess, SessionRuntime } from '../runtime/createSessionRuntime.js';
-import type { AuthenticationRequest } from './auth.js';
+import type { Principal } from '../runtime/types.js';
+import type { Authenticate, AuthenticationRequest } from './auth.js';
 import { AuthenticationError, bearerTokenOf, challengeOf } from './auth.js';
 import type { EventStream, HttpExchange, ResponseHeaders } from './exchange.js';
 import {
@@ -122,14 +123,15 @@ export class McpHttpEndpoint {
         return refuse(exchange, 'method_not_allowed');
       }
       // Every request, before any session is looked at: a session id is not a credential.
+      const address = `address:${exchange.remoteAddress}`;
       let access = anonymous;
-      if (this.options.authenticate !== undefined) {
+      const hook = this.options.authenticate;
+      if (hook !== undefined) {
         // Failed authentications spend the address's bucket: a flood of bad tokens is refused
         // before each costs a signature check.
-        const address = `address:${exchange.remoteAddress}`;
         const wait = this.authFailures?.peek(address) ?? 0;
-        if (wait > 0) return refuse(exchange, 'rate_limited', { 'retry-after': String(wait) });
-        const authenticated = await this.authenticate(exchange);
+        if (wait > 0) return rateLimited(exchange, wait);
+        const authenticated = await this.authenticate(exchange, hook);
         if (authenticated === undefined) {
           this.authFailures?.take(address);
           return;
@@ -137,12 +139,9 @@ export class McpHttpEndpoint {
         access = authenticated;
       }
       if (this.rateLimiter !== undefined) {
-        const key =
-          access.principal === undefined
-            ? `address:${exchange.remoteAddress}`
-            : `principal:${access.principal.id}`;
+        const key = access.principal === undefined ? address : `principal:${access.principal.id}`;
         const wait = this.rateLimiter.take(key);
-        if (wait > 0) return refuse(exchange, 'rate_limited', { 'retry-after': String(wait) });
+        if (wait > 0) return rateLimited(exchange, wait);
       }
       if (method === 'POST') return await this.post(exchange, access);
       if (method === 'GET') return this.openStandaloneStream(exchange, access);
@@ -156,18 +155,16 @@ export class McpHttpEndpoint {
    * Runs the `authenticate` hook: the caller's access, or `undefined` once refused with 401 (no or
    * bad credentials) or 403 (insufficient scope) and a `WWW-Authenticate` challenge (RFC 6750 §3).
    */
-  private async authenticate(exchange: HttpExchange): Promise<SessionAccess | undefined> {
+  private async authenticate(exchange: HttpExchange, hook: Authenticate): Promise<SessionAccess | undefined> {
     const authorization = exchange.header('authorization');
     const request: AuthenticationRequest = {
       method: exchange.method,
       header: (name) => exchange.header(name),
       bearerToken: bearerTokenOf(authorization),
     };
-    let principal: Awaited<ReturnType<NonNullable<ResolvedHttpOptions['authenticate']>>>;
+    let principal: Principal | undefined;
     try {
-      principal = await (this.options.authenticate as NonNullable<ResolvedHttpOptions['authenticate']>)(
-        request,
-      );
+      principal = await hook(request);
     } catch (error) {
       if (!(error instanceof AuthenticationError)) throw error;
       this.challenge(exchange, error);
@@ -237,18 +234,12 @@ export class McpHttpEndpoint {
     if (isInitializeRequest(message)) return this.initialize(exchange, message, access);
     const sessionId = this.sessionIdOf(exchange);
     if (sessionId === undefined) return;
-    // Only `initialize` creates sessions over HTTP, under an id we mint, whatever the runtime's
-    // `spawnPolicy`: an id the client chose never names a session. (No await until the dispatch
-    // below, so the session cannot stop in between.)
-    if (!this.runtime.has(sessionId, access)) {
-      const claimed = isRequest(message) ? (message as { id: unknown }).id : null;
-      const id: JsonRpcId | null =
-        typeof claimed === 'string' || typeof claimed === 'number' ? claimed : null;
-      return replyJson(exchange, errorResponse(id, 'session_not_found'), undefined);
-    }
     if (isRequest(message)) return this.serveRequest(exchange, sessionId, message, access);
     // Notifications and the client's responses: 202 and no body ("Sending Messages to the Server").
-    const refused = await this.runtime.dispatch(sessionId, message, access);
+    const refused = await this.runtime.dispatch(sessionId, message, {
+      principal: access.principal,
+      mayCreate: false,
+    });
     if (refused === undefined) exchange.respond(202, {});
     else replyJson(exchange, refused, undefined);
   }
@@ -327,15 +318,16 @@ export class McpHttpEndpoint {
         overBudget = true;
         return undefined;
       }
-      const stream = exchange.openStream(streamHeaders);
-      stream.onClose(() => this.streams.release(sessionId, principalId));
-      writer = this.resumableStreams.begin(sessionId, stream);
+      writer = this.resumableStreams.begin(sessionId, this.openCounted(exchange, sessionId, principalId));
       return writer;
     };
     // Notifications and the handler's own requests to the client (sampling, elicitation) travel on
     // this request's stream, before its response (2025-11-25, "Sending Messages to the Server" §6).
     const response = await this.runtime.dispatch(sessionId, message, {
       principal: access.principal,
+      // Only `initialize`, under an id we mint, creates a session over HTTP, whatever the runtime's
+      // `spawnPolicy`: an id the client chose never names one.
+      mayCreate: false,
       onNotification: (notification) => open()?.write(notification),
       onRequest: (request: JsonRpcRequest) => {
         const stream = open();
@@ -350,6 +342,17 @@ export class McpHttpEndpoint {
     // Cancelled by the client: no response may be sent for it (MCP "Cancellation"), and an SSE
     // stream that ends without one is the spec's way to finish the POST.
     exchange.openStream(streamHeaders).end();
+  }
+
+  /** Opens the SSE answer of a slot already taken from the stream budget, giving it back on close. */
+  private openCounted(
+    exchange: HttpExchange,
+    sessionId: string,
+    principalId: string | undefined,
+  ): EventStream {
+    const stream = exchange.openStream(streamHeaders);
+    stream.onClose(() => this.streams.release(sessionId, principalId));
+    return stream;
   }
 
   /** `GET`: the optional standalone stream, one per session (409 for a second, as the SDK). */
@@ -373,11 +376,7 @@ export class McpHttpEndpoint {
       });
       return;
     }
-    const openStream = (): EventStream => {
-      const stream = exchange.openStream(streamHeaders);
-      stream.onClose(() => this.streams.release(sessionId, principalId));
-      return stream;
-    };
+    const openStream = () => this.openCounted(exchange, sessionId, principalId);
     const lastEventId = exchange.header('last-event-id');
     if (lastEventId !== undefined && this.resumableStreams.resume(sessionId, lastEventId, openStream)) {
       // A request stream resumed: what the client missed, then the rest of it.
@@ -420,6 +419,11 @@ export class McpHttpEndpoint {
     if (exchange.answered) exchange.abort();
     else refuse(exchange, 'internal_error');
   }
+}
+
+/** 429 `rate_limited`, retry after `seconds`. */
+function rateLimited(exchange: HttpExchange, seconds: number): void {
+  refuse(exchange, 'rate_limited', { 'retry-after': String(seconds) });
 }
 
 function refuse(exchange: HttpExchange, refusal: Refusal, extraHeaders?: ResponseHeaders): void {

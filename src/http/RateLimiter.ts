@@ -48,11 +48,11 @@ export class RateLimiter {
     return this.waitFor(bucket);
   }
 
-  /** Like {@link take}, without taking: `0` when a token is there. */
+  /** Like {@link take}, without taking (and without making a bucket): `0` when a token is there. */
   peek(key: string): number {
-    const bucket = this.buckets.get(key);
-    if (bucket === undefined) return 0;
-    return bucket.tokens + (this.now() - bucket.at) * this.perMs >= 1 ? 0 : this.waitFor(this.refilled(key));
+    if (!this.buckets.has(key)) return 0;
+    const bucket = this.refilled(key);
+    return bucket.tokens >= 1 ? 0 : this.waitFor(bucket);
   }
 
   private refilled(key: string): Bucket {

@@ -192,7 +192,8 @@ class SessionRuntimeImpl implements SessionRuntime {
       this.metricsRecorder.reject('session_not_found');
       return Promise.resolve(errorResponse(id, 'session_not_found', 'Session id missing'));
     }
-    const session = this.directory.getOrCreate(sessionId, this.mayCreate(incoming), options?.principal?.id);
+    const mayCreate = options?.mayCreate !== false && this.mayCreate(incoming);
+    const session = this.directory.getOrCreate(sessionId, mayCreate, options?.principal?.id);
     if (typeof session === 'string') {
       this.metricsRecorder.reject(session);
       const extra =

@@ -141,6 +141,12 @@ export interface DispatchOptions {
   readonly onCloseStream?: () => void;
   /** Aborting it cancels the request exactly as `notifications/cancelled` would. */
   readonly signal?: AbortSignal;
+  /**
+   * `false`: this message may not create a session, whatever `spawnPolicy` says; an unknown id gets
+   * `session_not_found`. For transports that mint session ids themselves and must never let a
+   * client name one (the Streamable HTTP transport passes it for everything but `initialize`).
+   */
+  readonly mayCreate?: boolean;
 }
 
 /** What {@link SessionRuntime.dispatch} resolves with. */

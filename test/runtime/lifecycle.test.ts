@@ -96,6 +96,16 @@ describe('MCP lifecycle', () => {
     expect(runtime.size).toBe(0);
   });
 
+  it('creates no session for a message dispatched with mayCreate: false, whatever the policy', async () => {
+    const runtime = createSessionRuntime({ spawnPolicy: 'any', handlers });
+    const answer = await runtime.dispatch('chosen', request(1, 'tools/list'), { mayCreate: false });
+    expect(answer).toMatchObject({ id: 1, error: { code: -32001, data: { reason: 'session_not_found' } } });
+    expect(await runtime.dispatch('chosen', initializeRequest(2), { mayCreate: false })).toMatchObject({
+      error: { data: { reason: 'session_not_found' } },
+    });
+    expect(runtime.size).toBe(0);
+  });
+
   it('answers an unknown method with -32601 without queueing it', async () => {
     const runtime = createSessionRuntime();
     await openSession(runtime, 's');
