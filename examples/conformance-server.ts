@@ -23,6 +23,27 @@ const png =
 const wav = 'UklGRiQAAABXQVZFZm10IBAAAAABAAEAQB8AAEAfAAABAAgAZGF0YQAAAAA=';
 const noArguments = z.object({});
 
+/** A tool that asks the client to fill a form and reports what came back (SEP-1034, SEP-1330). */
+function elicitationTool(
+  name: string,
+  description: string,
+  message: string,
+  properties: Record<string, unknown>,
+) {
+  return defineTool({
+    name,
+    description,
+    inputSchema: noArguments,
+    handler: async (_args, ctx) => {
+      const answer = await ctx.request('elicitation/create', {
+        message,
+        requestedSchema: { type: 'object', properties },
+      });
+      return `Elicitation completed: action=${String(answer.action)}, content=${JSON.stringify(answer.content ?? {})}`;
+    },
+  });
+}
+
 const tools = [
   defineTool({
     name: 'test_simple_text',
@@ -144,76 +165,58 @@ const tools = [
       return `User response: ${JSON.stringify(answer)}`;
     },
   }),
-  defineTool({
-    name: 'test_elicitation_sep1034_defaults',
-    description: 'Elicitation with defaults',
-    inputSchema: noArguments,
-    handler: async (_args, ctx) => {
-      const answer = await ctx.request('elicitation/create', {
-        message: 'Please review and update the form fields with defaults',
-        requestedSchema: {
-          type: 'object',
-          properties: {
-            name: { type: 'string', description: 'User name', default: 'John Doe' },
-            age: { type: 'integer', description: 'User age', default: 30 },
-            score: { type: 'number', description: 'User score', default: 95.5 },
-            status: {
-              type: 'string',
-              description: 'User status',
-              enum: ['active', 'inactive', 'pending'],
-              default: 'active',
-            },
-            verified: { type: 'boolean', description: 'Verification status', default: true },
-          },
-        },
-      });
-      return `Elicitation completed: action=${String(answer.action)}, content=${JSON.stringify(answer.content ?? {})}`;
+  elicitationTool(
+    'test_elicitation_sep1034_defaults',
+    'Elicitation with defaults',
+    'Please review and update the form fields with defaults',
+    {
+      name: { type: 'string', description: 'User name', default: 'John Doe' },
+      age: { type: 'integer', description: 'User age', default: 30 },
+      score: { type: 'number', description: 'User score', default: 95.5 },
+      status: {
+        type: 'string',
+        description: 'User status',
+        enum: ['active', 'inactive', 'pending'],
+        default: 'active',
+      },
+      verified: { type: 'boolean', description: 'Verification status', default: true },
     },
-  }),
-  defineTool({
-    name: 'test_elicitation_sep1330_enums',
-    description: 'Elicitation with every enum variant',
-    inputSchema: noArguments,
-    handler: async (_args, ctx) => {
-      const answer = await ctx.request('elicitation/create', {
-        message: 'Please select options from the enum fields',
-        requestedSchema: {
-          type: 'object',
-          properties: {
-            untitledSingle: { type: 'string', enum: ['option1', 'option2', 'option3'] },
-            titledSingle: {
-              type: 'string',
-              oneOf: [
-                { const: 'value1', title: 'First Option' },
-                { const: 'value2', title: 'Second Option' },
-                { const: 'value3', title: 'Third Option' },
-              ],
-            },
-            legacyEnum: {
-              type: 'string',
-              enum: ['opt1', 'opt2', 'opt3'],
-              enumNames: ['Option One', 'Option Two', 'Option Three'],
-            },
-            untitledMulti: {
-              type: 'array',
-              items: { type: 'string', enum: ['option1', 'option2', 'option3'] },
-            },
-            titledMulti: {
-              type: 'array',
-              items: {
-                anyOf: [
-                  { const: 'value1', title: 'First Choice' },
-                  { const: 'value2', title: 'Second Choice' },
-                  { const: 'value3', title: 'Third Choice' },
-                ],
-              },
-            },
-          },
+  ),
+  elicitationTool(
+    'test_elicitation_sep1330_enums',
+    'Elicitation with every enum variant',
+    'Please select options from the enum fields',
+    {
+      untitledSingle: { type: 'string', enum: ['option1', 'option2', 'option3'] },
+      titledSingle: {
+        type: 'string',
+        oneOf: [
+          { const: 'value1', title: 'First Option' },
+          { const: 'value2', title: 'Second Option' },
+          { const: 'value3', title: 'Third Option' },
+        ],
+      },
+      legacyEnum: {
+        type: 'string',
+        enum: ['opt1', 'opt2', 'opt3'],
+        enumNames: ['Option One', 'Option Two', 'Option Three'],
+      },
+      untitledMulti: {
+        type: 'array',
+        items: { type: 'string', enum: ['option1', 'option2', 'option3'] },
+      },
+      titledMulti: {
+        type: 'array',
+        items: {
+          anyOf: [
+            { const: 'value1', title: 'First Choice' },
+            { const: 'value2', title: 'Second Choice' },
+            { const: 'value3', title: 'Third Choice' },
+          ],
         },
-      });
-      return `Elicitation completed: action=${String(answer.action)}, content=${JSON.stringify(answer.content ?? {})}`;
+      },
     },
-  }),
+  ),
   defineTool({
     name: 'test_reconnection',
     description: 'Closes its event stream mid-call; the client resumes it with Last-Event-ID (SEP-1699)',
