@@ -1,11 +1,12 @@
 /**
  * mcp-session-runtime: the public door. Every export is listed by name; `test/index.test.ts` keeps
  * the list from growing by accident.
+ *
+ * The XState machines (`machines/`) are not exported: they are the runtime's inner workings, and
+ * their types pull XState's declarations into a consumer's program, which a strict `tsc` without
+ * `skipLibCheck` (e.g. with `exactOptionalPropertyTypes`) rejects.
  */
 
-export { directoryMachine } from '../machines/directory.machine.js';
-export type { SessionMachineEvent, SessionStopReason } from '../machines/session.machine.js';
-export { sessionMachine } from '../machines/session.machine.js';
 export type { SessionRuntimeErrorCode, SessionRuntimeErrorData } from './protocol/errors.js';
 export {
   ClientRequestError,

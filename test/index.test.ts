@@ -18,13 +18,11 @@ describe('public API', () => {
         "defineResource",
         "defineResourceTemplate",
         "defineTool",
-        "directoryMachine",
         "errorTable",
         "httpStatusOf",
         "isErrorResponse",
         "negotiateProtocolVersion",
         "reasonOf",
-        "sessionMachine",
         "systemClock",
       ]
     `);

@@ -1,0 +1,49 @@
+// A strict-TypeScript consumer of the packed package (checked with `tsc --noEmit`, skipLibCheck off).
+// The @ts-expect-error lines prove the types are real: if an entry were typed `any`, they would be
+// unused and tsc would fail.
+
+import {
+  createSessionRuntime,
+  type DispatchResult,
+  defineTool,
+  type SessionRuntime,
+  type SessionRuntimeOptions,
+} from 'mcp-session-runtime';
+import { createJwtAuthenticator, type JwtAuthenticatorOptions } from 'mcp-session-runtime/auth';
+import { createFetchHandler, createNodeHandler, hardenedServerOptions } from 'mcp-session-runtime/http';
+import { type StdioServer, serveStdio } from 'mcp-session-runtime/stdio';
+import { z } from 'zod';
+
+const options: SessionRuntimeOptions = {
+  serverInfo: { name: 'typed', version: '1.0.0' },
+  idleTimeoutMs: 60_000,
+};
+const add = defineTool({
+  name: 'add',
+  inputSchema: z.object({ a: z.number(), b: z.number() }),
+  handler: ({ a, b }) => {
+    const sum: number = a + b;
+    // @ts-expect-error `a` is a number, not a string
+    const wrong: string = a;
+    return `${sum}${wrong}`;
+  },
+});
+const runtime: SessionRuntime = createSessionRuntime({ ...options, tools: [add] });
+const answer: Promise<DispatchResult> = runtime.dispatch('id', { jsonrpc: '2.0', id: 1, method: 'ping' });
+// @ts-expect-error idleTimeoutMs is a number of milliseconds
+createSessionRuntime({ idleTimeoutMs: '5s' });
+
+const node: (
+  request: import('node:http').IncomingMessage,
+  response: import('node:http').ServerResponse,
+) => void = createNodeHandler(runtime);
+const fetchHandler: (request: Request) => Promise<Response> = createFetchHandler(runtime);
+const serverOptions = hardenedServerOptions();
+const stdio: StdioServer = serveStdio(runtime, { sessionId: 'one' });
+const jwtOptions: JwtAuthenticatorOptions = {
+  issuer: 'https://issuer.test',
+  audience: 'https://mcp.test/mcp',
+};
+const authenticate = createJwtAuthenticator({ ...jwtOptions, jwksUri: 'https://issuer.test/jwks.json' });
+
+export { answer, authenticate, fetchHandler, node, serverOptions, stdio };

@@ -1,0 +1,143 @@
+/**
+ * The package a stranger installs: `npm pack` builds it (the `prepare` script), the tarball installs
+ * into a fresh project from the registry, and consumers of every entry point (`mcp-session-runtime`,
+ * `/http`, `/stdio`, `/auth`) run as plain ESM and type-check under the strictest TypeScript settings
+ * with `skipLibCheck` off. Needs the npm registry for the package's dependencies (cached after the
+ * first run).
+ */
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const consumerSources = fileURLToPath(new URL('./consumer/', import.meta.url));
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+
+interface PackedFile {
+  readonly path: string;
+}
+
+let work = '';
+let files: string[] = [];
+let project = '';
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'mcp-session-runtime-pack-'));
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], {
+    cwd: root,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  // npm prints the build's output before the JSON array.
+  const packed = JSON.parse(stdout.slice(stdout.indexOf('\n[') + 1)) as [
+    { filename: string; files: PackedFile[] },
+  ];
+  files = packed[0].files.map((file) => file.path);
+  project = join(work, 'consumer');
+  await run('mkdir', ['-p', project]);
+  await writeFile(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2),
+  );
+  await run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      '--ignore-scripts',
+      join(work, packed[0].filename),
+      '@types/node@20',
+    ],
+    { cwd: project, maxBuffer: 64 * 1024 * 1024 },
+  );
+  for (const name of ['consumer.mjs', 'consumer.ts']) {
+    await copyFile(join(consumerSources, name), join(project, name));
+  }
+}, 240_000);
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('the packed package', () => {
+  it('ships the build, its types, the licence and the readme, and nothing of the repository beside them', () => {
+    for (const entry of ['', 'http/', 'stdio/', 'auth/']) {
+      expect(files).toContain(`dist/src/${entry}index.js`);
+      expect(files).toContain(`dist/src/${entry}index.d.ts`);
+    }
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json']));
+    const outside = files.filter((file) => !/^(dist\/|LICENSE$|README\.md$|package\.json$)/.test(file));
+    expect(outside).toEqual([]);
+  });
+
+  it('carries the sources its source maps point at inside the maps', async () => {
+    const maps = files.filter((file) => file.endsWith('.js.map'));
+    expect(maps.length).toBeGreaterThan(10);
+    for (const map of maps) {
+      const parsed = JSON.parse(
+        await readFile(join(project, 'node_modules', 'mcp-session-runtime', map), 'utf8'),
+      ) as { sources: string[]; sourcesContent?: (string | null)[] };
+      expect(parsed.sourcesContent?.length, map).toBe(parsed.sources.length);
+      expect(
+        parsed.sourcesContent?.every((source) => typeof source === 'string' && source.length > 0),
+        map,
+      ).toBe(true);
+    }
+  });
+
+  it('installs zod as a peer (one zod instance for the consumer and the package)', async () => {
+    const manifest = JSON.parse(
+      await readFile(join(project, 'node_modules', 'mcp-session-runtime', 'package.json'), 'utf8'),
+    ) as { peerDependencies?: Record<string, string>; dependencies?: Record<string, string> };
+    expect(manifest.peerDependencies?.zod).toMatch(/^\^4\./);
+    expect(manifest.dependencies?.zod).toBeUndefined();
+    const zod = JSON.parse(await readFile(join(project, 'node_modules', 'zod', 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(zod.version).toMatch(/^4\./);
+  });
+
+  it('runs a plain ESM consumer of every entry point', async () => {
+    const { stdout } = await run(process.execPath, ['consumer.mjs'], { cwd: project, timeout: 60_000 });
+    expect(stdout.trim().split('\n')).toEqual([
+      'mcp-session-runtime: ok',
+      'mcp-session-runtime/http: ok',
+      'mcp-session-runtime/stdio: ok',
+      'mcp-session-runtime/auth: ok',
+    ]);
+  }, 90_000);
+
+  it('type-checks a strict TypeScript consumer of every entry point with skipLibCheck off', async () => {
+    await writeFile(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          types: ['node'],
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          noUncheckedIndexedAccess: true,
+          noImplicitOverride: true,
+          verbatimModuleSyntax: true,
+          skipLibCheck: false,
+          noEmit: true,
+        },
+        files: ['consumer.ts'],
+      }),
+    );
+    const result = await run(process.execPath, [tsc, '-p', '.'], { cwd: project, timeout: 120_000 }).then(
+      ({ stdout }) => ({ ok: true, stdout }),
+      (error: { stdout?: string }) => ({ ok: false, stdout: error.stdout ?? String(error) }),
+    );
+    expect(result.stdout).toBe('');
+    expect(result.ok).toBe(true);
+  }, 150_000);
+});
