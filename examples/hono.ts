@@ -8,10 +8,8 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createFetchHandler } from '../src/http/index.js';
+import { explainListenErrors, exampleHost as hostname, examplePort as port } from './listen.js';
 import { createDemoRuntime, logSessionLifecycle } from './tools.js';
-
-const port = Number(process.env.PORT ?? 3000);
-const hostname = process.env.HOST ?? '127.0.0.1';
 
 const runtime = createDemoRuntime();
 logSessionLifecycle(runtime);
@@ -24,6 +22,7 @@ app.get('/health', (c) => c.json({ sessions: runtime.size }));
 const server = serve({ fetch: app.fetch, port, hostname }, () => {
   process.stderr.write(`MCP server (Hono) listening on http://${hostname}:${port}/mcp\n`);
 });
+explainListenErrors(server);
 
 process.once('SIGINT', async () => {
   await runtime.close({ drainMs: 5_000 });

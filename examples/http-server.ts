@@ -11,10 +11,8 @@
  */
 import { createServer } from 'node:http';
 import { createNodeHandler } from '../src/http/index.js';
+import { explainListenErrors, exampleHost as host, examplePort as port } from './listen.js';
 import { createDemoRuntime, logSessionLifecycle } from './tools.js';
-
-const port = Number(process.env.PORT ?? 3000);
-const host = process.env.HOST ?? '127.0.0.1';
 
 const runtime = createDemoRuntime();
 logSessionLifecycle(runtime);
@@ -25,6 +23,7 @@ const server = createServer((req, res) => {
   else res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: the MCP endpoint is /mcp\n');
 });
 
+explainListenErrors(server);
 server.listen(port, host, () => {
   process.stderr.write(`MCP server listening on http://${host}:${port}/mcp\n`);
 });

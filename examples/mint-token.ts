@@ -1,12 +1,14 @@
 /**
  * Mints a demo access token for examples/secured-server.ts: an HS256 JWT for user `<sub>` (default
- * `alice`), valid for one hour, for the audience MCP_RESOURCE (default http://127.0.0.1:3000/mcp),
- * signed with MCP_JWT_SECRET. Real deployments get tokens from an authorization server instead.
+ * `alice`), valid for one hour, for the audience the secured server requires (MCP_RESOURCE, else
+ * built from HOST and PORT as the server builds it: http://127.0.0.1:3000/mcp by default), signed
+ * with MCP_JWT_SECRET. Real deployments get tokens from an authorization server instead.
  *
  *   MCP_JWT_SECRET=... npx tsx examples/mint-token.ts bob
  */
 import { pathToFileURL } from 'node:url';
 import { SignJWT } from 'jose';
+import { exampleResource } from './listen.js';
 
 /** The issuer the demo tokens name. */
 export const demoIssuer = 'https://demo-issuer.invalid';
@@ -36,6 +38,5 @@ export function mintToken(subject: string, audience: string): Promise<string> {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const audience = process.env.MCP_RESOURCE ?? 'http://127.0.0.1:3000/mcp';
-  process.stdout.write(`${await mintToken(process.argv[2] ?? 'alice', audience)}\n`);
+  process.stdout.write(`${await mintToken(process.argv[2] ?? 'alice', exampleResource())}\n`);
 }

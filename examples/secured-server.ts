@@ -16,13 +16,12 @@ import { z } from 'zod';
 import { createJwtAuthenticator } from '../src/auth/index.js';
 import { createNodeHandler, hardenedServerOptions } from '../src/http/index.js';
 import { defineTool } from '../src/index.js';
+import { exampleResource, explainListenErrors, exampleHost as host, examplePort as port } from './listen.js';
 import { demoIssuer, demoSecret } from './mint-token.js';
 import { createDemoRuntime, logSessionLifecycle } from './tools.js';
 
-const port = Number(process.env.PORT ?? 3000);
-const host = process.env.HOST ?? '127.0.0.1';
 /** This endpoint's canonical URL: the audience its tokens must name. */
-const resource = process.env.MCP_RESOURCE ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/mcp`;
+const resource = exampleResource();
 const issuer = process.env.MCP_ISSUER ?? demoIssuer;
 
 const whoami = defineTool({
@@ -61,6 +60,7 @@ const server = createServer(hardenedServerOptions(), (req, res) => {
   } else res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: the MCP endpoint is /mcp\n');
 });
 
+explainListenErrors(server);
 server.listen(port, host, () => {
   process.stderr.write(`secured MCP server listening on ${resource} (issuer ${issuer})\n`);
 });
