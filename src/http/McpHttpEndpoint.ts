@@ -45,6 +45,11 @@ const corsRequestHeaders =
 const varyOrigin: ResponseHeaders = { vary: 'origin' };
 /** Response headers a browser client must read. */
 const corsExposedHeaders = 'mcp-session-id, www-authenticate, retry-after';
+/** What the operator is told when a framework consumed the body and kept it nowhere we look. */
+const bodyAlreadyReadHint =
+  'The request body was read before the MCP handler and not passed on: mount the handler before ' +
+  'body parsers, or pass the parsed body on (Node handler: `mcp(req, res, body)`, e.g. ' +
+  "Fastify's `request.body` or Koa's `ctx.request.body`; fetch handler: do not read the Request first)";
 /** Session ids are visible ASCII (MCP 2025-11-25, "Session Management"). */
 const visibleAscii = /^[\x21-\x7e]+$/;
 
@@ -230,7 +235,10 @@ export class McpHttpEndpoint {
       return refuse(exchange, 'unsupported_media_type');
     }
     const body = await exchange.readJson(this.options.maxBodyBytes, this.options.bodyTimeoutMs);
-    if (!body.ok) return refuse(exchange, body.reason);
+    if (!body.ok) {
+      if (body.reason === 'body_already_read') this.report(new TypeError(bodyAlreadyReadHint));
+      return refuse(exchange, body.reason);
+    }
     const message = body.value;
     if (Array.isArray(message)) return this.postBatch(exchange, message, access);
     if (isInitializeRequest(message)) return this.initialize(exchange, message, access);
@@ -485,12 +493,17 @@ export class McpHttpEndpoint {
     else refuse(exchange, 'session_not_found');
   }
 
-  private fail(exchange: HttpExchange, error: unknown): void {
+  /** Tells `onError`, which must not fail the answer. */
+  private report(error: unknown): void {
     try {
       this.options.onError(error);
     } catch {
       // The error reporter failing must not keep the client waiting.
     }
+  }
+
+  private fail(exchange: HttpExchange, error: unknown): void {
+    this.report(error);
     if (exchange.answered) exchange.abort();
     else refuse(exchange, 'internal_error');
   }

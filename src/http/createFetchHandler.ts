@@ -23,6 +23,7 @@ export type FetchRequestHandler = (request: Request) => Promise<Response>;
 
 const tooLarge: JsonBody = { ok: false, reason: 'payload_too_large' };
 const timedOut: JsonBody = { ok: false, reason: 'body_timeout' };
+const alreadyRead: JsonBody = { ok: false, reason: 'body_already_read' };
 const encoder = new TextEncoder();
 
 /**
@@ -113,6 +114,8 @@ class FetchExchange implements HttpExchange {
   }
 
   async readJson(maxBytes: number, timeoutMs: number): Promise<JsonBody> {
+    // A framework read it first (Hono's `c.req.json()`): a `Request` body can be read only once.
+    if (this.request.bodyUsed) return alreadyRead;
     const text = await readBody(this.request, maxBytes, timeoutMs);
     return typeof text === 'string' ? parseJsonBody(text) : text;
   }
