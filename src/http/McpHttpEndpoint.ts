@@ -144,12 +144,12 @@ export class McpHttpEndpoint {
         }
         access = authenticated;
       }
+      const rateKey = access.principal === undefined ? address : `principal:${access.principal.id}`;
       if (this.rateLimiter !== undefined) {
-        const key = access.principal === undefined ? address : `principal:${access.principal.id}`;
-        const wait = this.rateLimiter.take(key);
+        const wait = this.rateLimiter.take(rateKey);
         if (wait > 0) return rateLimited(exchange, wait);
       }
-      if (method === 'POST') return await this.post(exchange, access);
+      if (method === 'POST') return await this.post(exchange, access, rateKey);
       if (method === 'GET') return this.openStandaloneStream(exchange, access);
       return this.deleteSession(exchange, access);
     } catch (error) {
@@ -229,7 +229,7 @@ export class McpHttpEndpoint {
     });
   }
 
-  private async post(exchange: HttpExchange, access: SessionAccess): Promise<void> {
+  private async post(exchange: HttpExchange, access: SessionAccess, rateKey: string): Promise<void> {
     if (!acceptsJsonAndEventStream(exchange.header('accept'))) return refuse(exchange, 'not_acceptable');
     if (!isJsonContentType(exchange.header('content-type'))) {
       return refuse(exchange, 'unsupported_media_type');
@@ -240,7 +240,7 @@ export class McpHttpEndpoint {
       return refuse(exchange, body.reason);
     }
     const message = body.value;
-    if (Array.isArray(message)) return this.postBatch(exchange, message, access);
+    if (Array.isArray(message)) return this.postBatch(exchange, message, access, rateKey);
     if (isInitializeRequest(message)) return this.initialize(exchange, message, access);
     const sessionId = this.sessionIdOf(exchange);
     if (sessionId === undefined) return;
@@ -383,9 +383,15 @@ export class McpHttpEndpoint {
    * an earlier member. Answers (2025-03-26, "Sending Messages to the Server" §4-6): 202 when every
    * member is an accepted notification or response; otherwise the array of responses as JSON, or,
    * once any member streams (progress, a request to the client), an SSE stream carrying every
-   * response as its own event as it comes ("These responses MAY be batched").
+   * response as its own event as it comes ("These responses MAY be batched"). A batch of N
+   * messages spends N of `rateLimit`'s tokens.
    */
-  private async postBatch(exchange: HttpExchange, batch: unknown[], access: SessionAccess): Promise<void> {
+  private async postBatch(
+    exchange: HttpExchange,
+    batch: unknown[],
+    access: SessionAccess,
+    rateKey: string,
+  ): Promise<void> {
     if (exchange.header('mcp-session-id') === undefined && containsInitialize(batch)) {
       return replyJson(exchange, initializeInBatchError(null), undefined);
     }
@@ -395,6 +401,8 @@ export class McpHttpEndpoint {
     if (!this.runtime.has(sessionId, access)) return refuse(exchange, 'session_not_found');
     const plan = planBatch(batch, this.runtime.info(sessionId)?.protocolVersion);
     if (!plan.ok) return replyJson(exchange, plan.response, undefined);
+    // `rateLimit` counts messages, not POSTs: the members past the first are owed by the caller.
+    this.rateLimiter?.charge(rateKey, plan.entries.length - 1);
     const results: (JsonRpcResponse | undefined)[] = [];
     // What was answered before the stream opened goes out first; later answers as they come.
     const stream = this.lazyStream(exchange, sessionId, access, (writer) => {

@@ -342,6 +342,17 @@ describe.each<Form>(['node', 'fetch'])('JSON-RPC batches over Streamable HTTP (%
       expect(after.result?.structuredContent).toEqual({ count: 1 });
     });
 
+    it('spends one rateLimit token per message of a batch: a batch is no way around the limit', async () => {
+      const { send } = await start(form, { rateLimit: { requestsPerSecond: 1, burst: 5 } });
+      const headers = await open(send, version);
+      // Two tokens went to the handshake; the batch takes the third and owes nine more.
+      const batch = Array.from({ length: 10 }, (_, index) => request(index, 'ping'));
+      expect((await send(batch, headers)).status).toBe(200);
+      const next = await send(request('late', 'ping'), headers);
+      expect(next.status).toBe(429);
+      expect(Number(next.headers.get('retry-after'))).toBeGreaterThanOrEqual(7);
+    });
+
     it('answers 404 to a batch for an unknown session, and 400 to one without a session id', async () => {
       const { send } = await start(form);
       expect((await send([request('a', 'ping')], { 'mcp-session-id': 'no-such-session' })).status).toBe(404);
