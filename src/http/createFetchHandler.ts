@@ -11,7 +11,10 @@ import type { StreamableHttpOptions } from './options.js';
 import { resolveHttpOptions } from './options.js';
 
 /**
- * A Web-standard request handler.
+ * A Web-standard request handler. It reads the `Request` body itself (under `maxBodyBytes` and
+ * `bodyTimeoutMs`); a `Request` whose body was already read (`bodyUsed`, e.g. after Hono's
+ * `c.req.json()`) gets 500 and `onError`, since a body can be read only once: pass `c.req.raw`
+ * untouched.
  *
  * @example
  * ```ts
