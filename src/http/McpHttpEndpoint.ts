@@ -3,11 +3,12 @@
  * {@link HttpExchange}: the single place that knows statuses, session ids and SSE. The Node and
  * Web-standard handlers only adapt their request and response objects to it.
  */
+import { batchResponses, containsInitialize, initializeInBatchError, planBatch } from '../protocol/batch.js';
 import { httpStatusOf } from '../protocol/errors.js';
 import type { JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../protocol/lifecycle.js';
 import type { SessionAccess, SessionRuntime } from '../runtime/createSessionRuntime.js';
-import type { Principal } from '../runtime/types.js';
+import type { DispatchOptions, Principal } from '../runtime/types.js';
 import type { Authenticate, AuthenticationRequest } from './auth.js';
 import { AuthenticationError, bearerTokenOf, challengeOf } from './auth.js';
 import type { EventStream, HttpExchange, ResponseHeaders } from './exchange.js';
@@ -44,6 +45,11 @@ const corsRequestHeaders =
 const varyOrigin: ResponseHeaders = { vary: 'origin' };
 /** Response headers a browser client must read. */
 const corsExposedHeaders = 'mcp-session-id, www-authenticate, retry-after';
+/** What the operator is told when a framework consumed the body and kept it nowhere we look. */
+const bodyAlreadyReadHint =
+  'The request body was read before the MCP handler and not passed on: mount the handler before ' +
+  'body parsers, or pass the parsed body on (Node handler: `mcp(req, res, body)`, e.g. ' +
+  "Fastify's `request.body` or Koa's `ctx.request.body`; fetch handler: do not read the Request first)";
 /** Session ids are visible ASCII (MCP 2025-11-25, "Session Management"). */
 const visibleAscii = /^[\x21-\x7e]+$/;
 
@@ -138,12 +144,12 @@ export class McpHttpEndpoint {
         }
         access = authenticated;
       }
+      const rateKey = access.principal === undefined ? address : `principal:${access.principal.id}`;
       if (this.rateLimiter !== undefined) {
-        const key = access.principal === undefined ? address : `principal:${access.principal.id}`;
-        const wait = this.rateLimiter.take(key);
+        const wait = this.rateLimiter.take(rateKey);
         if (wait > 0) return rateLimited(exchange, wait);
       }
-      if (method === 'POST') return await this.post(exchange, access);
+      if (method === 'POST') return await this.post(exchange, access, rateKey);
       if (method === 'GET') return this.openStandaloneStream(exchange, access);
       return this.deleteSession(exchange, access);
     } catch (error) {
@@ -223,14 +229,18 @@ export class McpHttpEndpoint {
     });
   }
 
-  private async post(exchange: HttpExchange, access: SessionAccess): Promise<void> {
+  private async post(exchange: HttpExchange, access: SessionAccess, rateKey: string): Promise<void> {
     if (!acceptsJsonAndEventStream(exchange.header('accept'))) return refuse(exchange, 'not_acceptable');
     if (!isJsonContentType(exchange.header('content-type'))) {
       return refuse(exchange, 'unsupported_media_type');
     }
     const body = await exchange.readJson(this.options.maxBodyBytes, this.options.bodyTimeoutMs);
-    if (!body.ok) return refuse(exchange, body.reason);
+    if (!body.ok) {
+      if (body.reason === 'body_already_read') this.report(new TypeError(bodyAlreadyReadHint));
+      return refuse(exchange, body.reason);
+    }
     const message = body.value;
+    if (Array.isArray(message)) return this.postBatch(exchange, message, access, rateKey);
     if (isInitializeRequest(message)) return this.initialize(exchange, message, access);
     const sessionId = this.sessionIdOf(exchange);
     if (sessionId === undefined) return;
@@ -307,11 +317,32 @@ export class McpHttpEndpoint {
     message: unknown,
     access: SessionAccess,
   ): Promise<void> {
+    const stream = this.lazyStream(exchange, sessionId, access);
+    const response = await this.runtime.dispatch(sessionId, message, stream.options);
+    const writer = stream.writer;
+    if (writer !== undefined) return writer.finish(response);
+    if (response !== undefined) return replyJson(exchange, response, undefined);
+    // Cancelled by the client: no response may be sent for it (MCP "Cancellation"), and an SSE
+    // stream that ends without one is the spec's way to finish the POST.
+    exchange.openStream(streamHeaders).end();
+  }
+
+  /**
+   * The SSE answer of one POST, opened at the first message for it if the stream budget allows; past
+   * the budget the responses still come, as JSON, and what would have streamed before them cannot be
+   * sent. Notifications and the handlers' own requests to the client (sampling, elicitation) travel
+   * on it, before the response (2025-11-25, "Sending Messages to the Server" §6). `onOpen` runs once,
+   * when the stream opens, to write what was already answered.
+   */
+  private lazyStream(
+    exchange: HttpExchange,
+    sessionId: string,
+    access: SessionAccess,
+    onOpen?: (writer: ResumableWriter) => void,
+  ): { readonly options: DispatchOptions; readonly writer: ResumableWriter | undefined } {
     let writer: ResumableWriter | undefined;
     let overBudget = false;
     const principalId = access.principal?.id;
-    // The stream opens at the first message for it, if the stream budget allows; past the budget
-    // the response still comes, as JSON, and what would have streamed before it cannot be sent.
     const open = (): ResumableWriter | undefined => {
       if (writer !== undefined || overBudget) return writer;
       if (this.streams.acquire(sessionId, principalId) !== undefined) {
@@ -319,11 +350,10 @@ export class McpHttpEndpoint {
         return undefined;
       }
       writer = this.resumableStreams.begin(sessionId, this.openCounted(exchange, sessionId, principalId));
+      onOpen?.(writer);
       return writer;
     };
-    // Notifications and the handler's own requests to the client (sampling, elicitation) travel on
-    // this request's stream, before its response (2025-11-25, "Sending Messages to the Server" §6).
-    const response = await this.runtime.dispatch(sessionId, message, {
+    const options: DispatchOptions = {
       principal: access.principal,
       // Only `initialize`, under an id we mint, creates a session over HTTP, whatever the runtime's
       // `spawnPolicy`: an id the client chose never names one.
@@ -336,12 +366,73 @@ export class McpHttpEndpoint {
         stream.write(request);
       },
       onCloseStream: () => open()?.disconnect(),
+    };
+    return {
+      options,
+      get writer() {
+        return writer;
+      },
+    };
+  }
+
+  /**
+   * A JSON-RPC batch (JSON-RPC 2.0 §6), served only in a session whose negotiated revision has
+   * batches (see `src/protocol/batch.ts`: 2025-03-26 and 2024-11-05); the revision is the one the
+   * session negotiated in `initialize`, never the client's `MCP-Protocol-Version` alone. Members go
+   * to the session in order, so its FIFO holds across them and a `notifications/cancelled` reaches
+   * an earlier member. Answers (2025-03-26, "Sending Messages to the Server" §4-6): 202 when every
+   * member is an accepted notification or response; otherwise the array of responses as JSON, or,
+   * once any member streams (progress, a request to the client), an SSE stream carrying every
+   * response as its own event as it comes ("These responses MAY be batched"). A batch of N
+   * messages spends N of `rateLimit`'s tokens.
+   */
+  private async postBatch(
+    exchange: HttpExchange,
+    batch: unknown[],
+    access: SessionAccess,
+    rateKey: string,
+  ): Promise<void> {
+    if (exchange.header('mcp-session-id') === undefined && containsInitialize(batch)) {
+      return replyJson(exchange, initializeInBatchError(null), undefined);
+    }
+    const sessionId = this.sessionIdOf(exchange);
+    if (sessionId === undefined) return;
+    // Another principal's session is as unknown as a made-up id.
+    if (!this.runtime.has(sessionId, access)) return refuse(exchange, 'session_not_found');
+    const plan = planBatch(batch, this.runtime.info(sessionId)?.protocolVersion);
+    if (!plan.ok) return replyJson(exchange, plan.response, undefined);
+    // `rateLimit` counts messages, not POSTs: the members past the first are owed by the caller.
+    this.rateLimiter?.charge(rateKey, plan.entries.length - 1);
+    const results: (JsonRpcResponse | undefined)[] = [];
+    // What was answered before the stream opened goes out first; later answers as they come.
+    const stream = this.lazyStream(exchange, sessionId, access, (writer) => {
+      for (const response of results) if (response !== undefined) writer.write(response);
     });
-    if (writer !== undefined) return writer.finish(response);
-    if (response !== undefined) return replyJson(exchange, response, undefined);
-    // Cancelled by the client: no response may be sent for it (MCP "Cancellation"), and an SSE
-    // stream that ends without one is the spec's way to finish the POST.
-    exchange.openStream(streamHeaders).end();
+    const plain: DispatchOptions = { principal: access.principal, mayCreate: false };
+    // Dispatched synchronously, one after the other: the session's mailbox takes them in order.
+    const answers = plan.entries.map(async (entry, index) => {
+      const response =
+        entry.kind === 'answered'
+          ? entry.response
+          : await this.runtime.dispatch(sessionId, entry.message, entry.isRequest ? stream.options : plain);
+      results[index] = response;
+      if (response !== undefined) stream.writer?.write(response);
+    });
+    await Promise.all(answers);
+    const writer = stream.writer;
+    if (writer !== undefined) return writer.finish(undefined);
+    const responses = batchResponses(results);
+    if (!plan.hasRequest) {
+      // Only notifications and responses: 202 once all are accepted, else the refusals with the
+      // first one's status ("If the server cannot accept the input, it MUST return an HTTP error").
+      if (responses.length === 0) return exchange.respond(202, {});
+      const status = responses.map(statusOfResponse).find((code) => code !== 200) ?? 400;
+      return exchange.respond(status, jsonHeaders, JSON.stringify(responses));
+    }
+    // Every request cancelled in the batch: no response may be sent, and JSON-RPC forbids an empty
+    // array; an SSE stream that ends without one finishes the POST, as for one cancelled request.
+    if (responses.length === 0) return exchange.openStream(streamHeaders).end();
+    exchange.respond(200, jsonHeaders, JSON.stringify(responses));
   }
 
   /** Opens the SSE answer of a slot already taken from the stream budget, giving it back on close. */
@@ -410,12 +501,17 @@ export class McpHttpEndpoint {
     else refuse(exchange, 'session_not_found');
   }
 
-  private fail(exchange: HttpExchange, error: unknown): void {
+  /** Tells `onError`, which must not fail the answer. */
+  private report(error: unknown): void {
     try {
       this.options.onError(error);
     } catch {
       // The error reporter failing must not keep the client waiting.
     }
+  }
+
+  private fail(exchange: HttpExchange, error: unknown): void {
+    this.report(error);
     if (exchange.answered) exchange.abort();
     else refuse(exchange, 'internal_error');
   }
@@ -440,8 +536,11 @@ function originOf(origin: string): string {
   }
 }
 
+function statusOfResponse(response: JsonRpcResponse): number {
+  return 'error' in response ? httpStatusOf(response.error) : 200;
+}
+
 /** A JSON answer; an error's status comes from the runtime's error table (429/503/404/400…). */
 function replyJson(exchange: HttpExchange, response: JsonRpcResponse, sessionId: string | undefined): void {
-  const status = 'error' in response ? httpStatusOf(response.error) : 200;
-  exchange.respond(status, headersFor(response, sessionId), JSON.stringify(response));
+  exchange.respond(statusOfResponse(response), headersFor(response, sessionId), JSON.stringify(response));
 }

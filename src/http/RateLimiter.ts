@@ -48,6 +48,16 @@ export class RateLimiter {
     return this.waitFor(bucket);
   }
 
+  /**
+   * Takes `count` more tokens from `key`'s bucket after a granted {@link take}, going into debt if
+   * need be: the messages of a JSON-RPC batch beyond its first, which must neither pass for one
+   * request nor be refused forever when the batch is larger than `burst`. Later requests wait until
+   * the debt is refilled.
+   */
+  charge(key: string, count: number): void {
+    if (count > 0) this.refilled(key).tokens -= count;
+  }
+
   /** Like {@link take}, without taking (and without making a bucket): `0` when a token is there. */
   peek(key: string): number {
     if (!this.buckets.has(key)) return 0;

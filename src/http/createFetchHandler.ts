@@ -11,7 +11,10 @@ import type { StreamableHttpOptions } from './options.js';
 import { resolveHttpOptions } from './options.js';
 
 /**
- * A Web-standard request handler.
+ * A Web-standard request handler. It reads the `Request` body itself (under `maxBodyBytes` and
+ * `bodyTimeoutMs`); a `Request` whose body was already read (`bodyUsed`, e.g. after Hono's
+ * `c.req.json()`) gets 500 and `onError`, since a body can be read only once: pass `c.req.raw`
+ * untouched.
  *
  * @example
  * ```ts
@@ -23,6 +26,7 @@ export type FetchRequestHandler = (request: Request) => Promise<Response>;
 
 const tooLarge: JsonBody = { ok: false, reason: 'payload_too_large' };
 const timedOut: JsonBody = { ok: false, reason: 'body_timeout' };
+const alreadyRead: JsonBody = { ok: false, reason: 'body_already_read' };
 const encoder = new TextEncoder();
 
 /**
@@ -113,6 +117,8 @@ class FetchExchange implements HttpExchange {
   }
 
   async readJson(maxBytes: number, timeoutMs: number): Promise<JsonBody> {
+    // A framework read it first (Hono's `c.req.json()`): a `Request` body can be read only once.
+    if (this.request.bodyUsed) return alreadyRead;
     const text = await readBody(this.request, maxBytes, timeoutMs);
     return typeof text === 'string' ? parseJsonBody(text) : text;
   }

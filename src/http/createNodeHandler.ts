@@ -12,28 +12,53 @@ import type { StreamableHttpOptions } from './options.js';
 import { resolveHttpOptions } from './options.js';
 
 /**
- * A `node:http` request listener. Pass `parsedBody` when a middleware (such as `express.json()`)
- * has already consumed the body.
+ * A `node:http` request listener, also mountable in Express, Fastify and Koa. The POST body comes
+ * from, in this order:
+ * 1. `parsedBody`, when given (as the official SDK's `handleRequest(req, res, parsedBody)`): an
+ *    object, array or other JSON value is the message as parsed; a string or a `Buffer` is the raw
+ *    body, parsed here under `maxBodyBytes`.
+ * 2. `req.body`, read the same way, when a middleware has already read the body stream
+ *    (`express.json()` sets it; so does any parser that keeps the result on the Node request).
+ * 3. The body stream itself, read here under `maxBodyBytes` and `bodyTimeoutMs`.
+ * A body that a middleware read and kept nowhere (Fastify, `@koa/bodyparser`: pass `request.body`
+ * or `ctx.request.body`) gets 500 and `onError`, never a hang. A body already read was bounded by
+ * the middleware's own limits (`express.json()`: 100 kB unless `limit` says more; Fastify
+ * `bodyLimit`: 1 MiB; `@koa/bodyparser` `jsonLimit`: 1 MB); `maxBodyBytes` still refuses one whose
+ * `Content-Length`, or raw text, is larger.
  *
  * @example
  * ```ts
  * const mcp: NodeRequestHandler = createNodeHandler(runtime);
- * expressApp.post('/mcp', express.json(), (req, res) => mcp(req, res, req.body));
+ * app.use(express.json({ limit: '4mb' }));
+ * app.all('/mcp', (req, res) => mcp(req, res)); // req.body is found on its own
  * ```
  */
 export type NodeRequestHandler = (req: IncomingMessage, res: ServerResponse, parsedBody?: unknown) => void;
 
 const tooLarge: JsonBody = { ok: false, reason: 'payload_too_large' };
 const timedOut: JsonBody = { ok: false, reason: 'body_timeout' };
+const alreadyRead: JsonBody = { ok: false, reason: 'body_already_read' };
+
+/**
+ * A body a middleware produced: a string or bytes are the raw text, parsed under `maxBytes`; any
+ * other value is the JSON it parsed (its own limit bounded it).
+ */
+function bodyGiven(value: unknown, maxBytes: number): JsonBody {
+  if (typeof value === 'string') {
+    return Buffer.byteLength(value) > maxBytes ? tooLarge : parseJsonBody(value);
+  }
+  if (value instanceof Uint8Array) {
+    if (value.byteLength > maxBytes) return tooLarge;
+    return parseJsonBody(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8'));
+  }
+  return { ok: true, value };
+}
 
 /**
  * Reads the body as UTF-8: the text, `tooLarge` past `maxBytes` (the rest is drained and dropped),
  * or `timedOut` when it has not ended after `timeoutMs` (a slow-loris body).
  */
 function readBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<string | JsonBody> {
-  if (Number(req.headers['content-length']) > maxBytes) return Promise.resolve(tooLarge);
-  // A middleware read the body and did not pass it on: it is gone; an empty body is a parse error.
-  if (req.readableEnded) return Promise.resolve('');
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -118,8 +143,19 @@ class NodeExchange implements HttpExchange {
   }
 
   async readJson(maxBytes: number, timeoutMs: number): Promise<JsonBody> {
-    if (this.parsedBody !== undefined) return { ok: true, value: this.parsedBody };
-    const text = await readBody(this.req, maxBytes, timeoutMs);
+    const { req } = this;
+    // A body announced over the cap is refused even when a middleware read it under a larger limit.
+    if (Number(req.headers['content-length']) > maxBytes) {
+      this.drainFor(timeoutMs);
+      return tooLarge;
+    }
+    if (this.parsedBody !== undefined) return bodyGiven(this.parsedBody, maxBytes);
+    if (req.readableEnded) {
+      // A middleware read the stream: what it parsed is on `req.body` (Express), or nowhere.
+      const body = (req as { body?: unknown }).body;
+      return body === undefined ? alreadyRead : bodyGiven(body, maxBytes);
+    }
+    const text = await readBody(req, maxBytes, timeoutMs);
     if (typeof text === 'string') return parseJsonBody(text);
     if (text === tooLarge) this.drainFor(timeoutMs);
     else this.closeAfterAnswer = true;

@@ -10,7 +10,11 @@ export type ResponseHeaders = Readonly<Record<string, string>>;
 /** What reading a JSON body gave. @internal */
 export type JsonBody =
   | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly reason: 'payload_too_large' | 'parse_error' | 'body_timeout' };
+  | {
+      readonly ok: false;
+      /** `body_already_read`: a middleware consumed the body and did not pass it on. */
+      readonly reason: 'payload_too_large' | 'parse_error' | 'body_timeout' | 'body_already_read';
+    };
 
 /** An open `text/event-stream` response body. @internal */
 export interface EventStream {

@@ -29,6 +29,7 @@ export type Refusal =
   | 'too_many_streams'
   | 'streams_overloaded'
   | 'body_timeout'
+  | 'body_already_read'
   | 'internal_error';
 
 interface RefusalRow {
@@ -97,6 +98,14 @@ const refusalTable: Readonly<Record<Refusal, RefusalRow>> = {
     message: 'Server overloaded: too many open streams',
   },
   body_timeout: { status: 408, reason: 'body_timeout', message: 'Request body timed out' },
+  // The server's set-up, not the client, is at fault; the message says what to change.
+  body_already_read: {
+    status: 500,
+    reason: 'internal_error',
+    message:
+      'Internal error: the request body was read before the MCP handler and not passed on ' +
+      '(pass the parsed body as the third argument of the Node handler)',
+  },
   // Never the error's own message: it may carry internals (paths, SQL, tokens).
   internal_error: { status: 500, reason: 'internal_error', message: 'Internal error' },
 };

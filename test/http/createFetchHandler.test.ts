@@ -52,6 +52,19 @@ describe('createFetchHandler', () => {
     expect([local.status, remote.status]).toEqual([200, 403]);
   });
 
+  it('answers 500 and tells onError when the Request body was read before the handler', async () => {
+    const errors: unknown[] = [];
+    const { handler } = setUp({ onError: (error) => errors.push(error) });
+    const request = new Request(url, { method: 'POST', headers: postHeaders, body: initializeBody });
+    await request.json();
+    const response = await handler(request);
+    expect(response.status).toBe(500);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain(
+      'read before the MCP handler',
+    );
+    expect(errors).toEqual([expect.any(TypeError)]);
+  });
+
   it('stops reading a streamed body without Content-Length at the cap (413)', async () => {
     const { handler } = setUp({ maxBodyBytes: 1_000 });
     let pulled = 0;

@@ -66,9 +66,10 @@ describe('createNodeHandler', () => {
     expect(response.headers.get('mcp-session-id')).toBeTruthy();
   });
 
-  it('answers -32700 instead of hanging when a middleware consumed the body and passed nothing', async () => {
+  it('answers 500 and tells onError, instead of hanging, when a middleware consumed the body and kept it nowhere', async () => {
+    const errors: unknown[] = [];
     const url = await listen((runtime) => {
-      const mcp = createNodeHandler(runtime);
+      const mcp = createNodeHandler(runtime, { onError: (error) => errors.push(error) });
       return async (req, res) => {
         await readJson(req);
         mcp(req, res);
@@ -79,8 +80,80 @@ describe('createNodeHandler', () => {
       headers: postHeaders,
       body: JSON.stringify(initializeBody),
     });
+    expect(response.status).toBe(500);
+    const answer = (await response.json()) as { error: { code: number; message: string } };
+    expect(answer.error.code).toBe(-32603);
+    expect(answer.error.message).toContain('read before the MCP handler');
+    expect(errors).toEqual([expect.any(TypeError)]);
+    expect(String(errors[0])).toContain('mcp(req, res, body)');
+  });
+
+  /** A middleware that reads the body and keeps `value(text)` on `req.body`, as `express.json()` does. */
+  const keepingBody =
+    (value: (text: string) => unknown, options: StreamableHttpOptions = {}) =>
+    (runtime: SessionRuntime): Listener => {
+      const mcp = createNodeHandler(runtime, options);
+      return (req, res) => {
+        let text = '';
+        req.setEncoding('utf8');
+        req.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        req.on('end', () => {
+          (req as IncomingMessage & { body?: unknown }).body = value(text);
+          mcp(req, res);
+        });
+      };
+    };
+
+  it.each([
+    ['parsed JSON (express.json())', (text: string) => JSON.parse(text)],
+    ['text (express.text())', (text: string) => text],
+    ['bytes (express.raw())', (text: string) => Buffer.from(text)],
+  ])('finds a body a middleware kept on req.body as %s', async (_name, value) => {
+    const url = await listen(keepingBody(value));
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: postHeaders,
+      body: JSON.stringify(initializeBody),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('mcp-session-id')).toBeTruthy();
+  });
+
+  it('parses a body kept as text under the same rules as one it reads: bad JSON is -32700', async () => {
+    const url = await listen(keepingBody((text) => text));
+    const response = await fetch(url, { method: 'POST', headers: postHeaders, body: '{"jsonrpc":' });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: { code: number } }).error.code).toBe(-32700);
+  });
+
+  it.each([
+    ['parsed JSON, by its Content-Length', (text: string) => JSON.parse(text)],
+    ['text, by its length', (text: string) => text],
+    ['bytes, by their length', (text: string) => Buffer.from(text)],
+  ])('keeps maxBodyBytes for a body a middleware read as %s', async (_name, value) => {
+    const url = await listen(keepingBody(value, { maxBodyBytes: 256 }));
+    const big = { ...initializeBody, params: { ...initializeBody.params, padding: 'x'.repeat(1_024) } };
+    const response = await fetch(url, { method: 'POST', headers: postHeaders, body: JSON.stringify(big) });
+    expect(response.status).toBe(413);
+  });
+
+  it('takes the third argument over req.body', async () => {
+    const url = await listen((runtime) => {
+      const mcp = createNodeHandler(runtime);
+      return async (req, res) => {
+        const body = await readJson(req);
+        (req as IncomingMessage & { body?: unknown }).body = { not: 'this' };
+        mcp(req, res, body);
+      };
+    });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: postHeaders,
+      body: JSON.stringify(initializeBody),
+    });
+    expect(response.status).toBe(200);
   });
 
   it('answers 413 to a chunked body over the cap, without waiting for its end', async () => {
