@@ -3,6 +3,7 @@
  * transport: the way desktop clients run local MCP servers. Spawning costs about a second (tsx
  * compiles the example), so one server serves the protocol tests and one more the shutdown test.
  */
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -106,5 +107,93 @@ describe('stdio example lifecycle', () => {
     expect(() => process.kill(pid, 0)).toThrow();
     expect(stderr()).toMatch(/^session stopped: #[0-9a-f]{8} \(removed\)$/m);
     expect(errors).toEqual([]);
+  });
+});
+
+interface RawRun {
+  /** Every stdout line, parsed. */
+  readonly lines: { id?: number; method?: string; result?: unknown; error?: { code: number } }[];
+  readonly stderr: string;
+  readonly exitCode: number | null;
+  /** Milliseconds from closing stdin to the process exit. */
+  readonly exitAfterMs: number;
+}
+
+/**
+ * Spawns `script`, writes `messages` to its stdin at once, closes stdin, and collects what the
+ * process wrote until it exited: the client that pipes requests and hangs up.
+ */
+function runRaw(script: string, messages: unknown[], env: Record<string, string> = {}): Promise<RawRun> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const closedAt = Date.now();
+  child.stdin.end(messages.map((message) => `${JSON.stringify(message)}\n`).join(''));
+  return new Promise((resolve) => {
+    child.once('close', (exitCode) => {
+      const lines = stdout
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line));
+      resolve({ lines, stderr, exitCode, exitAfterMs: Date.now() - closedAt });
+    });
+  });
+}
+
+const handshake = [
+  {
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  },
+  { jsonrpc: '2.0', method: 'notifications/initialized' },
+];
+
+describe('stdio example when the client closes stdin right after writing', () => {
+  it('answers every request it read, in order, then exits 0', async () => {
+    const calls = [1, 2, 3, 4, 5].map((id) => ({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name: 'slow', arguments: { steps: 2, delayMs: 20 } },
+    }));
+    const run = await runRaw('examples/stdio-server.ts', [...handshake, ...calls]);
+    expect(run.exitCode).toBe(0);
+    const responses = run.lines.filter((line) => line.method === undefined);
+    expect(responses.map((response) => response.id)).toEqual([0, 1, 2, 3, 4, 5]);
+    for (const response of responses.slice(1)) {
+      expect(response.result).toEqual({ content: [{ type: 'text', text: 'done after 2 steps' }] });
+    }
+  });
+
+  it('answers a handler that never ends with -32010 at the drain deadline, then exits 0', async () => {
+    const run = await runRaw(
+      'test/e2e/stdioHangingServer.ts',
+      [
+        ...handshake,
+        { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'forever', arguments: {} } },
+        { jsonrpc: '2.0', id: 2, method: 'ping' },
+      ],
+      { DRAIN_TIMEOUT_MS: '300' },
+    );
+    expect(run.exitCode).toBe(0);
+    expect(run.lines).toEqual([
+      expect.objectContaining({ id: 0, result: expect.any(Object) }),
+      { jsonrpc: '2.0', id: 2, result: {} },
+      expect.objectContaining({ id: 1, error: expect.objectContaining({ code: -32010 }) }),
+    ]);
+    expect(run.stderr).toMatch(/input ended 300 ms ago and 1 message\(s\) are still being served/);
+    expect(run.exitAfterMs).toBeGreaterThanOrEqual(300);
   });
 });
