@@ -262,6 +262,40 @@ describe('serveStdio at end of input', () => {
     expect([...answered].sort()).toEqual([1, 2, 3, 4]);
   });
 
+  it('keeps writing a draining request’s progress, then its response', async () => {
+    const { send, waitForLines, lines, input, server } = start();
+    send(initialize);
+    await waitForLines(1);
+    send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'slow', arguments: { steps: 3, delayMs: 0 }, _meta: { progressToken: 'drain' } },
+    });
+    input.end();
+    await server.finished;
+    expect(
+      lines
+        .slice(1)
+        .map(
+          (line) =>
+            (line as { params?: { progress: number } }).params?.progress ?? (line as { id: number }).id,
+        ),
+    ).toEqual([1, 2, 3, 1]);
+  });
+
+  it('treats a failed input like its end: logs it, answers what was read, and finishes', async () => {
+    const { send, lines, input, server, logs, runtime } = start();
+    send(initialize);
+    send(call(1, 'gate', { key: 'e' }));
+    await vi.waitFor(() => expect(runtime.metrics().inFlight).toBe(1));
+    input.destroy(new Error('read failed'));
+    await vi.waitFor(() => expect(logs).toEqual(['stdio: input failed: read failed']));
+    gateOf('e').resolve();
+    await server.finished;
+    expect(lines[1]).toMatchObject({ id: 1, result: { content: [{ text: 'e' }] } });
+  });
+
   it('ends the session at the drain deadline: what still runs or waits is answered session_closed', async () => {
     const clock = new ManualClock();
     const { send, waitForLines, lines, runtime, input, server, logs } = start(
