@@ -1,7 +1,7 @@
 /**
  * Every message direction over every transport, with the official SDK client on the other side:
  * a response, progress, a log message, the server's requests to the client (elicitation, sampling,
- * roots) and their answers, list_changed, resources/updated, and cancellation each way. Each cell
+ * roots, ping) and their answers, list_changed, resources/updated, and cancellation each way. Each cell
  * observes the message where it arrives (a client handler or a server handler), never only that it
  * was sent.
  *
@@ -104,6 +104,11 @@ function directionsRuntimeOptions(probe: Probe): SessionRuntimeOptions {
           const answer = await ctx.request('roots/list');
           return (answer.roots as { uri: string }[]).map((root) => root.uri).join(',');
         },
+      }),
+      defineTool({
+        name: 'ping_client',
+        inputSchema: noInput,
+        handler: async (_params, ctx) => `client answered ${JSON.stringify(await ctx.request('ping'))}`,
       }),
       defineTool({
         name: 'wait_for_cancel',
@@ -317,6 +322,11 @@ describe.each(transports)('message directions over $transport', ({ connect }) =>
   it('server → client → server: roots/list and its answer', async () => {
     const result = await connection.client.callTool({ name: 'list_roots', arguments: {} });
     expect(textOf(result)).toBe('file:///work/a,file:///work/b');
+  });
+
+  it('server → client → server: ping and its answer', async () => {
+    const result = await connection.client.callTool({ name: 'ping_client', arguments: {} });
+    expect(textOf(result)).toBe('client answered {}');
   });
 
   it('server → client: notifications/tools/list_changed from runtime.notify', async () => {
