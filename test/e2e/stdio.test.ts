@@ -1,12 +1,15 @@
 /**
- * `examples/stdio-server.ts` as a child process, driven by the official SDK client's stdio
- * transport: the way desktop clients run local MCP servers. Spawning costs about a second (tsx
- * compiles the example), so one server serves the protocol tests and one more the shutdown test.
+ * `examples/stdio-server.ts` (and `stdioFixtureServer.ts`) as child processes, driven by the
+ * official SDK client's stdio transport, the way desktop clients run local MCP servers, or by a raw
+ * pipe that writes requests and closes stdin at once. Spawning costs about a second (tsx compiles
+ * the script), so one server serves the protocol tests and each lifecycle test spawns its own.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -19,10 +22,13 @@ interface SpawnedServer {
   stderr(): string;
 }
 
-async function spawnServer(): Promise<SpawnedServer> {
+async function spawnServer(
+  script = 'examples/stdio-server.ts',
+  capabilities: ClientCapabilities = {},
+): Promise<SpawnedServer> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: ['--import', 'tsx', 'examples/stdio-server.ts'],
+    args: ['--import', 'tsx', script],
     cwd: root,
     stderr: 'pipe',
   });
@@ -32,7 +38,7 @@ async function spawnServer(): Promise<SpawnedServer> {
   });
   const errors: unknown[] = [];
   transport.onerror = (error) => errors.push(error);
-  const client = new Client({ name: 'stdio-e2e', version: '1.0.0' });
+  const client = new Client({ name: 'stdio-e2e', version: '1.0.0' }, { capabilities });
   await client.connect(transport);
   return { client, transport, errors, stderr: () => stderr };
 }
@@ -110,6 +116,31 @@ describe('stdio example lifecycle', () => {
   });
 });
 
+describe('stdio server-initiated messages with the official SDK client', () => {
+  it('carries a handler’s elicitation request and the client’s answer, and runtime.notify, over a real pipe', async () => {
+    const { client, errors } = await spawnServer('test/e2e/stdioFixtureServer.ts', { elicitation: {} });
+    try {
+      client.setRequestHandler(ElicitRequestSchema, async () => ({
+        action: 'accept',
+        content: { name: 'Ada' },
+      }));
+      const listChanged = new Promise<void>((resolve) => {
+        client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve());
+      });
+      expect(await client.callTool({ name: 'elicit', arguments: {} })).toMatchObject({
+        content: [{ type: 'text', text: 'hello Ada' }],
+      });
+      expect(await client.callTool({ name: 'announce', arguments: {} })).toMatchObject({
+        content: [{ type: 'text', text: 'true' }],
+      });
+      await listChanged;
+      expect(errors).toEqual([]);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 interface RawRun {
   /** Every stdout line, parsed. */
   readonly lines: { id?: number; method?: string; result?: unknown; error?: { code: number } }[];
@@ -179,7 +210,7 @@ describe('stdio example when the client closes stdin right after writing', () =>
 
   it('answers a handler that never ends with -32010 at the drain deadline, then exits 0', async () => {
     const run = await runRaw(
-      'test/e2e/stdioHangingServer.ts',
+      'test/e2e/stdioFixtureServer.ts',
       [
         ...handshake,
         { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'forever', arguments: {} } },
