@@ -3,47 +3,16 @@
  * and stdout, one session per process. stdout carries protocol messages only; diagnostics go to
  * stderr, which the specification leaves to the server for logging.
  */
-import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { errorResponse } from '../protocol/errors.js';
 import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import type { Clock } from '../runtime/clock.js';
 import type { SessionRuntime } from '../runtime/createSessionRuntime.js';
 import type { DispatchOptions, DispatchResult } from '../runtime/types.js';
 import { acceptsBatches, batchRefusal, emptyBatchResponse, refuseBatchMember } from './batch.js';
-
-/**
- * Options of {@link serveStdio}.
- *
- * @example
- * ```ts
- * serveStdio(runtime, { log: (message) => logger.warn(message), drainTimeoutMs: 10_000 });
- * ```
- */
-export interface StdioServerOptions {
-  /** Where messages come from, one JSON-RPC message a line. @default process.stdin */
-  readonly input?: Readable;
-  /** Where messages go, one a line. Nothing else is ever written to it. @default process.stdout */
-  readonly output?: Writable;
-  /** Receives diagnostics. Never write them to `output`. @default a line on process.stderr */
-  readonly log?: (message: string) => void;
-  /** The id of the one session this process serves. @default crypto.randomUUID() */
-  readonly sessionId?: string;
-  /**
-   * Milliseconds that requests already read may go on after input ends (the client closed stdin, or
-   * {@link StdioServer.close}). Past it the session is ended: what still runs or waits is answered
-   * with `-32010 Session closed` and its handlers are aborted. `0` ends the session at once;
-   * `Infinity` waits for every handler, however long.
-   * @default 5_000 (as `runtime.close`)
-   */
-  readonly drainTimeoutMs?: number;
-  /**
-   * Time source of the drain deadline; a `ManualClock` in tests.
-   * @default the process clock, whose timer keeps the process alive until the deadline
-   */
-  readonly clock?: Clock;
-}
+import type { StdioServerOptions } from './options.js';
+import { resolveStdioOptions } from './options.js';
 
 /**
  * A running stdio server, as {@link serveStdio} returns it.
@@ -68,20 +37,10 @@ export interface StdioServer {
   close(): Promise<void>;
 }
 
-/** Longest delay a Node timer takes; a longer one would fire at once. */
-const MAX_TIMER_MS = 2_147_483_647;
-const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
-
-/**
- * Node timers that hold the process open, unlike the runtime's `systemClock`: after input ends,
- * nothing else may keep a stdio server alive, and a handler that never settles must still be
- * answered at the deadline instead of the process exiting with its answer unwritten.
- */
-const processClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return `\`${String(value)}\``;
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -90,20 +49,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /** A notification never gets a response, not even an error one (JSON-RPC 2.0 §4.1). */
 function isNotification(message: unknown): boolean {
   return isObject(message) && 'method' in message && !('id' in message);
-}
-
-const writeToStderr = (message: string): void => {
-  process.stderr.write(`${message}\n`);
-};
-
-function drainTimeoutOf(value: unknown): number {
-  if (value === undefined) return DEFAULT_DRAIN_TIMEOUT_MS;
-  if (typeof value !== 'number' || !(value >= 0) || (Number.isFinite(value) && value > MAX_TIMER_MS)) {
-    throw new TypeError(
-      `Expected \`drainTimeoutMs\` to be a number of milliseconds from 0 to ${MAX_TIMER_MS}, or Infinity, got ${String(value)}`,
-    );
-  }
-  return value;
 }
 
 /**
@@ -130,18 +75,14 @@ function drainTimeoutOf(value: unknown): number {
  * ```
  */
 export function serveStdio(runtime: SessionRuntime, options: StdioServerOptions = {}): StdioServer {
-  const drainTimeoutMs = drainTimeoutOf(options.drainTimeoutMs);
-  const log = options.log ?? writeToStderr;
-  const connection = new StdioConnection(
-    runtime,
-    options.sessionId ?? randomUUID(),
-    new StdoutChannel(options.output ?? process.stdout, log),
-    log,
-  );
-  const lines = createInterface({
-    input: options.input ?? process.stdin,
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
+  if (typeof (runtime as Partial<SessionRuntime> | null)?.dispatch !== 'function') {
+    throw new TypeError(
+      `Expected \`runtime\` to be a SessionRuntime from createSessionRuntime, got ${describeValue(runtime)}`,
+    );
+  }
+  const { input, output, log, sessionId, drainTimeoutMs, clock } = resolveStdioOptions(options);
+  const connection = new StdioConnection(runtime, sessionId, new StdoutChannel(output, log), log);
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   lines.on('line', (line: string) => connection.serveLine(line));
   lines.on('error', (error: Error) => {
     log(`stdio: input failed: ${error.message}`);
@@ -149,7 +90,7 @@ export function serveStdio(runtime: SessionRuntime, options: StdioServerOptions 
   });
   const finished = new Promise<void>((resolve) => {
     lines.once('close', () => {
-      void connection.drain(drainTimeoutMs, options.clock ?? processClock).then(resolve);
+      void connection.drain(drainTimeoutMs, clock).then(resolve);
     });
   });
   return {

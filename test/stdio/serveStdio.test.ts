@@ -214,13 +214,32 @@ describe('serveStdio', () => {
     expect(lines).toEqual([expect.objectContaining({ id: 0 }), { jsonrpc: '2.0', id: 2, result: {} }]);
   });
 
-  it('rejects a drain deadline that is not a number of milliseconds', () => {
+  it('rejects bad options and a runtime that is not one, naming what was wrong', () => {
     const runtime = createDemoRuntime();
+    const streams = { input: new PassThrough(), output: new PassThrough() };
     for (const drainTimeoutMs of [-1, Number.NaN, '5000', 2 ** 31]) {
-      expect(() =>
-        serveStdio(runtime, { input: new PassThrough(), output: new PassThrough(), drainTimeoutMs } as never),
-      ).toThrow(/Expected `drainTimeoutMs` to be a number of milliseconds/);
+      expect(() => serveStdio(runtime, { ...streams, drainTimeoutMs } as never)).toThrow(
+        /^Expected `drainTimeoutMs` to be valid/,
+      );
     }
+    expect(() => serveStdio(runtime, { ...streams, sessionId: '' })).toThrow(
+      /^Expected `sessionId` to be valid/,
+    );
+    expect(() => serveStdio(runtime, { ...streams, clock: {} } as never)).toThrow(
+      /^Expected `clock` to be valid \(Expected a clock with now, setTimeout and clearTimeout\)/,
+    );
+    expect(() => serveStdio(runtime, { input: 'stdin' } as never)).toThrow(
+      /^Expected `input` to be valid \(Expected a readable stream\), got `"stdin"`/,
+    );
+    for (const notARuntime of [undefined, null, {}, 'runtime']) {
+      expect(() => serveStdio(notARuntime as never, streams)).toThrow(
+        /^Expected `runtime` to be a SessionRuntime from createSessionRuntime, got /,
+      );
+    }
+    // Infinity is a deadline that never comes, and is accepted.
+    expect(serveStdio(runtime, { ...streams, drainTimeoutMs: Number.POSITIVE_INFINITY }).sessionId).toEqual(
+      expect.any(String),
+    );
   });
 });
 
