@@ -214,6 +214,23 @@ describe('serveStdio', () => {
     expect(lines).toEqual([expect.objectContaining({ id: 0 }), { jsonrpc: '2.0', id: 2, result: {} }]);
   });
 
+  it('answers a result that is not JSON with -32603 for its id, tells the operator, and goes on', async () => {
+    const { send, waitForLines, lines, logs } = start({ handlers: { 'test/bigint': () => ({ value: 1n }) } });
+    send(initialize);
+    send({ jsonrpc: '2.0', id: 7, method: 'test/bigint' });
+    send({ jsonrpc: '2.0', id: 8, method: 'ping' });
+    await waitForLines(3);
+    // `ping` is answered out of band, so the two answers may come in either order.
+    expect(lines).toHaveLength(3);
+    expect(lines.slice(1)).toEqual(
+      expect.arrayContaining([
+        { jsonrpc: '2.0', id: 8, result: {} },
+        expect.objectContaining({ id: 7, error: expect.objectContaining({ code: -32603 }) }),
+      ]),
+    );
+    expect(logs).toEqual([expect.stringMatching(/could not be serialized/)]);
+  });
+
   it('rejects bad options and a runtime that is not one, naming what was wrong', () => {
     const runtime = createDemoRuntime();
     const streams = { input: new PassThrough(), output: new PassThrough() };
