@@ -1,7 +1,8 @@
 /**
  * The same MCP server over stdio: newline-delimited JSON-RPC on stdin/stdout, one session per
  * process, the way desktop clients launch local servers. Logs go to stderr; stdout carries only
- * protocol messages. The process exits when the client closes stdin.
+ * protocol messages. When the client closes stdin, the server answers the requests it has read
+ * (for up to `drainTimeoutMs`, 5 s by default), then exits.
  *
  *   npx tsx examples/stdio-server.ts
  *   # or, in a client's config: { "command": "npx", "args": ["tsx", "examples/stdio-server.ts"] }

@@ -2,5 +2,6 @@
  * mcp-session-runtime/stdio: the stdio transport (MCP 2025-11-25). Every export is listed by name.
  */
 
-export type { StdioServer, StdioServerOptions } from './serveStdio.js';
+export type { StdioServerOptions } from './options.js';
+export type { StdioServer } from './serveStdio.js';
 export { serveStdio } from './serveStdio.js';

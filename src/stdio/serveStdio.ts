@@ -3,30 +3,16 @@
  * and stdout, one session per process. stdout carries protocol messages only; diagnostics go to
  * stderr, which the specification leaves to the server for logging.
  */
-import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { errorResponse } from '../protocol/errors.js';
+import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import type { Clock } from '../runtime/clock.js';
 import type { SessionRuntime } from '../runtime/createSessionRuntime.js';
-
-/**
- * Options of {@link serveStdio}.
- *
- * @example
- * ```ts
- * serveStdio(runtime, { log: (message) => logger.warn(message) });
- * ```
- */
-export interface StdioServerOptions {
-  /** Where messages come from, one JSON-RPC message a line. @default process.stdin */
-  readonly input?: Readable;
-  /** Where messages go, one a line. Nothing else is ever written to it. @default process.stdout */
-  readonly output?: Writable;
-  /** Receives diagnostics. Never write them to `output`. @default a line on process.stderr */
-  readonly log?: (message: string) => void;
-  /** The id of the one session this process serves. @default crypto.randomUUID() */
-  readonly sessionId?: string;
-}
+import type { DispatchOptions, DispatchResult } from '../runtime/types.js';
+import { acceptsBatches, batchRefusal, emptyBatchResponse, refuseBatchMember } from './batch.js';
+import type { StdioServerOptions } from './options.js';
+import { resolveStdioOptions } from './options.js';
 
 /**
  * A running stdio server, as {@link serveStdio} returns it.
@@ -42,12 +28,18 @@ export interface StdioServer {
   /** The id of the session this process serves. */
   readonly sessionId: string;
   /**
-   * Resolves once input has ended (the client closed it, or {@link close} was called), the session
-   * was removed, and every answer was written.
+   * Resolves once input has ended, every request read before was answered (or the drain deadline
+   * passed and they were answered `session_closed`), the session was removed, and output was
+   * flushed. Never rejects.
    */
   readonly finished: Promise<void>;
-  /** Stops reading input and ends the session, as if the client had closed input. */
+  /** Stops reading input, as if the client had closed it: drains, then resolves with `finished`. */
   close(): Promise<void>;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return `\`${String(value)}\``;
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -59,15 +51,20 @@ function isNotification(message: unknown): boolean {
   return isObject(message) && 'method' in message && !('id' in message);
 }
 
-const writeToStderr = (message: string): void => {
-  process.stderr.write(`${message}\n`);
-};
-
 /**
- * Serves one MCP session over newline-delimited JSON-RPC. Requests run concurrently as the runtime
- * allows, so a `notifications/cancelled` line is read while the request it cancels still runs.
- * When input ends the session is removed (its running handlers are aborted): the client closing
- * stdin is how stdio sessions end ("Shutdown" › "stdio").
+ * Serves one MCP session over newline-delimited JSON-RPC.
+ *
+ * - Requests run as the runtime allows (one at a time by default, in order), so a
+ *   `notifications/cancelled` line is read while the request it cancels still runs.
+ * - Everything the server starts goes to stdout too: a handler's `ctx.request` (sampling,
+ *   elicitation, roots; the client's answer comes back on stdin), `runtime.notify`,
+ *   `notifications/resources/updated`, and `notifications/cancelled` for a request of ours given up.
+ * - End of input means "no more requests", not "cancel" ("Lifecycle" › "Shutdown" › "stdio": the
+ *   client closes input, then waits for the server to exit): requests already read are answered,
+ *   for up to `drainTimeoutMs`, then the session is removed, output flushed, and `finished` resolves.
+ *   A handler that asks the client something after input ended gets `client_unreachable`.
+ * - A JSON-RPC batch (an array) is served for a session that negotiated 2025-03-26 and answered
+ *   with one array; any other session gets -32600 naming the revision.
  *
  * @example
  * ```ts
@@ -78,50 +75,194 @@ const writeToStderr = (message: string): void => {
  * ```
  */
 export function serveStdio(runtime: SessionRuntime, options: StdioServerOptions = {}): StdioServer {
-  const input = options.input ?? process.stdin;
-  const output = options.output ?? process.stdout;
-  const log = options.log ?? writeToStderr;
-  const sessionId = options.sessionId ?? randomUUID();
-  const pending = new Set<Promise<void>>();
-
-  const write = (message: unknown): void => {
-    if (output.writable) output.write(`${JSON.stringify(message)}\n`);
-  };
-  // A client that goes away leaves us with EPIPE; that is the end of the session, not a crash.
-  output.on('error', (error) => log(`stdio: output failed: ${error.message}`));
-
-  const serveLine = (line: string): void => {
-    if (line.trim() === '') return;
-    let message: unknown;
-    try {
-      message = JSON.parse(line);
-    } catch {
-      log('stdio: a line was not valid JSON; answered with a parse error');
-      write(errorResponse(null, 'parse_error'));
-      return;
-    }
-    const served = runtime.dispatch(sessionId, message, { onNotification: write }).then((response) => {
-      if (response !== undefined && !isNotification(message)) write(response);
-    });
-    pending.add(served);
-    void served.finally(() => pending.delete(served));
-  };
-
+  if (typeof (runtime as Partial<SessionRuntime> | null)?.dispatch !== 'function') {
+    throw new TypeError(
+      `Expected \`runtime\` to be a SessionRuntime from createSessionRuntime, got ${describeValue(runtime)}`,
+    );
+  }
+  const { input, output, log, sessionId, drainTimeoutMs, clock } = resolveStdioOptions(options);
+  const connection = new StdioConnection(runtime, sessionId, new StdoutChannel(output, log), log);
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  lines.on('line', serveLine);
+  lines.on('line', (line: string) => connection.serveLine(line));
+  lines.on('error', (error: Error) => {
+    log(`stdio: input failed: ${error.message}`);
+    lines.close();
+  });
   const finished = new Promise<void>((resolve) => {
     lines.once('close', () => {
-      runtime.remove(sessionId);
-      void Promise.all(pending).then(() => resolve());
+      void connection.drain(drainTimeoutMs, clock).then(resolve);
     });
   });
-
   return {
-    sessionId,
+    sessionId: connection.sessionId,
     finished,
     close() {
       lines.close();
       return finished;
     },
   };
+}
+
+/** The one session of a stdio server, between the lines read and the channel written. */
+class StdioConnection {
+  /** The work of every line read and not yet answered. */
+  private readonly accepted = new Set<Promise<void>>();
+  private reading = true;
+  private detach: (() => void) | undefined;
+  private readonly dispatchOptions: DispatchOptions;
+  private readonly onSessionStarted = (event: { readonly sessionId: string }) => {
+    if (event.sessionId === this.sessionId) this.attach();
+  };
+
+  constructor(
+    private readonly runtime: SessionRuntime,
+    readonly sessionId: string,
+    private readonly channel: StdoutChannel,
+    private readonly log: (message: string) => void,
+  ) {
+    this.dispatchOptions = {
+      onNotification: (notification) => channel.write(notification),
+      // A handler's request to the client: the answer comes on stdin, so only while it is read.
+      onRequest: (request: JsonRpcRequest) => {
+        if (!this.reading) throw new Error('Input ended: the client can no longer answer');
+        if (!channel.write(request)) throw new Error('The request could not be written');
+      },
+    };
+    // Messages of the session that belong to no request (runtime.notify, resources/updated). The
+    // session is created by the `initialize` line, or again after it stopped: attach each time.
+    runtime.events.on('sessionStarted', this.onSessionStarted);
+    if (runtime.has(sessionId)) this.attach();
+    // A closed stdout (the client went away) reaches nobody: `runtime.notify` then says so.
+    channel.onClose(() => this.detach?.());
+  }
+
+  serveLine(line: string): void {
+    if (line.trim() === '') return;
+    let message: unknown;
+    try {
+      message = JSON.parse(line);
+    } catch {
+      this.log('stdio: a line was not valid JSON; answered with a parse error');
+      this.channel.write(errorResponse(null, 'parse_error'));
+      return;
+    }
+    const work = Array.isArray(message)
+      ? this.serveBatch(message)
+      : this.serve(message).then((response) => {
+          if (response !== undefined) this.channel.write(response);
+        });
+    this.accepted.add(work);
+    void work.finally(() => this.accepted.delete(work));
+  }
+
+  /**
+   * End of input: answers what was read, for up to `drainTimeoutMs`; then removes the session (what
+   * is left is answered `session_closed`), detaches and flushes. Removing the session settles every
+   * accepted request, so this always resolves.
+   */
+  async drain(drainTimeoutMs: number, clock: Clock): Promise<void> {
+    this.reading = false;
+    const { runtime, sessionId } = this;
+    const expire = () => {
+      this.log(
+        `stdio: input ended ${drainTimeoutMs} ms ago and ${this.accepted.size} message(s) are still being served; ending the session`,
+      );
+      runtime.remove(sessionId);
+    };
+    let deadline: unknown;
+    if (drainTimeoutMs === 0) runtime.remove(sessionId);
+    else if (Number.isFinite(drainTimeoutMs)) deadline = clock.setTimeout(expire, drainTimeoutMs);
+    await Promise.all(this.accepted);
+    if (deadline !== undefined) clock.clearTimeout(deadline);
+    runtime.remove(sessionId);
+    runtime.events.off('sessionStarted', this.onSessionStarted);
+    this.detach?.();
+    await this.channel.flush();
+  }
+
+  private serve(message: unknown): Promise<DispatchResult> {
+    return this.runtime
+      .dispatch(this.sessionId, message, this.dispatchOptions)
+      .then((response) => (isNotification(message) ? undefined : response));
+  }
+
+  private serveBatch(members: readonly unknown[]): Promise<void> {
+    const protocolVersion = this.runtime.info(this.sessionId)?.protocolVersion;
+    if (!acceptsBatches(protocolVersion)) return this.channel.answer(batchRefusal(protocolVersion));
+    if (members.length === 0) return this.channel.answer(emptyBatchResponse());
+    // Dispatched in one synchronous step, in order: the session's mailbox sees them as sent.
+    const answers = members.map((member) => {
+      const refusal = refuseBatchMember(member);
+      return refusal === undefined ? this.serve(member) : Promise.resolve(refusal);
+    });
+    return Promise.all(answers).then((responses) => {
+      const written = responses.filter((response): response is JsonRpcResponse => response !== undefined);
+      // Only notifications and responses: nothing is written (JSON-RPC 2.0 §6).
+      if (written.length > 0) this.channel.write(written);
+    });
+  }
+
+  private attach(): void {
+    if (!this.channel.open) return;
+    this.detach = this.runtime.attach(this.sessionId, (message) => this.channel.write(message));
+  }
+}
+
+/** stdout as the session's one outbound channel: a line per message, and a flush at the end. */
+class StdoutChannel {
+  constructor(
+    private readonly output: Writable,
+    private readonly log: (message: string) => void,
+  ) {
+    // A client that goes away leaves us with EPIPE; that is the end of the session, not a crash.
+    output.on('error', (error) => log(`stdio: output failed: ${error.message}`));
+  }
+
+  get open(): boolean {
+    return this.output.writable;
+  }
+
+  onClose(listener: () => void): void {
+    this.output.once('close', listener);
+  }
+
+  /** Writes one message (or a batch answer) on one line; false if nothing was written. */
+  write(message: JsonRpcMessage | readonly JsonRpcMessage[]): boolean {
+    if (!this.output.writable) return false;
+    const line = Array.isArray(message)
+      ? `[${message.flatMap((member) => this.serialize(member) ?? []).join(',')}]`
+      : this.serialize(message as JsonRpcMessage);
+    if (line === undefined) return false;
+    this.output.write(`${line}\n`);
+    return true;
+  }
+
+  /** Writes a response and settles at once: for answers given without dispatching. */
+  answer(response: JsonRpcResponse): Promise<void> {
+    this.write(response);
+    return Promise.resolve();
+  }
+
+  /** Resolves once everything written so far has been handed to the operating system. */
+  flush(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.output.writable) resolve();
+      else this.output.write('', () => resolve());
+    });
+  }
+
+  /**
+   * A result that is not JSON (a BigInt, a cycle) would otherwise throw here and leave its request
+   * unanswered: a response is replaced by an internal error for its id, and the operator told; any
+   * other message is not written (`undefined`).
+   */
+  private serialize(message: JsonRpcMessage): string | undefined {
+    try {
+      return JSON.stringify(message);
+    } catch (error) {
+      this.log(`stdio: a message could not be serialized: ${(error as Error).message}`);
+      if ('method' in message) return undefined;
+      return JSON.stringify(errorResponse(message.id, 'internal_error'));
+    }
+  }
 }

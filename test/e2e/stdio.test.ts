@@ -1,11 +1,15 @@
 /**
- * `examples/stdio-server.ts` as a child process, driven by the official SDK client's stdio
- * transport: the way desktop clients run local MCP servers. Spawning costs about a second (tsx
- * compiles the example), so one server serves the protocol tests and one more the shutdown test.
+ * `examples/stdio-server.ts` (and `stdioFixtureServer.ts`) as child processes, driven by the
+ * official SDK client's stdio transport, the way desktop clients run local MCP servers, or by a raw
+ * pipe that writes requests and closes stdin at once. Spawning costs about a second (tsx compiles
+ * the script), so one server serves the protocol tests and each lifecycle test spawns its own.
  */
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -18,10 +22,13 @@ interface SpawnedServer {
   stderr(): string;
 }
 
-async function spawnServer(): Promise<SpawnedServer> {
+async function spawnServer(
+  script = 'examples/stdio-server.ts',
+  capabilities: ClientCapabilities = {},
+): Promise<SpawnedServer> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: ['--import', 'tsx', 'examples/stdio-server.ts'],
+    args: ['--import', 'tsx', script],
     cwd: root,
     stderr: 'pipe',
   });
@@ -31,7 +38,7 @@ async function spawnServer(): Promise<SpawnedServer> {
   });
   const errors: unknown[] = [];
   transport.onerror = (error) => errors.push(error);
-  const client = new Client({ name: 'stdio-e2e', version: '1.0.0' });
+  const client = new Client({ name: 'stdio-e2e', version: '1.0.0' }, { capabilities });
   await client.connect(transport);
   return { client, transport, errors, stderr: () => stderr };
 }
@@ -106,5 +113,118 @@ describe('stdio example lifecycle', () => {
     expect(() => process.kill(pid, 0)).toThrow();
     expect(stderr()).toMatch(/^session stopped: #[0-9a-f]{8} \(removed\)$/m);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('stdio server-initiated messages with the official SDK client', () => {
+  it('carries a handler’s elicitation request and the client’s answer, and runtime.notify, over a real pipe', async () => {
+    const { client, errors } = await spawnServer('test/e2e/stdioFixtureServer.ts', { elicitation: {} });
+    try {
+      client.setRequestHandler(ElicitRequestSchema, async () => ({
+        action: 'accept',
+        content: { name: 'Ada' },
+      }));
+      const listChanged = new Promise<void>((resolve) => {
+        client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve());
+      });
+      expect(await client.callTool({ name: 'elicit', arguments: {} })).toMatchObject({
+        content: [{ type: 'text', text: 'hello Ada' }],
+      });
+      expect(await client.callTool({ name: 'announce', arguments: {} })).toMatchObject({
+        content: [{ type: 'text', text: 'true' }],
+      });
+      await listChanged;
+      expect(errors).toEqual([]);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+interface RawRun {
+  /** Every stdout line, parsed. */
+  readonly lines: { id?: number; method?: string; result?: unknown; error?: { code: number } }[];
+  readonly stderr: string;
+  readonly exitCode: number | null;
+  /** Milliseconds from closing stdin to the process exit. */
+  readonly exitAfterMs: number;
+}
+
+/**
+ * Spawns `script`, writes `messages` to its stdin at once, closes stdin, and collects what the
+ * process wrote until it exited: the client that pipes requests and hangs up.
+ */
+function runRaw(script: string, messages: unknown[], env: Record<string, string> = {}): Promise<RawRun> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const closedAt = Date.now();
+  child.stdin.end(messages.map((message) => `${JSON.stringify(message)}\n`).join(''));
+  return new Promise((resolve) => {
+    child.once('close', (exitCode) => {
+      const lines = stdout
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line));
+      resolve({ lines, stderr, exitCode, exitAfterMs: Date.now() - closedAt });
+    });
+  });
+}
+
+const handshake = [
+  {
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  },
+  { jsonrpc: '2.0', method: 'notifications/initialized' },
+];
+
+describe('stdio example when the client closes stdin right after writing', () => {
+  it('answers every request it read, in order, then exits 0', async () => {
+    const calls = [1, 2, 3, 4, 5].map((id) => ({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name: 'slow', arguments: { steps: 2, delayMs: 20 } },
+    }));
+    const run = await runRaw('examples/stdio-server.ts', [...handshake, ...calls]);
+    expect(run.exitCode).toBe(0);
+    const responses = run.lines.filter((line) => line.method === undefined);
+    expect(responses.map((response) => response.id)).toEqual([0, 1, 2, 3, 4, 5]);
+    for (const response of responses.slice(1)) {
+      expect(response.result).toEqual({ content: [{ type: 'text', text: 'done after 2 steps' }] });
+    }
+  });
+
+  it('answers a handler that never ends with -32010 at the drain deadline, then exits 0', async () => {
+    const run = await runRaw(
+      'test/e2e/stdioFixtureServer.ts',
+      [
+        ...handshake,
+        { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'forever', arguments: {} } },
+        { jsonrpc: '2.0', id: 2, method: 'ping' },
+      ],
+      { DRAIN_TIMEOUT_MS: '300' },
+    );
+    expect(run.exitCode).toBe(0);
+    expect(run.lines).toEqual([
+      expect.objectContaining({ id: 0, result: expect.any(Object) }),
+      { jsonrpc: '2.0', id: 2, result: {} },
+      expect.objectContaining({ id: 1, error: expect.objectContaining({ code: -32010 }) }),
+    ]);
+    expect(run.stderr).toMatch(/input ended 300 ms ago and 1 message\(s\) are still being served/);
+    expect(run.exitAfterMs).toBeGreaterThanOrEqual(300);
   });
 });
