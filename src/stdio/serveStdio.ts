@@ -5,12 +5,12 @@
  */
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
+import { batchResponses, planBatch } from '../protocol/batch.js';
 import { errorResponse } from '../protocol/errors.js';
 import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import type { Clock } from '../runtime/clock.js';
 import type { SessionRuntime } from '../runtime/createSessionRuntime.js';
 import type { DispatchOptions, DispatchResult } from '../runtime/types.js';
-import { acceptsBatches, batchRefusal, emptyBatchResponse, refuseBatchMember } from './batch.js';
 import type { StdioServerOptions } from './options.js';
 import { resolveStdioOptions } from './options.js';
 
@@ -63,8 +63,9 @@ function isNotification(message: unknown): boolean {
  *   client closes input, then waits for the server to exit): requests already read are answered,
  *   for up to `drainTimeoutMs`, then the session is removed, output flushed, and `finished` resolves.
  *   A handler that asks the client something after input ended gets `client_unreachable`.
- * - A JSON-RPC batch (an array) is served for a session that negotiated 2025-03-26 and answered
- *   with one array; any other session gets -32600 naming the revision.
+ * - A JSON-RPC batch (an array) is served for a session whose revision has batches (2025-03-26,
+ *   2024-11-05: see `src/protocol/batch.ts`, shared with the HTTP transport) and answered with one
+ *   array; any other session gets -32600 naming the revision.
  *
  * @example
  * ```ts
@@ -187,18 +188,16 @@ class StdioConnection {
   }
 
   private serveBatch(members: readonly unknown[]): Promise<void> {
-    const protocolVersion = this.runtime.info(this.sessionId)?.protocolVersion;
-    if (!acceptsBatches(protocolVersion)) return this.channel.answer(batchRefusal(protocolVersion));
-    if (members.length === 0) return this.channel.answer(emptyBatchResponse());
+    const plan = planBatch(members, this.runtime.info(this.sessionId)?.protocolVersion);
+    if (!plan.ok) return this.channel.answer(plan.response);
     // Dispatched in one synchronous step, in order: the session's mailbox sees them as sent.
-    const answers = members.map((member) => {
-      const refusal = refuseBatchMember(member);
-      return refusal === undefined ? this.serve(member) : Promise.resolve(refusal);
-    });
-    return Promise.all(answers).then((responses) => {
-      const written = responses.filter((response): response is JsonRpcResponse => response !== undefined);
+    const answers = plan.entries.map((entry) =>
+      entry.kind === 'answered' ? Promise.resolve(entry.response) : this.serve(entry.message),
+    );
+    return Promise.all(answers).then((results) => {
+      const responses = batchResponses(results);
       // Only notifications and responses: nothing is written (JSON-RPC 2.0 §6).
-      if (written.length > 0) this.channel.write(written);
+      if (responses.length > 0) this.channel.write(responses);
     });
   }
 

@@ -509,7 +509,7 @@ describe('serveStdio: messages the server starts', () => {
   });
 });
 
-describe('serveStdio: JSON-RPC batches (2025-03-26 only)', () => {
+describe('serveStdio: JSON-RPC batches (revisions 2025-03-26 and 2024-11-05)', () => {
   const ping = (id: number | string) => ({ jsonrpc: '2.0', id, method: 'ping' });
 
   async function startAt(protocolVersion: string) {
@@ -589,7 +589,7 @@ describe('serveStdio: JSON-RPC batches (2025-03-26 only)', () => {
     await waitForLines(2);
     expect(lines[1]).toMatchObject({
       id: null,
-      error: { code: -32600, message: expect.stringMatching(/empty batch/) },
+      error: { code: -32600, message: expect.stringMatching(/empty JSON-RPC batch/) },
     });
   });
 
@@ -616,7 +616,7 @@ describe('serveStdio: JSON-RPC batches (2025-03-26 only)', () => {
     ]);
   });
 
-  it.each(['2025-11-25', '2025-06-18', '2024-11-05'])(
+  it.each(['2025-11-25', '2025-06-18'])(
     'refuses a batch from a session that negotiated %s with -32600 naming the revision',
     async (protocolVersion) => {
       const { send, waitForLines, lines } = await startAt(protocolVersion);
@@ -628,15 +628,27 @@ describe('serveStdio: JSON-RPC batches (2025-03-26 only)', () => {
         error: {
           code: -32600,
           message: expect.stringMatching(
-            new RegExp(
-              `only by sessions that negotiated protocol version 2025-03-26; this session negotiated ${protocolVersion}`,
-            ),
+            new RegExp(`JSON-RPC batches are not supported at protocol revision ${protocolVersion}`),
           ),
-          data: { reason: 'invalid_request' },
+          data: {
+            reason: 'invalid_request',
+            protocolVersion,
+            batchProtocolVersions: ['2025-03-26', '2024-11-05'],
+          },
         },
       });
     },
   );
+
+  it('serves a batch from a session that negotiated 2024-11-05 (JSON-RPC 2.0 batches, as over HTTP)', async () => {
+    const { send, waitForLines, lines } = await startAt('2024-11-05');
+    send([ping(1), ping(2)]);
+    await waitForLines(2);
+    expect(lines[1]).toEqual([
+      { jsonrpc: '2.0', id: 1, result: {} },
+      { jsonrpc: '2.0', id: 2, result: {} },
+    ]);
+  });
 
   it('refuses a batch before initialize, an initialize batch included', async () => {
     const { send, waitForLines, lines, runtime } = start();
@@ -644,7 +656,7 @@ describe('serveStdio: JSON-RPC batches (2025-03-26 only)', () => {
     await waitForLines(1);
     expect(lines[0]).toMatchObject({
       id: null,
-      error: { code: -32600, message: expect.stringMatching(/no protocol version is negotiated yet/) },
+      error: { code: -32600, message: expect.stringMatching(/only in a session that negotiated/) },
     });
     expect(runtime.has('stdio-1')).toBe(false);
   });
