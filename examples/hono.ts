@@ -8,13 +8,14 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createFetchHandler } from '../src/http/index.js';
-import { createDemoRuntime, logSessionLifecycle } from './tools.js';
+import { createDemoRuntime, logHandlerFailures, logSessionLifecycle } from './tools.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOST ?? '127.0.0.1';
 
 const runtime = createDemoRuntime();
 logSessionLifecycle(runtime);
+logHandlerFailures(runtime);
 const mcp = createFetchHandler(runtime);
 
 const app = new Hono();

@@ -11,13 +11,14 @@
  */
 import { createServer } from 'node:http';
 import { createNodeHandler } from '../src/http/index.js';
-import { createDemoRuntime, logSessionLifecycle } from './tools.js';
+import { createDemoRuntime, logHandlerFailures, logSessionLifecycle } from './tools.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
 
 const runtime = createDemoRuntime();
 logSessionLifecycle(runtime);
+logHandlerFailures(runtime);
 const mcp = createNodeHandler(runtime);
 
 const server = createServer((req, res) => {

@@ -17,7 +17,7 @@ import { createJwtAuthenticator } from '../src/auth/index.js';
 import { createNodeHandler, hardenedServerOptions } from '../src/http/index.js';
 import { defineTool } from '../src/index.js';
 import { demoIssuer, demoSecret } from './mint-token.js';
-import { createDemoRuntime, logSessionLifecycle } from './tools.js';
+import { createDemoRuntime, logHandlerFailures, logSessionLifecycle } from './tools.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
@@ -34,6 +34,7 @@ const whoami = defineTool({
 
 const runtime = createDemoRuntime({ tools: [whoami], maxSessionsPerPrincipal: 10 });
 logSessionLifecycle(runtime);
+logHandlerFailures(runtime);
 
 const jwksUri = process.env.MCP_JWKS_URI;
 const authenticate = createJwtAuthenticator(

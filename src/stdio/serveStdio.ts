@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { errorResponse } from '../protocol/errors.js';
 import type { SessionRuntime } from '../runtime/createSessionRuntime.js';
+import { checkStdioArguments } from './options.js';
 
 /**
  * Options of {@link serveStdio}.
@@ -78,6 +79,7 @@ const writeToStderr = (message: string): void => {
  * ```
  */
 export function serveStdio(runtime: SessionRuntime, options: StdioServerOptions = {}): StdioServer {
+  checkStdioArguments(runtime, options);
   const input = options.input ?? process.stdin;
   const output = options.output ?? process.stdout;
   const log = options.log ?? writeToStderr;

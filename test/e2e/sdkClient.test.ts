@@ -41,12 +41,20 @@ describe('Streamable HTTP with the official SDK client', () => {
     });
   });
 
-  it('rejects a call whose arguments fail the zod schema with -32602', async () => {
+  it('answers a call whose arguments fail the zod schema with an isError result the model can read (SEP-1303)', async () => {
     const { url } = await start();
     const { client } = await connect(url);
-    await expect(client.callTool({ name: 'add', arguments: { a: 'two', b: 2 } })).rejects.toMatchObject({
-      code: -32602,
-    });
+    const result = await client.callTool({ name: 'add', arguments: { a: 'two', b: 2 } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(
+      'Invalid arguments for tool `add`:\na: Invalid input: expected number, received string',
+    );
+  });
+
+  it('still rejects an unknown tool with -32602 (a protocol error)', async () => {
+    const { url } = await start();
+    const { client } = await connect(url);
+    await expect(client.callTool({ name: 'nope', arguments: {} })).rejects.toMatchObject({ code: -32602 });
   });
 
   it('delivers progress notifications in order, then the result', async () => {

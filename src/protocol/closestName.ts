@@ -1,0 +1,77 @@
+/**
+ * "Did you mean …?": the valid name nearest to a misspelt one, for every error that names an
+ * unknown key (runtime and transport options, tool, prompt and resource definitions, completers).
+ */
+
+/**
+ * The edit distance (Levenshtein: insertions, deletions, substitutions) between two strings,
+ * compared case-insensitively: `idleTimeoutMS` is one edit from `idleTimeoutMs`, not two.
+ */
+export function editDistance(from: string, to: string): number {
+  const a = from.toLowerCase();
+  const b = to.toLowerCase();
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let row = 1; row <= a.length; row++) {
+    const current = [row];
+    for (let column = 1; column <= b.length; column++) {
+      const substitution = (previous[column - 1] as number) + (a[row - 1] === b[column - 1] ? 0 : 1);
+      current[column] = Math.min(
+        (previous[column] as number) + 1,
+        (current[column - 1] as number) + 1,
+        substitution,
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+/**
+ * The candidate nearest to `name`, or `undefined` when none is near enough to be a likely typo: at
+ * most a third of the longer name's length away (and never more than 4 edits), or one begins
+ * with the other (at least 3 characters), so `maxSession` suggests `maxSessions` and `lang`
+ * suggests `language` while `port` suggests nothing. Ties go to the earlier candidate.
+ *
+ * @example
+ * ```ts
+ * closestName('idleTimeoutMS', ['idleTimeoutMs', 'maxSessions']); // 'idleTimeoutMs'
+ * ```
+ */
+export function closestName(name: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  const lowerName = name.toLowerCase();
+  for (const candidate of candidates) {
+    const lowerCandidate = candidate.toLowerCase();
+    // A shortened or lengthened name (`lang` for `language`) is a likely slip too, however far.
+    const affix =
+      Math.min(name.length, candidate.length) >= 3 &&
+      (lowerCandidate.startsWith(lowerName) || lowerName.startsWith(lowerCandidate));
+    const distance = affix ? 0.5 : editDistance(name, candidate);
+    const allowed = Math.min(4, Math.max(1, Math.floor(Math.max(name.length, candidate.length) / 3)));
+    if (distance <= allowed && distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/**
+ * The message for an unknown key: "Unknown option `idleTimeoutMS`; did you mean `idleTimeoutMs`?",
+ * or the list of valid keys when none is close. `what` names the kind of key ("option", "key"),
+ * `where` what holds it ("tool `add`").
+ */
+export function unknownKeyMessage(
+  what: string,
+  key: string,
+  candidates: readonly string[],
+  where?: string,
+): string {
+  const unknown = `Unknown ${what} \`${key}\`${where === undefined ? '' : ` in ${where}`}`;
+  if (candidates.length === 0) return `${unknown}; there are none`;
+  const suggestion = closestName(key, candidates);
+  return suggestion !== undefined
+    ? `${unknown}; did you mean \`${suggestion}\`?`
+    : `${unknown}; expected one of ${candidates.map((name) => `\`${name}\``).join(', ')}`;
+}
