@@ -2,7 +2,7 @@ import { CallToolResultSchema, ListToolsResultSchema } from '@modelcontextprotoc
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { RuntimeEvents, SessionRuntime } from '../../src/index.js';
+import type { RuntimeEvents, SessionRuntime, ToolDefinition } from '../../src/index.js';
 import { createSessionRuntime, defineTool, SessionRuntimeError, ToolError } from '../../src/index.js';
 import { openSession, request } from '../helpers.js';
 
@@ -26,7 +26,8 @@ const lookup = defineTool({
 
 type HandlerErrorEvent = Parameters<RuntimeEvents['handlerError']>[0];
 
-async function runtimeWithTools(...tools: Parameters<typeof defineTool>[0][]) {
+// biome-ignore lint/suspicious/noExplicitAny: tools of any input schema
+async function runtimeWithTools(...tools: ToolDefinition<any>[]) {
   const runtime = createSessionRuntime({ tools: tools.length > 0 ? tools : [add, lookup] });
   const failures: HandlerErrorEvent[] = [];
   runtime.events.on('handlerError', (event) => failures.push(event));
@@ -216,7 +217,7 @@ describe('tools/call: what a tool throws', () => {
   ])(
     'answers %s with a generic isError text, and reports it once with tool name and request id',
     async (_, handler) => {
-      const crash = defineTool({ name: 'crash', handler: handler as () => string });
+      const crash = defineTool({ name: 'crash', handler: handler as never });
       const { runtime, failures } = await runtimeWithTools(crash);
       const answer = await call(runtime, 'call-7' as never, 'crash');
       const result = expectValidCallToolResult(answer);
@@ -333,7 +334,7 @@ describe('tools without inputSchema', () => {
 
   it('are listed with an object schema that takes no properties', async () => {
     const { runtime } = await runtimeWithTools(now);
-    const answer = (await runtime.dispatch('s', request(1, 'tools/list'))) as {
+    const answer = (await runtime.dispatch('s', request(1, 'tools/list'))) as unknown as {
       result: { tools: unknown[] };
     };
     expect(answer.result.tools[0]).toEqual({
@@ -371,7 +372,7 @@ describe('tools with a raw shape as inputSchema (as the official SDK accepts)', 
       handler: ({ a, b }) => `${a + 1}${b ?? ''}`,
     });
     const { runtime } = await runtimeWithTools(shaped);
-    const listed = (await runtime.dispatch('s', request(1, 'tools/list'))) as {
+    const listed = (await runtime.dispatch('s', request(1, 'tools/list'))) as unknown as {
       result: { tools: unknown[] };
     };
     expect(listed.result.tools[0]).toMatchObject({
