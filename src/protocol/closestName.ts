@@ -4,26 +4,32 @@
  */
 
 /**
- * The edit distance (Levenshtein: insertions, deletions, substitutions) between two strings,
- * compared case-insensitively: `idleTimeoutMS` is one edit from `idleTimeoutMs`, not two.
+ * The edit distance between two strings (optimal string alignment: insertions, deletions,
+ * substitutions and swaps of two neighbours, so `titel` is one edit from `title`), compared
+ * case-insensitively: `idleTimeoutMS` is one edit from `idleTimeoutMs`.
  */
 export function editDistance(from: string, to: string): number {
   const a = from.toLowerCase();
   const b = to.toLowerCase();
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, index) => index)];
   for (let row = 1; row <= a.length; row++) {
     const current = [row];
+    const previous = rows[row - 1] as number[];
     for (let column = 1; column <= b.length; column++) {
-      const substitution = (previous[column - 1] as number) + (a[row - 1] === b[column - 1] ? 0 : 1);
-      current[column] = Math.min(
+      const same = a[row - 1] === b[column - 1];
+      let distance = Math.min(
         (previous[column] as number) + 1,
         (current[column - 1] as number) + 1,
-        substitution,
+        (previous[column - 1] as number) + (same ? 0 : 1),
       );
+      if (row > 1 && column > 1 && a[row - 1] === b[column - 2] && a[row - 2] === b[column - 1]) {
+        distance = Math.min(distance, ((rows[row - 2] as number[])[column - 2] as number) + 1);
+      }
+      current[column] = distance;
     }
-    previous = current;
+    rows.push(current);
   }
-  return previous[b.length] as number;
+  return (rows[a.length] as number[])[b.length] as number;
 }
 
 /**
@@ -48,7 +54,7 @@ export function closestName(name: string, candidates: Iterable<string>): string 
       Math.min(name.length, candidate.length) >= 3 &&
       (lowerCandidate.startsWith(lowerName) || lowerName.startsWith(lowerCandidate));
     const distance = affix ? 0.5 : editDistance(name, candidate);
-    const allowed = Math.min(4, Math.max(1, Math.floor(Math.max(name.length, candidate.length) / 3)));
+    const allowed = Math.min(4, Math.floor(Math.max(name.length, candidate.length) / 3));
     if (distance <= allowed && distance < bestDistance) {
       best = candidate;
       bestDistance = distance;

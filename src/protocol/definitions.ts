@@ -82,10 +82,22 @@ export function objectJsonSchemaOf(schema: AnyZod4Schema, where: string): Record
   return json;
 }
 
-/** Throws `TypeError("Unknown key `descripton` of tool `add`; did you mean `description`?")`. */
-export function rejectUnknownKeys(definition: object, allowed: readonly string[], what: string): void {
+/**
+ * Throws `TypeError("Unknown key `descripton` in tool `add`; did you mean `description`?")`, or for
+ * a field MCP defines that this runtime does not serve (`unsupported`), says so.
+ */
+export function rejectUnknownKeys(
+  definition: object,
+  allowed: readonly string[],
+  what: string,
+  unsupported: readonly string[] = [],
+): void {
   for (const key of Object.keys(definition)) {
-    if (!allowed.includes(key)) throw new TypeError(unknownKeyMessage('key', key, allowed, what));
+    if (allowed.includes(key)) continue;
+    if (unsupported.includes(key)) {
+      throw new TypeError(`The key \`${key}\` in ${what} is an MCP field this runtime does not serve yet`);
+    }
+    throw new TypeError(unknownKeyMessage('key', key, allowed, what));
   }
 }
 

@@ -106,6 +106,9 @@ const toolKeys = [
   'handler',
 ] as const;
 
+/** Fields of MCP's `Tool` that a definition cannot carry yet: refused rather than silently dropped. */
+const unservedToolFields = ['outputSchema', 'icons', 'execution', '_meta'] as const;
+
 /** MCP 2025-11-25, "Tools" › "Tool names" (SEP-986). */
 const toolNamePattern = /^[A-Za-z0-9_.-]{1,128}$/;
 
@@ -132,7 +135,7 @@ function compileTool<TContext>(definition: unknown): CompiledTool<TContext> {
     );
   }
   const what = `tool \`${name}\``;
-  rejectUnknownKeys(tool, toolKeys, what);
+  rejectUnknownKeys(tool, toolKeys, what, unservedToolFields);
   assertFunction(tool.handler, `the \`handler\` of ${what}`);
   const where = `the \`inputSchema\` of ${what}`;
   const schema = objectSchemaOf(tool.inputSchema, where) ?? z.strictObject({});
