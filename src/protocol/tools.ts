@@ -33,8 +33,11 @@ export interface CallToolResult {
 /** What a tool handler may return: a full result, or a string served as one text block. */
 export type ToolReturn = CallToolResult | string;
 
-/** A tool's input schema: a zod 4 object schema, or a raw shape of zod schemas (`{ a: z.number() }`). */
-export type ToolInputSchema = z.ZodObject | z.ZodRawShape;
+/**
+ * A tool's input schema: a zod 4 schema of an object (`z.object`, `z.strictObject`, or one piped
+ * through `.transform`), or a raw shape of zod schemas (`{ a: z.number() }`).
+ */
+export type ToolInputSchema = z.ZodType<unknown, Record<string, unknown>> | z.ZodRawShape;
 
 /** The arguments a handler receives for an input schema given as a zod object or a raw shape. */
 export type ToolArguments<TSchema> = TSchema extends z.ZodType
