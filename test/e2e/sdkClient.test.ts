@@ -68,8 +68,10 @@ describe('Streamable HTTP with the official SDK client', () => {
     expect(textOf(result)).toBe('done after 5 steps');
   });
 
-  it('cancels a running call: the handler sees its signal aborted and the stream ends', async () => {
+  it('cancels a running call: the handler sees its signal aborted and the stream ends; no handlerError', async () => {
     const { url, runtime } = await start();
+    const failures: unknown[] = [];
+    runtime.events.on('handlerError', (event) => failures.push(event));
     const { client } = await connect(url);
     const controller = new AbortController();
     const call = client.callTool({ name: 'slow', arguments: { steps: 100, delayMs: 20 } }, undefined, {
@@ -84,6 +86,8 @@ describe('Streamable HTTP with the official SDK client', () => {
     expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'still here' } }))).toBe(
       'still here',
     );
+    // The slow tool rejected with an AbortError: a cancellation, not a fault.
+    expect(failures).toEqual([]);
   });
 
   it('keeps a call running when its client disconnects (disconnection is not cancellation)', async () => {
