@@ -53,9 +53,9 @@ export function closestName(name: string, candidates: Iterable<string>): string 
     const affix =
       Math.min(name.length, candidate.length) >= 3 &&
       (lowerCandidate.startsWith(lowerName) || lowerName.startsWith(lowerCandidate));
-    const distance = affix ? 0.5 : editDistance(name, candidate);
+    const distance = editDistance(name, candidate);
     const allowed = Math.min(4, Math.floor(Math.max(name.length, candidate.length) / 3));
-    if (distance <= allowed && distance < bestDistance) {
+    if ((distance <= allowed || affix) && distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }

@@ -103,7 +103,7 @@ export function assertSessionRuntime(runtime: unknown, factory: string): void {
   if (missing === undefined) return;
   const got =
     typeof runtime === 'object' && runtime !== null
-      ? `an object without a \`${missing}\` method`
+      ? `an object without the method \`${missing}\``
       : describeOptionValue(runtime);
   throw new TypeError(
     `Expected the first argument of ${factory} to be a SessionRuntime (from \`createSessionRuntime\`), got ${got}`,

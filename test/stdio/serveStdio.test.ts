@@ -154,3 +154,38 @@ describe('serveStdio', () => {
     await vi.waitFor(() => expect(runtime.metrics().inFlight).toBe(0));
   });
 });
+
+describe('serveStdio arguments', () => {
+  it.each([
+    [{ sesionId: 'x' }, 'Unknown option `sesionId`; did you mean `sessionId`?'],
+    [
+      { stdin: new PassThrough() },
+      'Unknown option `stdin`; expected one of `input`, `output`, `log`, `sessionId`',
+    ],
+    [{ logger: () => {} }, 'Unknown option `logger`; did you mean `log`?'],
+    [{ ouput: new PassThrough() }, 'Unknown option `ouput`; did you mean `output`?'],
+  ])('rejects a misspelt option before reading anything (%j)', (options, message) => {
+    const runtime = createDemoRuntime();
+    expect(() => serveStdio(runtime, options as never)).toThrow(TypeError);
+    expect(() => serveStdio(runtime, options as never)).toThrow(message);
+  });
+
+  it.each([
+    [{ input: 'stdin' }, /`input`/],
+    [{ output: {} }, /`output`/],
+    [{ sessionId: '' }, /`sessionId`/],
+    [{ log: 'stderr' }, /`log`/],
+  ])('rejects an option of the wrong type (%j)', (options, message) => {
+    expect(() => serveStdio(createDemoRuntime(), options as never)).toThrow(message);
+  });
+
+  it.each([
+    ['a number', 42, 'got `42`'],
+    ['undefined', undefined, 'got `undefined`'],
+    ['an empty object', {}, 'got an object without the method `dispatch`'],
+  ])('rejects %s as the runtime', (_, runtime, got) => {
+    expect(() => serveStdio(runtime as never)).toThrow(
+      `Expected the first argument of serveStdio to be a SessionRuntime (from \`createSessionRuntime\`), ${got}`,
+    );
+  });
+});
