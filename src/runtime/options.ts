@@ -34,14 +34,18 @@ export interface SessionRuntimeOptions<TContext = undefined> {
   readonly capabilities?: Readonly<Record<string, unknown>>;
   /** Handlers by method name. A handler given here replaces a built-in one of the same name. */
   readonly handlers?: Readonly<Record<string, RequestHandler<TContext>>>;
-  /** Tools from `defineTool`, served as `tools/list` and `tools/call`. */
+  /**
+   * Tools from `defineTool`, served as `tools/list` and `tools/call`. Each is checked here too (a
+   * plain object works as well as `defineTool`'s result); a bad one, or two of one name, throw a
+   * `TypeError`.
+   */
   // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
   readonly tools?: readonly ToolDefinition<any, TContext>[];
-  /** Resources at fixed URIs, from `defineResource`. Sessions may subscribe to them. */
+  /** Resources at fixed URIs, from `defineResource` (checked; URIs unique). Sessions may subscribe to them. */
   readonly resources?: readonly ResourceDefinition<TContext>[];
-  /** Resource templates, from `defineResourceTemplate`. */
+  /** Resource templates, from `defineResourceTemplate` (checked; templates unique). */
   readonly resourceTemplates?: readonly ResourceTemplateDefinition<TContext>[];
-  /** Prompts, from `definePrompt`. */
+  /** Prompts, from `definePrompt` (checked; names unique). */
   // biome-ignore lint/suspicious/noExplicitAny: prompts of any argument schema share one list
   readonly prompts?: readonly PromptDefinition<any, TContext>[];
   /** A value shared by every handler as `context.context`. */

@@ -166,7 +166,11 @@ export interface RuntimeMetrics {
   readonly accepted: number;
   /** Accepted requests answered with a result. */
   readonly completed: number;
-  /** Accepted requests answered with an error (handler error, timeout, session removed or closed). */
+  /**
+   * Accepted requests answered with an error (handler error, timeout, session removed or closed),
+   * and tool calls whose tool failed (answered with a generic `isError` result, see `handlerError`).
+   * A `ToolError` or invalid arguments are answers, counted as completed.
+   */
   readonly failed: number;
   /** Accepted requests cancelled by the client: no response was produced. */
   readonly cancelled: number;
