@@ -16,7 +16,11 @@ const hostname = process.env.HOST ?? '127.0.0.1';
 const runtime = createDemoRuntime();
 logSessionLifecycle(runtime);
 logHandlerFailures(runtime);
-const mcp = createFetchHandler(runtime);
+// Failures the transport hides from clients (they see "Internal error") go to stderr too.
+const mcp = createFetchHandler(runtime, {
+  onError: (error) =>
+    process.stderr.write(`transport error: ${error instanceof Error ? error.stack : String(error)}\n`),
+});
 
 const app = new Hono();
 app.all('/mcp', (c) => mcp(c.req.raw));

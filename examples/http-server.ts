@@ -19,7 +19,11 @@ const host = process.env.HOST ?? '127.0.0.1';
 const runtime = createDemoRuntime();
 logSessionLifecycle(runtime);
 logHandlerFailures(runtime);
-const mcp = createNodeHandler(runtime);
+// Failures the transport hides from clients (they see "Internal error") go to stderr too.
+const mcp = createNodeHandler(runtime, {
+  onError: (error) =>
+    process.stderr.write(`transport error: ${error instanceof Error ? error.stack : String(error)}\n`),
+});
 
 const server = createServer((req, res) => {
   if (req.url?.split('?')[0] === '/mcp') mcp(req, res);

@@ -6,6 +6,12 @@
  * meaning to (-32002 "resource not found", -32042 "URL elicitation required"). Every error response
  * carries `error.data.reason` (the string code) so that a transport can map it to a status without
  * parsing messages.
+ *
+ * MCP has two classes of failure (2025-11-25, "Tools" › "Error Handling"). Protocol errors are
+ * JSON-RPC error responses from this table: a malformed or unknown request, an unknown tool, prompt
+ * or resource, a server limit, an internal error. Tool execution errors are `tools/call` *results*
+ * with `isError: true`, so that the model can read them: arguments that fail the tool's schema, a
+ * `ToolError`, and any other failure of a tool (with a generic text; see {@link HandlerFailure}).
  */
 import type { JsonRpcErrorObject, JsonRpcErrorResponse, JsonRpcId } from './jsonrpc.js';
 
