@@ -117,6 +117,11 @@ describe.each(toolEntries)('tool definitions checked by %s', (_, check) => {
   it.each([
     ['annotations of the wrong type', { annotations: { readOnlyHint: 'yes' } }, /annotations.readOnlyHint/],
     ['a numeric description', { description: 42 }, /description/],
+    [
+      'an advertised schema that is not an object schema',
+      { advertisedInputSchema: { type: 'string' } },
+      /inputSchema.type/,
+    ],
   ])('refuse %s (checked with the official Tool schema)', (_, extra, message) => {
     expect(() => check({ name: 't', handler, ...extra })).toThrow(message);
   });
