@@ -9,11 +9,16 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createFetchHandler } from '../src/http/index.js';
 import { explainListenErrors, exampleHost as hostname, examplePort as port } from './listen.js';
-import { createDemoRuntime, logSessionLifecycle } from './tools.js';
+import { createDemoRuntime, logHandlerFailures, logSessionLifecycle } from './tools.js';
 
 const runtime = createDemoRuntime();
 logSessionLifecycle(runtime);
-const mcp = createFetchHandler(runtime);
+logHandlerFailures(runtime);
+// Failures the transport hides from clients (they see "Internal error") go to stderr too.
+const mcp = createFetchHandler(runtime, {
+  onError: (error) =>
+    process.stderr.write(`transport error: ${error instanceof Error ? error.stack : String(error)}\n`),
+});
 
 const app = new Hono();
 app.all('/mcp', (c) => mcp(c.req.raw));

@@ -12,11 +12,16 @@
 import { createServer } from 'node:http';
 import { createNodeHandler } from '../src/http/index.js';
 import { explainListenErrors, exampleHost as host, examplePort as port } from './listen.js';
-import { createDemoRuntime, logSessionLifecycle } from './tools.js';
+import { createDemoRuntime, logHandlerFailures, logSessionLifecycle } from './tools.js';
 
 const runtime = createDemoRuntime();
 logSessionLifecycle(runtime);
-const mcp = createNodeHandler(runtime);
+logHandlerFailures(runtime);
+// Failures the transport hides from clients (they see "Internal error") go to stderr too.
+const mcp = createNodeHandler(runtime, {
+  onError: (error) =>
+    process.stderr.write(`transport error: ${error instanceof Error ? error.stack : String(error)}\n`),
+});
 
 const server = createServer((req, res) => {
   if (req.url?.split('?')[0] === '/mcp') mcp(req, res);

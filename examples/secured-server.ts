@@ -18,7 +18,7 @@ import { createNodeHandler, hardenedServerOptions } from '../src/http/index.js';
 import { defineTool } from '../src/index.js';
 import { exampleResource, explainListenErrors, exampleHost as host, examplePort as port } from './listen.js';
 import { demoIssuer, demoSecret } from './mint-token.js';
-import { createDemoRuntime, logSessionLifecycle } from './tools.js';
+import { createDemoRuntime, logHandlerFailures, logSessionLifecycle } from './tools.js';
 
 /** This endpoint's canonical URL: the audience its tokens must name. */
 const resource = exampleResource();
@@ -33,6 +33,7 @@ const whoami = defineTool({
 
 const runtime = createDemoRuntime({ tools: [whoami], maxSessionsPerPrincipal: 10 });
 logSessionLifecycle(runtime);
+logHandlerFailures(runtime);
 
 const jwksUri = process.env.MCP_JWKS_URI;
 const authenticate = createJwtAuthenticator(

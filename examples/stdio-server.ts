@@ -8,11 +8,12 @@
  *   # or, in a client's config: { "command": "npx", "args": ["tsx", "examples/stdio-server.ts"] }
  */
 import { serveStdio } from '../src/stdio/index.js';
-import { createDemoRuntime, logSessionLifecycle } from './tools.js';
+import { createDemoRuntime, logHandlerFailures, logSessionLifecycle } from './tools.js';
 
 // One client owns this process: its session lives as long as the process, so no idle expiry.
 const runtime = createDemoRuntime({ idleTimeoutMs: Number.POSITIVE_INFINITY });
 logSessionLifecycle(runtime);
+logHandlerFailures(runtime);
 
 const server = serveStdio(runtime);
 await server.finished;

@@ -1,7 +1,8 @@
 /**
  * The demo server every example serves (HTTP, Hono, stdio): four tools on one runtime.
  *
- * - `echo` and `add`: plain tools; `add` shows zod validation (`{"a": "1"}` is an invalid-params error).
+ * - `echo` and `add`: plain tools; `add` shows zod validation (`{"a": "1"}` is answered with an
+ *   `isError` result that tells the model what was wrong, so it can correct itself).
  * - `slow`: sleeps in steps, reporting progress (`ctx.progress`), and stops when cancelled (`ctx.signal`).
  * - `counter`: per-session state in a Map keyed by `ctx.sessionId`, dropped on `sessionStopped`:
  *   two clients count independently, and a stopped session leaves nothing behind.
@@ -96,6 +97,40 @@ export function logSessionLifecycle(runtime: SessionRuntime): void {
   runtime.events.on('sessionStopped', ({ sessionId, reason }) => {
     process.stderr.write(`session stopped: ${shortHash(sessionId)} (${reason})\n`);
   });
+}
+
+/**
+ * Logs every handler failure to stderr (never stdout: over stdio it carries protocol messages), one
+ * line naming the method and its target (the tool, prompt or resource), the JSON-RPC request id and
+ * the session's short hash, then the error's stack. The client was answered with a generic text; the
+ * detail is here. Cancelled requests are not failures and are not logged.
+ *
+ * @example
+ * ```ts
+ * logHandlerFailures(createDemoRuntime());
+ * // handler failed: tools/call add, request 7, session #1a2b3c4d: Error: connect ECONNREFUSED …
+ * ```
+ */
+export function logHandlerFailures(
+  runtime: SessionRuntime,
+  write: (line: string) => void = (line) => process.stderr.write(line),
+): void {
+  runtime.events.on('handlerError', ({ sessionId, requestId, method, target, error }) => {
+    const what = target === undefined ? method : `${method} ${target}`;
+    const detail = error instanceof Error ? (error.stack ?? String(error)) : describeThrown(error);
+    write(
+      `handler failed: ${what}, request ${JSON.stringify(requestId)}, session ${shortHash(sessionId)}: ${detail}\n`,
+    );
+  });
+}
+
+/** A thrown value that is not an Error (a string, `undefined`, an object), for a log line. */
+function describeThrown(value: unknown): string {
+  try {
+    return `threw ${typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value)}`;
+  } catch {
+    return `threw a ${typeof value}`;
+  }
 }
 
 /**

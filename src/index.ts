@@ -33,7 +33,13 @@ export {
 } from './protocol/lifecycle.js';
 export type { LoggingLevel } from './protocol/logging.js';
 export { LOGGING_LEVELS } from './protocol/logging.js';
-export type { PromptDefinition, PromptMessage, PromptReturn } from './protocol/prompts.js';
+export type {
+  PromptArguments,
+  PromptArgumentsSchema,
+  PromptDefinition,
+  PromptMessage,
+  PromptReturn,
+} from './protocol/prompts.js';
 export { definePrompt } from './protocol/prompts.js';
 export type {
   Completer,
@@ -43,7 +49,13 @@ export type {
   ResourceTemplateDefinition,
 } from './protocol/resources.js';
 export { defineResource, defineResourceTemplate } from './protocol/resources.js';
-export type { CallToolResult, ToolDefinition, ToolReturn } from './protocol/tools.js';
+export type {
+  CallToolResult,
+  ToolArguments,
+  ToolDefinition,
+  ToolInputSchema,
+  ToolReturn,
+} from './protocol/tools.js';
 export { defineTool, ToolError } from './protocol/tools.js';
 export type { Clock, TimerHandle } from './runtime/clock.js';
 export { ManualClock, systemClock } from './runtime/clock.js';

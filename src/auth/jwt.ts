@@ -7,8 +7,10 @@
  */
 import type { CryptoKey, JWK, JWTPayload, JWTVerifyGetKey, KeyObject } from 'jose';
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import { z } from 'zod';
 import type { Authenticate } from '../http/auth.js';
 import { AuthenticationError } from '../http/auth.js';
+import { assertOptionsObject, optionsTypeError } from '../runtime/optionsError.js';
 import type { Principal } from '../runtime/types.js';
 
 /** Options of {@link createJwtAuthenticator}. Give exactly one of `jwksUri`, `jwks` and `key`. */
@@ -177,6 +179,22 @@ function asList(value: string | readonly string[], name: string): string[] {
   return list;
 }
 
+const stringOrList = z.union([z.string(), z.array(z.string())]);
+
+/** One row per option of {@link JwtAuthenticatorOptions}: types and names; the rules are checked below. */
+const jwtOptionsSchema = z.strictObject({
+  issuer: stringOrList,
+  audience: stringOrList,
+  jwksUri: z.union([z.string(), z.instanceof(URL)]).optional(),
+  jwks: z.looseObject({ keys: z.array(z.looseObject({})) }).optional(),
+  key: z.custom<object>((value) => typeof value === 'object' && value !== null, 'Expected a key').optional(),
+  algorithms: z.array(z.string()).optional(),
+  requiredScopes: z.array(z.string()).optional(),
+  clockToleranceSeconds: z.number().optional(),
+  typ: z.string().optional(),
+  toPrincipal: z.function().optional(),
+});
+
 /**
  * An `authenticate` hook for the HTTP transport that accepts `Authorization: Bearer <JWT>` access
  * tokens of one authorization server for this server's audience.
@@ -192,6 +210,10 @@ function asList(value: string | readonly string[], name: string): string[] {
  * ```
  */
 export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authenticate {
+  if (options === undefined) throw new TypeError('Expected JWT authenticator options, got `undefined`');
+  assertOptionsObject(options);
+  const parsed = jwtOptionsSchema.safeParse(options);
+  if (!parsed.success) throw optionsTypeError(parsed.error, options, jwtOptionsSchema);
   const issuers = asList(options.issuer, 'issuer');
   const audiences = asList(options.audience, 'audience');
   const key = keySource(options);

@@ -4,6 +4,7 @@
  * the transport logic is shared with the Node form.
  */
 import type { SessionRuntime } from '../runtime/createSessionRuntime.js';
+import { assertSessionRuntime } from '../runtime/optionsError.js';
 import type { EventStream, HttpExchange, JsonBody, ResponseHeaders } from './exchange.js';
 import { ClosableEventStream, parseJsonBody } from './exchange.js';
 import { McpHttpEndpoint } from './McpHttpEndpoint.js';
@@ -169,6 +170,7 @@ export function createFetchHandler(
   runtime: SessionRuntime,
   options: StreamableHttpOptions = {},
 ): FetchRequestHandler {
+  assertSessionRuntime(runtime, 'createFetchHandler');
   const endpoint = new McpHttpEndpoint(runtime, resolveHttpOptions(options));
   return (request) =>
     new Promise<Response>((resolve) => {

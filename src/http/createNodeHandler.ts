@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionRuntime } from '../runtime/createSessionRuntime.js';
+import { assertSessionRuntime } from '../runtime/optionsError.js';
 import type { EventStream, HttpExchange, JsonBody, ResponseHeaders } from './exchange.js';
 import { ClosableEventStream, parseJsonBody } from './exchange.js';
 import { McpHttpEndpoint } from './McpHttpEndpoint.js';
@@ -227,6 +228,7 @@ export function createNodeHandler(
   runtime: SessionRuntime,
   options: StreamableHttpOptions = {},
 ): NodeRequestHandler {
+  assertSessionRuntime(runtime, 'createNodeHandler');
   const endpoint = new McpHttpEndpoint(runtime, resolveHttpOptions(options));
   return (req, res, parsedBody) => {
     void endpoint.handle(new NodeExchange(req, res, parsedBody));

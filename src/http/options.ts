@@ -4,7 +4,7 @@
  * "Security Warning": validate `Origin`, bind to localhost).
  */
 import { z } from 'zod';
-import { optionsTypeError } from '../runtime/optionsError.js';
+import { assertOptionsObject, optionsTypeError } from '../runtime/optionsError.js';
 import type { Authenticate, ProtectedResourceOptions, ResolvedProtectedResource } from './auth.js';
 import { resolveProtectedResource } from './auth.js';
 import type { RateLimitOptions } from './RateLimiter.js';
@@ -173,7 +173,7 @@ const localHosts = ['localhost', '127.0.0.1', '[::1]'];
 
 const allowListSchema = z.union([z.literal('*'), z.array(z.string().min(1))]);
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   allowedHosts: allowListSchema.optional(),
   allowedOrigins: allowListSchema.optional(),
   maxBodyBytes: z.number().int().positive().optional(),
@@ -181,7 +181,7 @@ const optionsSchema = z.object({
   onError: z.function().optional(),
   authenticate: z.function().optional(),
   protectedResource: z
-    .object({
+    .strictObject({
       resource: z.string(),
       authorizationServers: z.array(z.url()).min(1),
       scopesSupported: z.array(z.string().min(1)).optional(),
@@ -190,14 +190,14 @@ const optionsSchema = z.object({
     })
     .optional(),
   rateLimit: z
-    .object({ requestsPerSecond: z.number().positive(), burst: z.number().min(1).optional() })
+    .strictObject({ requestsPerSecond: z.number().positive(), burst: z.number().min(1).optional() })
     .optional(),
   bodyTimeoutMs: z.number().int().positive().optional(),
   maxStreams: z.number().int().positive().optional(),
   maxStreamsPerSession: z.number().int().positive().optional(),
   maxStreamsPerPrincipal: z.number().int().positive().optional(),
   cors: z
-    .object({
+    .strictObject({
       allowedOrigins: z.array(z.url()).min(1),
       maxAgeSeconds: z.number().int().min(0).optional(),
     })
@@ -238,12 +238,15 @@ export function hostNameOf(host: string): string {
 }
 
 /**
- * Validates options once; a bad one throws `TypeError("Expected `x` to be …, got …")`.
+ * Validates options once; a bad one throws `TypeError("Expected `x` to be …, got …")`, a key no
+ * option has `TypeError("Unknown option `allowedHost`; did you mean `allowedHosts`?")`.
  * @internal
  */
-export function resolveHttpOptions(options: StreamableHttpOptions = {}): ResolvedHttpOptions {
+export function resolveHttpOptions(given?: StreamableHttpOptions): ResolvedHttpOptions {
+  assertOptionsObject(given);
+  const options = given ?? {};
   const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) throw optionsTypeError(parsed.error, options);
+  if (!parsed.success) throw optionsTypeError(parsed.error, options, optionsSchema);
   const corsOrigins = new Set(options.cors?.allowedOrigins.map((origin) => originKey(new URL(origin))));
   let allowedOrigins: HostAllowList;
   try {

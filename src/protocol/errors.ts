@@ -6,6 +6,12 @@
  * meaning to (-32002 "resource not found", -32042 "URL elicitation required"). Every error response
  * carries `error.data.reason` (the string code) so that a transport can map it to a status without
  * parsing messages.
+ *
+ * MCP has two classes of failure (2025-11-25, "Tools" › "Error Handling"). Protocol errors are
+ * JSON-RPC error responses from this table: a malformed or unknown request, an unknown tool, prompt
+ * or resource, a server limit, an internal error. Tool execution errors are `tools/call` *results*
+ * with `isError: true`, so that the model can read them: arguments that fail the tool's schema, a
+ * `ToolError`, and any other failure of a tool (with a generic text; see {@link HandlerFailure}).
  */
 import type { JsonRpcErrorObject, JsonRpcErrorResponse, JsonRpcId } from './jsonrpc.js';
 
@@ -208,6 +214,44 @@ export class ClientRequestError extends Error {
     const code = Number.isInteger(object.code) ? (object.code as number) : -32603;
     const message = typeof object.message === 'string' ? object.message : 'Client error';
     return new ClientRequestError(code, message, object.data);
+  }
+}
+
+/**
+ * The JSON-RPC error object a thrown value carries, if it carries one: a {@link SessionRuntimeError}
+ * (its code and safe message), or an `Error` with an integer `code` (the SDK's `McpError`, a
+ * {@link ClientRequestError}), whose author chose a protocol error. Anything else (`undefined`) is
+ * a failure whose detail must stay on the server.
+ */
+export function jsonRpcErrorOf(error: unknown): JsonRpcErrorObject | undefined {
+  if (error instanceof SessionRuntimeError) return error.toJsonRpcError();
+  if (error instanceof Error && Number.isInteger((error as { code?: unknown }).code)) {
+    const data = (error as { data?: unknown }).data;
+    return {
+      code: (error as unknown as { code: number }).code,
+      message: error.message,
+      ...(data === undefined ? {} : { data }),
+    };
+  }
+  return undefined;
+}
+
+/**
+ * A handler failure that is answered with a result instead of a JSON-RPC error: a tool that threw
+ * (or returned something that is not a `CallToolResult`) is a tool execution error, answered with
+ * `isError: true` (MCP 2025-11-25, "Tools" › "Error Handling"). The runtime reports `error` to the
+ * operator (`handlerError`), counts the request as failed, and answers with `result`.
+ * @internal
+ */
+export class HandlerFailure extends Error {
+  override readonly name = 'HandlerFailure';
+  constructor(
+    /** What went wrong, for the operator only. */
+    readonly error: unknown,
+    /** What the client receives. */
+    readonly result: Readonly<Record<string, unknown>>,
+  ) {
+    super('Handler failed');
   }
 }
 

@@ -3,8 +3,18 @@
  * `resources/templates/list` and `resources/read`. Subscriptions are per session and live in the
  * runtime (`src/runtime/Subscriptions.ts`).
  */
+import { ReadResourceResultSchema, ResourceSchema, ResourceTemplateSchema } from '@modelcontextprotocol/core';
 import type { HandlerContext, RequestHandler } from '../runtime/types.js';
-import { SessionRuntimeError } from './errors.js';
+import { unknownKeyMessage } from './closestName.js';
+import {
+  assertDefinitionObject,
+  assertFunction,
+  assertMatches,
+  assertUnique,
+  describeIssues,
+  rejectUnknownKeys,
+} from './definitions.js';
+import { describeClientValue, SessionRuntimeError } from './errors.js';
 
 /** One entry of a `resources/read` result. */
 export interface ResourceContents {
@@ -62,6 +72,7 @@ export interface ResourceTemplateDefinition<TContext = unknown> extends Resource
 export function defineResource<TContext = unknown>(
   definition: ResourceDefinition<TContext>,
 ): ResourceDefinition<TContext> {
+  checkResource(definition);
   return definition;
 }
 
@@ -80,12 +91,104 @@ export function defineResource<TContext = unknown>(
 export function defineResourceTemplate<TContext = unknown>(
   definition: ResourceTemplateDefinition<TContext>,
 ): ResourceTemplateDefinition<TContext> {
+  checkResourceTemplate(definition);
   return definition;
+}
+
+const metadataKeys = ['name', 'title', 'description', 'mimeType', 'annotations'] as const;
+const resourceKeys = ['uri', ...metadataKeys, 'size', 'read'] as const;
+const templateKeys = ['uriTemplate', ...metadataKeys, 'read', 'complete'] as const;
+
+/**
+ * Checks a resource definition: a plain object with known keys, an absolute `uri`, a `read`
+ * function, and metadata the official `Resource` schema accepts. Throws a `TypeError`. @internal
+ */
+export function checkResource(definition: unknown): void {
+  assertDefinitionObject(definition, 'resource');
+  const resource = definition as Record<string, unknown>;
+  if (typeof resource.uri !== 'string' || !URL.canParse(resource.uri)) {
+    throw new TypeError(
+      `Expected a resource \`uri\` to be an absolute URI such as \`config://app\`, got ${describeClientValue(resource.uri)}`,
+    );
+  }
+  const what = `resource \`${resource.uri}\``;
+  rejectUnknownKeys(resource, resourceKeys, what);
+  assertFunction(resource.read, `the \`read\` of ${what}`);
+  assertMatches(ResourceSchema, resourceListing(resource as unknown as ResourceDefinition), what);
+}
+
+/**
+ * Checks a resource template: known keys, a template of `{name}` and `{+name}` variables only, a
+ * `read` function, completers only for variables the template has. Throws a `TypeError`. @internal
+ */
+export function checkResourceTemplate(definition: unknown): void {
+  assertDefinitionObject(definition, 'resource template');
+  const template = definition as Record<string, unknown>;
+  if (typeof template.uriTemplate !== 'string' || template.uriTemplate === '') {
+    throw new TypeError(
+      `Expected a resource template's \`uriTemplate\` to be a string such as \`users://{id}/profile\`, got ${describeClientValue(template.uriTemplate)}`,
+    );
+  }
+  const what = `resource template \`${template.uriTemplate}\``;
+  rejectUnknownKeys(template, templateKeys, what);
+  assertFunction(template.read, `the \`read\` of ${what}`);
+  const variables = templateVariables(template.uriTemplate, what);
+  checkCompleters(template.complete, variables, what, 'variable');
+  assertMatches(
+    ResourceTemplateSchema,
+    templateListing(template as unknown as ResourceTemplateDefinition),
+    what,
+  );
+}
+
+/**
+ * Checks completers by name: an object of functions whose keys are among `names` (a prompt's
+ * arguments, a template's variables); a misspelt name would never be asked. Returns them. @internal
+ */
+export function checkCompleters(
+  completers: unknown,
+  names: readonly string[],
+  what: string,
+  kind: 'argument' | 'variable',
+): Readonly<Record<string, Completer>> | undefined {
+  if (completers === undefined) return undefined;
+  if (typeof completers !== 'object' || completers === null || Array.isArray(completers)) {
+    throw new TypeError(
+      `Expected the \`complete\` of ${what} to be an object of completers by ${kind} name, got ${describeClientValue(completers)}`,
+    );
+  }
+  for (const [name, completer] of Object.entries(completers)) {
+    if (!names.includes(name)) {
+      throw new TypeError(unknownKeyMessage(kind, name, names, `the completers of ${what}`));
+    }
+    assertFunction(completer, `the completer of ${kind} \`${name}\` of ${what}`);
+  }
+  return completers as Readonly<Record<string, Completer>>;
 }
 
 /** A compiled URI template: matches a URI and reads its variables. @internal */
 export interface UriMatcher {
   match(uri: string): Record<string, string> | undefined;
+}
+
+/**
+ * The variable names of a template, checking that every `{…}` expression is one we serve: `{name}`
+ * or `{+name}` (RFC 6570 levels 1 and 2, without `{#name}`). Any other expression (`{?q}`,
+ * `{/path}`, `{a,b}`) would be matched literally and never match a URI: a `TypeError`.
+ */
+function templateVariables(template: string, what: string): string[] {
+  const names: string[] = [];
+  for (const found of template.matchAll(/\{([^}]*)\}?/g)) {
+    const expression = /^\{(\+?)([A-Za-z0-9_]+)\}$/.exec(found[0]);
+    if (expression === null) {
+      throw new TypeError(
+        `Expected the expressions of ${what} to be \`{name}\` or \`{+name}\`, got \`${found[0]}\``,
+      );
+    }
+    names.push(expression[2] as string);
+  }
+  assertUnique(names, `the variables of ${what}`);
+  return names;
 }
 
 /** Compiles `{name}` and `{+name}` variables; everything else must match literally. */
@@ -132,9 +235,32 @@ function metadataOf(definition: ResourceMetadata): Record<string, unknown> {
   return entry;
 }
 
-function toReadResult(uri: string, mimeType: string | undefined, value: ResourceReturn) {
-  if (typeof value !== 'string') return value;
-  return { contents: [mimeType === undefined ? { uri, text: value } : { uri, mimeType, text: value }] };
+function resourceListing(
+  resource: ResourceMetadata & { readonly uri: string; readonly size?: number },
+): Record<string, unknown> {
+  return {
+    uri: resource.uri,
+    ...metadataOf(resource),
+    ...(resource.size === undefined ? {} : { size: resource.size }),
+  };
+}
+
+function templateListing(
+  template: ResourceMetadata & { readonly uriTemplate: string },
+): Record<string, unknown> {
+  return { uriTemplate: template.uriTemplate, ...metadataOf(template) };
+}
+
+/** What `read` returned, as a valid `ReadResourceResult`; anything else is the resource's bug (a `TypeError`). */
+function toReadResult(uri: string, mimeType: string | undefined, value: unknown) {
+  if (typeof value === 'string') {
+    return { contents: [mimeType === undefined ? { uri, text: value } : { uri, mimeType, text: value }] };
+  }
+  const parsed = ReadResourceResultSchema.safeParse(value);
+  if (parsed.success) return value as Record<string, unknown>;
+  throw new TypeError(
+    `Resource \`${uri}\` was read as ${describeClientValue(value)}, which is not a ReadResourceResult (${describeIssues(parsed.error, 3)})`,
+  );
 }
 
 /** Builds the resource handlers; `find` is shared with `completion/complete`. */
@@ -142,24 +268,23 @@ export function createResourceHandlers<TContext>(
   resources: readonly ResourceDefinition<TContext>[],
   templates: readonly ResourceTemplateDefinition<TContext>[],
 ): Record<'resources/list' | 'resources/templates/list' | 'resources/read', RequestHandler<TContext>> {
+  for (const resource of resources) checkResource(resource);
+  for (const template of templates) checkResourceTemplate(template);
+  assertUnique(
+    resources.map((resource) => resource.uri),
+    'resource URIs',
+  );
+  assertUnique(
+    templates.map((template) => template.uriTemplate),
+    'resource templates',
+  );
   const byUri = new Map(resources.map((resource) => [resource.uri, resource]));
   const compiled = templates.map((template) => ({
     template,
     matcher: compileUriTemplate(template.uriTemplate),
   }));
-  const listing = {
-    resources: resources.map((resource) => ({
-      uri: resource.uri,
-      ...metadataOf(resource),
-      ...(resource.size === undefined ? {} : { size: resource.size }),
-    })),
-  };
-  const templateListing = {
-    resourceTemplates: templates.map((template) => ({
-      uriTemplate: template.uriTemplate,
-      ...metadataOf(template),
-    })),
-  };
+  const listing = { resources: resources.map(resourceListing) };
+  const templatesListing = { resourceTemplates: templates.map(templateListing) };
 
   const read: RequestHandler<TContext> = async (params, context) => {
     const uri = params.uri;
@@ -179,7 +304,7 @@ export function createResourceHandlers<TContext>(
 
   return {
     'resources/list': () => listing,
-    'resources/templates/list': () => templateListing,
+    'resources/templates/list': () => templatesListing,
     'resources/read': read,
   };
 }

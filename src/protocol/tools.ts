@@ -1,10 +1,26 @@
 /**
  * Tools: `defineTool` with a zod input schema, served as `tools/list` (JSON Schema derived from zod,
  * computed once) and `tools/call` (arguments validated before the handler runs).
+ *
+ * Errors follow MCP 2025-11-25 ("Tools" › "Error Handling", SEP-1303): an unknown tool or a request
+ * that breaks `CallToolRequest` is a protocol error (-32602); arguments that fail the tool's schema,
+ * a {@link ToolError} and any other failure of the tool are tool execution errors, answered with a
+ * result whose `isError` is true so that the model can see them and correct itself.
  */
+import { CallToolResultSchema, ToolSchema } from '@modelcontextprotocol/core';
 import { z } from 'zod';
 import type { HandlerContext, RequestHandler } from '../runtime/types.js';
-import { describeClientValue, SessionRuntimeError } from './errors.js';
+import {
+  assertDefinitionObject,
+  assertFunction,
+  assertMatches,
+  assertUnique,
+  describeIssues,
+  objectJsonSchemaOf,
+  objectSchemaOf,
+  rejectUnknownKeys,
+} from './definitions.js';
+import { describeClientValue, HandlerFailure, jsonRpcErrorOf, SessionRuntimeError } from './errors.js';
 
 /** A `tools/call` result as MCP defines it (content blocks, optional structured content). */
 export interface CallToolResult {
@@ -17,39 +33,137 @@ export interface CallToolResult {
 /** What a tool handler may return: a full result, or a string served as one text block. */
 export type ToolReturn = CallToolResult | string;
 
-export interface ToolDefinition<TSchema extends z.ZodObject = z.ZodObject, TContext = unknown> {
+/**
+ * A tool's input schema: a zod 4 schema of an object (`z.object`, `z.strictObject`, or one piped
+ * through `.transform`), or a raw shape of zod schemas (`{ a: z.number() }`).
+ */
+export type ToolInputSchema = z.ZodType<unknown, Record<string, unknown>> | z.ZodRawShape;
+
+/** The arguments a handler receives for an input schema given as a zod object or a raw shape. */
+export type ToolArguments<TSchema> = TSchema extends z.ZodType
+  ? z.output<TSchema>
+  : TSchema extends z.ZodRawShape
+    ? z.output<z.ZodObject<TSchema>>
+    : never;
+
+export interface ToolDefinition<TSchema extends ToolInputSchema = z.ZodObject, TContext = unknown> {
+  /**
+   * 1 to 128 characters of `A–Z a–z 0–9 _ - .`, unique within the server (MCP 2025-11-25, "Tools" ›
+   * "Tool names"); anything else is a `TypeError` at definition time.
+   */
   readonly name: string;
   readonly title?: string;
   readonly description?: string;
-  readonly inputSchema: TSchema;
+  /**
+   * A zod 4 object schema, or a raw shape (`{ a: z.number() }`, read as `z.object(shape)`). Its
+   * JSON Schema must have `"type": "object"`: `z.string()` or a union is a `TypeError`, and so is
+   * a zod 3 schema. Omitted, the tool takes no arguments: it is advertised as an object schema
+   * without properties, and a call that passes arguments gets an `isError` result naming them.
+   * @default z.strictObject({})
+   */
+  readonly inputSchema?: TSchema;
   /**
    * The JSON Schema advertised in `tools/list` when the one derived from `inputSchema` will not do
    * (e.g. to keep `$defs` and `$ref` as written). Arguments are still validated with `inputSchema`.
    */
   readonly advertisedInputSchema?: Readonly<Record<string, unknown>>;
   readonly annotations?: Readonly<Record<string, unknown>>;
+  /**
+   * Runs the tool. Return a string (one text block) or a `CallToolResult`. Throw a
+   * {@link ToolError} to tell the model what went wrong; anything else it throws, or returns that
+   * is not a `CallToolResult`, is answered with a generic `isError` result and reported to the
+   * operator as `handlerError`.
+   */
   readonly handler: (
-    args: z.output<TSchema>,
+    args: ToolArguments<TSchema>,
     context: HandlerContext<TContext>,
   ) => ToolReturn | Promise<ToolReturn>;
 }
 
 /**
- * An error a tool reports to the model as a result with `isError: true` (MCP, "Error Handling":
- * tool execution errors belong in the result). Any other error thrown by a tool becomes a -32603
- * "Internal error" whose detail stays on the server.
+ * An error a tool reports to the model: the call is answered with a result whose `isError` is true
+ * and whose one text block is the error's message (MCP, "Tools" › "Error Handling": tool execution
+ * errors belong in the result, so the model can see them and correct itself). It is an expected
+ * outcome, not a failure: no `handlerError` is emitted. Any other error a tool throws is answered
+ * with a generic text (its message may hold internals: a query, a path, a token) and reported to
+ * the operator as `handlerError`; an error that carries a JSON-RPC code (`SessionRuntimeError`, the
+ * SDK's `McpError`) stays a JSON-RPC error.
  *
  * @example
  * ```ts
- * throw new ToolError('The city was not found');
+ * throw new ToolError('No city named "Atlantis"; give a city name such as "Rome"');
  * ```
  */
 export class ToolError extends Error {
   override readonly name = 'ToolError';
 }
 
+/** The keys a tool definition may have. */
+const toolKeys = [
+  'name',
+  'title',
+  'description',
+  'inputSchema',
+  'advertisedInputSchema',
+  'annotations',
+  'handler',
+] as const;
+
+/** Fields of MCP's `Tool` that a definition cannot carry yet: refused rather than silently dropped. */
+const unservedToolFields = ['outputSchema', 'icons', 'execution', '_meta'] as const;
+
+/** MCP 2025-11-25, "Tools" › "Tool names" (SEP-986). */
+const toolNamePattern = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/** A checked tool, ready to serve. */
+interface CompiledTool<TContext> {
+  readonly name: string;
+  readonly schema: z.ZodType;
+  readonly listing: Readonly<Record<string, unknown>>;
+  readonly handler: (args: unknown, context: HandlerContext<TContext>) => ToolReturn | Promise<ToolReturn>;
+}
+
+/** Definitions already checked by `defineTool`, so that the runtime does not check them twice. */
+const compiled = new WeakMap<object, CompiledTool<unknown>>();
+
+function compileTool<TContext>(definition: unknown): CompiledTool<TContext> {
+  const known = typeof definition === 'object' && definition !== null ? compiled.get(definition) : undefined;
+  if (known !== undefined) return known as CompiledTool<TContext>;
+  assertDefinitionObject(definition, 'tool');
+  const tool = definition as Record<string, unknown>;
+  const name = tool.name;
+  if (typeof name !== 'string' || !toolNamePattern.test(name)) {
+    throw new TypeError(
+      `Expected a tool name of 1 to 128 characters of A-Z, a-z, 0-9, \`_\`, \`-\` and \`.\` (MCP 2025-11-25, "Tools" › "Tool names"), got ${describeClientValue(name)}`,
+    );
+  }
+  const what = `tool \`${name}\``;
+  rejectUnknownKeys(tool, toolKeys, what, unservedToolFields);
+  assertFunction(tool.handler, `the \`handler\` of ${what}`);
+  const where = `the \`inputSchema\` of ${what}`;
+  const schema = objectSchemaOf(tool.inputSchema, where) ?? z.strictObject({});
+  const derived = objectJsonSchemaOf(schema, where);
+  const listing: Record<string, unknown> = { name };
+  if (tool.title !== undefined) listing.title = tool.title;
+  if (tool.description !== undefined) listing.description = tool.description;
+  listing.inputSchema = tool.advertisedInputSchema ?? derived;
+  if (tool.annotations !== undefined) listing.annotations = tool.annotations;
+  assertMatches(ToolSchema, listing, `${what} as listed in \`tools/list\``);
+  const result: CompiledTool<TContext> = {
+    name,
+    schema,
+    listing,
+    handler: tool.handler as CompiledTool<TContext>['handler'],
+  };
+  compiled.set(definition as object, result as CompiledTool<unknown>);
+  return result;
+}
+
 /**
- * Declares a tool. The identity function gives `handler` its argument type from `inputSchema`.
+ * Declares a tool, checking it at once: a bad name, a misspelt key, a missing handler, or an input
+ * schema that is not a zod 4 object schema throws a `TypeError` here, not when a client lists tools.
+ * The function otherwise returns its argument, typed: `handler` gets its arguments' type from
+ * `inputSchema`.
  *
  * @example
  * ```ts
@@ -61,14 +175,54 @@ export class ToolError extends Error {
  * });
  * ```
  */
-export function defineTool<TSchema extends z.ZodObject, TContext = unknown>(
-  definition: ToolDefinition<TSchema, TContext>,
-): ToolDefinition<TSchema, TContext> {
+export function defineTool<
+  TSchema extends ToolInputSchema = z.ZodObject<Record<never, never>>,
+  TContext = unknown,
+>(definition: ToolDefinition<TSchema, TContext>): ToolDefinition<TSchema, TContext> {
+  compileTool(definition);
   return definition;
 }
 
-function toResult(value: ToolReturn): CallToolResult {
-  return typeof value === 'string' ? { content: [{ type: 'text', text: value }] } : value;
+/** The text a model sees when a tool failed in a way the server does not disclose. */
+function failedText(name: string): string {
+  return `Tool \`${name}\` failed with an internal error. The server logged the details; retrying with the same arguments will likely fail again.`;
+}
+
+function textResult(text: string, isError: boolean): CallToolResult {
+  return isError
+    ? { content: [{ type: 'text', text }], isError: true }
+    : { content: [{ type: 'text', text }] };
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * What a tool returned, as a valid `CallToolResult`: a string becomes one text block, a result that
+ * passes the official schema (with `content` present, as the specification requires, and
+ * `structuredContent` an object) goes out as returned. Anything else (`undefined`, `{}`,
+ * `{ content: 'text' }`, a number) is the tool's bug: a {@link HandlerFailure}.
+ */
+function toResult(name: string, value: unknown): CallToolResult {
+  if (typeof value === 'string') return textResult(value, false);
+  if (isPlainRecord(value) && Array.isArray(value.content)) {
+    const structured = value.structuredContent;
+    if (structured === undefined || isPlainRecord(structured)) {
+      const parsed = CallToolResultSchema.safeParse(value);
+      if (parsed.success) return value as CallToolResult;
+      throw invalidResult(name, value, describeIssues(parsed.error, 3));
+    }
+    throw invalidResult(name, value, 'structuredContent: expected an object');
+  }
+  throw invalidResult(name, value, 'expected a string or an object with a `content` array');
+}
+
+function invalidResult(name: string, value: unknown, why: string): HandlerFailure {
+  const error = new TypeError(
+    `Tool \`${name}\` returned ${describeClientValue(value)}, which is not a CallToolResult (${why}); return a string or { content: [{ type: 'text', text }] }`,
+  );
+  return new HandlerFailure(error, textResult(failedText(name), true));
 }
 
 /** Builds the `tools/list` and `tools/call` handlers for a set of tools. */
@@ -76,47 +230,45 @@ export function createToolHandlers<TContext>(
   // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
   tools: readonly ToolDefinition<any, TContext>[],
 ): Record<'tools/list' | 'tools/call', RequestHandler<TContext>> {
-  const byName = new Map<string, ToolDefinition<z.ZodObject, TContext>>();
-  for (const tool of tools) {
-    if (byName.has(tool.name))
-      throw new TypeError(`Expected tool names to be unique, got \`${tool.name}\` twice`);
-    byName.set(tool.name, tool);
-  }
-  const listing = {
-    tools: tools.map((tool) => {
-      const entry: Record<string, unknown> = {
-        name: tool.name,
-        inputSchema: tool.advertisedInputSchema ?? z.toJSONSchema(tool.inputSchema, { io: 'input' }),
-      };
-      if (tool.title !== undefined) entry.title = tool.title;
-      if (tool.description !== undefined) entry.description = tool.description;
-      if (tool.annotations !== undefined) entry.annotations = tool.annotations;
-      return entry;
-    }),
-  };
+  const checked = tools.map((tool) => compileTool<TContext>(tool));
+  assertUnique(
+    checked.map((tool) => tool.name),
+    'tool names',
+  );
+  const byName = new Map(checked.map((tool) => [tool.name, tool]));
+  const listing = { tools: checked.map((tool) => tool.listing) };
 
   const call: RequestHandler<TContext> = async (params, context) => {
     const name = params.name;
     const tool = typeof name === 'string' ? byName.get(name) : undefined;
+    // Protocol errors: no such tool, or a request that breaks `CallToolRequest`.
     if (tool === undefined) {
       throw new SessionRuntimeError('invalid_params', `Unknown tool: ${describeClientValue(name)}`);
     }
-    const parsed = tool.inputSchema.safeParse(params.arguments ?? {});
+    const args = params.arguments === undefined ? {} : params.arguments;
+    if (!isPlainRecord(args)) {
+      throw new SessionRuntimeError(
+        'invalid_params',
+        `Expected \`arguments\` to be an object, got ${describeClientValue(args)}`,
+      );
+    }
+    // Tool execution errors from here on: the model sees what was wrong.
+    const parsed = z.safeParse(tool.schema, args);
     if (!parsed.success) {
-      throw new SessionRuntimeError('invalid_params', `Invalid arguments for tool ${tool.name}`, {
-        issues: parsed.error.issues
-          .slice(0, 10)
-          .map((issue) => ({ path: issue.path, message: issue.message })),
-      });
+      return textResult(
+        `Invalid arguments for tool \`${tool.name}\`:\n${describeIssues(parsed.error)}`,
+        true,
+      );
     }
+    let value: unknown;
     try {
-      return toResult(await tool.handler(parsed.data, context));
+      value = await tool.handler(parsed.data, context);
     } catch (error) {
-      if (error instanceof ToolError) {
-        return { content: [{ type: 'text', text: error.message }], isError: true };
-      }
-      throw error;
+      if (error instanceof ToolError) return textResult(error.message, true);
+      if (jsonRpcErrorOf(error) !== undefined) throw error;
+      throw new HandlerFailure(error, textResult(failedText(tool.name), true));
     }
+    return toResult(tool.name, value);
   };
 
   return { 'tools/list': () => listing, 'tools/call': call };

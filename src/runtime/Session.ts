@@ -12,7 +12,13 @@ import type {
   SessionStopReason,
 } from '../../machines/session.machine.js';
 import { sessionMachine } from '../../machines/session.machine.js';
-import { describeClientValue, errorResponse, SessionRuntimeError } from '../protocol/errors.js';
+import {
+  describeClientValue,
+  errorResponse,
+  HandlerFailure,
+  jsonRpcErrorOf,
+  SessionRuntimeError,
+} from '../protocol/errors.js';
 import type { JsonRpcId, JsonRpcMessage, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import type { ServerIdentity } from '../protocol/lifecycle.js';
 import { answerInitialize } from '../protocol/lifecycle.js';
@@ -21,6 +27,7 @@ import { isLoggingLevel, passesLevel } from '../protocol/logging.js';
 import type { IncomingNotification, IncomingRequest, IncomingResponse } from '../protocol/messages.js';
 import { progressTokenOf } from '../protocol/messages.js';
 import type { RuntimeEventEmitter } from './events.js';
+import { targetOf } from './events.js';
 import type { MetricsRecorder } from './metrics.js';
 import type { OutboundRequestOptions } from './OutboundRequests.js';
 import { OutboundRequests } from './OutboundRequests.js';
@@ -584,6 +591,12 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
 
   private succeed(request: PendingRequest, value: unknown): void {
     if (!this.release(request)) return;
+    // Cancelled, or its session removed or closed: nobody waits for this answer, and a handler that
+    // ends because its request was cancelled has not failed, whatever it returns or throws.
+    if (request.phase !== 'running') {
+      this.afterRelease();
+      return;
+    }
     // MCP results are objects; a void handler answers `{}`, anything else is the handler's bug.
     if (value === undefined || value === null)
       this.answer(request, { jsonrpc: '2.0', id: request.requestId, result: {} });
@@ -600,7 +613,11 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
 
   private fail(request: PendingRequest, error: unknown): void {
     if (!this.release(request)) return;
-    this.answer(request, this.handlerError(request, error));
+    if (request.phase === 'running') {
+      const response = this.handlerError(request, error);
+      // A tool's failure is answered with an `isError` result, and is a failure all the same.
+      this.answer(request, response, 'error' in response || error instanceof HandlerFailure);
+    }
     this.afterRelease();
   }
 
@@ -616,9 +633,9 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     return true;
   }
 
-  private answer(request: PendingRequest, response: JsonRpcResponse): void {
+  private answer(request: PendingRequest, response: JsonRpcResponse, failed = 'error' in response): void {
     if (request.phase !== 'running') return;
-    if ('error' in response) this.environment.metrics.failed++;
+    if (failed) this.environment.metrics.failed++;
     else this.environment.metrics.completed++;
     request.settle(response);
   }
@@ -629,28 +646,24 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     this.afterWork();
   }
 
+  /**
+   * The answer to a handler that threw. An error carrying a JSON-RPC code keeps it (the author chose
+   * a protocol error); a {@link HandlerFailure} is answered with its result (a tool's `isError`);
+   * anything else is `internal_error` without its detail. Both of the latter are reported to the
+   * operator as `handlerError`, with the request's id and target.
+   */
   private handlerError(request: PendingRequest, error: unknown): JsonRpcResponse {
-    if (error instanceof SessionRuntimeError) {
-      return { jsonrpc: '2.0', id: request.requestId, error: error.toJsonRpcError() };
-    }
-    // Errors that carry their own JSON-RPC code (the SDK's McpError, for one) keep it.
-    if (error instanceof Error && Number.isInteger((error as { code?: unknown }).code)) {
-      const data = (error as { data?: unknown }).data;
-      return {
-        jsonrpc: '2.0',
-        id: request.requestId,
-        error: {
-          code: (error as unknown as { code: number }).code,
-          message: error.message,
-          ...(data === undefined ? {} : { data }),
-        },
-      };
-    }
+    const coded = jsonRpcErrorOf(error);
+    if (coded !== undefined) return { jsonrpc: '2.0', id: request.requestId, error: coded };
+    const failure = error instanceof HandlerFailure ? error : undefined;
     this.environment.events.safeEmit('handlerError', {
       sessionId: this.sessionId,
+      requestId: request.requestId,
       method: request.method,
-      error,
+      target: targetOf(request.method, request.params),
+      error: failure === undefined ? error : failure.error,
     });
+    if (failure !== undefined) return { jsonrpc: '2.0', id: request.requestId, result: failure.result };
     return errorResponse(request.requestId, 'internal_error');
   }
 

@@ -41,3 +41,22 @@ export class RuntimeEventEmitter extends EventEmitter<RuntimeEvents> {
     }
   }
 }
+
+/** The longest target an event carries: a custom method's `name` param is the client's to choose. */
+const MAX_TARGET_LENGTH = 256;
+
+/**
+ * What a request addresses, for events and logs (the `{target}` of the OpenTelemetry MCP span
+ * name): the tool of `tools/call`, the prompt of `prompts/get`, the URI of `resources/read`;
+ * `undefined` for other methods. Cut to 256 characters. @internal
+ */
+export function targetOf(method: string, params: Readonly<Record<string, unknown>>): string | undefined {
+  const value =
+    method === 'tools/call' || method === 'prompts/get'
+      ? params.name
+      : method === 'resources/read'
+        ? params.uri
+        : undefined;
+  if (typeof value !== 'string') return undefined;
+  return value.length > MAX_TARGET_LENGTH ? `${value.slice(0, MAX_TARGET_LENGTH)}…` : value;
+}

@@ -7,7 +7,7 @@ import type { ResourceDefinition, ResourceTemplateDefinition } from '../protocol
 import type { ToolDefinition } from '../protocol/tools.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import { optionsTypeError } from './optionsError.js';
+import { assertOptionsObject, optionsTypeError } from './optionsError.js';
 import type { RequestHandler } from './types.js';
 
 /** Which messages may create a session for an id the directory does not know. */
@@ -34,14 +34,18 @@ export interface SessionRuntimeOptions<TContext = undefined> {
   readonly capabilities?: Readonly<Record<string, unknown>>;
   /** Handlers by method name. A handler given here replaces a built-in one of the same name. */
   readonly handlers?: Readonly<Record<string, RequestHandler<TContext>>>;
-  /** Tools from `defineTool`, served as `tools/list` and `tools/call`. */
+  /**
+   * Tools from `defineTool`, served as `tools/list` and `tools/call`. Each is checked here too (a
+   * plain object works as well as `defineTool`'s result); a bad one, or two of one name, throw a
+   * `TypeError`.
+   */
   // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
   readonly tools?: readonly ToolDefinition<any, TContext>[];
-  /** Resources at fixed URIs, from `defineResource`. Sessions may subscribe to them. */
+  /** Resources at fixed URIs, from `defineResource` (checked; URIs unique). Sessions may subscribe to them. */
   readonly resources?: readonly ResourceDefinition<TContext>[];
-  /** Resource templates, from `defineResourceTemplate`. */
+  /** Resource templates, from `defineResourceTemplate` (checked; templates unique). */
   readonly resourceTemplates?: readonly ResourceTemplateDefinition<TContext>[];
-  /** Prompts, from `definePrompt`. */
+  /** Prompts, from `definePrompt` (checked; names unique). */
   // biome-ignore lint/suspicious/noExplicitAny: prompts of any argument schema share one list
   readonly prompts?: readonly PromptDefinition<any, TContext>[];
   /** A value shared by every handler as `context.context`. */
@@ -109,7 +113,7 @@ export interface SessionRuntimeOptions<TContext = undefined> {
 
 const positiveInteger = z.number().int().positive();
 
-const optionsSchema = z.object({
+const optionsSchema = z.strictObject({
   serverInfo: z.looseObject({ name: z.string(), version: z.string() }).optional(),
   instructions: z.string().optional(),
   capabilities: z.record(z.string(), z.unknown()).optional(),
@@ -119,12 +123,11 @@ const optionsSchema = z.object({
       z.custom<RequestHandler>((value) => typeof value === 'function'),
     )
     .optional(),
-  tools: z.array(z.looseObject({ name: z.string().min(1), handler: z.function() })).optional(),
-  resources: z.array(z.looseObject({ uri: z.string(), name: z.string(), read: z.function() })).optional(),
-  resourceTemplates: z
-    .array(z.looseObject({ uriTemplate: z.string(), name: z.string(), read: z.function() }))
-    .optional(),
-  prompts: z.array(z.looseObject({ name: z.string().min(1), get: z.function() })).optional(),
+  // Each definition is checked by its own module (`defineTool`…), which names what is wrong.
+  tools: z.array(z.unknown()).optional(),
+  resources: z.array(z.unknown()).optional(),
+  resourceTemplates: z.array(z.unknown()).optional(),
+  prompts: z.array(z.unknown()).optional(),
   context: z.unknown().optional(),
   mailboxCapacity: positiveInteger.optional(),
   maxConcurrentRequests: positiveInteger.optional(),
@@ -188,13 +191,17 @@ export interface ResolvedOptions<TContext> {
 }
 
 /**
- * Validates options once; a bad one throws `TypeError("Expected `x` to be …, got …")`.
+ * Validates options once; a bad one throws `TypeError("Expected `x` to be …, got …")`, a key no
+ * option has `TypeError("Unknown option `idleTimeoutMS`; did you mean `idleTimeoutMs`?")`, and
+ * anything but an object or `undefined` `TypeError("Expected `options` to be an object, got …")`.
  */
 export function resolveOptions<TContext>(
-  options: SessionRuntimeOptions<TContext>,
+  given: SessionRuntimeOptions<TContext> | undefined,
 ): ResolvedOptions<TContext> {
-  const parsed = optionsSchema.safeParse(options ?? {});
-  if (!parsed.success) throw optionsTypeError(parsed.error, options);
+  assertOptionsObject(given);
+  const options = given ?? {};
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) throw optionsTypeError(parsed.error, options, optionsSchema);
   return {
     serverInfo: options.serverInfo ?? { name: 'mcp-session-runtime', version: '0.1.0' },
     instructions: options.instructions,

@@ -166,7 +166,11 @@ export interface RuntimeMetrics {
   readonly accepted: number;
   /** Accepted requests answered with a result. */
   readonly completed: number;
-  /** Accepted requests answered with an error (handler error, timeout, session removed or closed). */
+  /**
+   * Accepted requests answered with an error (handler error, timeout, session removed or closed),
+   * and tool calls whose tool failed (answered with a generic `isError` result, see `handlerError`).
+   * A `ToolError` or invalid arguments are answers, counted as completed.
+   */
   readonly failed: number;
   /** Accepted requests cancelled by the client: no response was produced. */
   readonly cancelled: number;
@@ -190,9 +194,21 @@ export interface RuntimeEvents {
     readonly reason: 'overloaded' | 'mailbox_full' | 'too_many_sessions';
     readonly limit: number;
   }) => void;
+  /**
+   * A handler failed: it threw (or rejected with) something that carries no JSON-RPC code, or a
+   * tool returned something that is not a `CallToolResult`. The client got `internal_error`, or for
+   * a tool an `isError` result with a generic text; `error` (never sent to the client) says what
+   * happened. Not emitted for a `ToolError`, for an error the handler gave a JSON-RPC code, nor for
+   * a handler that ends after its request was cancelled (`notifications/cancelled`, the caller's
+   * signal, `remove`, `close`): no one waits for its answer, and its abort is not a fault.
+   */
   handlerError: (event: {
     readonly sessionId: string;
+    /** The JSON-RPC id of the failed request. */
+    readonly requestId: JsonRpcId;
     readonly method: string;
+    /** The tool (`tools/call`), prompt (`prompts/get`) or resource URI (`resources/read`) it addressed. */
+    readonly target: string | undefined;
     readonly error: unknown;
   }) => void;
   /** A listener of another event threw; the runtime caught it and carried on. */

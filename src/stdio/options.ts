@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { z } from 'zod';
 import type { Clock } from '../runtime/clock.js';
-import { optionsTypeError } from '../runtime/optionsError.js';
+import { assertOptionsObject, optionsTypeError } from '../runtime/optionsError.js';
 
 /**
  * Options of `serveStdio`.
@@ -73,7 +73,8 @@ const hasMethods = (value: unknown, methods: readonly string[]): boolean =>
   value !== null &&
   methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
 
-const optionsSchema = z.object({
+/** One row per option of `StdioServerOptions`; an unknown key is refused, naming the closest. */
+const optionsSchema = z.strictObject({
   input: z
     .custom<Readable>((value) => hasMethods(value, ['on', 'pause']), 'Expected a readable stream')
     .optional(),
@@ -98,8 +99,9 @@ const optionsSchema = z.object({
 
 /** Validates options once; a bad one throws `TypeError("Expected `x` to be …, got …")`. @internal */
 export function resolveStdioOptions(options: StdioServerOptions): ResolvedStdioOptions {
+  assertOptionsObject(options);
   const parsed = optionsSchema.safeParse(options ?? {});
-  if (!parsed.success) throw optionsTypeError(parsed.error, options);
+  if (!parsed.success) throw optionsTypeError(parsed.error, options, optionsSchema);
   return {
     input: options.input ?? process.stdin,
     output: options.output ?? process.stdout,

@@ -10,6 +10,7 @@ import { errorResponse } from '../protocol/errors.js';
 import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import type { Clock } from '../runtime/clock.js';
 import type { SessionRuntime } from '../runtime/createSessionRuntime.js';
+import { assertSessionRuntime } from '../runtime/optionsError.js';
 import type { DispatchOptions, DispatchResult } from '../runtime/types.js';
 import type { StdioServerOptions } from './options.js';
 import { resolveStdioOptions } from './options.js';
@@ -35,11 +36,6 @@ export interface StdioServer {
   readonly finished: Promise<void>;
   /** Stops reading input, as if the client had closed it: drains, then resolves with `finished`. */
   close(): Promise<void>;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null || value === undefined) return `\`${String(value)}\``;
-  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -76,11 +72,7 @@ function isNotification(message: unknown): boolean {
  * ```
  */
 export function serveStdio(runtime: SessionRuntime, options: StdioServerOptions = {}): StdioServer {
-  if (typeof (runtime as Partial<SessionRuntime> | null)?.dispatch !== 'function') {
-    throw new TypeError(
-      `Expected \`runtime\` to be a SessionRuntime from createSessionRuntime, got ${describeValue(runtime)}`,
-    );
-  }
+  assertSessionRuntime(runtime, 'serveStdio');
   const { input, output, log, sessionId, drainTimeoutMs, clock } = resolveStdioOptions(options);
   const connection = new StdioConnection(runtime, sessionId, new StdoutChannel(output, log), log);
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });

@@ -41,12 +41,20 @@ describe('Streamable HTTP with the official SDK client', () => {
     });
   });
 
-  it('rejects a call whose arguments fail the zod schema with -32602', async () => {
+  it('answers a call whose arguments fail the zod schema with an isError result the model can read (SEP-1303)', async () => {
     const { url } = await start();
     const { client } = await connect(url);
-    await expect(client.callTool({ name: 'add', arguments: { a: 'two', b: 2 } })).rejects.toMatchObject({
-      code: -32602,
-    });
+    const result = await client.callTool({ name: 'add', arguments: { a: 'two', b: 2 } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(
+      'Invalid arguments for tool `add`:\na: Invalid input: expected number, received string',
+    );
+  });
+
+  it('still rejects an unknown tool with -32602 (a protocol error)', async () => {
+    const { url } = await start();
+    const { client } = await connect(url);
+    await expect(client.callTool({ name: 'nope', arguments: {} })).rejects.toMatchObject({ code: -32602 });
   });
 
   it('delivers progress notifications in order, then the result', async () => {
@@ -60,8 +68,10 @@ describe('Streamable HTTP with the official SDK client', () => {
     expect(textOf(result)).toBe('done after 5 steps');
   });
 
-  it('cancels a running call: the handler sees its signal aborted and the stream ends', async () => {
+  it('cancels a running call: the handler sees its signal aborted and the stream ends; no handlerError', async () => {
     const { url, runtime } = await start();
+    const failures: unknown[] = [];
+    runtime.events.on('handlerError', (event) => failures.push(event));
     const { client } = await connect(url);
     const controller = new AbortController();
     const call = client.callTool({ name: 'slow', arguments: { steps: 100, delayMs: 20 } }, undefined, {
@@ -76,6 +86,8 @@ describe('Streamable HTTP with the official SDK client', () => {
     expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'still here' } }))).toBe(
       'still here',
     );
+    // The slow tool rejected with an AbortError: a cancellation, not a fault.
+    expect(failures).toEqual([]);
   });
 
   it('keeps a call running when its client disconnects (disconnection is not cancellation)', async () => {

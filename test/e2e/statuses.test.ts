@@ -138,7 +138,7 @@ describe.each(kinds)('Streamable HTTP statuses (%s handler)', (kind) => {
       expect(runtime.info(sessionId)).toBeUndefined();
     });
 
-    it('answers invalid tool arguments with -32602 inside a 200 (the session is fine)', async () => {
+    it('answers invalid tool arguments with an isError result inside a 200 (MCP 2025-11-25, SEP-1303)', async () => {
       const { url } = await start();
       const sessionId = await initialize(url);
       const response = await post(
@@ -147,10 +147,12 @@ describe.each(kinds)('Streamable HTTP statuses (%s handler)', (kind) => {
         { 'mcp-session-id': sessionId },
       );
       expect(response.status).toBe(200);
-      expect((await jsonOf(response)).error?.code).toBe(-32602);
+      const answer = (await jsonOf(response)) as { result?: { isError?: boolean; content?: unknown } };
+      expect(answer.result?.isError).toBe(true);
+      expect(JSON.stringify(answer.result?.content)).toContain('a: Invalid input: expected number');
     });
 
-    it('answers a tool that throws with -32603 inside a 200, never echoing its message', async () => {
+    it('answers a tool that throws with a generic isError result inside a 200, never echoing its message', async () => {
       const explode = defineTool({
         name: 'explode',
         inputSchema: z.object({}),
@@ -167,7 +169,7 @@ describe.each(kinds)('Streamable HTTP statuses (%s handler)', (kind) => {
       );
       expect(response.status).toBe(200);
       const text = await response.text();
-      expect(JSON.parse(text).error).toMatchObject({ code: -32603, message: 'Internal error' });
+      expect(JSON.parse(text).result).toMatchObject({ isError: true, content: [{ type: 'text' }] });
       expect(text).not.toContain('secret');
     });
   });

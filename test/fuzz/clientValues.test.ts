@@ -29,7 +29,14 @@ async function liveRuntime() {
     tools: [
       defineTool({ name: 'echo', inputSchema: z.object({ text: z.string() }), handler: ({ text }) => text }),
     ],
-    prompts: [definePrompt({ name: 'greet', get: () => 'hello', complete: { who: () => ['ada'] } })],
+    prompts: [
+      definePrompt({
+        name: 'greet',
+        arguments: z.object({ who: z.string().optional() }),
+        get: () => 'hello',
+        complete: { who: () => ['ada'] },
+      }),
+    ],
     resourceTemplates: [
       defineResourceTemplate({ uriTemplate: 'note://{id}', name: 'note', read: () => 'text' }),
     ],

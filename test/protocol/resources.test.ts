@@ -211,3 +211,81 @@ describe('completion', () => {
     ).toMatchObject({ error: { code: -32602 } });
   });
 });
+
+describe('what prompts, resources and completers return is valid on the wire, or a reported failure', () => {
+  async function serving(options: Parameters<typeof createSessionRuntime>[0]) {
+    const runtime = createSessionRuntime(options);
+    const failures: { method: string; target: string | undefined; error: unknown }[] = [];
+    runtime.events.on('handlerError', ({ method, target, error }) =>
+      failures.push({ method, target, error }),
+    );
+    await openSession(runtime, 's');
+    return { runtime, failures };
+  }
+
+  it.each([
+    ['undefined', undefined],
+    ['{}', {}],
+    ['{ messages: "text" }', { messages: 'text' }],
+    ['a message without content', { messages: [{ role: 'user' }] }],
+    [
+      'a message of an unknown role',
+      { messages: [{ role: 'system', content: { type: 'text', text: 'x' } }] },
+    ],
+    ['a number', 7],
+  ])('prompts/get answers a prompt returning %s with internal_error and reports it', async (_, value) => {
+    const { runtime, failures } = await serving({
+      prompts: [definePrompt({ name: 'bad', get: () => value as never })],
+    });
+    const answer = await runtime.dispatch('s', request(1, 'prompts/get', { name: 'bad' }));
+    expect(answer).toMatchObject({ error: { code: -32603, message: 'Internal error' } });
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ method: 'prompts/get', target: 'bad' });
+    expect(String(failures[0]?.error)).toMatch(/Prompt `bad` returned .*, which is not a GetPromptResult/);
+  });
+
+  it.each([
+    ['undefined', undefined],
+    ['{}', {}],
+    ['{ contents: "text" }', { contents: 'text' }],
+    ['contents without a uri', { contents: [{ text: 'x' }] }],
+    ['a number', 7],
+  ])('resources/read answers a resource read as %s with internal_error and reports it', async (_, value) => {
+    const { runtime, failures } = await serving({
+      resources: [defineResource({ uri: 'bad://one', name: 'bad', read: () => value as never })],
+    });
+    const answer = await runtime.dispatch('s', request(1, 'resources/read', { uri: 'bad://one' }));
+    expect(answer).toMatchObject({ error: { code: -32603 } });
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ method: 'resources/read', target: 'bad://one' });
+  });
+
+  it.each([
+    ['undefined', undefined],
+    ['a string', 'alice'],
+    ['numbers', [1, 2]],
+  ])(
+    'completion/complete answers a completer returning %s with internal_error and reports it',
+    async (_, value) => {
+      const { runtime, failures } = await serving({
+        prompts: [
+          definePrompt({
+            name: 'p',
+            arguments: { who: z.string() },
+            complete: { who: () => value as never },
+            get: () => 'x',
+          }),
+        ],
+      });
+      const answer = await runtime.dispatch(
+        's',
+        request(1, 'completion/complete', {
+          ref: { type: 'ref/prompt', name: 'p' },
+          argument: { name: 'who', value: 'a' },
+        }),
+      );
+      expect(answer).toMatchObject({ error: { code: -32603 } });
+      expect(failures).toHaveLength(1);
+    },
+  );
+});

@@ -22,4 +22,44 @@ describe('options', () => {
   it('rejects a negative sweep threshold', () => {
     expect(() => createSessionRuntime().sweepIdle(-1)).toThrow(TypeError);
   });
+
+  it.each([
+    ['idleTimeoutMS', 'idleTimeoutMs'],
+    ['maxSession', 'maxSessions'],
+    ['maxConcurrentRequest', 'maxConcurrentRequests'],
+    ['requestTimeout', 'requestTimeoutMs'],
+    ['mailboxCapcity', 'mailboxCapacity'],
+    ['tool', 'tools'],
+    ['resourceTemplate', 'resourceTemplates'],
+    ['Logging', 'logging'],
+    ['restAfterMS', 'restAfterMs'],
+    ['spawnpolicy', 'spawnPolicy'],
+  ])('rejects the misspelt option %s, naming %s', (key, suggestion) => {
+    expect(() => createSessionRuntime({ [key]: 5 } as never)).toThrow(TypeError);
+    expect(() => createSessionRuntime({ [key]: 5 } as never)).toThrow(
+      `Unknown option \`${key}\`; did you mean \`${suggestion}\`?`,
+    );
+  });
+
+  it('rejects an option no name is close to, listing the valid ones', () => {
+    expect(() => createSessionRuntime({ port: 3000 } as never)).toThrow(
+      /^Unknown option `port`; expected one of `serverInfo`, `instructions`/,
+    );
+  });
+
+  it.each([
+    ['null', null],
+    ['a number', 42],
+    ['a string', 'fast'],
+    ['an array', []],
+    ['a function', () => ({})],
+  ])('rejects %s as options with a TypeError', (_, options) => {
+    expect(() => createSessionRuntime(options as never)).toThrow(TypeError);
+    expect(() => createSessionRuntime(options as never)).toThrow(/^Expected `options` to be an object, got /);
+  });
+
+  it('accepts no options at all', () => {
+    expect(() => createSessionRuntime()).not.toThrow();
+    expect(() => createSessionRuntime(undefined)).not.toThrow();
+  });
 });

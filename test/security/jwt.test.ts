@@ -194,3 +194,45 @@ describe('createJwtAuthenticator', () => {
     );
   });
 });
+
+describe('createJwtAuthenticator options', () => {
+  const key = new TextEncoder().encode('s'.repeat(32));
+
+  it.each([
+    [{ issuer, audiences: audience, key }, 'Unknown option `audiences`; did you mean `audience`?'],
+    [{ issuers: issuer, audience, key }, 'Unknown option `issuers`; did you mean `issuer`?'],
+    [{ issuer, audience, jwksUrl: 'https://x/jwks' }, 'Unknown option `jwksUrl`; did you mean `jwksUri`?'],
+    [
+      { issuer, audience, key, algorithm: ['HS256'] },
+      'Unknown option `algorithm`; did you mean `algorithms`?',
+    ],
+    [
+      { issuer, audience, key, requiredScope: ['a'] },
+      'Unknown option `requiredScope`; did you mean `requiredScopes`?',
+    ],
+    [
+      { issuer, audience, key, clockTolerance: 5 },
+      'Unknown option `clockTolerance`; did you mean `clockToleranceSeconds`?',
+    ],
+  ])('rejects a misspelt option, naming the closest (%j)', (options, message) => {
+    expect(() => createJwtAuthenticator(options as never)).toThrow(TypeError);
+    expect(() => createJwtAuthenticator(options as never)).toThrow(message);
+  });
+
+  it.each([
+    ['undefined', undefined],
+    ['null', null],
+    ['a string', 'https://issuer.example.com'],
+  ])('rejects %s as options', (_, options) => {
+    expect(() => createJwtAuthenticator(options as never)).toThrow(TypeError);
+    expect(() => createJwtAuthenticator(options as never)).toThrow(/^Expected/);
+  });
+
+  it.each([
+    [{ issuer: 42, audience, key }, /`issuer`/],
+    [{ issuer, audience, key, typ: 1 }, /`typ`/],
+    [{ issuer, audience, key, toPrincipal: 'sub' }, /`toPrincipal`/],
+  ])('rejects an option of the wrong type, naming it (%j)', (options, message) => {
+    expect(() => createJwtAuthenticator(options as never)).toThrow(message);
+  });
+});

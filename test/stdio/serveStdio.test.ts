@@ -250,7 +250,7 @@ describe('serveStdio', () => {
     );
     for (const notARuntime of [undefined, null, {}, 'runtime']) {
       expect(() => serveStdio(notARuntime as never, streams)).toThrow(
-        /^Expected `runtime` to be a SessionRuntime from createSessionRuntime, got /,
+        /^Expected the first argument of serveStdio to be a SessionRuntime \(from `createSessionRuntime`\), got /,
       );
     }
     // Infinity is a deadline that never comes, and is accepted.
@@ -659,5 +659,40 @@ describe('serveStdio: JSON-RPC batches (revisions 2025-03-26 and 2024-11-05)', (
       error: { code: -32600, message: expect.stringMatching(/only in a session that negotiated/) },
     });
     expect(runtime.has('stdio-1')).toBe(false);
+  });
+});
+
+describe('serveStdio arguments', () => {
+  it.each([
+    [{ sesionId: 'x' }, 'Unknown option `sesionId`; did you mean `sessionId`?'],
+    [
+      { stdin: new PassThrough() },
+      'Unknown option `stdin`; expected one of `input`, `output`, `log`, `sessionId`',
+    ],
+    [{ logger: () => {} }, 'Unknown option `logger`; did you mean `log`?'],
+    [{ ouput: new PassThrough() }, 'Unknown option `ouput`; did you mean `output`?'],
+  ])('rejects a misspelt option before reading anything (%j)', (options, message) => {
+    const runtime = createDemoRuntime();
+    expect(() => serveStdio(runtime, options as never)).toThrow(TypeError);
+    expect(() => serveStdio(runtime, options as never)).toThrow(message);
+  });
+
+  it.each([
+    [{ input: 'stdin' }, /`input`/],
+    [{ output: {} }, /`output`/],
+    [{ sessionId: '' }, /`sessionId`/],
+    [{ log: 'stderr' }, /`log`/],
+  ])('rejects an option of the wrong type (%j)', (options, message) => {
+    expect(() => serveStdio(createDemoRuntime(), options as never)).toThrow(message);
+  });
+
+  it.each([
+    ['a number', 42, 'got `42`'],
+    ['undefined', undefined, 'got `undefined`'],
+    ['an empty object', {}, 'got an object without the method `dispatch`'],
+  ])('rejects %s as the runtime', (_, runtime, got) => {
+    expect(() => serveStdio(runtime as never)).toThrow(
+      `Expected the first argument of serveStdio to be a SessionRuntime (from \`createSessionRuntime\`), ${got}`,
+    );
   });
 });
