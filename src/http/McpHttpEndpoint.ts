@@ -11,12 +11,13 @@ import type { Principal } from '../runtime/types.js';
 import type { Authenticate, AuthenticationRequest } from './auth.js';
 import { AuthenticationError, bearerTokenOf, challengeOf } from './auth.js';
 import type { EventStream, HttpExchange, ResponseHeaders } from './exchange.js';
+import type { PostAnswer } from './headers.js';
 import {
   acceptsEventStream,
-  acceptsJsonAndEventStream,
   isAllowedHost,
   isAllowedOrigin,
   isJsonContentType,
+  postAnswerFor,
 } from './headers.js';
 import type { ResolvedHttpOptions } from './options.js';
 import { originKey } from './options.js';
@@ -26,7 +27,9 @@ import { ResumableStreams } from './ResumableStreams.js';
 import type { Refusal } from './refusals.js';
 import { refusalResponse } from './refusals.js';
 import { StandaloneStreams } from './StandaloneStreams.js';
+import type { StreamRefusal } from './StreamBudget.js';
 import { StreamBudget } from './StreamBudget.js';
+import { formatSseEvent, keptAlive } from './sse.js';
 
 const supportedVersions = new Set(SUPPORTED_PROTOCOL_VERSIONS);
 const jsonHeaders: ResponseHeaders = { 'content-type': 'application/json' };
@@ -224,24 +227,25 @@ export class McpHttpEndpoint {
   }
 
   private async post(exchange: HttpExchange, access: SessionAccess): Promise<void> {
-    if (!acceptsJsonAndEventStream(exchange.header('accept'))) return refuse(exchange, 'not_acceptable');
+    const answer = postAnswerFor(exchange.header('accept'));
+    if (answer === undefined) return refuse(exchange, 'not_acceptable');
     if (!isJsonContentType(exchange.header('content-type'))) {
       return refuse(exchange, 'unsupported_media_type');
     }
     const body = await exchange.readJson(this.options.maxBodyBytes, this.options.bodyTimeoutMs);
     if (!body.ok) return refuse(exchange, body.reason);
     const message = body.value;
-    if (isInitializeRequest(message)) return this.initialize(exchange, message, access);
+    if (isInitializeRequest(message)) return this.initialize(exchange, message, access, answer);
     const sessionId = this.sessionIdOf(exchange);
     if (sessionId === undefined) return;
-    if (isRequest(message)) return this.serveRequest(exchange, sessionId, message, access);
+    if (isRequest(message)) return this.serveRequest(exchange, sessionId, message, access, answer);
     // Notifications and the client's responses: 202 and no body ("Sending Messages to the Server").
     const refused = await this.runtime.dispatch(sessionId, message, {
       principal: access.principal,
       mayCreate: false,
     });
     if (refused === undefined) exchange.respond(202, {});
-    else replyJson(exchange, refused, undefined);
+    else reply(exchange, refused, undefined, answer);
   }
 
   /**
@@ -267,20 +271,24 @@ export class McpHttpEndpoint {
    * `initialize` creates a session under an id we mint: never one the client chose, so ids stay
    * unguessable. A failed handshake leaves no session behind.
    */
-  private async initialize(exchange: HttpExchange, message: unknown, access: SessionAccess): Promise<void> {
+  private async initialize(
+    exchange: HttpExchange,
+    message: unknown,
+    access: SessionAccess,
+    answer: PostAnswer,
+  ): Promise<void> {
     const claimed = exchange.header('mcp-session-id');
     if (claimed !== undefined) {
       // A live session answers "already initialized" (-32600, 400); an unknown id is 404, not a
       // new session of the client's naming.
       if (!this.runtime.has(claimed, access)) return refuse(exchange, 'session_not_found');
-      return this.serveRequest(exchange, claimed, message, access);
+      return this.serveRequest(exchange, claimed, message, access, answer);
     }
     const sessionId = this.mintSessionId();
     const response = await this.runtime.dispatch(sessionId, message, access);
     // A refused handshake leaves no session: the runtime stops one whose initialize failed.
     if (response === undefined) return refuse(exchange, 'internal_error');
-    if ('error' in response) return replyJson(exchange, response, undefined);
-    replyJson(exchange, response, sessionId);
+    reply(exchange, response, 'error' in response ? undefined : sessionId, answer);
   }
 
   private mintSessionId(): string {
@@ -297,15 +305,18 @@ export class McpHttpEndpoint {
 
   /**
    * A request: plain JSON when its answer comes alone, an SSE stream when it produces notifications
-   * (progress) first. The stream starts lazily at the first notification, so the common case pays
-   * nothing for it. No abort signal is tied to the socket: disconnection is not cancellation in
-   * 2025-11-25 ("Sending Messages to the Server" §5); `notifications/cancelled` and DELETE cancel.
+   * (progress) first, or has not been answered after `keepAliveMs` (the stream then carries
+   * keep-alives, so a proxy does not cut a long call). The stream starts lazily, so the common case
+   * pays nothing for it. A client that accepts only `text/event-stream` gets every answer as SSE. No
+   * abort signal is tied to the socket: disconnection is not cancellation in 2025-11-25 ("Sending
+   * Messages to the Server" §5); `notifications/cancelled` and DELETE cancel.
    */
   private async serveRequest(
     exchange: HttpExchange,
     sessionId: string,
     message: unknown,
     access: SessionAccess,
+    answer: PostAnswer,
   ): Promise<void> {
     let writer: ResumableWriter | undefined;
     let overBudget = false;
@@ -321,6 +332,8 @@ export class McpHttpEndpoint {
       writer = this.resumableStreams.begin(sessionId, this.openCounted(exchange, sessionId, principalId));
       return writer;
     };
+    const keepAliveMs = this.options.keepAliveMs;
+    const slow = keepAliveMs > 0 ? setTimeout(open, keepAliveMs) : undefined;
     // Notifications and the handler's own requests to the client (sampling, elicitation) travel on
     // this request's stream, before its response (2025-11-25, "Sending Messages to the Server" §6).
     const response = await this.runtime.dispatch(sessionId, message, {
@@ -337,14 +350,18 @@ export class McpHttpEndpoint {
       },
       onCloseStream: () => open()?.disconnect(),
     });
+    clearTimeout(slow);
     if (writer !== undefined) return writer.finish(response);
-    if (response !== undefined) return replyJson(exchange, response, undefined);
+    if (response !== undefined) return reply(exchange, response, undefined, answer);
     // Cancelled by the client: no response may be sent for it (MCP "Cancellation"), and an SSE
     // stream that ends without one is the spec's way to finish the POST.
     exchange.openStream(streamHeaders).end();
   }
 
-  /** Opens the SSE answer of a slot already taken from the stream budget, giving it back on close. */
+  /**
+   * Opens the SSE answer of a slot already taken from the stream budget, giving it back on close
+   * (ended by us, or the client gone: a failed write or a closed socket), with keep-alives.
+   */
   private openCounted(
     exchange: HttpExchange,
     sessionId: string,
@@ -352,10 +369,17 @@ export class McpHttpEndpoint {
   ): EventStream {
     const stream = exchange.openStream(streamHeaders);
     stream.onClose(() => this.streams.release(sessionId, principalId));
-    return stream;
+    return keptAlive(stream, this.options.keepAliveMs);
   }
 
-  /** `GET`: the optional standalone stream, one per session (409 for a second, as the SDK). */
+  /**
+   * `GET`: resumes the request stream `Last-Event-ID` names, or opens the session's standalone
+   * stream. Either way the newest connection takes over: the one it replaces is ended and gives its
+   * stream slot back first, so a client whose old connection died unnoticed (half-open, dropped by
+   * a proxy) is never locked out by it. The official SDK answers 409 to a second standalone stream;
+   * MCP 2025-11-25 ("Multiple Connections") lets a client hold several streams, and asks only that
+   * each message go out on one of them, as it does here (on the newest).
+   */
   private openStandaloneStream(exchange: HttpExchange, access: SessionAccess): void {
     if (!acceptsEventStream(exchange.header('accept'))) {
       refuse(exchange, 'not_acceptable_stream');
@@ -369,25 +393,21 @@ export class McpHttpEndpoint {
       return;
     }
     const principalId = access.principal?.id;
-    const refusal = this.streams.acquire(sessionId, principalId);
-    if (refusal !== undefined) {
-      refuse(exchange, refusal === 'overloaded' ? 'streams_overloaded' : 'too_many_streams', {
-        'retry-after': '1',
-      });
-      return;
-    }
-    const openStream = () => this.openCounted(exchange, sessionId, principalId);
+    // A slot is taken only when the stream opens: a refusal holds none.
+    const openStream = (): EventStream | undefined => {
+      const refusal = this.streams.acquire(sessionId, principalId);
+      if (refusal === undefined) return this.openCounted(exchange, sessionId, principalId);
+      refuseStream(exchange, refusal);
+      return undefined;
+    };
     const lastEventId = exchange.header('last-event-id');
     if (lastEventId !== undefined && this.resumableStreams.resume(sessionId, lastEventId, openStream)) {
       // A request stream resumed: what the client missed, then the rest of it.
       return;
     }
-    if (this.standaloneStreams.has(sessionId)) {
-      this.streams.release(sessionId, principalId);
-      refuse(exchange, 'stream_conflict');
-      return;
-    }
+    this.standaloneStreams.end(sessionId);
     const stream = openStream();
+    if (stream === undefined) return;
     this.standaloneStreams.add(sessionId, stream);
     // Messages of the session that belong to no request (resources/updated, list_changed, a
     // handler's request to the client made outside a request stream) go out on this stream.
@@ -421,6 +441,13 @@ export class McpHttpEndpoint {
   }
 }
 
+/** 429 `too_many_streams` or 503 `overloaded` for a stream past the budget, retry after a second. */
+function refuseStream(exchange: HttpExchange, refusal: StreamRefusal): void {
+  refuse(exchange, refusal === 'overloaded' ? 'streams_overloaded' : 'too_many_streams', {
+    'retry-after': '1',
+  });
+}
+
 /** 429 `rate_limited`, retry after `seconds`. */
 function rateLimited(exchange: HttpExchange, seconds: number): void {
   refuse(exchange, 'rate_limited', { 'retry-after': String(seconds) });
@@ -440,8 +467,25 @@ function originOf(origin: string): string {
   }
 }
 
-/** A JSON answer; an error's status comes from the runtime's error table (429/503/404/400…). */
-function replyJson(exchange: HttpExchange, response: JsonRpcResponse, sessionId: string | undefined): void {
+/**
+ * A complete answer: JSON, or one SSE event for a client that does not accept JSON. An error's
+ * status comes from the runtime's error table (429/503/404/400…), and an error status always comes
+ * with JSON: RFC 9110 §12.5.1 lets a server disregard `Accept` rather than hide the status.
+ */
+function reply(
+  exchange: HttpExchange,
+  response: JsonRpcResponse,
+  sessionId: string | undefined,
+  answer: PostAnswer,
+): void {
   const status = 'error' in response ? httpStatusOf(response.error) : 200;
+  if (answer === 'stream' && status === 200) {
+    const headers =
+      sessionId === undefined ? streamHeaders : { ...streamHeaders, 'mcp-session-id': sessionId };
+    const stream = exchange.openStream(headers);
+    stream.write(formatSseEvent(response));
+    stream.end();
+    return;
+  }
   exchange.respond(status, headersFor(response, sessionId), JSON.stringify(response));
 }

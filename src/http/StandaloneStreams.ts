@@ -1,19 +1,12 @@
 /**
- * SSE framing, and the registry of standalone streams: the one `GET` stream a session may hold open
- * for messages the server starts itself (MCP 2025-11-25, "Listening for Messages from the Server").
- * Server-initiated notifications and requests will be written here; the registry already ends a
- * stream when its session stops, so a client never listens to a dead session.
+ * The registry of standalone streams: the `GET` stream a session holds open for messages the server
+ * starts itself (MCP 2025-11-25, "Listening for Messages from the Server"). One per session: a new
+ * `GET` of the session takes over and the stream it replaces is ended, so a client whose connection
+ * died without a word (a half-open socket, a proxy that dropped it) is never locked out by it. The
+ * registry also ends a stream when its session stops, so a client never listens to a dead session.
  */
 import type { EventStream } from './exchange.js';
-
-/**
- * One SSE event carrying one JSON-RPC message. `JSON.stringify` output has no line breaks, so one
- * `data:` line is always enough.
- * @internal
- */
-export function formatSseEvent(message: unknown): string {
-  return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
-}
+import { formatSseEvent } from './sse.js';
 
 /** Session id → its open standalone stream. @internal */
 export class StandaloneStreams {
@@ -28,12 +21,17 @@ export class StandaloneStreams {
     return this.streams.has(sessionId);
   }
 
-  /** Registers the stream of a session; it leaves the registry by itself when it closes. */
+  /**
+   * Registers the stream of a session, ending the one it replaces; a stream leaves the registry by
+   * itself when it closes.
+   */
   add(sessionId: string, stream: EventStream): void {
+    const replaced = this.streams.get(sessionId);
     this.streams.set(sessionId, stream);
     stream.onClose(() => {
       if (this.streams.get(sessionId) === stream) this.streams.delete(sessionId);
     });
+    replaced?.end();
   }
 
   /** Sends a message on the session's stream; false when the session has none open. */
@@ -44,7 +42,7 @@ export class StandaloneStreams {
     return true;
   }
 
-  /** Ends the session's stream, if any (its session stopped). */
+  /** Ends the session's stream, if any (its session stopped, or a new `GET` takes over). */
   end(sessionId: string): void {
     this.streams.get(sessionId)?.end();
   }

@@ -78,7 +78,12 @@ class WebEventStream extends ClosableEventStream {
   }
 
   protected send(event: string): void {
-    this.controller.enqueue(encoder.encode(event));
+    try {
+      this.controller.enqueue(encoder.encode(event));
+    } catch {
+      // The body can no longer take data (the server errored or closed it): the client is gone.
+      this.markClosed();
+    }
   }
 
   protected finish(): void {

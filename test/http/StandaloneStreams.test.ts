@@ -3,7 +3,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EventStream } from '../../src/http/exchange.js';
-import { formatSseEvent, StandaloneStreams } from '../../src/http/StandaloneStreams.js';
+import { StandaloneStreams } from '../../src/http/StandaloneStreams.js';
+import { formatSseEvent } from '../../src/http/sse.js';
 
 class MemoryStream implements EventStream {
   readonly events: string[] = [];
