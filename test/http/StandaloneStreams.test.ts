@@ -54,14 +54,17 @@ describe('StandaloneStreams', () => {
     expect([streams.has('s1'), streams.has('s2'), streams.size]).toEqual([false, false, 0]);
   });
 
-  it('keeps a newer stream of the same session when an older one closes late', () => {
+  it('lets a newer stream of a session take over: the older one is ended, and its close leaves the newer', () => {
     const streams = new StandaloneStreams();
     const older = new MemoryStream();
     const newer = new MemoryStream();
     streams.add('s1', older);
     streams.add('s1', newer);
+    expect([older.closed, newer.closed, streams.size]).toEqual([true, false, 1]);
     older.end();
     expect(streams.has('s1')).toBe(true);
+    expect(streams.send('s1', { jsonrpc: '2.0', method: 'm' })).toBe(true);
+    expect([older.events, newer.events.length]).toEqual([[], 1]);
     streams.endAll();
     expect(newer.closed).toBe(true);
   });
