@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ServerKind, TestServer, TestServerOptions } from '../e2e/servers.js';
-import { initialize, post, startServer } from '../e2e/servers.js';
+import { initialize, initializeBody, post, startServer } from '../e2e/servers.js';
 
 const kinds: readonly ServerKind[] = ['node', 'hono'];
 const streamHeaders = (sessionId: string) => ({ accept: 'text/event-stream', 'mcp-session-id': sessionId });
@@ -125,6 +125,37 @@ describe.each(kinds)('stream liveness (%s handler)', (kind) => {
     await vi.waitFor(() => expect(dead.received()).toMatch(/\r\n0\r\n\r\n$/));
     expect(dead.received()).not.toContain('list_changed');
     await fresh.body?.cancel();
+  });
+
+  it("never lets another principal's GET take over a session's stream (404, the stream stays)", async () => {
+    const { url, runtime } = await start({
+      http: {
+        keepAliveMs: false,
+        authenticate: (request) =>
+          request.bearerToken === undefined ? undefined : { id: request.bearerToken },
+      },
+    });
+    const opened = await post(url, initializeBody, { authorization: 'Bearer alice' });
+    const sessionId = opened.headers.get('mcp-session-id') as string;
+    await opened.body?.cancel();
+    const alice = await fetch(url, {
+      headers: { ...streamHeaders(sessionId), authorization: 'Bearer alice' },
+    });
+    expect(alice.status).toBe(200);
+    for (const lastEventId of [undefined, '1_0']) {
+      const mallory = await fetch(url, {
+        headers: {
+          ...streamHeaders(sessionId),
+          authorization: 'Bearer mallory',
+          ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }),
+        },
+      });
+      expect(mallory.status).toBe(404);
+      await mallory.body?.cancel();
+    }
+    expect(runtime.notify(sessionId, { method: 'notifications/tools/list_changed' })).toBe(true);
+    expect(await readUntil(alice, (sofar) => sofar.includes('\n\n'))).toContain('list_changed');
+    await alice.body?.cancel();
   });
 
   it('gives back the slot of a stream whose client reset the connection, with no new GET of that session', async () => {
