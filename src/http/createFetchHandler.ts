@@ -78,12 +78,7 @@ class WebEventStream extends ClosableEventStream {
   }
 
   protected send(event: string): void {
-    try {
-      this.controller.enqueue(encoder.encode(event));
-    } catch {
-      // The body can no longer take data (the server errored or closed it): the client is gone.
-      this.markClosed();
-    }
+    this.controller.enqueue(encoder.encode(event));
   }
 
   protected finish(): void {
