@@ -373,12 +373,13 @@ export class McpHttpEndpoint {
   }
 
   /**
-   * `GET`: resumes the request stream `Last-Event-ID` names, or opens the session's standalone
-   * stream. Either way the newest connection takes over: the one it replaces is ended and gives its
-   * stream slot back first, so a client whose old connection died unnoticed (half-open, dropped by
-   * a proxy) is never locked out by it. The official SDK answers 409 to a second standalone stream;
-   * MCP 2025-11-25 ("Multiple Connections") lets a client hold several streams, and asks only that
-   * each message go out on one of them, as it does here (on the newest).
+   * `GET`: resumes the request stream `Last-Event-ID` names, or opens a standalone stream of the
+   * session. A client that comes back is never locked out by a connection of its own that died
+   * unnoticed (half-open, dropped by a proxy): a resumed request stream leaves its old connection,
+   * and when the stream budget is full the session's oldest standalone stream is ended to make room.
+   * The official SDK answers 409 to a second standalone stream; MCP 2025-11-25 ("Multiple
+   * Connections") lets a client hold several, and asks only that each message go out on one of them
+   * (here the newest), so clients that open a second GET keep both.
    */
   private openStandaloneStream(exchange: HttpExchange, access: SessionAccess): void {
     if (!acceptsEventStream(exchange.header('accept'))) {
@@ -395,7 +396,12 @@ export class McpHttpEndpoint {
     const principalId = access.principal?.id;
     // A slot is taken only when the stream opens: a refusal holds none.
     const openStream = (): EventStream | undefined => {
-      const refusal = this.streams.acquire(sessionId, principalId);
+      let refusal = this.streams.acquire(sessionId, principalId);
+      // The session's oldest standalone stream gives way (its slot counts in every limit that can
+      // refuse): it is the likeliest to be dead, and the client asking is the one it belongs to.
+      if (refusal !== undefined && this.standaloneStreams.endOldest(sessionId)) {
+        refusal = this.streams.acquire(sessionId, principalId);
+      }
       if (refusal === undefined) return this.openCounted(exchange, sessionId, principalId);
       refuseStream(exchange, refusal);
       return undefined;
@@ -405,18 +411,13 @@ export class McpHttpEndpoint {
       // A request stream resumed: what the client missed, then the rest of it.
       return;
     }
-    this.standaloneStreams.end(sessionId);
     const stream = openStream();
     if (stream === undefined) return;
-    this.standaloneStreams.add(sessionId, stream);
     // Messages of the session that belong to no request (resources/updated, list_changed, a
-    // handler's request to the client made outside a request stream) go out on this stream.
-    const detach = this.runtime.attach(
-      sessionId,
-      (message) => this.standaloneStreams.send(sessionId, message),
-      access,
+    // handler's request to the client made outside a request stream) go out on its newest stream.
+    this.standaloneStreams.add(sessionId, stream, () =>
+      this.runtime.attach(sessionId, (message) => this.standaloneStreams.send(sessionId, message), access),
     );
-    stream.onClose(() => detach?.());
   }
 
   /**

@@ -178,19 +178,23 @@ describe.each(kinds)('Streamable HTTP statuses (%s handler)', (kind) => {
       }
     });
 
-    it('lets a second GET of a session take over its standalone stream, ending the first (no 409)', async () => {
-      const { url, runtime } = await start();
+    it('opens a second GET of a session beside the first (no 409); each message goes out on one stream, the newest', async () => {
+      const { url, runtime } = await start({ http: { maxStreamsPerSession: 2, keepAliveMs: false } });
       const sessionId = await initialize(url);
       const headers = { accept: 'text/event-stream', 'mcp-session-id': sessionId };
       const first = await fetch(url, { headers });
       const second = await fetch(url, { headers });
       expect([first.status, second.status]).toEqual([200, 200]);
       expect(second.headers.get('content-type')).toBe('text/event-stream');
-      expect(await first.text()).toBe('');
       expect(runtime.notify(sessionId, { method: 'notifications/tools/list_changed' })).toBe(true);
       const reader = (second.body as ReadableStream<Uint8Array>).getReader();
-      expect(new TextDecoder().decode((await reader.read()).value)).toContain('list_changed');
+      expect(new TextDecoder().decode((await reader.read()).value)).toContain('tools/list_changed');
+      // A third GET finds the session's budget full: the oldest stream gives way, having carried nothing.
+      const third = await fetch(url, { headers });
+      expect(third.status).toBe(200);
+      expect(await first.text()).toBe('');
       await reader.cancel();
+      await third.body?.cancel();
     });
 
     it('ends the POST of a request cancelled before any notification with an empty SSE stream (no response may be sent)', async () => {

@@ -173,7 +173,7 @@ describe.each(kinds)('stream liveness (%s handler)', (kind) => {
     });
   });
 
-  it('never turns repeated GETs of one session into 429 (maxStreamsPerSession: 2), and leaves a slot for a request stream', async () => {
+  it('never turns repeated GETs of one session into 429 (maxStreamsPerSession: 2), and leaks no slot', async () => {
     const { url } = await start({ http: { maxStreamsPerSession: 2, keepAliveMs: false } });
     const sessionId = await initialize(url);
     const streams: Response[] = [];
@@ -182,18 +182,24 @@ describe.each(kinds)('stream liveness (%s handler)', (kind) => {
       expect(stream.status, `GET ${attempt}`).toBe(200);
       streams.push(stream);
     }
-    // Every stream but the newest was ended by the one after it.
-    for (const ended of streams.slice(0, -1)) expect(await ended.text()).toBe('');
+    // Each GET past the budget ended the oldest stream; the newest two are open.
+    for (const ended of streams.slice(0, -2)) expect(await ended.text()).toBe('');
+    for (const open of streams.slice(-2)) await open.body?.cancel();
+    // Both slots are free again: a GET and a streaming request hold them at once.
+    const listening = await fetch(url, { headers: streamHeaders(sessionId) });
+    expect(listening.status).toBe(200);
     const call = {
       jsonrpc: '2.0',
       id: 9,
       method: 'tools/call',
       params: { name: 'slow', arguments: { steps: 2, delayMs: 1 }, _meta: { progressToken: 'p' } },
     };
-    const streamed = await post(url, call, { 'mcp-session-id': sessionId });
-    expect(streamed.headers.get('content-type')).toBe('text/event-stream');
-    expect(await streamed.text()).toContain('"id":9,"result"');
-    await streams.at(-1)?.body?.cancel();
+    await vi.waitFor(async () => {
+      const streamed = await post(url, call, { 'mcp-session-id': sessionId });
+      expect(streamed.headers.get('content-type')).toBe('text/event-stream');
+      expect(await streamed.text()).toContain('"id":9,"result"');
+    });
+    await listening.body?.cancel();
   });
 
   it('lets a resuming GET take over the connection of its request stream, within maxStreamsPerSession: 1', async () => {
