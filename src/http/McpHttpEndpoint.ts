@@ -325,7 +325,7 @@ export class McpHttpEndpoint {
     // the response still comes, as JSON, and what would have streamed before it cannot be sent.
     const open = (): ResumableWriter | undefined => {
       if (writer !== undefined || overBudget) return writer;
-      if (this.streams.acquire(sessionId, principalId) !== undefined) {
+      if (this.acquireStream(sessionId, principalId, 1) !== undefined) {
         overBudget = true;
         return undefined;
       }
@@ -356,6 +356,22 @@ export class McpHttpEndpoint {
     // Cancelled by the client: no response may be sent for it (MCP "Cancellation"), and an SSE
     // stream that ends without one is the spec's way to finish the POST.
     exchange.openStream(streamHeaders).end();
+  }
+
+  /**
+   * Takes a stream slot for the session. When a limit refuses, the session's oldest standalone
+   * stream gives way if more than `keep` would remain (its slot counts in every limit that can
+   * refuse): it is the likeliest to be dead, and the client asking is the one it belongs to.
+   */
+  private acquireStream(
+    sessionId: string,
+    principalId: string | undefined,
+    keep: number,
+  ): StreamRefusal | undefined {
+    const refusal = this.streams.acquire(sessionId, principalId);
+    if (refusal === undefined || this.standaloneStreams.countOf(sessionId) <= keep) return refusal;
+    this.standaloneStreams.endOldest(sessionId);
+    return this.streams.acquire(sessionId, principalId);
   }
 
   /**
@@ -396,12 +412,7 @@ export class McpHttpEndpoint {
     const principalId = access.principal?.id;
     // A slot is taken only when the stream opens: a refusal holds none.
     const openStream = (): EventStream | undefined => {
-      let refusal = this.streams.acquire(sessionId, principalId);
-      // The session's oldest standalone stream gives way (its slot counts in every limit that can
-      // refuse): it is the likeliest to be dead, and the client asking is the one it belongs to.
-      if (refusal !== undefined && this.standaloneStreams.endOldest(sessionId)) {
-        refusal = this.streams.acquire(sessionId, principalId);
-      }
+      const refusal = this.acquireStream(sessionId, principalId, 0);
       if (refusal === undefined) return this.openCounted(exchange, sessionId, principalId);
       refuseStream(exchange, refusal);
       return undefined;

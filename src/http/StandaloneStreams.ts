@@ -3,7 +3,8 @@
  * starts itself (MCP 2025-11-25, "Listening for Messages from the Server"). A client may hold several
  * ("Multiple Connections"); each message goes out on one of them, the newest, for a client that
  * opens a new one does so because it believes the older ones dead. The oldest gives way when a new
- * `GET` finds the stream budget full, so a client whose connection died without a word (a half-open
+ * `GET` finds the stream budget full (or a request stream does, while another standalone stream
+ * remains), so a client whose connection died without a word (a half-open
  * socket, a proxy that dropped it) is never locked out by it. The registry also ends a session's
  * streams when it stops, so a client never listens to a dead session.
  */
@@ -27,6 +28,11 @@ export class StandaloneStreams {
 
   has(sessionId: string): boolean {
     return this.sessions.has(sessionId);
+  }
+
+  /** Open streams of a session. */
+  countOf(sessionId: string): number {
+    return this.sessions.get(sessionId)?.streams.length ?? 0;
   }
 
   /**

@@ -127,6 +127,45 @@ describe.each(kinds)('stream liveness (%s handler)', (kind) => {
     await fresh.body?.cancel();
   });
 
+  it('lets a streaming request end the oldest of two standalone streams when the budget is full, never the last one', async () => {
+    const { url, runtime } = await start({
+      runtime: { maxConcurrentRequests: 2 },
+      http: { maxStreamsPerSession: 2, keepAliveMs: false },
+    });
+    const sessionId = await initialize(url);
+    const dead = await rawGet(url, sessionId);
+    sockets.push(dead.socket);
+    dead.socket.pause();
+    const live = await fetch(url, { headers: streamHeaders(sessionId) });
+    const call = {
+      jsonrpc: '2.0',
+      id: 8,
+      method: 'tools/call',
+      params: { name: 'slow', arguments: { steps: 2, delayMs: 1 }, _meta: { progressToken: 'p' } },
+    };
+    const streamed = await post(url, call, { 'mcp-session-id': sessionId });
+    expect(streamed.headers.get('content-type')).toBe('text/event-stream');
+    expect(await streamed.text()).toContain('"id":8,"result"');
+    dead.socket.resume();
+    await vi.waitFor(() => expect(dead.received()).toMatch(/\r\n0\r\n\r\n$/));
+    // One standalone stream is left: a request stream that takes the other slot, and a request past
+    // the budget, which no longer ends it but answers as JSON.
+    const held = await post(
+      url,
+      { ...call, id: 10, params: { ...call.params, arguments: { steps: 100, delayMs: 20 } } },
+      { 'mcp-session-id': sessionId },
+    );
+    expect(held.headers.get('content-type')).toBe('text/event-stream');
+    const unstreamed = await post(url, { ...call, id: 11 }, { 'mcp-session-id': sessionId });
+    expect(unstreamed.headers.get('content-type')).toBe('application/json');
+    expect(await unstreamed.json()).toMatchObject({ id: 11, result: {} });
+    expect(runtime.notify(sessionId, { method: 'notifications/tools/list_changed' })).toBe(true);
+    expect(await readUntil(live, (sofar) => sofar.includes('list_changed'))).toContain('list_changed');
+    runtime.remove(sessionId);
+    await held.text();
+    await live.body?.cancel();
+  });
+
   it("never lets another principal's GET take over a session's stream (404, the stream stays)", async () => {
     const { url, runtime } = await start({
       http: {
