@@ -110,7 +110,9 @@ export interface StreamableHttpOptions {
    */
   readonly maxStreams?: number;
   /**
-   * Open SSE streams per session; a GET past it gets 429.
+   * Open SSE streams per session. Past it, a GET (or a streaming request, while the session keeps
+   * another) ends the session's oldest standalone GET stream to make room; a GET that finds none to
+   * end gets 429, a request answers without streaming.
    * @default 16
    */
   readonly maxStreamsPerSession?: number;
