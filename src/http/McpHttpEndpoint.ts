@@ -12,12 +12,13 @@ import type { DispatchOptions, Principal } from '../runtime/types.js';
 import type { Authenticate, AuthenticationRequest } from './auth.js';
 import { AuthenticationError, bearerTokenOf, challengeOf } from './auth.js';
 import type { EventStream, HttpExchange, ResponseHeaders } from './exchange.js';
+import type { PostAnswer } from './headers.js';
 import {
   acceptsEventStream,
-  acceptsJsonAndEventStream,
   isAllowedHost,
   isAllowedOrigin,
   isJsonContentType,
+  postAnswerFor,
 } from './headers.js';
 import type { ResolvedHttpOptions } from './options.js';
 import { originKey } from './options.js';
@@ -27,7 +28,9 @@ import { ResumableStreams } from './ResumableStreams.js';
 import type { Refusal } from './refusals.js';
 import { refusalResponse } from './refusals.js';
 import { StandaloneStreams } from './StandaloneStreams.js';
+import type { StreamRefusal } from './StreamBudget.js';
 import { StreamBudget } from './StreamBudget.js';
+import { formatSseEvent, keptAlive } from './sse.js';
 
 const supportedVersions = new Set(SUPPORTED_PROTOCOL_VERSIONS);
 const jsonHeaders: ResponseHeaders = { 'content-type': 'application/json' };
@@ -230,7 +233,8 @@ export class McpHttpEndpoint {
   }
 
   private async post(exchange: HttpExchange, access: SessionAccess, rateKey: string): Promise<void> {
-    if (!acceptsJsonAndEventStream(exchange.header('accept'))) return refuse(exchange, 'not_acceptable');
+    const answer = postAnswerFor(exchange.header('accept'));
+    if (answer === undefined) return refuse(exchange, 'not_acceptable');
     if (!isJsonContentType(exchange.header('content-type'))) {
       return refuse(exchange, 'unsupported_media_type');
     }
@@ -240,18 +244,18 @@ export class McpHttpEndpoint {
       return refuse(exchange, body.reason);
     }
     const message = body.value;
-    if (Array.isArray(message)) return this.postBatch(exchange, message, access, rateKey);
-    if (isInitializeRequest(message)) return this.initialize(exchange, message, access);
+    if (Array.isArray(message)) return this.postBatch(exchange, message, access, rateKey, answer);
+    if (isInitializeRequest(message)) return this.initialize(exchange, message, access, answer);
     const sessionId = this.sessionIdOf(exchange);
     if (sessionId === undefined) return;
-    if (isRequest(message)) return this.serveRequest(exchange, sessionId, message, access);
+    if (isRequest(message)) return this.serveRequest(exchange, sessionId, message, access, answer);
     // Notifications and the client's responses: 202 and no body ("Sending Messages to the Server").
     const refused = await this.runtime.dispatch(sessionId, message, {
       principal: access.principal,
       mayCreate: false,
     });
     if (refused === undefined) exchange.respond(202, {});
-    else replyJson(exchange, refused, undefined);
+    else reply(exchange, refused, undefined, answer);
   }
 
   /**
@@ -277,20 +281,24 @@ export class McpHttpEndpoint {
    * `initialize` creates a session under an id we mint: never one the client chose, so ids stay
    * unguessable. A failed handshake leaves no session behind.
    */
-  private async initialize(exchange: HttpExchange, message: unknown, access: SessionAccess): Promise<void> {
+  private async initialize(
+    exchange: HttpExchange,
+    message: unknown,
+    access: SessionAccess,
+    answer: PostAnswer,
+  ): Promise<void> {
     const claimed = exchange.header('mcp-session-id');
     if (claimed !== undefined) {
       // A live session answers "already initialized" (-32600, 400); an unknown id is 404, not a
       // new session of the client's naming.
       if (!this.runtime.has(claimed, access)) return refuse(exchange, 'session_not_found');
-      return this.serveRequest(exchange, claimed, message, access);
+      return this.serveRequest(exchange, claimed, message, access, answer);
     }
     const sessionId = this.mintSessionId();
     const response = await this.runtime.dispatch(sessionId, message, access);
     // A refused handshake leaves no session: the runtime stops one whose initialize failed.
     if (response === undefined) return refuse(exchange, 'internal_error');
-    if ('error' in response) return replyJson(exchange, response, undefined);
-    replyJson(exchange, response, sessionId);
+    reply(exchange, response, 'error' in response ? undefined : sessionId, answer);
   }
 
   private mintSessionId(): string {
@@ -307,21 +315,25 @@ export class McpHttpEndpoint {
 
   /**
    * A request: plain JSON when its answer comes alone, an SSE stream when it produces notifications
-   * (progress) first. The stream starts lazily at the first notification, so the common case pays
-   * nothing for it. No abort signal is tied to the socket: disconnection is not cancellation in
-   * 2025-11-25 ("Sending Messages to the Server" §5); `notifications/cancelled` and DELETE cancel.
+   * (progress) first, or has not been answered after `keepAliveMs` (the stream then carries
+   * keep-alives, so a proxy does not cut a long call). The stream starts lazily, so the common case
+   * pays nothing for it. A client that accepts only `text/event-stream` gets every answer as SSE. No
+   * abort signal is tied to the socket: disconnection is not cancellation in 2025-11-25 ("Sending
+   * Messages to the Server" §5); `notifications/cancelled` and DELETE cancel.
    */
   private async serveRequest(
     exchange: HttpExchange,
     sessionId: string,
     message: unknown,
     access: SessionAccess,
+    answer: PostAnswer,
   ): Promise<void> {
     const stream = this.lazyStream(exchange, sessionId, access);
     const response = await this.runtime.dispatch(sessionId, message, stream.options);
+    stream.settled();
     const writer = stream.writer;
     if (writer !== undefined) return writer.finish(response);
-    if (response !== undefined) return replyJson(exchange, response, undefined);
+    if (response !== undefined) return reply(exchange, response, undefined, answer);
     // Cancelled by the client: no response may be sent for it (MCP "Cancellation"), and an SSE
     // stream that ends without one is the spec's way to finish the POST.
     exchange.openStream(streamHeaders).end();
@@ -332,20 +344,27 @@ export class McpHttpEndpoint {
    * the budget the responses still come, as JSON, and what would have streamed before them cannot be
    * sent. Notifications and the handlers' own requests to the client (sampling, elicitation) travel
    * on it, before the response (2025-11-25, "Sending Messages to the Server" §6). `onOpen` runs once,
-   * when the stream opens, to write what was already answered.
+   * when the stream opens, to write what was already answered. Work still unanswered after
+   * `keepAliveMs` opens the stream too, so that its keep-alives hold the connection through proxies
+   * that cut idle ones; `settled()` stops that clock once the answers are in.
    */
   private lazyStream(
     exchange: HttpExchange,
     sessionId: string,
     access: SessionAccess,
     onOpen?: (writer: ResumableWriter) => void,
-  ): { readonly options: DispatchOptions; readonly writer: ResumableWriter | undefined } {
+  ): {
+    readonly options: DispatchOptions;
+    readonly writer: ResumableWriter | undefined;
+    open(): ResumableWriter | undefined;
+    settled(): void;
+  } {
     let writer: ResumableWriter | undefined;
     let overBudget = false;
     const principalId = access.principal?.id;
     const open = (): ResumableWriter | undefined => {
       if (writer !== undefined || overBudget) return writer;
-      if (this.streams.acquire(sessionId, principalId) !== undefined) {
+      if (this.acquireStream(sessionId, principalId, 1) !== undefined) {
         overBudget = true;
         return undefined;
       }
@@ -367,11 +386,15 @@ export class McpHttpEndpoint {
       },
       onCloseStream: () => open()?.disconnect(),
     };
+    const keepAliveMs = this.options.keepAliveMs;
+    const slow = keepAliveMs > 0 ? setTimeout(open, keepAliveMs) : undefined;
     return {
       options,
       get writer() {
         return writer;
       },
+      open,
+      settled: () => clearTimeout(slow),
     };
   }
 
@@ -391,16 +414,17 @@ export class McpHttpEndpoint {
     batch: unknown[],
     access: SessionAccess,
     rateKey: string,
+    answer: PostAnswer,
   ): Promise<void> {
     if (exchange.header('mcp-session-id') === undefined && containsInitialize(batch)) {
-      return replyJson(exchange, initializeInBatchError(null), undefined);
+      return reply(exchange, initializeInBatchError(null), undefined, answer);
     }
     const sessionId = this.sessionIdOf(exchange);
     if (sessionId === undefined) return;
     // Another principal's session is as unknown as a made-up id.
     if (!this.runtime.has(sessionId, access)) return refuse(exchange, 'session_not_found');
     const plan = planBatch(batch, this.runtime.info(sessionId)?.protocolVersion);
-    if (!plan.ok) return replyJson(exchange, plan.response, undefined);
+    if (!plan.ok) return reply(exchange, plan.response, undefined, answer);
     // `rateLimit` counts messages, not POSTs: the members past the first are owed by the caller.
     this.rateLimiter?.charge(rateKey, plan.entries.length - 1);
     const results: (JsonRpcResponse | undefined)[] = [];
@@ -408,6 +432,8 @@ export class McpHttpEndpoint {
     const stream = this.lazyStream(exchange, sessionId, access, (writer) => {
       for (const response of results) if (response !== undefined) writer.write(response);
     });
+    // A client that does not accept JSON gets the responses as SSE events from the start.
+    if (answer === 'stream' && plan.hasRequest) stream.open();
     const plain: DispatchOptions = { principal: access.principal, mayCreate: false };
     // Dispatched synchronously, one after the other: the session's mailbox takes them in order.
     const answers = plan.entries.map(async (entry, index) => {
@@ -419,6 +445,7 @@ export class McpHttpEndpoint {
       if (response !== undefined) stream.writer?.write(response);
     });
     await Promise.all(answers);
+    stream.settled();
     const writer = stream.writer;
     if (writer !== undefined) return writer.finish(undefined);
     const responses = batchResponses(results);
@@ -435,7 +462,26 @@ export class McpHttpEndpoint {
     exchange.respond(200, jsonHeaders, JSON.stringify(responses));
   }
 
-  /** Opens the SSE answer of a slot already taken from the stream budget, giving it back on close. */
+  /**
+   * Takes a stream slot for the session. When a limit refuses, the session's oldest standalone
+   * stream gives way if more than `keep` would remain (its slot counts in every limit that can
+   * refuse): it is the likeliest to be dead, and the client asking is the one it belongs to.
+   */
+  private acquireStream(
+    sessionId: string,
+    principalId: string | undefined,
+    keep: number,
+  ): StreamRefusal | undefined {
+    const refusal = this.streams.acquire(sessionId, principalId);
+    if (refusal === undefined || this.standaloneStreams.countOf(sessionId) <= keep) return refusal;
+    this.standaloneStreams.endOldest(sessionId);
+    return this.streams.acquire(sessionId, principalId);
+  }
+
+  /**
+   * Opens the SSE answer of a slot already taken from the stream budget, giving it back on close
+   * (ended by us, or the client gone: a failed write or a closed socket), with keep-alives.
+   */
   private openCounted(
     exchange: HttpExchange,
     sessionId: string,
@@ -443,10 +489,18 @@ export class McpHttpEndpoint {
   ): EventStream {
     const stream = exchange.openStream(streamHeaders);
     stream.onClose(() => this.streams.release(sessionId, principalId));
-    return stream;
+    return keptAlive(stream, this.options.keepAliveMs);
   }
 
-  /** `GET`: the optional standalone stream, one per session (409 for a second, as the SDK). */
+  /**
+   * `GET`: resumes the request stream `Last-Event-ID` names, or opens a standalone stream of the
+   * session. A client that comes back is never locked out by a connection of its own that died
+   * unnoticed (half-open, dropped by a proxy): a resumed request stream leaves its old connection,
+   * and when the stream budget is full the session's oldest standalone stream is ended to make room.
+   * The official SDK answers 409 to a second standalone stream; MCP 2025-11-25 ("Multiple
+   * Connections") lets a client hold several, and asks only that each message go out on one of them
+   * (here the newest), so clients that open a second GET keep both.
+   */
   private openStandaloneStream(exchange: HttpExchange, access: SessionAccess): void {
     if (!acceptsEventStream(exchange.header('accept'))) {
       refuse(exchange, 'not_acceptable_stream');
@@ -460,34 +514,25 @@ export class McpHttpEndpoint {
       return;
     }
     const principalId = access.principal?.id;
-    const refusal = this.streams.acquire(sessionId, principalId);
-    if (refusal !== undefined) {
-      refuse(exchange, refusal === 'overloaded' ? 'streams_overloaded' : 'too_many_streams', {
-        'retry-after': '1',
-      });
-      return;
-    }
-    const openStream = () => this.openCounted(exchange, sessionId, principalId);
+    // A slot is taken only when the stream opens: a refusal holds none.
+    const openStream = (): EventStream | undefined => {
+      const refusal = this.acquireStream(sessionId, principalId, 0);
+      if (refusal === undefined) return this.openCounted(exchange, sessionId, principalId);
+      refuseStream(exchange, refusal);
+      return undefined;
+    };
     const lastEventId = exchange.header('last-event-id');
     if (lastEventId !== undefined && this.resumableStreams.resume(sessionId, lastEventId, openStream)) {
       // A request stream resumed: what the client missed, then the rest of it.
       return;
     }
-    if (this.standaloneStreams.has(sessionId)) {
-      this.streams.release(sessionId, principalId);
-      refuse(exchange, 'stream_conflict');
-      return;
-    }
     const stream = openStream();
-    this.standaloneStreams.add(sessionId, stream);
+    if (stream === undefined) return;
     // Messages of the session that belong to no request (resources/updated, list_changed, a
-    // handler's request to the client made outside a request stream) go out on this stream.
-    const detach = this.runtime.attach(
-      sessionId,
-      (message) => this.standaloneStreams.send(sessionId, message),
-      access,
+    // handler's request to the client made outside a request stream) go out on its newest stream.
+    this.standaloneStreams.add(sessionId, stream, () =>
+      this.runtime.attach(sessionId, (message) => this.standaloneStreams.send(sessionId, message), access),
     );
-    stream.onClose(() => detach?.());
   }
 
   /**
@@ -517,6 +562,13 @@ export class McpHttpEndpoint {
   }
 }
 
+/** 429 `too_many_streams` or 503 `overloaded` for a stream past the budget, retry after a second. */
+function refuseStream(exchange: HttpExchange, refusal: StreamRefusal): void {
+  refuse(exchange, refusal === 'overloaded' ? 'streams_overloaded' : 'too_many_streams', {
+    'retry-after': '1',
+  });
+}
+
 /** 429 `rate_limited`, retry after `seconds`. */
 function rateLimited(exchange: HttpExchange, seconds: number): void {
   refuse(exchange, 'rate_limited', { 'retry-after': String(seconds) });
@@ -540,7 +592,25 @@ function statusOfResponse(response: JsonRpcResponse): number {
   return 'error' in response ? httpStatusOf(response.error) : 200;
 }
 
-/** A JSON answer; an error's status comes from the runtime's error table (429/503/404/400…). */
-function replyJson(exchange: HttpExchange, response: JsonRpcResponse, sessionId: string | undefined): void {
-  exchange.respond(statusOfResponse(response), headersFor(response, sessionId), JSON.stringify(response));
+/**
+ * A complete answer: JSON, or one SSE event for a client that does not accept JSON. An error's
+ * status comes from the runtime's error table (429/503/404/400…), and an error status always comes
+ * with JSON: RFC 9110 §12.5.1 lets a server disregard `Accept` rather than hide the status.
+ */
+function reply(
+  exchange: HttpExchange,
+  response: JsonRpcResponse,
+  sessionId: string | undefined,
+  answer: PostAnswer,
+): void {
+  const status = statusOfResponse(response);
+  if (answer === 'stream' && status === 200) {
+    const headers =
+      sessionId === undefined ? streamHeaders : { ...streamHeaders, 'mcp-session-id': sessionId };
+    const stream = exchange.openStream(headers);
+    stream.write(formatSseEvent(response));
+    stream.end();
+    return;
+  }
+  exchange.respond(status, headersFor(response, sessionId), JSON.stringify(response));
 }

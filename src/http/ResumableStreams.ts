@@ -4,8 +4,13 @@
  * priming event (an id, a `retry` hint, no data), so a client whose connection ends before the
  * response can come back with `GET` + `Last-Event-ID` and receive what it missed, then the rest.
  * Events are kept per session, bounded, and only until the response has reached a live connection.
+ *
+ * Stream numbers count per session (`1_0` is the priming event of a session's first request
+ * stream): an id tells a client nothing about other sessions, and one is looked up only among the
+ * streams of the session that presents it, so another session's id resumes nothing.
  */
 import type { EventStream } from './exchange.js';
+import { formatPrimingEvent, formatSseEvent } from './sse.js';
 
 /** Events one request stream keeps for a reconnect; older ones are dropped first. */
 const maxEventsPerStream = 256;
@@ -26,7 +31,7 @@ class RequestStream {
   /** Logs and sends one message; `final` marks the last one, after which the stream ends. */
   write(message: unknown, final: boolean): void {
     if (message !== undefined) {
-      const text = `id: ${this.key}_${this.nextSeq}\nevent: message\ndata: ${JSON.stringify(message)}\n\n`;
+      const text = formatSseEvent(message, `${this.key}_${this.nextSeq}`);
       this.events.push({ seq: this.nextSeq++, text });
       if (this.events.length > maxEventsPerStream) this.events.shift();
     }
@@ -78,29 +83,35 @@ export interface ResumableWriter {
   disconnect(): void;
 }
 
+/** One session's request streams awaiting delivery, and the number of the next one. */
+interface SessionStreams {
+  readonly streams: Map<string, RequestStream>;
+  /** Never reused within the session: an old event id cannot resume a newer stream. */
+  nextKey: number;
+}
+
 /** Session id → its request streams awaiting delivery. @internal */
 export class ResumableStreams {
-  private readonly sessions = new Map<string, Map<string, RequestStream>>();
-  private counter = 0;
+  private readonly sessions = new Map<string, SessionStreams>();
 
   constructor(private readonly retryMs: number) {}
 
   /** Starts a request stream on `live` with its priming event. */
   begin(sessionId: string, live: EventStream): ResumableWriter {
-    let streams = this.sessions.get(sessionId);
-    if (streams === undefined) {
-      streams = new Map();
-      this.sessions.set(sessionId, streams);
+    let session = this.sessions.get(sessionId);
+    if (session === undefined) {
+      session = { streams: new Map(), nextKey: 1 };
+      this.sessions.set(sessionId, session);
     }
+    const { streams } = session;
     if (streams.size >= maxStreamsPerSession) {
       const oldest = streams.keys().next().value as string;
       streams.delete(oldest);
     }
-    const key = (++this.counter).toString(36);
-    const owner = streams;
-    const stream = new RequestStream(key, live, () => owner.delete(key));
+    const key = (session.nextKey++).toString(36);
+    const stream = new RequestStream(key, live, () => streams.delete(key));
     streams.set(key, stream);
-    live.write(`id: ${key}_0\nretry: ${this.retryMs}\ndata: \n\n`);
+    live.write(formatPrimingEvent(`${key}_0`, this.retryMs));
     live.onClose(() => {
       if (stream.live === live) stream.live = undefined;
     });
@@ -112,15 +123,20 @@ export class ResumableStreams {
   }
 
   /**
-   * Resumes the stream an event id belongs to on `live`; false when the id is not one of this
-   * session's (unknown, malformed, or already delivered in full).
+   * Resumes the stream an event id belongs to; false when the id is not one of this session's
+   * (unknown, malformed, or already delivered in full). The connection the stream had, if any, is
+   * ended first (the client came back on a new one; the old one is dead or about to be), so that
+   * `openLive` finds its stream slot free; `openLive` returns `undefined` when it refused the
+   * request itself, and the stream then waits for another reconnect.
    */
-  resume(sessionId: string, lastEventId: string, openLive: () => EventStream): boolean {
+  resume(sessionId: string, lastEventId: string, openLive: () => EventStream | undefined): boolean {
     const separator = lastEventId.lastIndexOf('_');
     const seq = Number(lastEventId.slice(separator + 1));
-    const stream = this.sessions.get(sessionId)?.get(lastEventId.slice(0, separator));
+    const stream = this.sessions.get(sessionId)?.streams.get(lastEventId.slice(0, separator));
     if (separator <= 0 || !Number.isSafeInteger(seq) || stream === undefined) return false;
-    stream.resume(openLive(), seq);
+    stream.disconnect();
+    const live = openLive();
+    if (live !== undefined) stream.resume(live, seq);
     return true;
   }
 

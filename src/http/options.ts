@@ -110,7 +110,9 @@ export interface StreamableHttpOptions {
    */
   readonly maxStreams?: number;
   /**
-   * Open SSE streams per session; a GET past it gets 429.
+   * Open SSE streams per session. Past it, a GET (or a streaming request, while the session keeps
+   * another) ends the session's oldest standalone GET stream to make room; a GET that finds none to
+   * end gets 429, a request answers without streaming.
    * @default 16
    */
   readonly maxStreamsPerSession?: number;
@@ -120,6 +122,17 @@ export interface StreamableHttpOptions {
    * @default 64
    */
   readonly maxStreamsPerPrincipal?: number;
+  /**
+   * Milliseconds between SSE keep-alive comments (`: keep-alive`) on an open stream that has sent
+   * nothing else meanwhile: the standalone GET stream and request streams. Proxies commonly cut a
+   * connection idle for 60 s, and the write is what reveals a client that vanished without closing
+   * its connection (the stream then closes and gives back its slot). A request not answered after
+   * this long switches to an SSE answer, so a long call carries keep-alives too. `0` or `false`
+   * turns keep-alives off (and a request then answers as JSON however long it runs, unless it
+   * streams). At most 2³¹ − 1.
+   * @default 15_000
+   */
+  readonly keepAliveMs?: number | false;
   /**
    * Cross-origin access for browser clients. Off by default: no CORS header is ever sent. On, a
    * preflight from one of `allowedOrigins` (full origins, no wildcard) is answered, and responses to
@@ -165,6 +178,8 @@ export interface ResolvedHttpOptions {
   readonly maxStreams: number;
   readonly maxStreamsPerSession: number;
   readonly maxStreamsPerPrincipal: number;
+  /** `0` when keep-alives are off. */
+  readonly keepAliveMs: number;
   /** CORS origins (as {@link originKey} gives them) and preflight cache time, when on. */
   readonly cors: { readonly origins: ReadonlySet<string>; readonly maxAgeSeconds: number } | undefined;
 }
@@ -196,6 +211,7 @@ const optionsSchema = z.strictObject({
   maxStreams: z.number().int().positive().optional(),
   maxStreamsPerSession: z.number().int().positive().optional(),
   maxStreamsPerPrincipal: z.number().int().positive().optional(),
+  keepAliveMs: z.union([z.literal(false), z.number().int().min(0).max(2_147_483_647)]).optional(),
   cors: z
     .strictObject({
       allowedOrigins: z.array(z.url()).min(1),
@@ -273,6 +289,7 @@ export function resolveHttpOptions(given?: StreamableHttpOptions): ResolvedHttpO
     maxStreams: options.maxStreams ?? 10_000,
     maxStreamsPerSession: options.maxStreamsPerSession ?? 16,
     maxStreamsPerPrincipal: options.maxStreamsPerPrincipal ?? 64,
+    keepAliveMs: options.keepAliveMs === false ? 0 : (options.keepAliveMs ?? 15_000),
     cors:
       options.cors === undefined
         ? undefined

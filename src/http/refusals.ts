@@ -22,7 +22,6 @@ export type Refusal =
   | 'missing_session_id'
   | 'unsupported_protocol_version'
   | 'session_not_found'
-  | 'stream_conflict'
   | 'unauthorized'
   | 'insufficient_scope'
   | 'rate_limited'
@@ -53,7 +52,8 @@ const refusalTable: Readonly<Record<Refusal, RefusalRow>> = {
   not_acceptable: {
     status: 406,
     reason: 'not_acceptable',
-    message: 'Not Acceptable: the client must accept both application/json and text/event-stream',
+    message:
+      'Not Acceptable: the client must accept text/event-stream (and should list application/json with it)',
   },
   not_acceptable_stream: {
     status: 406,
@@ -79,11 +79,6 @@ const refusalTable: Readonly<Record<Refusal, RefusalRow>> = {
     data: { supported: SUPPORTED_PROTOCOL_VERSIONS },
   },
   session_not_found: { status: 404, reason: 'session_not_found', message: 'Session not found' },
-  stream_conflict: {
-    status: 409,
-    reason: 'stream_conflict',
-    message: 'Conflict: only one standalone SSE stream is allowed per session',
-  },
   unauthorized: { status: 401, reason: 'unauthorized', message: 'Unauthorized' },
   insufficient_scope: { status: 403, reason: 'insufficient_scope', message: 'Forbidden: insufficient scope' },
   rate_limited: { status: 429, reason: 'rate_limited', message: 'Too many requests' },

@@ -3,6 +3,7 @@
  * what a real MCP client sees.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/index.js';
 import type { TestServer, TestServerOptions } from './servers.js';
@@ -189,15 +190,19 @@ describe('Streamable HTTP with the official SDK client', () => {
   });
 
   it('opens the standalone GET stream for the client after notifications/initialized', async () => {
-    const { url } = await start();
-    const { transport } = await connect(url);
-    const headers = { accept: 'text/event-stream', 'mcp-session-id': transport.sessionId as string };
-    // The client's own stream holds the one slot the session has.
-    await vi.waitFor(async () => {
-      const second = await fetch(url, { headers });
-      await second.body?.cancel();
-      expect(second.status).toBe(409);
+    const { url, runtime } = await start();
+    const { client, transport } = await connect(url);
+    const received: string[] = [];
+    client.setNotificationHandler(ToolListChangedNotificationSchema, (notification) => {
+      received.push(notification.method);
     });
+    // A message that belongs to no request reaches the client only on its own GET stream.
+    await vi.waitFor(() =>
+      expect(
+        runtime.notify(transport.sessionId as string, { method: 'notifications/tools/list_changed' }),
+      ).toBe(true),
+    );
+    await vi.waitFor(() => expect(received).toEqual(['notifications/tools/list_changed']));
   });
 
   it('ends a standalone GET stream when its session stops', async () => {

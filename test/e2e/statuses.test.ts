@@ -12,11 +12,15 @@ import { initialize, initializeBody, jsonOf, post, startServer } from './servers
 
 const kinds: readonly ServerKind[] = ['node', 'hono'];
 
-/** A request through `node:http`, which lets a test send any `Host`. */
+/**
+ * A request through `node:http`, which lets a test send any `Host`, and no `Accept` at all (`fetch`
+ * adds `Accept: *\/*` when none is given).
+ */
 function rawRequest(
   url: URL,
   method: string,
   headers: Record<string, string>,
+  body?: string,
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers }, (res) => {
@@ -28,8 +32,16 @@ function rawRequest(
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
+}
+
+/** The JSON-RPC messages of an SSE body, in order. */
+function sseMessages(text: string): { id?: unknown; result?: unknown; error?: unknown }[] {
+  return text
+    .split('\n\n')
+    .filter((frame) => frame.includes('data: {'))
+    .map((frame) => JSON.parse(frame.slice(frame.indexOf('data: ') + 6)));
 }
 
 describe.each(kinds)('Streamable HTTP statuses (%s handler)', (kind) => {
@@ -100,6 +112,89 @@ describe.each(kinds)('Streamable HTTP statuses (%s handler)', (kind) => {
         'response 7',
       ]);
       expect(events[1].params).toMatchObject({ progressToken: 'p', progress: 2, total: 2 });
+    });
+
+    it('answers every POST as SSE when the client accepts text/event-stream but not application/json', async () => {
+      const { url } = await start();
+      for (const accept of [
+        'application/json;q=0, text/event-stream',
+        'text/event-stream',
+        'TEXT/EVENT-STREAM; charset=utf-8',
+        'text/*',
+        'application/*;q=0, */*',
+        'application/json; charset=iso-8859-1, text/event-stream',
+      ]) {
+        const opened = await post(url, initializeBody, { accept });
+        expect(opened.status, accept).toBe(200);
+        expect(opened.headers.get('content-type'), accept).toBe('text/event-stream');
+        const sessionId = opened.headers.get('mcp-session-id') as string;
+        expect(sessionId, accept).toMatch(/^[0-9a-f]{32}$/);
+        expect(sseMessages(await opened.text()), accept).toMatchObject([
+          { id: 0, result: { protocolVersion: '2025-11-25' } },
+        ]);
+        const headers = { accept, 'mcp-session-id': sessionId, ...version };
+        const listed = await post(url, toolsList, headers);
+        expect(listed.headers.get('content-type'), accept).toBe('text/event-stream');
+        expect(sseMessages(await listed.text()), accept).toMatchObject([
+          { id: 1, result: { tools: expect.any(Array) } },
+        ]);
+        // A JSON-RPC error inside a 200 (an unknown tool: a protocol error) travels the same way.
+        const call = {
+          jsonrpc: '2.0',
+          id: 2,
+          method: 'tools/call',
+          params: { name: 'no-such-tool', arguments: {} },
+        };
+        const invalid = await post(url, call, headers);
+        expect([invalid.status, invalid.headers.get('content-type')], accept).toEqual([
+          200,
+          'text/event-stream',
+        ]);
+        expect(sseMessages(await invalid.text()), accept).toMatchObject([{ id: 2, error: { code: -32602 } }]);
+        // An error with a status of its own keeps it, as JSON (RFC 9110 §12.5.1 lets Accept be disregarded).
+        const unknown = await post(url, toolsList, { ...headers, 'mcp-session-id': 'no-such-session' });
+        expect([unknown.status, unknown.headers.get('content-type')], accept).toEqual([
+          404,
+          'application/json',
+        ]);
+        await unknown.body?.cancel();
+      }
+    });
+
+    it('answers with JSON when the client accepts both types, by name or by wildcard', async () => {
+      const { url } = await start();
+      for (const accept of [
+        'application/json, text/event-stream',
+        '*/*',
+        'application/*, text/*',
+        'Application/JSON;q=0.5, text/event-stream;q=1',
+      ]) {
+        const response = await post(url, initializeBody, { accept });
+        expect([response.status, response.headers.get('content-type')], accept).toEqual([
+          200,
+          'application/json',
+        ]);
+        await response.body?.cancel();
+      }
+    });
+
+    it('opens a second GET of a session beside the first (no 409); each message goes out on one stream, the newest', async () => {
+      const { url, runtime } = await start({ http: { maxStreamsPerSession: 2, keepAliveMs: false } });
+      const sessionId = await initialize(url);
+      const headers = { accept: 'text/event-stream', 'mcp-session-id': sessionId };
+      const first = await fetch(url, { headers });
+      const second = await fetch(url, { headers });
+      expect([first.status, second.status]).toEqual([200, 200]);
+      expect(second.headers.get('content-type')).toBe('text/event-stream');
+      expect(runtime.notify(sessionId, { method: 'notifications/tools/list_changed' })).toBe(true);
+      const reader = (second.body as ReadableStream<Uint8Array>).getReader();
+      expect(new TextDecoder().decode((await reader.read()).value)).toContain('tools/list_changed');
+      // A third GET finds the session's budget full: the oldest stream gives way, having carried nothing.
+      const third = await fetch(url, { headers });
+      expect(third.status).toBe(200);
+      expect(await first.text()).toBe('');
+      await reader.cancel();
+      await third.body?.cancel();
     });
 
     it('ends the POST of a request cancelled before any notification with an empty SSE stream (no response may be sent)', async () => {
@@ -336,32 +431,68 @@ describe.each(kinds)('Streamable HTTP statuses (%s handler)', (kind) => {
   });
 
   describe('406', () => {
-    it('refuses a POST whose Accept lacks text/event-stream', async () => {
+    const notAcceptable = [
+      'application/json',
+      'application/json;q=1, text/event-stream;q=0',
+      'text/event-stream;q=0, */*',
+      'application/json, text/*;q=0',
+      '*/*;q=0',
+      'application/json, text/event-stream;charset=latin1',
+      'text/event-streams, application/jsonx',
+      'text/html',
+      '',
+    ];
+
+    it('refuses a POST whose Accept does not make text/event-stream acceptable, and creates nothing', async () => {
+      const { url, runtime } = await start();
+      for (const accept of notAcceptable) {
+        const response = await post(url, initializeBody, { accept });
+        expect(response.status, accept).toBe(406);
+        expect((await jsonOf(response)).error?.data?.reason, accept).toBe('not_acceptable');
+      }
+      expect(runtime.size).toBe(0);
+    });
+
+    it('refuses a POST without Accept (MCP requires both types to be listed; the official SDK answers 406)', async () => {
       const { url } = await start();
-      const response = await post(url, initializeBody, { accept: 'application/json' });
+      const response = await rawRequest(
+        url,
+        'POST',
+        { host: url.host, 'content-type': 'application/json' },
+        JSON.stringify(initializeBody),
+      );
       expect(response.status).toBe(406);
     });
 
-    it('refuses a GET whose Accept lacks text/event-stream', async () => {
+    it('refuses a GET whose Accept does not make text/event-stream acceptable, or is missing', async () => {
       const { url } = await start();
       const sessionId = await initialize(url);
-      const response = await fetch(url, {
-        headers: { accept: 'application/json', 'mcp-session-id': sessionId },
-      });
-      expect(response.status).toBe(406);
+      for (const accept of notAcceptable) {
+        const response = await fetch(url, { headers: { accept, 'mcp-session-id': sessionId } });
+        expect(response.status, accept).toBe(406);
+        await response.body?.cancel();
+      }
+      const missing = await rawRequest(url, 'GET', { host: url.host, 'mcp-session-id': sessionId });
+      expect(missing.status).toBe(406);
     });
-  });
 
-  it('409: refuses a second standalone GET stream of one session', async () => {
-    const { url } = await start();
-    const sessionId = await initialize(url);
-    const headers = { accept: 'text/event-stream', 'mcp-session-id': sessionId };
-    const first = await fetch(url, { headers });
-    const second = await fetch(url, { headers });
-    expect(first.status).toBe(200);
-    expect(first.headers.get('content-type')).toBe('text/event-stream');
-    expect(second.status).toBe(409);
-    await first.body?.cancel();
+    it('opens the GET stream for wildcards and any case', async () => {
+      const { url } = await start();
+      const sessionId = await initialize(url);
+      for (const accept of [
+        '*/*',
+        'text/*',
+        'Text/Event-Stream',
+        'application/json;q=0.1, text/event-stream; charset=utf-8',
+      ]) {
+        const response = await fetch(url, { headers: { accept, 'mcp-session-id': sessionId } });
+        expect([response.status, response.headers.get('content-type')], accept).toEqual([
+          200,
+          'text/event-stream',
+        ]);
+        await response.body?.cancel();
+      }
+    });
   });
 
   describe('413', () => {
@@ -380,10 +511,73 @@ describe.each(kinds)('Streamable HTTP statuses (%s handler)', (kind) => {
     });
   });
 
-  it('415: refuses a body that is not application/json', async () => {
-    const { url } = await start();
-    const response = await post(url, initializeBody, { 'content-type': 'text/plain' });
-    expect(response.status).toBe(415);
+  describe('415', () => {
+    it('refuses a body that is not application/json, a look-alike, or JSON in another charset', async () => {
+      const { url, runtime } = await start();
+      for (const contentType of [
+        'text/plain',
+        'application/jsonx',
+        'application/json-patch+json',
+        'text/json',
+        'application/json, text/plain',
+        'application/json; charset=utf-16',
+        'application/x-www-form-urlencoded',
+      ]) {
+        const response = await post(url, initializeBody, { 'content-type': contentType });
+        expect(response.status, contentType).toBe(415);
+        expect((await jsonOf(response)).error?.data?.reason, contentType).toBe('unsupported_media_type');
+      }
+      expect(runtime.size).toBe(0);
+    });
+
+    it('takes application/json in any case, with a UTF-8 charset or other parameters', async () => {
+      const { url } = await start();
+      for (const contentType of [
+        'application/json; charset=utf-8',
+        'Application/JSON;Charset="UTF-8"',
+        'application/json ; foo=bar',
+      ]) {
+        const response = await post(url, initializeBody, { 'content-type': contentType });
+        expect(response.status, contentType).toBe(200);
+        await response.body?.cancel();
+      }
+    });
+  });
+
+  it('429: refuses a GET past maxStreamsPerSession while request streams hold the slots, and gives them back', async () => {
+    // keepAliveMs: a call still running after 20 ms answers as a stream, and holds a slot.
+    const { url, runtime } = await start({ http: { maxStreamsPerSession: 1, keepAliveMs: 20 } });
+    const sessionId = await initialize(url);
+    const call = post(
+      url,
+      {
+        jsonrpc: '2.0',
+        id: 5,
+        method: 'tools/call',
+        params: { name: 'slow', arguments: { steps: 1, delayMs: 60_000 } },
+      },
+      { 'mcp-session-id': sessionId },
+    );
+    const streaming = await call;
+    expect(streaming.headers.get('content-type')).toBe('text/event-stream');
+    const refused = await fetch(url, {
+      headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId },
+    });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect((await jsonOf(refused)).error?.data?.reason).toBe('too_many_streams');
+    await post(
+      url,
+      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 5 } },
+      { 'mcp-session-id': sessionId },
+    );
+    expect(await streaming.text()).not.toContain('"id":5');
+    await vi.waitFor(() => expect(runtime.metrics().inFlight).toBe(0));
+    const opened = await fetch(url, {
+      headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId },
+    });
+    expect(opened.status).toBe(200);
+    await opened.body?.cancel();
   });
 
   it('429: answers mailbox_full with Retry-After when a session has too much queued', async () => {

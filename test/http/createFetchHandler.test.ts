@@ -114,15 +114,15 @@ describe('createFetchHandler', () => {
   });
 
   it('frees the standalone stream slot when the client cancels its GET', async () => {
-    const { handler } = setUp();
-    const sessionId = await initialize(handler);
-    const get = () =>
+    const { handler } = setUp({ maxStreams: 1 });
+    const [first, second] = [await initialize(handler), await initialize(handler)];
+    const get = (sessionId: string) =>
       handler(new Request(url, { headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId } }));
-    const first = await get();
-    expect(first.status).toBe(200);
-    expect((await get()).status).toBe(409);
-    await first.body?.cancel();
-    const again = await get();
+    const held = await get(first);
+    expect(held.status).toBe(200);
+    expect((await get(second)).status).toBe(503);
+    await held.body?.cancel();
+    const again = await get(second);
     expect(again.status).toBe(200);
     await again.body?.cancel();
   });

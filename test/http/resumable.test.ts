@@ -110,6 +110,48 @@ describe('resumable request streams', () => {
     await again.body?.cancel();
   });
 
+  it('numbers request streams per session: ids reveal nothing of other sessions and carry no line break', async () => {
+    const { handler, release } = setUp();
+    release.resolve(undefined);
+    const call = async (sessionId: string, id: number) => {
+      const response = await handler(
+        new Request(url, {
+          method: 'POST',
+          headers: { ...postHeaders, 'mcp-session-id': sessionId },
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id,
+            method: 'tools/call',
+            params: { name: 'poll_me', arguments: {}, _meta: { progressToken: 't' } },
+          }),
+        }),
+      );
+      return frames(await response.text()).map((frame) => idOf(frame) as string);
+    };
+    const busy = await open(handler);
+    const busyIds = [await call(busy, 11), await call(busy, 12), await call(busy, 13)];
+    expect(busyIds).toEqual([
+      ['1_0', '1_1'],
+      ['2_0', '2_1'],
+      ['3_0', '3_1'],
+    ]);
+    const fresh = await open(handler);
+    expect(await call(fresh, 21)).toEqual(['1_0', '1_1']);
+    // The same id in another session names that session's own stream, never the first one's.
+    const resumed = await handler(
+      new Request(url, {
+        method: 'GET',
+        headers: { accept: 'text/event-stream', 'mcp-session-id': fresh, 'last-event-id': '1_1' },
+      }),
+    );
+    const replayed = frames(await resumed.text());
+    expect(replayed.map((frame) => JSON.parse(frame.split('data: ')[1] as string).id)).toEqual([
+      undefined,
+      21,
+    ]);
+    for (const frame of replayed) expect(idOf(frame)).toMatch(/^[0-9a-z]+_[0-9]+$/);
+  });
+
   it('does not resume another session’s stream with a stolen event id', async () => {
     const { handler, release } = setUp();
     const owner = await open(handler);
