@@ -39,7 +39,6 @@ export type SessionRuntimeErrorCode =
   | 'forbidden'
   | 'method_not_allowed'
   | 'not_acceptable'
-  | 'stream_conflict'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'unsupported_protocol_version'
@@ -102,7 +101,6 @@ export const errorTable: Readonly<Record<SessionRuntimeErrorCode, ErrorTableRow>
   forbidden: { jsonRpcCode: -32000, httpStatus: 403, message: 'Forbidden' },
   method_not_allowed: { jsonRpcCode: -32000, httpStatus: 405, message: 'Method not allowed' },
   not_acceptable: { jsonRpcCode: -32000, httpStatus: 406, message: 'Not Acceptable' },
-  stream_conflict: { jsonRpcCode: -32000, httpStatus: 409, message: 'Conflict: a stream is already open' },
   payload_too_large: { jsonRpcCode: -32000, httpStatus: 413, message: 'Payload too large' },
   unsupported_media_type: { jsonRpcCode: -32000, httpStatus: 415, message: 'Unsupported Media Type' },
   unsupported_protocol_version: {
