@@ -58,6 +58,9 @@ const requiredClientCapability: Readonly<Record<string, string>> = {
 
 const settledUndefined: Promise<DispatchResult> = Promise.resolve(undefined);
 
+/** What {@link Session.watchdog} holds while the watchdog runs: not a timer, and not `undefined`. */
+const WATCHDOG_BUSY: unique symbol = Symbol('watchdog busy');
+
 /**
  * The queue and the slot holders of every session that has never had work: most sessions sit idle
  * between short bursts, and two empty arrays each are 64 bytes of a budget of 2 KiB. Shared, so it
@@ -176,6 +179,10 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
   /** URIs this session subscribed to; created on first subscription. */
   private subscribed: Set<string> | undefined;
   private idleTimer: unknown;
+  /** The request-timeout timer ({@link Session.watchdogFired}); `undefined` while none is armed. */
+  private watchdog: unknown;
+  /** The watchdog's callback, bound on first use: most sessions never run a handler. */
+  private onWatchdog: (() => void) | undefined;
   /** The idle timer's callback: a bound method is 48 bytes where an arrow property and its context are 96. */
   private readonly onIdleTimer: () => void = this.idleTimerFired.bind(this);
 
@@ -267,6 +274,13 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     const state = this.state;
     // A session stopped while this message was on its way (e.g. by a `sessionStarted` listener).
     if (state === 'stopped') return this.refuse(message.id, 'session_closed');
+    // MCP: a request id must not be reused within a session while its request is in flight; a
+    // duplicate would make cancellation and the answer ambiguous. Checked before the requests that
+    // are answered out of band (`ping`, `initialize`, settings) as well as the queued ones.
+    if (this.find(message.id) !== undefined) {
+      this.environment.metrics.reject('invalid_request');
+      return Promise.resolve(errorResponse(message.id, 'invalid_request', 'Request id already in use'));
+    }
     // Out of band: `ping` at any time, `initialize` as the first message.
     if (message.method === 'ping') return Promise.resolve({ jsonrpc: '2.0', id: message.id, result: {} });
     if (message.method === 'initialize') return Promise.resolve(this.initialize(message, state));
@@ -310,20 +324,36 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     return settledUndefined;
   }
 
-  /** Cancels an accepted request: a queued one leaves the mailbox, a running one is aborted. */
+  /**
+   * Cancels an accepted request: a queued one leaves the mailbox; a running one is aborted, answered
+   * with nothing, and keeps its slot until its handler returns or `cancelGraceMs` passes, whichever
+   * comes first (then its slot is given back and whatever it returns later is dropped), so that a
+   * handler that ignores its signal cannot hold the session.
+   */
   cancel(requestId: JsonRpcId): void {
     const request = this.find(requestId);
     if (request === undefined || request.phase === 'settled') return;
-    const { metrics } = this.environment;
-    if (request.phase === 'queued') {
+    const { metrics, options } = this.environment;
+    const running = request.phase === 'running';
+    if (running) {
+      request.abort(new SessionRuntimeError('request_cancelled'));
+    } else {
       this.queue.splice(this.queue.indexOf(request), 1);
       metrics.queued--;
-    } else {
-      this.clearRequestTimer(request);
-      request.abort(new SessionRuntimeError('request_cancelled'));
     }
     metrics.cancelled++;
     request.settle(undefined);
+    // An abort listener may have let the handler return already (it settles on a later microtask).
+    if (running && request.holdsSlot) {
+      const graceMs = options.cancelGraceMs;
+      if (graceMs <= 0) {
+        this.abandon(request);
+        return;
+      }
+      if (graceMs !== Number.POSITIVE_INFINITY) {
+        request.graceTimer = options.clock.setTimeout(() => this.abandon(request), graceMs);
+      }
+    }
     this.afterWork();
   }
 
@@ -493,11 +523,6 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
         errorResponse(message.id, 'method_not_found', `Method not found: ${message.method}`),
       );
     }
-    if (this.find(message.id) !== undefined) {
-      // MCP: a request id must not be reused within a session; a duplicate would make cancellation ambiguous.
-      metrics.reject('invalid_request');
-      return Promise.resolve(errorResponse(message.id, 'invalid_request', 'Request id already in use'));
-    }
     if (this.queue.length >= runtimeOptions.mailboxCapacity) {
       metrics.reject('mailbox_full');
       events.safeEmit('overload', {
@@ -561,8 +586,14 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     metrics.queued--;
     metrics.inFlight++;
     metrics.recordMailboxWait(request.enqueuedAt === undefined ? 0 : now - request.enqueuedAt);
-    if (options.requestTimeoutMs !== undefined) {
-      request.timeoutHandle = options.clock.setTimeout(() => this.timeOut(request), options.requestTimeoutMs);
+    if (options.requestTimeoutMs !== Number.POSITIVE_INFINITY) {
+      // Since the session's creation rather than a clock reading: a small integer for the first
+      // twelve days of a session, where a clock reading would be a heap number of its own.
+      request.startedAfterMs = now - this.createdAt;
+      if (this.watchdog === undefined) {
+        this.onWatchdog ??= this.watchdogFired.bind(this);
+        this.watchdog = options.clock.setTimeout(this.onWatchdog, options.requestTimeoutMs);
+      }
     }
     // Everything the handler hands back is untrusted: it may throw anything (even `undefined`), or
     // return a thenable whose `then` throws. Each path ends in exactly one succeed or fail.
@@ -604,11 +635,11 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     this.afterRelease();
   }
 
-  /** Gives back the handler's slot; false if it was given back already (timed out). */
+  /** Gives back the handler's slot; false if it was given back already (timed out, abandoned). */
   private release(request: PendingRequest): boolean {
     if (!request.holdsSlot) return false;
     request.holdsSlot = false;
-    this.clearRequestTimer(request);
+    this.clearGraceTimer(request);
     this.environment.metrics.inFlight--;
     removeFrom(this.holders, request);
     this.lastActivity = this.environment.options.clock.now();
@@ -655,24 +686,52 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
   }
 
   /**
-   * A handler past `requestTimeoutMs` is answered and abandoned: its signal aborts and its slot is
-   * given back, so the requests queued behind it move on (a handler that ignores its signal would
-   * otherwise hold the session forever). Whatever it returns later is dropped.
+   * The session's one request-timeout timer, due at the earliest deadline among its slot holders
+   * (`requestTimeoutMs` after each started). One timer per session, armed when a handler starts
+   * and none is armed, instead of one per request: a timer per request cost more than a fifth of
+   * the runtime's CPU per message. While it runs it holds {@link WATCHDOG_BUSY}, so the handlers
+   * it lets start do not arm another.
+   */
+  private watchdogFired(): void {
+    const { clock, requestTimeoutMs } = this.environment.options;
+    this.watchdog = WATCHDOG_BUSY;
+    const sinceCreated = clock.now() - this.createdAt;
+    const due = this.holders.filter((request) => request.startedAfterMs + requestTimeoutMs <= sinceCreated);
+    for (const request of due) this.timeOut(request);
+    this.watchdog = undefined;
+    // Holders start in order and leave in any order: the oldest left decides the next deadline.
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const request of this.holders) oldest = Math.min(oldest, request.startedAfterMs);
+    if (oldest === Number.POSITIVE_INFINITY || !this.live) return;
+    this.watchdog = clock.setTimeout(this.onWatchdog as () => void, oldest + requestTimeoutMs - sinceCreated);
+  }
+
+  /**
+   * A handler past `requestTimeoutMs` is abandoned: its signal aborts, its slot is given back so
+   * the requests queued behind it move on (a handler that ignores its signal would otherwise hold
+   * the session forever), and whatever it returns later is dropped. A request still waiting for
+   * its answer gets `request_timeout`; one cancelled already (in its grace) gets nothing more.
    */
   private timeOut(request: PendingRequest): void {
-    request.timeoutHandle = undefined;
-    if (request.phase !== 'running') return;
-    const error = new SessionRuntimeError('request_timeout');
-    this.environment.metrics.failed++;
-    request.settle({ jsonrpc: '2.0', id: request.requestId, error: error.toJsonRpcError() });
-    request.abort(error);
+    if (request.phase === 'running') {
+      const error = new SessionRuntimeError('request_timeout');
+      this.environment.metrics.failed++;
+      request.settle({ jsonrpc: '2.0', id: request.requestId, error: error.toJsonRpcError() });
+      request.abort(error);
+    }
+    this.abandon(request);
+  }
+
+  /** Stops waiting for a handler: its slot is given back now and its late outcome dropped. */
+  private abandon(request: PendingRequest): void {
+    request.graceTimer = undefined;
     if (this.release(request)) this.afterRelease();
   }
 
-  private clearRequestTimer(request: PendingRequest): void {
-    if (request.timeoutHandle === undefined) return;
-    this.environment.options.clock.clearTimeout(request.timeoutHandle);
-    request.timeoutHandle = undefined;
+  private clearGraceTimer(request: PendingRequest): void {
+    if (request.graceTimer === undefined) return;
+    this.environment.options.clock.clearTimeout(request.graceTimer);
+    request.graceTimer = undefined;
   }
 
   /** A draining session stops once its work is done. */
@@ -828,10 +887,23 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     this.outlet = undefined;
     for (const uri of this.subscribed ?? []) this.environment.subscriptions?.unsubscribe(uri, this);
     this.subscribed = undefined;
+    if (this.watchdog !== undefined) {
+      if (this.watchdog !== WATCHDOG_BUSY) options.clock.clearTimeout(this.watchdog);
+      this.watchdog = undefined;
+    }
     const requests = [...this.holders, ...this.queue];
     if (this.queue.length > 0) this.queue.length = 0;
     // Most sessions stop with nothing pending: build the error (a stack capture) only when needed.
     if (requests.length === 0 && (this.outbound?.size ?? 0) === 0) return;
+    // The session's handlers are abandoned with it: their slots (and `inFlight`) are given back now,
+    // and whatever they return later is dropped. A handler that ignores its abort holds nothing.
+    const running = this.holders;
+    this.holders = NO_REQUESTS;
+    for (const request of running) {
+      request.holdsSlot = false;
+      this.clearGraceTimer(request);
+      metrics.inFlight--;
+    }
     const error =
       reason === 'closed'
         ? new SessionRuntimeError('shutting_down', undefined, {
@@ -840,7 +912,6 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
         : new SessionRuntimeError('session_closed');
     for (const request of requests) {
       if (request.phase === 'queued') metrics.queued--;
-      this.clearRequestTimer(request);
       if (request.settle({ jsonrpc: '2.0', id: request.requestId, error: error.toJsonRpcError() })) {
         metrics.failed++;
       }
@@ -849,7 +920,6 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     // Abort running handlers only once the machine has reached `stopped` and left the directory: an
     // abort listener runs synchronously, and one that dispatches to this session must find it gone
     // rather than start a handler on it (found by the race properties).
-    const running = requests.filter((request) => request.holdsSlot);
     if (running.length > 0) {
       queueMicrotask(() => {
         for (const request of running) request.abort(error);
