@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import type { HandlerContext, RequestHandler } from '../runtime/types.js';
 import { describeClientValue, SessionRuntimeError } from './errors.js';
+import { refuseUnissuedCursor } from './pagination.js';
 import type { Completer, ResourceTemplateDefinition } from './resources.js';
 
 /** One message of a prompt. */
@@ -106,7 +107,11 @@ export function createPromptHandlers<TContext>(
       ? { messages: [{ role: 'user', content: { type: 'text', text: value } }] }
       : value;
   };
-  return { 'prompts/list': () => listing, 'prompts/get': get };
+  const list: RequestHandler<TContext> = (params) => {
+    refuseUnissuedCursor(params);
+    return listing;
+  };
+  return { 'prompts/list': list, 'prompts/get': get };
 }
 
 /** The most values one completion answer carries (MCP, "Completion"). */

@@ -5,6 +5,7 @@
  */
 import type { HandlerContext, RequestHandler } from '../runtime/types.js';
 import { SessionRuntimeError } from './errors.js';
+import { refuseUnissuedCursor } from './pagination.js';
 
 /** One entry of a `resources/read` result. */
 export interface ResourceContents {
@@ -178,8 +179,14 @@ export function createResourceHandlers<TContext>(
   };
 
   return {
-    'resources/list': () => listing,
-    'resources/templates/list': () => templateListing,
+    'resources/list': (params) => {
+      refuseUnissuedCursor(params);
+      return listing;
+    },
+    'resources/templates/list': (params) => {
+      refuseUnissuedCursor(params);
+      return templateListing;
+    },
     'resources/read': read,
   };
 }

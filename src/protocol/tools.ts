@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { HandlerContext, RequestHandler } from '../runtime/types.js';
 import { describeClientValue, SessionRuntimeError } from './errors.js';
+import { refuseUnissuedCursor } from './pagination.js';
 
 /** A `tools/call` result as MCP defines it (content blocks, optional structured content). */
 export interface CallToolResult {
@@ -119,5 +120,9 @@ export function createToolHandlers<TContext>(
     }
   };
 
-  return { 'tools/list': () => listing, 'tools/call': call };
+  const list: RequestHandler<TContext> = (params) => {
+    refuseUnissuedCursor(params);
+    return listing;
+  };
+  return { 'tools/list': list, 'tools/call': call };
 }

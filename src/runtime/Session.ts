@@ -20,6 +20,7 @@ import type { LoggingLevel } from '../protocol/logging.js';
 import { isLoggingLevel, passesLevel } from '../protocol/logging.js';
 import type { IncomingNotification, IncomingRequest, IncomingResponse } from '../protocol/messages.js';
 import { progressTokenOf } from '../protocol/messages.js';
+import { checkRequestParams } from '../protocol/params.js';
 import type { RuntimeEventEmitter } from './events.js';
 import type { MetricsRecorder } from './metrics.js';
 import type { OutboundRequestOptions } from './OutboundRequests.js';
@@ -282,15 +283,19 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
       return Promise.resolve(errorResponse(message.id, 'invalid_request', 'Request id already in use'));
     }
     // Out of band: `ping` at any time, `initialize` as the first message.
-    if (message.method === 'ping') return Promise.resolve({ jsonrpc: '2.0', id: message.id, result: {} });
+    if (message.method === 'ping') {
+      return Promise.resolve(this.invalidParams(message) ?? { jsonrpc: '2.0', id: message.id, result: {} });
+    }
     if (message.method === 'initialize') return Promise.resolve(this.initialize(message, state));
     if (state !== 'awaitingInitialize') {
       // Session settings, answered out of band: they change what this session receives, not data.
       if (message.method === 'logging/setLevel' && this.environment.options.logging) {
-        return Promise.resolve(this.setLogLevel(message));
+        return Promise.resolve(this.invalidParams(message) ?? this.setLogLevel(message));
       }
       if (message.method === 'resources/subscribe' || message.method === 'resources/unsubscribe') {
-        if (this.environment.subscriptions !== undefined) return Promise.resolve(this.subscription(message));
+        if (this.environment.subscriptions !== undefined) {
+          return Promise.resolve(this.invalidParams(message) ?? this.subscription(message));
+        }
       }
     }
     switch (state) {
@@ -351,7 +356,7 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
         return;
       }
       if (graceMs !== Number.POSITIVE_INFINITY) {
-        request.graceTimer = options.clock.setTimeout(() => this.abandon(request), graceMs);
+        request.graceTimer = options.clock.setTimeout(() => this.graceExpired(request), graceMs);
       }
     }
     this.afterWork();
@@ -420,6 +425,13 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
   passesLogLevel(level: LoggingLevel): boolean {
     const minimum = this.facts.logLevel;
     return passesLevel(level, minimum as LoggingLevel | undefined);
+  }
+
+  /** The -32602 answer when the params break the method's official schema (counted as refused). */
+  private invalidParams(message: IncomingRequest): JsonRpcResponse | undefined {
+    const invalid = checkRequestParams(message.id, message.method, message.params);
+    if (invalid !== undefined) this.environment.metrics.reject('invalid_params');
+    return invalid;
   }
 
   private subscription(message: IncomingRequest): JsonRpcResponse {
@@ -523,6 +535,8 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
         errorResponse(message.id, 'method_not_found', `Method not found: ${message.method}`),
       );
     }
+    const invalid = this.invalidParams(message);
+    if (invalid !== undefined) return Promise.resolve(invalid);
     if (this.queue.length >= runtimeOptions.mailboxCapacity) {
       metrics.reject('mailbox_full');
       events.safeEmit('overload', {
@@ -724,8 +738,13 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
 
   /** Stops waiting for a handler: its slot is given back now and its late outcome dropped. */
   private abandon(request: PendingRequest): void {
-    request.graceTimer = undefined;
     if (this.release(request)) this.afterRelease();
+  }
+
+  /** A cancelled request's grace has passed with its handler still running. */
+  private graceExpired(request: PendingRequest): void {
+    request.graceTimer = undefined;
+    this.abandon(request);
   }
 
   private clearGraceTimer(request: PendingRequest): void {
