@@ -59,9 +59,6 @@ const requiredClientCapability: Readonly<Record<string, string>> = {
 
 const settledUndefined: Promise<DispatchResult> = Promise.resolve(undefined);
 
-/** What {@link Session.watchdog} holds while the watchdog runs: not a timer, and not `undefined`. */
-const WATCHDOG_BUSY: unique symbol = Symbol('watchdog busy');
-
 /**
  * The queue and the slot holders of every session that has never had work: most sessions sit idle
  * between short bursts, and two empty arrays each are 64 bytes of a budget of 2 KiB. Shared, so it
@@ -180,10 +177,11 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
   /** URIs this session subscribed to; created on first subscription. */
   private subscribed: Set<string> | undefined;
   private idleTimer: unknown;
-  /** The request-timeout timer ({@link Session.watchdogFired}); `undefined` while none is armed. */
-  private watchdog: unknown;
-  /** The watchdog's callback, bound on first use: most sessions never run a handler. */
-  private onWatchdog: (() => void) | undefined;
+  /**
+   * When the idle timer falls due, in ms after {@link Session.createdAt}, or -1 when none is armed
+   * (not `Infinity`: a small integer is stored in the object, any other number in a box of its own).
+   */
+  private timerDueAfterMs = -1;
   /** The idle timer's callback: a bound method is 48 bytes where an arrow property and its context are 96. */
   private readonly onIdleTimer: () => void = this.idleTimerFired.bind(this);
 
@@ -603,11 +601,12 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     if (options.requestTimeoutMs !== Number.POSITIVE_INFINITY) {
       // Since the session's creation rather than a clock reading: a small integer for the first
       // twelve days of a session, where a clock reading would be a heap number of its own.
-      request.startedAfterMs = now - this.createdAt;
-      if (this.watchdog === undefined) {
-        this.onWatchdog ??= this.watchdogFired.bind(this);
-        this.watchdog = options.clock.setTimeout(this.onWatchdog, options.requestTimeoutMs);
-      }
+      const startedAfterMs = now - this.createdAt;
+      request.startedAfterMs = startedAfterMs;
+      // The session's one timer also watches request deadlines. While the actor is awake it is due
+      // within `restAfterMs` anyway, so a request rarely has to move it.
+      const dueAfterMs = this.timerDueAfterMs;
+      if (dueAfterMs < 0 || dueAfterMs > startedAfterMs + options.requestTimeoutMs) this.armIdleTimer();
     }
     // Everything the handler hands back is untrusted: it may throw anything (even `undefined`), or
     // return a thenable whose `then` throws. Each path ends in exactly one succeed or fail.
@@ -700,24 +699,26 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
   }
 
   /**
-   * The session's one request-timeout timer, due at the earliest deadline among its slot holders
-   * (`requestTimeoutMs` after each started). One timer per session, armed when a handler starts
-   * and none is armed, instead of one per request: a timer per request cost more than a fifth of
-   * the runtime's CPU per message. While it runs it holds {@link WATCHDOG_BUSY}, so the handlers
-   * it lets start do not arm another.
+   * Abandons the slot holders whose `requestTimeoutMs` has passed (the idle timer's third check).
+   * A timeout frees a slot and may start queued requests, or end a drain and stop the session.
    */
-  private watchdogFired(): void {
-    const { clock, requestTimeoutMs } = this.environment.options;
-    this.watchdog = WATCHDOG_BUSY;
-    const sinceCreated = clock.now() - this.createdAt;
+  private timeOutOverdue(now: number): void {
+    const { requestTimeoutMs } = this.environment.options;
+    if (requestTimeoutMs === Number.POSITIVE_INFINITY || this.holders.length === 0) return;
+    // A nanosecond of slack: with a fractional `requestTimeoutMs` the timer's due time, rounded,
+    // may fall a hair short of the deadline it was armed for, and would be re-armed for ~0 forever.
+    const sinceCreated = now - this.createdAt + 1e-6;
     const due = this.holders.filter((request) => request.startedAfterMs + requestTimeoutMs <= sinceCreated);
     for (const request of due) this.timeOut(request);
-    this.watchdog = undefined;
-    // Holders start in order and leave in any order: the oldest left decides the next deadline.
+  }
+
+  /** The earliest request deadline among the slot holders, in ms after creation; `Infinity` if none. */
+  private earliestDeadlineAfterMs(): number {
+    const { requestTimeoutMs } = this.environment.options;
+    if (requestTimeoutMs === Number.POSITIVE_INFINITY) return requestTimeoutMs;
     let oldest = Number.POSITIVE_INFINITY;
-    for (const request of this.holders) oldest = Math.min(oldest, request.startedAfterMs);
-    if (oldest === Number.POSITIVE_INFINITY || !this.live) return;
-    this.watchdog = clock.setTimeout(this.onWatchdog as () => void, oldest + requestTimeoutMs - sinceCreated);
+    for (const request of this.holders) if (request.startedAfterMs < oldest) oldest = request.startedAfterMs;
+    return oldest + requestTimeoutMs;
   }
 
   /**
@@ -801,28 +802,40 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
   }
 
   /**
-   * One timer per session, for the next of two checks: the idle deadline (the machine decides
-   * whether to stop) and, while the actor is awake, the rest check. Before the idle deadline the
-   * machine is not asked: its `isIdle` guard could only refuse.
+   * One timer per session, for the next of three checks: the earliest request deadline
+   * (`requestTimeoutMs`), the idle deadline (the machine decides whether to stop) and, while the
+   * actor is awake, the rest check. Before the idle deadline the machine is not asked: its
+   * `isIdle` guard could only refuse. One timer rather than one more per request: a timer per
+   * request cost a fifth of the runtime's CPU per message.
    */
   private idleTimerFired(): void {
     this.idleTimer = undefined;
+    this.timerDueAfterMs = -1;
     const { clock, idleTimeoutMs } = this.environment.options;
     const now = clock.now();
+    this.timeOutOverdue(now);
+    if (!this.live) return;
     if (now - this.lastActivity < idleTimeoutMs) {
       this.restIfQuiet(now);
       this.armIdleTimer();
       return;
     }
     this.actor.send({ type: 'idle.check' });
+    // A draining session ignores idle checks, but the deadlines of its running requests still
+    // need the timer.
+    if (this.idleTimer === undefined && this.holders.length > 0 && this.live) this.armIdleTimer();
   }
 
-  /** (Re)arms the timer: the idle deadline, or the rest check if the actor is awake and that comes first. */
+  /**
+   * (Re)arms the timer: the idle deadline, the rest check if the actor is awake, or the earliest
+   * request deadline, whichever comes first.
+   */
   private armIdleTimer(): void {
     const { clock, idleTimeoutMs, restAfterMs } = this.environment.options;
     if (this.idleTimer !== undefined) {
       clock.clearTimeout(this.idleTimer);
       this.idleTimer = undefined;
+      this.timerDueAfterMs = -1;
     }
     const now = clock.now();
     const idleLeft = this.lastActivity + idleTimeoutMs - now;
@@ -832,8 +845,13 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
       const restLeft = this.lastActivity + restAfterMs - now;
       delayMs = restLeft > 0 ? restLeft : restAfterMs;
     }
+    if (this.holders.length > 0) {
+      const deadlineLeft = this.earliestDeadlineAfterMs() - (now - this.createdAt);
+      if (deadlineLeft < delayMs) delayMs = Math.max(deadlineLeft, 0);
+    }
     if (!Number.isFinite(delayMs)) return;
     this.idleTimer = clock.setTimeout(this.onIdleTimer, delayMs);
+    this.timerDueAfterMs = now + delayMs - this.createdAt;
   }
 
   /**
@@ -906,10 +924,6 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     this.outlet = undefined;
     for (const uri of this.subscribed ?? []) this.environment.subscriptions?.unsubscribe(uri, this);
     this.subscribed = undefined;
-    if (this.watchdog !== undefined) {
-      if (this.watchdog !== WATCHDOG_BUSY) options.clock.clearTimeout(this.watchdog);
-      this.watchdog = undefined;
-    }
     const requests = [...this.holders, ...this.queue];
     if (this.queue.length > 0) this.queue.length = 0;
     // Most sessions stop with nothing pending: build the error (a stack capture) only when needed.

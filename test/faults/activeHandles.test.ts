@@ -96,11 +96,10 @@ describe.each([
     const withSignal = runtime.dispatch('d', request(1, 'hang'), { signal: controller.signal });
     await flush();
     expect(sentToClient.map((out) => out.method)).toEqual(['roots/list']);
-    // Idle timers of four sessions, the request-timeout timers of four sessions (one per session
-    // that ran a handler; a's stays armed after its request finished, until it fires or a stops),
-    // one client-request timeout.
-    expect(clock.live.size).toBe(9);
-    if (ref) expect(extraResources(before).Timeout).toBeGreaterThanOrEqual(9);
+    // One timer per session (its idle timer also watches the deadlines of its running requests),
+    // and one client-request timeout.
+    expect(clock.live.size).toBe(5);
+    if (ref) expect(extraResources(before).Timeout).toBeGreaterThanOrEqual(5);
 
     await runtime.close({ drainMs: 5 });
 

@@ -303,3 +303,18 @@ describe('options', () => {
     expect(() => createSessionRuntime({ cancelGraceMs: 0 })).not.toThrow();
   });
 });
+
+describe('a draining session', () => {
+  it('still times out its running requests after its idle deadline has passed', async () => {
+    const { clock, runtime } = await stuckRuntime({ requestTimeoutMs: 1_500, idleTimeoutMs: 1_000 });
+    const stuck = runtime.dispatch('s', request(1, 'stuck'));
+    const queued = runtime.dispatch('s', request(2, 'quick', { n: 2 }));
+    void runtime.close({ drainMs: 10_000 });
+    await advance(clock, 1_499);
+    expect(runtime.info('s')).toMatchObject({ state: 'stopping', inFlight: 1, queued: 1 });
+    await advance(clock, 1);
+    expect(reasonOfResponse(await stuck)).toBe('request_timeout');
+    expect(await queued).toEqual({ jsonrpc: '2.0', id: 2, result: { n: 2 } });
+    expect(runtime.size).toBe(0);
+  });
+});
