@@ -57,3 +57,75 @@ export function readCommonMessage(value: object): IncomingRequest | IncomingNoti
   if (typeof id !== 'string' && !Number.isSafeInteger(id)) return undefined;
   return { kind: 'request', id: id as string | number, method, params };
 }
+
+/** Params keys a list request of the common shape may carry besides `_meta`. */
+const LIST_KEYS: ReadonlySet<string> = new Set(['cursor']);
+const CALL_KEYS: ReadonlySet<string> = new Set(['name', 'arguments']);
+const URI_KEYS: ReadonlySet<string> = new Set(['uri']);
+const NO_KEYS: ReadonlySet<string> = new Set();
+
+/** Own keys only, each in `allowed` or a bare-progress-token `_meta`. */
+function hasOnlyKeys(params: Params, allowed: ReadonlySet<string>): boolean {
+  // `for…in` rather than `Object.keys`: no array per message. A key it finds that is not own came
+  // from a prototype, which the schemas would not read: leave that to them.
+  for (const key in params) {
+    if (!Object.hasOwn(params, key)) return false;
+    if (key === '_meta') {
+      if (!isProgressOnlyMeta(params._meta)) return false;
+    } else if (!allowed.has(key)) return false;
+  }
+  return true;
+}
+
+const isOptionalString = (value: unknown): boolean => value === undefined || typeof value === 'string';
+
+/** A record of strings (the arguments of `prompts/get`), or absent. */
+function isOptionalStringRecord(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (!isPlainObject(value) || Object.hasOwn(value, '__proto__')) return false;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key) || typeof value[key] !== 'string') return false;
+  }
+  return true;
+}
+
+/** A record of anything (the arguments of `tools/call`), or absent. */
+function isOptionalRecord(value: unknown): boolean {
+  return value === undefined || (isPlainObject(value) && !Object.hasOwn(value, '__proto__'));
+}
+
+const commonParams: ReadonlyMap<string, (params: Params) => boolean> = new Map<
+  string,
+  (params: Params) => boolean
+>([
+  ['ping', (params) => hasOnlyKeys(params, NO_KEYS)],
+  ['tools/list', (params) => isOptionalString(params.cursor) && hasOnlyKeys(params, LIST_KEYS)],
+  ['resources/list', (params) => isOptionalString(params.cursor) && hasOnlyKeys(params, LIST_KEYS)],
+  ['resources/templates/list', (params) => isOptionalString(params.cursor) && hasOnlyKeys(params, LIST_KEYS)],
+  ['prompts/list', (params) => isOptionalString(params.cursor) && hasOnlyKeys(params, LIST_KEYS)],
+  [
+    'tools/call',
+    (params) =>
+      typeof params.name === 'string' && isOptionalRecord(params.arguments) && hasOnlyKeys(params, CALL_KEYS),
+  ],
+  [
+    'prompts/get',
+    (params) =>
+      typeof params.name === 'string' &&
+      isOptionalStringRecord(params.arguments) &&
+      hasOnlyKeys(params, CALL_KEYS),
+  ],
+  ['resources/read', (params) => typeof params.uri === 'string' && hasOnlyKeys(params, URI_KEYS)],
+  ['resources/subscribe', (params) => typeof params.uri === 'string' && hasOnlyKeys(params, URI_KEYS)],
+  ['resources/unsubscribe', (params) => typeof params.uri === 'string' && hasOnlyKeys(params, URI_KEYS)],
+]);
+
+/**
+ * Whether `params` are of a common shape that the official schema of `method` surely accepts (the
+ * property test in test/protocol/fastPath.test.ts holds it to that): `false` leaves the decision
+ * to the schema, so it may be `false` for valid params too.
+ */
+export function hasCommonParams(method: string, params: Params): boolean {
+  const check = commonParams.get(method);
+  return check !== undefined && isPlainObject(params) && check(params);
+}

@@ -4,6 +4,7 @@
 import { InitializeRequestSchema } from '@modelcontextprotocol/core';
 import { errorResponse } from './errors.js';
 import type { JsonRpcErrorResponse, JsonRpcId } from './jsonrpc.js';
+import { issuesOf } from './params.js';
 
 /** Protocol revisions with a session handshake that this runtime speaks, newest first. */
 export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = Object.freeze([
@@ -47,7 +48,7 @@ export function answerInitialize(
   const parsed = InitializeRequestSchema.safeParse({ method: 'initialize', params });
   if (!parsed.success) {
     return errorResponse(id, 'invalid_params', 'Invalid initialize params', {
-      issues: parsed.error.issues.slice(0, 10).map((issue) => ({ path: issue.path, message: issue.message })),
+      issues: issuesOf(parsed.error),
     });
   }
   const protocolVersion = negotiateProtocolVersion(parsed.data.params.protocolVersion);

@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import { errorResponse } from './errors.js';
 import { readCommonMessage } from './fastPath.js';
 import type { JsonRpcErrorResponse, JsonRpcId } from './jsonrpc.js';
+import { issuesOf } from './params.js';
 
 type Params = Readonly<Record<string, unknown>>;
 
@@ -38,6 +39,8 @@ export interface IncomingResponse {
 
 export interface InvalidMessage {
   readonly kind: 'invalid';
+  /** `invalid_params` when the message is well formed but its params are not; for the metrics. */
+  readonly reason: 'invalid_request' | 'invalid_params';
   readonly response: JsonRpcErrorResponse;
 }
 
@@ -51,14 +54,32 @@ function readableId(value: Record<string, unknown>): JsonRpcId | null {
   return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : null;
 }
 
-function issuesOf(error: z.ZodError): { path: PropertyKey[]; message: string }[] {
-  return error.issues.slice(0, 10).map((issue) => ({ path: issue.path, message: issue.message }));
-}
-
 function invalid(id: JsonRpcId | null, message: string, error?: z.ZodError): InvalidMessage {
   return {
     kind: 'invalid',
+    reason: 'invalid_request',
     response: errorResponse(id, 'invalid_request', message, error ? { issues: issuesOf(error) } : {}),
+  };
+}
+
+/**
+ * Whether every issue lies inside the params object (e.g. `params._meta.progressToken`): the
+ * request is well formed and its params are not, which JSON-RPC answers with -32602. A `params`
+ * that is not an object at all stays an invalid request.
+ */
+function insideParams(error: z.ZodError): boolean {
+  return error.issues.every((issue) => issue.path.length > 1 && issue.path[0] === 'params');
+}
+
+function invalidParams(id: JsonRpcId, error: z.ZodError): InvalidMessage {
+  const first = error.issues[0] as z.core.$ZodIssue;
+  const path = first.path.map(String).join('.').slice(0, 120);
+  return {
+    kind: 'invalid',
+    reason: 'invalid_params',
+    response: errorResponse(id, 'invalid_params', `Invalid params: ${path}: ${first.message}`, {
+      issues: issuesOf(error),
+    }),
   };
 }
 
@@ -82,7 +103,11 @@ export function parseMessage(value: unknown): IncomingMessage {
   if ('method' in record) {
     if ('id' in record) {
       const parsed = JSONRPCRequestSchema.safeParse(value);
-      if (!parsed.success) return invalid(id, 'Invalid request', parsed.error);
+      if (!parsed.success) {
+        return insideParams(parsed.error) && id !== null
+          ? invalidParams(id, parsed.error)
+          : invalid(id, 'Invalid request', parsed.error);
+      }
       return {
         kind: 'request',
         id: parsed.data.id,

@@ -16,6 +16,7 @@ import {
   rejectUnknownKeys,
 } from './definitions.js';
 import { describeClientValue, SessionRuntimeError } from './errors.js';
+import { refuseUnissuedCursor } from './pagination.js';
 import type { Completer, ResourceTemplateDefinition } from './resources.js';
 import { checkCompleters } from './resources.js';
 
@@ -192,7 +193,11 @@ export function createPromptHandlers<TContext>(
     }
     return toPromptResult(prompt.name, await prompt.get(args, context));
   };
-  return { 'prompts/list': () => listing, 'prompts/get': get };
+  const list: RequestHandler<TContext> = (params) => {
+    refuseUnissuedCursor(params);
+    return listing;
+  };
+  return { 'prompts/list': list, 'prompts/get': get };
 }
 
 /** The most values one completion answer carries (MCP, "Completion"). */

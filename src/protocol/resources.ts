@@ -15,6 +15,7 @@ import {
   rejectUnknownKeys,
 } from './definitions.js';
 import { describeClientValue, SessionRuntimeError } from './errors.js';
+import { refuseUnissuedCursor } from './pagination.js';
 
 /** One entry of a `resources/read` result. */
 export interface ResourceContents {
@@ -303,8 +304,14 @@ export function createResourceHandlers<TContext>(
   };
 
   return {
-    'resources/list': () => listing,
-    'resources/templates/list': () => templatesListing,
+    'resources/list': (params) => {
+      refuseUnissuedCursor(params);
+      return listing;
+    },
+    'resources/templates/list': (params) => {
+      refuseUnissuedCursor(params);
+      return templatesListing;
+    },
     'resources/read': read,
   };
 }

@@ -21,6 +21,7 @@ import {
   rejectUnknownKeys,
 } from './definitions.js';
 import { describeClientValue, HandlerFailure, jsonRpcErrorOf, SessionRuntimeError } from './errors.js';
+import { refuseUnissuedCursor } from './pagination.js';
 
 /** A `tools/call` result as MCP defines it (content blocks, optional structured content). */
 export interface CallToolResult {
@@ -271,5 +272,9 @@ export function createToolHandlers<TContext>(
     return toResult(tool.name, value);
   };
 
-  return { 'tools/list': () => listing, 'tools/call': call };
+  const list: RequestHandler<TContext> = (params) => {
+    refuseUnissuedCursor(params);
+    return listing;
+  };
+  return { 'tools/list': list, 'tools/call': call };
 }

@@ -16,8 +16,9 @@ import type {
 
 /**
  * Where a request is: waiting in the mailbox, its handler running, or settled. `settled` means the
- * dispatch promise has its answer; the handler may still be running (cancelled or timed out), and
- * keeps its concurrency slot until it returns.
+ * dispatch promise has its answer; the handler may still be running (cancelled or timed out). A
+ * cancelled one keeps its concurrency slot until it returns or `cancelGraceMs` passes; a timed-out
+ * one, or one whose session stopped, gives it back at once.
  */
 export type RequestPhase = 'queued' | 'running' | 'settled';
 
@@ -50,7 +51,10 @@ export class PendingRequest implements HandlerContext<unknown> {
   phase: RequestPhase = 'queued';
   /** Whether the handler still holds a concurrency slot. */
   holdsSlot = false;
-  timeoutHandle: unknown;
+  /** After a cancel: the timer that gives the slot back once `cancelGraceMs` passed. */
+  graceTimer: unknown;
+  /** When the handler started, in ms after its session was created (for `requestTimeoutMs`). */
+  startedAfterMs = 0;
   readonly promise: Promise<DispatchResult>;
   private resolvePromise!: (result: DispatchResult) => void;
   private controller: AbortController | undefined;

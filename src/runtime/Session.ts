@@ -26,6 +26,7 @@ import type { LoggingLevel } from '../protocol/logging.js';
 import { isLoggingLevel, passesLevel } from '../protocol/logging.js';
 import type { IncomingNotification, IncomingRequest, IncomingResponse } from '../protocol/messages.js';
 import { progressTokenOf } from '../protocol/messages.js';
+import { checkRequestParams } from '../protocol/params.js';
 import type { RuntimeEventEmitter } from './events.js';
 import { targetOf } from './events.js';
 import type { MetricsRecorder } from './metrics.js';
@@ -171,7 +172,8 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
   /** Waiting requests, oldest first; {@link NO_REQUESTS} until the first one. */
   private queue: PendingRequest[] = NO_REQUESTS;
   /**
-   * Requests whose handler holds a concurrency slot (a cancelled one keeps it until it returns);
+   * Requests whose handler holds a concurrency slot (a cancelled one keeps it until it returns, its
+   * cancel grace ends or its request times out);
    * {@link NO_REQUESTS} until the first one. Small (at most `maxConcurrentRequests`), so lookups
    * scan it and the queue instead of keeping an id index whose churn cost more than the scans.
    */
@@ -183,6 +185,11 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
   /** URIs this session subscribed to; created on first subscription. */
   private subscribed: Set<string> | undefined;
   private idleTimer: unknown;
+  /**
+   * When the idle timer falls due, in ms after {@link Session.createdAt}, or -1 when none is armed
+   * (not `Infinity`: a small integer is stored in the object, any other number in a box of its own).
+   */
+  private timerDueAfterMs = -1;
   /** The idle timer's callback: a bound method is 48 bytes where an arrow property and its context are 96. */
   private readonly onIdleTimer: () => void = this.idleTimerFired.bind(this);
 
@@ -274,16 +281,27 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     const state = this.state;
     // A session stopped while this message was on its way (e.g. by a `sessionStarted` listener).
     if (state === 'stopped') return this.refuse(message.id, 'session_closed');
+    // MCP: a request id must not be reused within a session while its request is in flight; a
+    // duplicate would make cancellation and the answer ambiguous. Checked before the requests that
+    // are answered out of band (`ping`, `initialize`, settings) as well as the queued ones.
+    if (this.find(message.id) !== undefined) {
+      this.environment.metrics.reject('invalid_request');
+      return Promise.resolve(errorResponse(message.id, 'invalid_request', 'Request id already in use'));
+    }
     // Out of band: `ping` at any time, `initialize` as the first message.
-    if (message.method === 'ping') return Promise.resolve({ jsonrpc: '2.0', id: message.id, result: {} });
+    if (message.method === 'ping') {
+      return Promise.resolve(this.invalidParams(message) ?? { jsonrpc: '2.0', id: message.id, result: {} });
+    }
     if (message.method === 'initialize') return Promise.resolve(this.initialize(message, state));
     if (state !== 'awaitingInitialize') {
       // Session settings, answered out of band: they change what this session receives, not data.
       if (message.method === 'logging/setLevel' && this.environment.options.logging) {
-        return Promise.resolve(this.setLogLevel(message));
+        return Promise.resolve(this.invalidParams(message) ?? this.setLogLevel(message));
       }
       if (message.method === 'resources/subscribe' || message.method === 'resources/unsubscribe') {
-        if (this.environment.subscriptions !== undefined) return Promise.resolve(this.subscription(message));
+        if (this.environment.subscriptions !== undefined) {
+          return Promise.resolve(this.invalidParams(message) ?? this.subscription(message));
+        }
       }
     }
     switch (state) {
@@ -317,20 +335,36 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     return settledUndefined;
   }
 
-  /** Cancels an accepted request: a queued one leaves the mailbox, a running one is aborted. */
+  /**
+   * Cancels an accepted request: a queued one leaves the mailbox; a running one is aborted, answered
+   * with nothing, and keeps its slot until its handler returns or `cancelGraceMs` passes, whichever
+   * comes first (then its slot is given back and whatever it returns later is dropped), so that a
+   * handler that ignores its signal cannot hold the session.
+   */
   cancel(requestId: JsonRpcId): void {
     const request = this.find(requestId);
     if (request === undefined || request.phase === 'settled') return;
-    const { metrics } = this.environment;
-    if (request.phase === 'queued') {
+    const { metrics, options } = this.environment;
+    const running = request.phase === 'running';
+    if (running) {
+      request.abort(new SessionRuntimeError('request_cancelled'));
+    } else {
       this.queue.splice(this.queue.indexOf(request), 1);
       metrics.queued--;
-    } else {
-      this.clearRequestTimer(request);
-      request.abort(new SessionRuntimeError('request_cancelled'));
     }
     metrics.cancelled++;
     request.settle(undefined);
+    // An abort listener may have let the handler return already (it settles on a later microtask).
+    if (running && request.holdsSlot) {
+      const graceMs = options.cancelGraceMs;
+      if (graceMs <= 0) {
+        this.abandon(request);
+        return;
+      }
+      if (graceMs !== Number.POSITIVE_INFINITY) {
+        request.graceTimer = options.clock.setTimeout(() => this.graceExpired(request), graceMs);
+      }
+    }
     this.afterWork();
   }
 
@@ -397,6 +431,13 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
   passesLogLevel(level: LoggingLevel): boolean {
     const minimum = this.facts.logLevel;
     return passesLevel(level, minimum as LoggingLevel | undefined);
+  }
+
+  /** The -32602 answer when the params break the method's official schema (counted as refused). */
+  private invalidParams(message: IncomingRequest): JsonRpcResponse | undefined {
+    const invalid = checkRequestParams(message.id, message.method, message.params);
+    if (invalid !== undefined) this.environment.metrics.reject('invalid_params');
+    return invalid;
   }
 
   private subscription(message: IncomingRequest): JsonRpcResponse {
@@ -500,11 +541,8 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
         errorResponse(message.id, 'method_not_found', `Method not found: ${message.method}`),
       );
     }
-    if (this.find(message.id) !== undefined) {
-      // MCP: a request id must not be reused within a session; a duplicate would make cancellation ambiguous.
-      metrics.reject('invalid_request');
-      return Promise.resolve(errorResponse(message.id, 'invalid_request', 'Request id already in use'));
-    }
+    const invalid = this.invalidParams(message);
+    if (invalid !== undefined) return Promise.resolve(invalid);
     if (this.queue.length >= runtimeOptions.mailboxCapacity) {
       metrics.reject('mailbox_full');
       events.safeEmit('overload', {
@@ -568,8 +606,15 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     metrics.queued--;
     metrics.inFlight++;
     metrics.recordMailboxWait(request.enqueuedAt === undefined ? 0 : now - request.enqueuedAt);
-    if (options.requestTimeoutMs !== undefined) {
-      request.timeoutHandle = options.clock.setTimeout(() => this.timeOut(request), options.requestTimeoutMs);
+    if (options.requestTimeoutMs !== Number.POSITIVE_INFINITY) {
+      // Since the session's creation rather than a clock reading: a small integer for the first
+      // twelve days of a session, where a clock reading would be a heap number of its own.
+      const startedAfterMs = now - this.createdAt;
+      request.startedAfterMs = startedAfterMs;
+      // The session's one timer also watches request deadlines. While the actor is awake it is due
+      // within `restAfterMs` anyway, so a request rarely has to move it.
+      const dueAfterMs = this.timerDueAfterMs;
+      if (dueAfterMs < 0 || dueAfterMs > startedAfterMs + options.requestTimeoutMs) this.armIdleTimer();
     }
     // Everything the handler hands back is untrusted: it may throw anything (even `undefined`), or
     // return a thenable whose `then` throws. Each path ends in exactly one succeed or fail.
@@ -621,11 +666,11 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     this.afterRelease();
   }
 
-  /** Gives back the handler's slot; false if it was given back already (timed out). */
+  /** Gives back the handler's slot; false if it was given back already (timed out, abandoned). */
   private release(request: PendingRequest): boolean {
     if (!request.holdsSlot) return false;
     request.holdsSlot = false;
-    this.clearRequestTimer(request);
+    this.clearGraceTimer(request);
     this.environment.metrics.inFlight--;
     removeFrom(this.holders, request);
     this.lastActivity = this.environment.options.clock.now();
@@ -668,24 +713,59 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
   }
 
   /**
-   * A handler past `requestTimeoutMs` is answered and abandoned: its signal aborts and its slot is
-   * given back, so the requests queued behind it move on (a handler that ignores its signal would
-   * otherwise hold the session forever). Whatever it returns later is dropped.
+   * Abandons the slot holders whose `requestTimeoutMs` has passed (the idle timer's third check).
+   * A timeout frees a slot and may start queued requests, or end a drain and stop the session.
+   */
+  private timeOutOverdue(now: number): void {
+    const { requestTimeoutMs } = this.environment.options;
+    if (requestTimeoutMs === Number.POSITIVE_INFINITY || this.holders.length === 0) return;
+    // A nanosecond of slack: with a fractional `requestTimeoutMs` the timer's due time, rounded,
+    // may fall a hair short of the deadline it was armed for, and would be re-armed for ~0 forever.
+    const sinceCreated = now - this.createdAt + 1e-6;
+    const due = this.holders.filter((request) => request.startedAfterMs + requestTimeoutMs <= sinceCreated);
+    for (const request of due) this.timeOut(request);
+  }
+
+  /** The earliest request deadline among the slot holders, in ms after creation; `Infinity` if none. */
+  private earliestDeadlineAfterMs(): number {
+    const { requestTimeoutMs } = this.environment.options;
+    if (requestTimeoutMs === Number.POSITIVE_INFINITY) return requestTimeoutMs;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const request of this.holders) if (request.startedAfterMs < oldest) oldest = request.startedAfterMs;
+    return oldest + requestTimeoutMs;
+  }
+
+  /**
+   * A handler past `requestTimeoutMs` is abandoned: its signal aborts, its slot is given back so
+   * the requests queued behind it move on (a handler that ignores its signal would otherwise hold
+   * the session forever), and whatever it returns later is dropped. A request still waiting for
+   * its answer gets `request_timeout`; one cancelled already (in its grace) gets nothing more.
    */
   private timeOut(request: PendingRequest): void {
-    request.timeoutHandle = undefined;
-    if (request.phase !== 'running') return;
-    const error = new SessionRuntimeError('request_timeout');
-    this.environment.metrics.failed++;
-    request.settle({ jsonrpc: '2.0', id: request.requestId, error: error.toJsonRpcError() });
-    request.abort(error);
+    if (request.phase === 'running') {
+      const error = new SessionRuntimeError('request_timeout');
+      this.environment.metrics.failed++;
+      request.settle({ jsonrpc: '2.0', id: request.requestId, error: error.toJsonRpcError() });
+      request.abort(error);
+    }
+    this.abandon(request);
+  }
+
+  /** Stops waiting for a handler: its slot is given back now and its late outcome dropped. */
+  private abandon(request: PendingRequest): void {
     if (this.release(request)) this.afterRelease();
   }
 
-  private clearRequestTimer(request: PendingRequest): void {
-    if (request.timeoutHandle === undefined) return;
-    this.environment.options.clock.clearTimeout(request.timeoutHandle);
-    request.timeoutHandle = undefined;
+  /** A cancelled request's grace has passed with its handler still running. */
+  private graceExpired(request: PendingRequest): void {
+    request.graceTimer = undefined;
+    this.abandon(request);
+  }
+
+  private clearGraceTimer(request: PendingRequest): void {
+    if (request.graceTimer === undefined) return;
+    this.environment.options.clock.clearTimeout(request.graceTimer);
+    request.graceTimer = undefined;
   }
 
   /** A draining session stops once its work is done. */
@@ -736,28 +816,40 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
   }
 
   /**
-   * One timer per session, for the next of two checks: the idle deadline (the machine decides
-   * whether to stop) and, while the actor is awake, the rest check. Before the idle deadline the
-   * machine is not asked: its `isIdle` guard could only refuse.
+   * One timer per session, for the next of three checks: the earliest request deadline
+   * (`requestTimeoutMs`), the idle deadline (the machine decides whether to stop) and, while the
+   * actor is awake, the rest check. Before the idle deadline the machine is not asked: its
+   * `isIdle` guard could only refuse. One timer rather than one more per request: a Node timer
+   * is an object and a list insertion and removal on every message, for a deadline rarely reached.
    */
   private idleTimerFired(): void {
     this.idleTimer = undefined;
+    this.timerDueAfterMs = -1;
     const { clock, idleTimeoutMs } = this.environment.options;
     const now = clock.now();
+    this.timeOutOverdue(now);
+    if (!this.live) return;
     if (now - this.lastActivity < idleTimeoutMs) {
       this.restIfQuiet(now);
       this.armIdleTimer();
       return;
     }
     this.actor.send({ type: 'idle.check' });
+    // A draining session ignores idle checks, but the deadlines of its running requests still
+    // need the timer.
+    if (this.idleTimer === undefined && this.holders.length > 0 && this.live) this.armIdleTimer();
   }
 
-  /** (Re)arms the timer: the idle deadline, or the rest check if the actor is awake and that comes first. */
+  /**
+   * (Re)arms the timer: the idle deadline, the rest check if the actor is awake, or the earliest
+   * request deadline, whichever comes first.
+   */
   private armIdleTimer(): void {
     const { clock, idleTimeoutMs, restAfterMs } = this.environment.options;
     if (this.idleTimer !== undefined) {
       clock.clearTimeout(this.idleTimer);
       this.idleTimer = undefined;
+      this.timerDueAfterMs = -1;
     }
     const now = clock.now();
     const idleLeft = this.lastActivity + idleTimeoutMs - now;
@@ -767,8 +859,13 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
       const restLeft = this.lastActivity + restAfterMs - now;
       delayMs = restLeft > 0 ? restLeft : restAfterMs;
     }
+    if (this.holders.length > 0) {
+      const deadlineLeft = this.earliestDeadlineAfterMs() - (now - this.createdAt);
+      if (deadlineLeft < delayMs) delayMs = Math.max(deadlineLeft, 0);
+    }
     if (!Number.isFinite(delayMs)) return;
     this.idleTimer = clock.setTimeout(this.onIdleTimer, delayMs);
+    this.timerDueAfterMs = now + delayMs - this.createdAt;
   }
 
   /**
@@ -845,6 +942,15 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     if (this.queue.length > 0) this.queue.length = 0;
     // Most sessions stop with nothing pending: build the error (a stack capture) only when needed.
     if (requests.length === 0 && (this.outbound?.size ?? 0) === 0) return;
+    // The session's handlers are abandoned with it: their slots (and `inFlight`) are given back now,
+    // and whatever they return later is dropped. A handler that ignores its abort holds nothing.
+    const running = this.holders;
+    this.holders = NO_REQUESTS;
+    for (const request of running) {
+      request.holdsSlot = false;
+      this.clearGraceTimer(request);
+      metrics.inFlight--;
+    }
     const error =
       reason === 'closed'
         ? new SessionRuntimeError('shutting_down', undefined, {
@@ -853,7 +959,6 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
         : new SessionRuntimeError('session_closed');
     for (const request of requests) {
       if (request.phase === 'queued') metrics.queued--;
-      this.clearRequestTimer(request);
       if (request.settle({ jsonrpc: '2.0', id: request.requestId, error: error.toJsonRpcError() })) {
         metrics.failed++;
       }
@@ -862,7 +967,6 @@ export class Session implements SessionHost, SessionMachineInput, RequestOwner {
     // Abort running handlers only once the machine has reached `stopped` and left the directory: an
     // abort listener runs synchronously, and one that dispatches to this session must find it gone
     // rather than start a handler on it (found by the race properties).
-    const running = requests.filter((request) => request.holdsSlot);
     if (running.length > 0) {
       queueMicrotask(() => {
         for (const request of running) request.abort(error);

@@ -184,7 +184,7 @@ class SessionRuntimeImpl implements SessionRuntime {
   ): Promise<DispatchResult> {
     const incoming = parseMessage(message);
     if (incoming.kind === 'invalid') {
-      this.metricsRecorder.reject('invalid_request');
+      this.metricsRecorder.reject(incoming.reason);
       return Promise.resolve(incoming.response);
     }
     const id = incoming.kind === 'notification' ? null : incoming.id;

@@ -84,8 +84,27 @@ export interface SessionRuntimeOptions<TContext = undefined> {
    * @default Infinity
    */
   readonly maxSessionsPerPrincipal?: number;
-  /** A handler running longer is aborted and answered with `request_timeout`. @default undefined (none) */
+  /**
+   * A handler running longer than this is abandoned: its request is answered `request_timeout`
+   * (-32014), its signal aborts, its concurrency slot is given back at once, and whatever it returns
+   * later is dropped. The bound that keeps a handler that never settles from holding its session's
+   * slot (and the session from idling out) forever. Five times the official SDK client's default
+   * request timeout (60 s), so no call such a client still waits for is cut short, and 300 s, the
+   * top bucket of the MCP operation-duration histogram of the OpenTelemetry conventions. Tools that
+   * run longer raise it; `Infinity` disables it.
+   * @default 300_000 (5 minutes)
+   */
   readonly requestTimeoutMs?: number;
+  /**
+   * How long a running request cancelled by the client (`notifications/cancelled`, the dispatch's
+   * `signal`) keeps its concurrency slot while its handler winds down after the abort. The slot
+   * comes back when the handler returns or when this passes, whichever is first; a handler still
+   * running then is abandoned and its late result dropped. `0` gives the slot back at the cancel
+   * (handlers of one session may then overlap beyond `maxConcurrentRequests`); `Infinity` keeps it
+   * until the handler returns or `requestTimeoutMs` passes.
+   * @default 5_000
+   */
+  readonly cancelGraceMs?: number;
   /**
    * Which messages may create a session: `'initialize'` (MCP over HTTP: only an `initialize` request)
    * or `'any'` (get-or-create on any message; the session still enforces the handshake).
@@ -145,7 +164,16 @@ const optionsSchema = z.strictObject({
     .positive()
     .or(z.custom<number>((value) => value === Number.POSITIVE_INFINITY))
     .optional(),
-  requestTimeoutMs: z.number().positive().optional(),
+  requestTimeoutMs: z
+    .number()
+    .positive()
+    .or(z.custom<number>((value) => value === Number.POSITIVE_INFINITY))
+    .optional(),
+  cancelGraceMs: z
+    .number()
+    .nonnegative()
+    .or(z.custom<number>((value) => value === Number.POSITIVE_INFINITY))
+    .optional(),
   spawnPolicy: z.enum(['initialize', 'any']).optional(),
   retryAfterSeconds: z.number().int().nonnegative().optional(),
   logging: z.boolean().optional(),
@@ -182,7 +210,9 @@ export interface ResolvedOptions<TContext> {
   readonly maxSessionsPerPrincipal: number;
   readonly idleTimeoutMs: number;
   readonly restAfterMs: number;
-  readonly requestTimeoutMs: number | undefined;
+  /** `Infinity` when disabled. */
+  readonly requestTimeoutMs: number;
+  readonly cancelGraceMs: number;
   readonly spawnPolicy: SpawnPolicy;
   readonly retryAfterSeconds: number;
   readonly logging: boolean;
@@ -218,7 +248,8 @@ export function resolveOptions<TContext>(
     maxSessionsPerPrincipal: options.maxSessionsPerPrincipal ?? Number.POSITIVE_INFINITY,
     idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000,
     restAfterMs: options.restAfterMs ?? 5_000,
-    requestTimeoutMs: options.requestTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs ?? 300_000,
+    cancelGraceMs: options.cancelGraceMs ?? 5_000,
     spawnPolicy: options.spawnPolicy ?? 'initialize',
     retryAfterSeconds: options.retryAfterSeconds ?? 1,
     logging: options.logging ?? true,

@@ -33,7 +33,7 @@ export interface SessionInfo {
   readonly lastActivity: number;
   /** Requests waiting in the mailbox. */
   readonly queued: number;
-  /** Handlers running now. */
+  /** Handlers holding a slot: running ones the runtime still waits for (not those past `requestTimeoutMs` or `cancelGraceMs`). */
   readonly inFlight: number;
 }
 
@@ -160,7 +160,7 @@ export interface RuntimeMetrics {
   readonly sessionsStopped: Readonly<Record<StopReason, number>>;
   /** Requests waiting in mailboxes now, over all sessions. */
   readonly queued: number;
-  /** Handlers running now, over all sessions. */
+  /** Handlers holding a slot over all sessions (running ones the runtime still waits for). */
   readonly inFlight: number;
   /** Requests taken into a mailbox. Every one ends as completed, failed or cancelled. */
   readonly accepted: number;

@@ -54,6 +54,10 @@ interface HandlerRun {
   readonly generation: number;
   readonly outcome: HandlerOutcome;
   returned: boolean;
+  /** Clock time the handler started. */
+  readonly startedAt: number;
+  /** Clock time its signal aborted for a client's cancel, if it did. */
+  cancelledAt: number | undefined;
 }
 
 // Scheduled by name, so that a counterexample reads `handlerResolves("a",4)`, `deliver("b","work#7")`.
@@ -113,6 +117,7 @@ export class Harness {
   readonly arrivals = new Map<string, number[]>();
   closeCalls = 0;
   closeSettled = false;
+  private readonly unsettledAtIdleStop: { sessionId: string; reason: string; key: number }[] = [];
 
   private readonly steps: Record<'resolves' | 'rejects', (sessionId: string, tag: number) => Promise<void>>;
   private readonly network: (sessionId: string, messages: string) => Promise<void>;
@@ -135,6 +140,8 @@ export class Harness {
       mailboxCapacity: config.mailboxCapacity,
       maxSessions: config.maxSessions,
       spawnPolicy: config.spawnPolicy,
+      cancelGraceMs: config.cancelGraceMs,
+      requestTimeoutMs: config.requestTimeoutMs,
       scheduler,
     });
     this.runtime.events.on('sessionStarted', ({ sessionId }) => this.onStarted(sessionId));
@@ -151,6 +158,17 @@ export class Harness {
 
   isLive(sessionId: string): boolean {
     return this.generationOf(sessionId) > (this.stopped.get(sessionId) ?? 0);
+  }
+
+  /**
+   * Whether a handler still holds its slot now, by the documented rule: until it returns,
+   * `requestTimeoutMs` after it started, or `cancelGraceMs` after a client cancelled it, whichever
+   * comes first.
+   */
+  holdsSlot(run: HandlerRun): boolean {
+    const now = this.clock.now();
+    if (run.returned || now >= run.startedAt + this.config.requestTimeoutMs) return false;
+    return run.cancelledAt === undefined || now < run.cancelledAt + this.config.cancelGraceMs;
   }
 
   // ── The network ───────────────────────────────────────────────────────────────────────────
@@ -201,6 +219,12 @@ export class Harness {
     const key = params.tag as number;
     const outcome = params.outcome as HandlerOutcome;
     const run = this.onHandlerStart(context.sessionId, key, outcome);
+    const { signal } = context;
+    signal.addEventListener('abort', () => {
+      if ((signal.reason as { code?: unknown } | undefined)?.code === 'request_cancelled') {
+        run.cancelledAt = this.clock.now();
+      }
+    });
     // A fresh promise per hang: one shared forever-pending promise would keep every run's runtime alive.
     if (outcome === 'hangs') return new Promise<never>(() => {});
     await this.steps[outcome](context.sessionId, key);
@@ -230,14 +254,22 @@ export class Harness {
     if (previous !== undefined && arrivals.indexOf(previous.key) > arrivals.indexOf(key)) {
       this.violate('fifo', `in ${id}, #${key} started after #${previous.key}, which arrived later`);
     }
-    const running = runs.filter((other) => !other.returned).length + 1;
+    const running = runs.filter((other) => this.holdsSlot(other)).length + 1;
     if (running > this.config.maxConcurrentRequests) {
       this.violate(
         'concurrency',
         `in ${id}, ${running} handlers run at once (maxConcurrentRequests ${this.config.maxConcurrentRequests})`,
       );
     }
-    const run: HandlerRun = { key, sessionId, generation, outcome, returned: false };
+    const run: HandlerRun = {
+      key,
+      sessionId,
+      generation,
+      outcome,
+      returned: false,
+      startedAt: this.clock.now(),
+      cancelledAt: undefined,
+    };
     this.runs.set(id, [...runs, run]);
     this.runByKey.set(key, run);
     return run;
@@ -258,11 +290,25 @@ export class Harness {
     if (generation > this.generationOf(sessionId)) {
       this.violate('oneLiveSession', `session ${sessionId} stopped more often than it started`);
     }
-    // An idle stop happens only with nothing to do: every message the session took is answered by
-    // now. (A removed or closed session answers its leftovers in the stop itself; `settles` checks them.)
+    // An idle stop happens only with nothing to do: every message the session took is answered
+    // before it. (A removed or closed session answers its leftovers in the stop itself; `settles`
+    // checks them.) Checked once the answers have reached us: a request that timed out in the same
+    // clock step as the stop is answered before it, but we see the answer a few reactions later.
     if (reason !== 'idle' && reason !== 'swept') return;
     for (const key of this.arrivals.get(`${sessionId}#${generation}`) ?? []) {
-      if (this.sent.get(key)?.settled === false) {
+      if (this.sent.get(key)?.settled === false) this.unsettledAtIdleStop.push({ sessionId, reason, key });
+    }
+  }
+
+  /**
+   * Requests unanswered as far as we knew when their session stopped idle: each must have been
+   * answered before the stop, never by it (`session_closed`), and never left unanswered.
+   */
+  checkIdleStops(): void {
+    for (const { sessionId, reason, key } of this.unsettledAtIdleStop.splice(0)) {
+      const sent = this.sent.get(key);
+      const answer = sent?.answer as { error?: { data?: { reason?: unknown } } } | undefined;
+      if (sent?.settled !== true || answer?.error?.data?.reason === 'session_closed') {
         this.violate('racingStop', `session ${sessionId} stopped (${reason}) with #${key} unanswered`);
       }
     }

@@ -90,7 +90,7 @@ function checkIndependence(model: Model, harness: Harness, quiescent: boolean): 
     const info = harness.runtime.info(sessionId);
     if (info === undefined || info.queued === 0) continue;
     const runs = harness.runs.get(`${sessionId}#${harness.generationOf(sessionId)}`) ?? [];
-    const running = runs.filter((run) => !run.returned);
+    const running = runs.filter((run) => harness.holdsSlot(run));
     if (info.inFlight < model.config.maxConcurrentRequests) {
       fail(
         'independence',
@@ -110,7 +110,7 @@ function checkIndependence(model: Model, harness: Harness, quiescent: boolean): 
     if (run?.outcome === 'hangs') continue;
     if (run !== undefined) fail('independence', `handler of #${sent.key} (${sent.sessionId}) never finished`);
     const runs = harness.runs.get(`${sent.sessionId}#${sent.generation}`) ?? [];
-    const hung = runs.filter((each) => each.outcome === 'hangs' && !each.returned).length;
+    const hung = runs.filter((each) => each.outcome === 'hangs' && harness.holdsSlot(each)).length;
     if (hung < model.config.maxConcurrentRequests) {
       fail(
         'independence',
@@ -181,6 +181,7 @@ export const accounting: Invariant = {
 export const racingStop: Invariant = {
   name: 'racingStop',
   afterCommand(_model, harness) {
+    harness.checkIdleStops();
     assertNoViolations('racingStop', harness);
     for (const sent of harness.sent.values()) {
       if (!sent.settled || errorOf(sent.answer)?.reason !== 'session_not_found') continue;

@@ -15,6 +15,10 @@ export interface ScenarioConfig {
   readonly maxSessions: number;
   readonly spawnPolicy: SpawnPolicy;
   readonly idleTimeoutMs: number;
+  /** How long a cancelled running request keeps its slot (0: none; `Infinity`: until it returns). */
+  readonly cancelGraceMs: number;
+  /** When a running request is abandoned and answered `request_timeout` (`Infinity`: never). */
+  readonly requestTimeoutMs: number;
 }
 
 /** What the runtime must answer a message, once the model knows. */
@@ -48,6 +52,12 @@ export interface ModelMessage {
   /** For accepted `work`: the session generation that took it, and where it is. */
   generation: number;
   phase: 'unsent' | 'queued' | 'running' | 'settled';
+  /** For started `work`: whether its handler still holds a slot of its (live) session. */
+  holdsSlot: boolean;
+  /** For started `work`: when its handler started; its slot is given back `requestTimeoutMs` later. */
+  startedAt: number;
+  /** For cancelled running `work`: when its grace ends and its slot is given back. */
+  graceUntil: number;
 }
 
 export type ModelPhase = 'awaitingInitialize' | 'ready' | 'stopping';
@@ -61,7 +71,10 @@ export interface ModelSession {
   lastActivity: number;
   /** Accepted requests waiting, oldest first. */
   readonly mailbox: number[];
-  /** Requests whose handler holds a concurrency slot (cancelled ones too, until they return). */
+  /**
+   * Requests whose handler holds a concurrency slot: until it returns, its request times out, or
+   * (cancelled) its grace ends, whichever is first.
+   */
   readonly slots: number[];
   /** Every request this session accepted, in dispatch order. */
   readonly accepted: number[];
@@ -92,7 +105,7 @@ export interface Model {
   readonly stops: Map<string, StopReason[]>;
   readonly messages: ModelMessage[];
   readonly counters: ModelCounters;
-  /** Handlers started and not returned, over all sessions, stopped ones included (`metrics().inFlight`). */
+  /** Slots held over all live sessions (`metrics().inFlight`): a stopped session gives its back. */
   handlersRunning: number;
   closeRequested: boolean;
 }
@@ -139,6 +152,9 @@ export function compose(
     expected: undefined,
     generation: 0,
     phase: 'unsent',
+    holdsSlot: false,
+    startedAt: 0,
+    graceUntil: Number.POSITIVE_INFINITY,
   };
   model.messages.push(message);
   return message;

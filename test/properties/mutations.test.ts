@@ -12,10 +12,12 @@ import { referenceRuntime } from '../fixtures/referenceRuntime.js';
 import {
   eagerCancelRuntime,
   forgetfulDrainRuntime,
+  leakyStopRuntime,
   lifoMailboxRuntime,
   pumpAfterStopRuntime,
   sharedSlotsRuntime,
   uncountedCancelRuntime,
+  wedgingCancelRuntime,
 } from '../fixtures/smallMutants.js';
 import type { Invariant } from './invariants.js';
 import * as invariants from './invariants.js';
@@ -73,6 +75,16 @@ const mutants: readonly Mutant[] = [
   {
     bug: 'a cancel of a queued request left uncounted',
     factory: uncountedCancelRuntime,
+    invariant: invariants.accounting,
+  },
+  {
+    bug: 'a cancelled handler that keeps its slot until it returns (no cancel grace)',
+    factory: wedgingCancelRuntime,
+    invariant: invariants.agreesWithModel,
+  },
+  {
+    bug: 'a stop that leaves its abandoned handlers counted in flight',
+    factory: leakyStopRuntime,
     invariant: invariants.accounting,
   },
 ];

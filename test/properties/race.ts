@@ -75,6 +75,17 @@ export interface ScenarioOptions {
 const sessionIds = ['a', 'b', 'c'] as const;
 const idleTimeoutMs = 1_000;
 
+/**
+ * Every time a command runs at is a whole millisecond, and so is every drain deadline. A slot given
+ * back at its cancel grace or request timeout must not fall on a drain deadline: the two timers
+ * would be due together, and which the runtime created first (not a rule the model states) would
+ * decide whether a queued request starts before its session stops. Either order is correct, so the
+ * drawn durations carry small binary fractions (exact in floating point) that no chain of a few
+ * hundred grace and timeout hops can add up to a whole millisecond.
+ */
+const graceFraction = 1 / 1_024;
+const timeoutFraction = 1 / 4_096;
+
 export function scenario(options: ScenarioOptions = {}) {
   const config: fc.Arbitrary<ScenarioConfig> = fc.record({
     sessionIds: fc.constant(sessionIds),
@@ -83,6 +94,15 @@ export function scenario(options: ScenarioOptions = {}) {
     maxSessions: fc.integer({ min: 2, max: 4 }),
     spawnPolicy: fc.constantFrom('initialize' as const, 'any' as const),
     idleTimeoutMs: fc.constant(idleTimeoutMs),
+    cancelGraceMs: fc.oneof(
+      fc.constant(Number.POSITIVE_INFINITY),
+      fc.constant(0),
+      fc.integer({ min: 0, max: 2 * idleTimeoutMs }).map((ms) => ms + graceFraction),
+    ),
+    requestTimeoutMs: fc.oneof(
+      fc.constant(Number.POSITIVE_INFINITY),
+      fc.integer({ min: 0, max: 3 * idleTimeoutMs }).map((ms) => ms + timeoutFraction),
+    ),
   });
   const commands = raceCommands({
     sessionIds,

@@ -51,6 +51,8 @@ export interface SubjectOptions {
   readonly mailboxCapacity: number;
   readonly maxSessions: number;
   readonly spawnPolicy: SpawnPolicy;
+  readonly cancelGraceMs: number;
+  readonly requestTimeoutMs: number;
   /** Only fixtures use it: their injected `await`s go through it, so fast-check orders them too. */
   readonly scheduler: Scheduler;
 }

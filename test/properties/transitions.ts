@@ -110,11 +110,43 @@ function cancel(model: Model, session: ModelSession, target: number): void {
   const request = model.messages[target - 1];
   if (request === undefined || request.kind !== 'work' || request.generation !== session.generation) return;
   if (request.sessionId !== session.sessionId) return;
+  const running = request.phase === 'running';
   if (request.phase === 'queued') session.mailbox.splice(session.mailbox.indexOf(target), 1);
-  else if (request.phase !== 'running') return;
+  else if (!running) return;
   model.counters.cancelled++;
   settle(request, { kind: 'nothing' });
+  // A cancelled handler keeps its slot for the grace (it may be winding down after its abort).
+  if (running && request.holdsSlot) {
+    if (model.config.cancelGraceMs <= 0) {
+      giveBackSlot(model, session, request);
+      return;
+    }
+    request.graceUntil = model.now + model.config.cancelGraceMs;
+  }
   afterWork(model, session);
+}
+
+/** The runtime stops waiting for a handler: its slot is given back and the queue moves on. */
+function giveBackSlot(model: Model, session: ModelSession, message: ModelMessage): void {
+  message.holdsSlot = false;
+  model.handlersRunning--;
+  session.slots.splice(session.slots.indexOf(message.key), 1);
+  session.lastActivity = model.now;
+  pump(model, session);
+  afterWork(model, session);
+}
+
+/** When the slot of a started request is given back unless its handler returns first. */
+const slotDeadline = (model: Model, message: ModelMessage): number =>
+  Math.min(message.startedAt + model.config.requestTimeoutMs, message.graceUntil);
+
+/** A slot's deadline passed: a request still waiting is answered `request_timeout`; the slot comes back. */
+function slotExpired(model: Model, session: ModelSession, message: ModelMessage): void {
+  if (message.phase === 'running') {
+    model.counters.failed++;
+    settle(message, { kind: 'error', reason: 'request_timeout' });
+  }
+  giveBackSlot(model, session, message);
 }
 
 /** Starts queued requests while the session has free slots. */
@@ -123,7 +155,10 @@ function pump(model: Model, session: ModelSession): void {
     const key = session.mailbox.shift() as number;
     session.slots.push(key);
     session.started.push(key);
-    messageAt(model, key).phase = 'running';
+    const message = messageAt(model, key);
+    message.phase = 'running';
+    message.holdsSlot = true;
+    message.startedAt = model.now;
     model.handlersRunning++;
   }
 }
@@ -135,16 +170,14 @@ function afterWork(model: Model, session: ModelSession): void {
 
 // ── Environment stimuli and API calls ─────────────────────────────────────────────────────────
 
-/** The handler of request `key` returned (its scheduled step was released). */
+/**
+ * The handler of request `key` returned (its scheduled step was released). One the runtime has
+ * stopped waiting for (timed out, past its cancel grace, or of a stopped session) changes nothing.
+ */
 export function handlerReturned(model: Model, key: number): void {
   const message = messageAt(model, key);
-  model.handlersRunning--;
-  const session = model.sessions.get(message.sessionId);
-  const live = session !== undefined && session.generation === message.generation ? session : undefined;
-  if (live !== undefined) {
-    live.slots.splice(live.slots.indexOf(key), 1);
-    live.lastActivity = model.now;
-  }
+  if (!message.holdsSlot) return;
+  const session = model.sessions.get(message.sessionId) as ModelSession;
   if (message.phase === 'running') {
     if (message.outcome === 'rejects') {
       model.counters.failed++;
@@ -154,14 +187,19 @@ export function handlerReturned(model: Model, key: number): void {
       settle(message, { kind: 'result' });
     }
   }
-  if (live !== undefined) {
-    pump(model, live);
-    afterWork(model, live);
-  }
+  giveBackSlot(model, session, message);
 }
 
-/** Stops a session: every request it still holds is answered with an error; running handlers go on. */
+/**
+ * Stops a session: every request it still holds is answered with an error; running handlers go on,
+ * but their slots are given back (nothing waits for them any more).
+ */
 export function stop(model: Model, session: ModelSession, reason: StopReason): void {
+  for (const key of session.slots) {
+    messageAt(model, key).holdsSlot = false;
+    model.handlersRunning--;
+  }
+  session.slots.length = 0;
   const code = reason === 'closed' ? 'shutting_down' : 'session_closed';
   for (const key of session.accepted) {
     const message = messageAt(model, key);
@@ -194,24 +232,45 @@ export function sweepIdle(model: Model, thresholdMs: number): number {
   return stopped;
 }
 
-/** Time passes: idle sessions stop once idle for the timeout, a close's drain deadline expires. */
+/** Something time brings about: an idle stop, a slot given back, the drain deadline. */
+interface Due {
+  readonly at: number;
+  readonly apply: () => void;
+}
+
+/** The earliest thing due, if any is due by `target`. */
+function nextDue(model: Model, target: number): Due | undefined {
+  let next: Due | undefined;
+  const consider = (at: number, apply: () => void) => {
+    if (at <= target && (next === undefined || at < next.at)) next = { at, apply };
+  };
+  for (const session of model.sessions.values()) {
+    if (session.phase !== 'stopping' && hasNoWork(session)) {
+      consider(session.lastActivity + model.config.idleTimeoutMs, () => stop(model, session, 'idle'));
+    }
+    for (const key of session.slots) {
+      const message = messageAt(model, key);
+      consider(slotDeadline(model, message), () => slotExpired(model, session, message));
+    }
+  }
+  if (model.directory === 'draining' && model.drainDeadline !== undefined) {
+    consider(model.drainDeadline, () => {
+      for (const session of [...model.sessions.values()]) stop(model, session, 'closed');
+    });
+  }
+  return next;
+}
+
+/**
+ * Time passes: in time order, idle sessions stop once idle for the timeout, slots come back at
+ * their request timeout or cancel grace (which may start queued requests, and let a session idle
+ * or drain), and a close's drain deadline expires.
+ */
 export function advance(model: Model, ms: number): void {
   const target = model.now + ms;
-  const idle = [...model.sessions.values()]
-    .filter(
-      (session) =>
-        session.phase !== 'stopping' &&
-        hasNoWork(session) &&
-        session.lastActivity + model.config.idleTimeoutMs <= target,
-    )
-    .sort((left, right) => left.lastActivity - right.lastActivity);
-  for (const session of idle) {
-    model.now = session.lastActivity + model.config.idleTimeoutMs;
-    stop(model, session, 'idle');
-  }
-  if (model.directory === 'draining' && model.drainDeadline !== undefined && model.drainDeadline <= target) {
-    model.now = Math.max(model.now, model.drainDeadline);
-    for (const session of [...model.sessions.values()]) stop(model, session, 'closed');
+  for (let due = nextDue(model, target); due !== undefined; due = nextDue(model, target)) {
+    model.now = due.at;
+    due.apply();
   }
   model.now = target;
 }

@@ -43,18 +43,3 @@ describe('error table', () => {
     });
   });
 });
-
-describe('README error table', () => {
-  it('lists every reason with the code and status the error table gives it', async () => {
-    const { readFile } = await import('node:fs/promises');
-    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
-    const rows = new Map<string, { code: number; status: number }>();
-    for (const match of readme.matchAll(/^\| `([a-z_]+)`\s*\| (-\d+)\s*\| (\d{3})/gm)) {
-      rows.set(match[1] as string, { code: Number(match[2]), status: Number(match[3]) });
-    }
-    for (const [reason, row] of Object.entries(errorTable)) {
-      expect(rows.get(reason), reason).toEqual({ code: row.jsonRpcCode, status: row.httpStatus });
-    }
-    expect(rows.size).toBe(Object.keys(errorTable).length);
-  });
-});

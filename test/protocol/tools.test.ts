@@ -95,19 +95,24 @@ describe('tools', () => {
 describe('tools/call: protocol errors (JSON-RPC -32602)', () => {
   it.each([
     ['an unknown tool', { name: 'nope' }, 'Unknown tool: "nope"'],
-    ['no name', {}, 'Unknown tool: undefined'],
-    ['a name that is not a string', { name: 42 }, 'Unknown tool: 42'],
+    // Params that break CallToolRequest are refused by the method's schema, naming the path.
+    ['no name', {}, 'Invalid params for tools/call: params.name'],
+    ['a name that is not a string', { name: 42 }, 'Invalid params for tools/call: params.name'],
     [
       'arguments that are a string',
       { name: 'add', arguments: 'a=1' },
-      'Expected `arguments` to be an object',
+      'Invalid params for tools/call: params.arguments',
     ],
     [
       'arguments that are an array',
       { name: 'add', arguments: [1, 2] },
-      'Expected `arguments` to be an object',
+      'Invalid params for tools/call: params.arguments',
     ],
-    ['arguments that are null', { name: 'add', arguments: null }, 'Expected `arguments` to be an object'],
+    [
+      'arguments that are null',
+      { name: 'add', arguments: null },
+      'Invalid params for tools/call: params.arguments',
+    ],
   ])('answers %s with -32602 (the request breaks CallToolRequest)', async (_, params, message) => {
     const { runtime, failures } = await runtimeWithTools();
     const answer = await runtime.dispatch('s', request(1, 'tools/call', params));

@@ -347,9 +347,11 @@ describe('serveStdio at end of input', () => {
     void server.finished.then(() => {
       settled = true;
     });
+    // The session holds its own timer (idle, rest and request deadlines share one).
+    const sessionTimers = clock.pendingTimers;
     input.end();
     // The deadline is armed once the end of input has been read.
-    await vi.waitFor(() => expect(clock.pendingTimers).toBe(1));
+    await vi.waitFor(() => expect(clock.pendingTimers).toBe(sessionTimers + 1));
     clock.advance(999);
     await flush();
     expect(settled).toBe(false);
