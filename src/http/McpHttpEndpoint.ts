@@ -7,6 +7,7 @@ import { batchResponses, containsInitialize, initializeInBatchError, planBatch }
 import { httpStatusOf } from '../protocol/errors.js';
 import type { JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../protocol/lifecycle.js';
+import { serializeMessage } from '../protocol/serialize.js';
 import type { SessionAccess, SessionRuntime } from '../runtime/createSessionRuntime.js';
 import type { DispatchOptions, Principal } from '../runtime/types.js';
 import type { Authenticate, AuthenticationRequest } from './auth.js';
@@ -83,8 +84,8 @@ function headersFor(response: JsonRpcResponse, sessionId: string | undefined): R
 
 /** Serves one MCP endpoint for a runtime. @internal */
 export class McpHttpEndpoint {
-  readonly standaloneStreams = new StandaloneStreams();
-  private readonly resumableStreams = new ResumableStreams(1_000);
+  readonly standaloneStreams = new StandaloneStreams((error) => this.report(error));
+  private readonly resumableStreams = new ResumableStreams(1_000, (error) => this.report(error));
   private readonly streams: StreamBudget;
   private readonly rateLimiter: RateLimiter | undefined;
   /** Failed authentications per remote address, with the same rate as `rateLimit`. */
@@ -255,7 +256,7 @@ export class McpHttpEndpoint {
       mayCreate: false,
     });
     if (refused === undefined) exchange.respond(202, {});
-    else reply(exchange, refused, undefined, answer);
+    else reply(exchange, refused, undefined, answer, this.reportError);
   }
 
   /**
@@ -298,7 +299,7 @@ export class McpHttpEndpoint {
     const response = await this.runtime.dispatch(sessionId, message, access);
     // A refused handshake leaves no session: the runtime stops one whose initialize failed.
     if (response === undefined) return refuse(exchange, 'internal_error');
-    reply(exchange, response, 'error' in response ? undefined : sessionId, answer);
+    reply(exchange, response, 'error' in response ? undefined : sessionId, answer, this.reportError);
   }
 
   private mintSessionId(): string {
@@ -333,7 +334,7 @@ export class McpHttpEndpoint {
     stream.settled();
     const writer = stream.writer;
     if (writer !== undefined) return writer.finish(response);
-    if (response !== undefined) return reply(exchange, response, undefined, answer);
+    if (response !== undefined) return reply(exchange, response, undefined, answer, this.reportError);
     // Cancelled by the client: no response may be sent for it (MCP "Cancellation"), and an SSE
     // stream that ends without one is the spec's way to finish the POST.
     exchange.openStream(streamHeaders).end();
@@ -387,7 +388,16 @@ export class McpHttpEndpoint {
       onCloseStream: () => open()?.disconnect(),
     };
     const keepAliveMs = this.options.keepAliveMs;
-    const slow = keepAliveMs > 0 ? setTimeout(open, keepAliveMs) : undefined;
+    // From a timer, a throw would end the process: it fails this exchange instead.
+    const openLate = () => {
+      try {
+        open();
+      } catch (error) {
+        this.fail(exchange, error);
+      }
+    };
+    const slow = keepAliveMs > 0 ? setTimeout(openLate, keepAliveMs) : undefined;
+    slow?.unref();
     return {
       options,
       get writer() {
@@ -417,14 +427,14 @@ export class McpHttpEndpoint {
     answer: PostAnswer,
   ): Promise<void> {
     if (exchange.header('mcp-session-id') === undefined && containsInitialize(batch)) {
-      return reply(exchange, initializeInBatchError(null), undefined, answer);
+      return reply(exchange, initializeInBatchError(null), undefined, answer, this.reportError);
     }
     const sessionId = this.sessionIdOf(exchange);
     if (sessionId === undefined) return;
     // Another principal's session is as unknown as a made-up id.
     if (!this.runtime.has(sessionId, access)) return refuse(exchange, 'session_not_found');
     const plan = planBatch(batch, this.runtime.info(sessionId)?.protocolVersion);
-    if (!plan.ok) return reply(exchange, plan.response, undefined, answer);
+    if (!plan.ok) return reply(exchange, plan.response, undefined, answer, this.reportError);
     // `rateLimit` counts messages, not POSTs: the members past the first are owed by the caller.
     this.rateLimiter?.charge(rateKey, plan.entries.length - 1);
     const results: (JsonRpcResponse | undefined)[] = [];
@@ -454,12 +464,19 @@ export class McpHttpEndpoint {
       // first one's status ("If the server cannot accept the input, it MUST return an HTTP error").
       if (responses.length === 0) return exchange.respond(202, {});
       const status = responses.map(statusOfResponse).find((code) => code !== 200) ?? 400;
-      return exchange.respond(status, jsonHeaders, JSON.stringify(responses));
+      return exchange.respond(status, jsonHeaders, serializeMessage(responses, this.reportError) ?? '[]');
     }
     // Every request cancelled in the batch: no response may be sent, and JSON-RPC forbids an empty
     // array; an SSE stream that ends without one finishes the POST, as for one cancelled request.
     if (responses.length === 0) return exchange.openStream(streamHeaders).end();
-    exchange.respond(200, jsonHeaders, JSON.stringify(responses));
+    if (answer === 'stream') {
+      // Past the stream budget a client that does not accept JSON still gets SSE, unbudgeted and
+      // not resumable, as `reply` answers one response.
+      const events = exchange.openStream(streamHeaders);
+      for (const response of responses) events.write(formatSseEvent(response, undefined, this.reportError));
+      return events.end();
+    }
+    exchange.respond(200, jsonHeaders, serializeMessage(responses, this.reportError) ?? '[]');
   }
 
   /**
@@ -547,6 +564,9 @@ export class McpHttpEndpoint {
   }
 
   /** Tells `onError`, which must not fail the answer. */
+  /** {@link report}, bound: what the serializers call when a handler's result is not JSON. */
+  private readonly reportError = (error: unknown): void => this.report(error);
+
   private report(error: unknown): void {
     try {
       this.options.onError(error);
@@ -602,15 +622,16 @@ function reply(
   response: JsonRpcResponse,
   sessionId: string | undefined,
   answer: PostAnswer,
+  onError: (error: unknown) => void,
 ): void {
   const status = statusOfResponse(response);
   if (answer === 'stream' && status === 200) {
     const headers =
       sessionId === undefined ? streamHeaders : { ...streamHeaders, 'mcp-session-id': sessionId };
     const stream = exchange.openStream(headers);
-    stream.write(formatSseEvent(response));
+    stream.write(formatSseEvent(response, undefined, onError));
     stream.end();
     return;
   }
-  exchange.respond(status, headersFor(response, sessionId), JSON.stringify(response));
+  exchange.respond(status, headersFor(response, sessionId), serializeMessage(response, onError) ?? '');
 }

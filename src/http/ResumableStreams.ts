@@ -26,12 +26,13 @@ class RequestStream {
     readonly key: string,
     public live: EventStream | undefined,
     private readonly onSettled: () => void,
+    private readonly onError: (error: unknown) => void,
   ) {}
 
   /** Logs and sends one message; `final` marks the last one, after which the stream ends. */
   write(message: unknown, final: boolean): void {
     if (message !== undefined) {
-      const text = formatSseEvent(message, `${this.key}_${this.nextSeq}`);
+      const text = formatSseEvent(message, `${this.key}_${this.nextSeq}`, this.onError);
       this.events.push({ seq: this.nextSeq++, text });
       if (this.events.length > maxEventsPerStream) this.events.shift();
     }
@@ -94,7 +95,11 @@ interface SessionStreams {
 export class ResumableStreams {
   private readonly sessions = new Map<string, SessionStreams>();
 
-  constructor(private readonly retryMs: number) {}
+  constructor(
+    private readonly retryMs: number,
+    /** Hears why a message could not be serialized (it is sent as -32603 for its id). */
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {}
 
   /** Starts a request stream on `live` with its priming event. */
   begin(sessionId: string, live: EventStream): ResumableWriter {
@@ -109,7 +114,7 @@ export class ResumableStreams {
       streams.delete(oldest);
     }
     const key = (session.nextKey++).toString(36);
-    const stream = new RequestStream(key, live, () => streams.delete(key));
+    const stream = new RequestStream(key, live, () => streams.delete(key), this.onError);
     streams.set(key, stream);
     live.write(formatPrimingEvent(`${key}_0`, this.retryMs));
     live.onClose(() => {

@@ -21,6 +21,9 @@ interface SessionStreams {
 export class StandaloneStreams {
   private readonly sessions = new Map<string, SessionStreams>();
 
+  /** `onError` hears why a message could not be serialized (it is then not sent). */
+  constructor(private readonly onError: (error: unknown) => void = () => {}) {}
+
   /** Sessions with an open stream now. */
   get size(): number {
     return this.sessions.size;
@@ -64,7 +67,7 @@ export class StandaloneStreams {
   send(sessionId: string, message: unknown): boolean {
     const stream = this.sessions.get(sessionId)?.streams.at(-1);
     if (stream === undefined || stream.closed) return false;
-    stream.write(formatSseEvent(message));
+    stream.write(formatSseEvent(message, undefined, this.onError));
     return true;
   }
 

@@ -3,16 +3,22 @@
  * stream"), written once for every stream of the transport, and the keep-alive that makes an idle
  * stream visible to the proxies on its way and reveals a client that is gone.
  */
+import { serializeMessage } from '../protocol/serialize.js';
 import type { EventStream } from './exchange.js';
 
 /**
  * One SSE event carrying one JSON-RPC message, with an event id when the stream is resumable.
  * `JSON.stringify` output has no line breaks, so one `data:` line is always enough; an id is ours,
- * never the client's, and holds no CR or LF (it would end the field and forge another).
+ * never the client's, and holds no CR or LF (it would end the field and forge another). `onError`
+ * hears why a message could not be serialized.
  * @internal
  */
-export function formatSseEvent(message: unknown, id?: string): string {
-  const data = `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+export function formatSseEvent(message: unknown, id?: string, onError?: (error: unknown) => void): string {
+  // A response whose result is not JSON goes out as -32603 for its id; a notification that is not
+  // JSON leaves only a comment where it would have been (see `serializeMessage`).
+  const text = serializeMessage(message, onError);
+  const data =
+    text === undefined ? ': a message that is not JSON was dropped\n\n' : `event: message\ndata: ${text}\n\n`;
   return id === undefined ? data : `id: ${id}\n${data}`;
 }
 

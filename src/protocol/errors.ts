@@ -217,13 +217,21 @@ export class ClientRequestError extends Error {
 
 /**
  * The JSON-RPC error object a thrown value carries, if it carries one: a {@link SessionRuntimeError}
- * (its code and safe message), or an `Error` with an integer `code` (the SDK's `McpError`, a
- * {@link ClientRequestError}), whose author chose a protocol error. Anything else (`undefined`) is
- * a failure whose detail must stay on the server.
+ * (its code and safe message), or an `Error` whose integer `code` lies in JSON-RPC's reserved range
+ * -32768..-32000 (the SDK's `McpError`, e.g. -32042, a {@link ClientRequestError}): its author chose
+ * a protocol error. Anything else (`undefined`) is a failure whose detail must stay on the server:
+ * errors of other libraries carry integer codes of their own (gRPC's 14 "unavailable", HTTP
+ * statuses) with messages that may hold hosts, queries or credentials.
  */
 export function jsonRpcErrorOf(error: unknown): JsonRpcErrorObject | undefined {
   if (error instanceof SessionRuntimeError) return error.toJsonRpcError();
-  if (error instanceof Error && Number.isInteger((error as { code?: unknown }).code)) {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (
+    error instanceof Error &&
+    Number.isInteger(code) &&
+    (code as number) <= -32000 &&
+    (code as number) >= -32768
+  ) {
     const data = (error as { data?: unknown }).data;
     return {
       code: (error as unknown as { code: number }).code,

@@ -20,7 +20,13 @@ import {
   objectSchemaOf,
   rejectUnknownKeys,
 } from './definitions.js';
-import { describeClientValue, HandlerFailure, jsonRpcErrorOf, SessionRuntimeError } from './errors.js';
+import {
+  ClientRequestError,
+  describeClientValue,
+  HandlerFailure,
+  jsonRpcErrorOf,
+  SessionRuntimeError,
+} from './errors.js';
 import { refuseUnissuedCursor } from './pagination.js';
 
 /** A `tools/call` result as MCP defines it (content blocks, optional structured content). */
@@ -226,6 +232,26 @@ function invalidResult(name: string, value: unknown, why: string): HandlerFailur
   return new HandlerFailure(error, textResult(failedText(name), true));
 }
 
+/** What `ctx.request` rejects with when the tool's own request to the client fails. */
+const ownRequestFailures: ReadonlySet<string> = new Set([
+  'client_capability_missing',
+  'client_unreachable',
+  'request_timeout',
+  'request_cancelled',
+]);
+
+/**
+ * A failure of the tool's own request to the client (`ctx.request`: no capability, no stream, timed
+ * out, or the client's error answer) is the tool's failure, not this call's: answered as a protocol
+ * error, it would tell the client that its `tools/call` timed out or was cancelled.
+ */
+function isOwnRequestFailure(error: unknown): boolean {
+  return (
+    error instanceof ClientRequestError ||
+    (error instanceof SessionRuntimeError && ownRequestFailures.has(error.code))
+  );
+}
+
 /** Builds the `tools/list` and `tools/call` handlers for a set of tools. */
 export function createToolHandlers<TContext>(
   // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
@@ -266,7 +292,7 @@ export function createToolHandlers<TContext>(
       value = await tool.handler(parsed.data, context);
     } catch (error) {
       if (error instanceof ToolError) return textResult(error.message, true);
-      if (jsonRpcErrorOf(error) !== undefined) throw error;
+      if (!isOwnRequestFailure(error) && jsonRpcErrorOf(error) !== undefined) throw error;
       throw new HandlerFailure(error, textResult(failedText(tool.name), true));
     }
     return toResult(tool.name, value);

@@ -8,6 +8,7 @@ import type { Writable } from 'node:stream';
 import { batchResponses, planBatch } from '../protocol/batch.js';
 import { errorResponse } from '../protocol/errors.js';
 import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import { serializeMessage } from '../protocol/serialize.js';
 import type { Clock } from '../runtime/clock.js';
 import type { SessionRuntime } from '../runtime/createSessionRuntime.js';
 import { assertSessionRuntime } from '../runtime/optionsError.js';
@@ -242,18 +243,10 @@ class StdoutChannel {
     });
   }
 
-  /**
-   * A result that is not JSON (a BigInt, a cycle) would otherwise throw here and leave its request
-   * unanswered: a response is replaced by an internal error for its id, and the operator told; any
-   * other message is not written (`undefined`).
-   */
+  /** A message's line; a response whose result is not JSON becomes -32603 (see `serializeMessage`). */
   private serialize(message: JsonRpcMessage): string | undefined {
-    try {
-      return JSON.stringify(message);
-    } catch (error) {
-      this.log(`stdio: a message could not be serialized: ${(error as Error).message}`);
-      if ('method' in message) return undefined;
-      return JSON.stringify(errorResponse(message.id, 'internal_error'));
-    }
+    return serializeMessage(message, (error) =>
+      this.log(`stdio: a message could not be serialized: ${(error as Error).message}`),
+    );
   }
 }

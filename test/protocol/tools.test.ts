@@ -395,3 +395,57 @@ describe('tools with a raw shape as inputSchema (as the official SDK accepts)', 
     });
   });
 });
+
+describe('tools/call: errors carrying codes of their own', () => {
+  const throwing = (name: string, error: () => unknown) =>
+    defineTool({
+      name,
+      handler: () => {
+        throw error();
+      },
+    });
+  const withCode = (code: number, message: string) => Object.assign(new Error(message), { code });
+
+  it.each([
+    ['a gRPC status (14, unavailable)', withCode(14, 'connect ECONNREFUSED db:5432 password=hunter2')],
+    ['an HTTP status', withCode(503, 'upstream https://internal.example/secret failed')],
+    ['a positive JSON-RPC-looking code', withCode(32_000, 'token=abc')],
+    ['a code below the reserved range', withCode(-40_000, 'token=abc')],
+  ])('answers %s as a generic tool execution error and tells the operator', async (_, thrown) => {
+    const { runtime, failures } = await runtimeWithTools(throwing('leaky', () => thrown));
+    const result = expectValidCallToolResult(await call(runtime, 1, 'leaky', {}));
+    expect(result.isError).toBe(true);
+    expect(JSON.stringify(result)).not.toMatch(/hunter2|secret|token=/);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ requestId: 1, target: 'leaky', error: thrown });
+  });
+
+  it('keeps a code in JSON-RPC’s reserved range as a protocol error (the author chose it, e.g. -32042)', async () => {
+    const required = withCode(-32042, 'URL elicitation required');
+    const { runtime, failures } = await runtimeWithTools(throwing('elicit', () => required));
+    expect(await call(runtime, 1, 'elicit', {})).toMatchObject({
+      error: { code: -32042, message: 'URL elicitation required' },
+    });
+    expect(failures).toEqual([]);
+  });
+
+  it('answers a failed request of the tool’s own to the client as the tool’s failure, not a protocol error', async () => {
+    const asks = defineTool({
+      name: 'asks',
+      handler: async (_args, ctx) => {
+        // The session's client declared no elicitation capability.
+        await ctx.request('elicitation/create', {
+          message: 'name?',
+          requestedSchema: { type: 'object', properties: {} },
+        });
+        return 'unreachable';
+      },
+    });
+    const { runtime, failures } = await runtimeWithTools(asks);
+    const result = expectValidCallToolResult(await call(runtime, 1, 'asks', {}));
+    expect(result.isError).toBe(true);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]?.error).toBeInstanceOf(SessionRuntimeError);
+    expect((failures[0]?.error as SessionRuntimeError).code).toBe('client_capability_missing');
+  });
+});
