@@ -446,6 +446,6 @@ describe('tools/call: errors carrying codes of their own', () => {
     expect(result.isError).toBe(true);
     expect(failures).toHaveLength(1);
     expect(failures[0]?.error).toBeInstanceOf(SessionRuntimeError);
-    expect((failures[0]?.error as SessionRuntimeError).code).toBe('client_capability_missing');
+    expect(failures[0]?.error).toMatchObject({ code: 'client_capability_missing' });
   });
 });
