@@ -27,7 +27,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 const zod4Required =
-  'a zod 4 schema (`import { z } from "zod"` with zod ≥ 4, or `"zod/v4"` from zod 3.25); zod 3 schemas are not supported';
+  'a zod 4 schema (`import { z } from "zod"` with zod 4, the peer dependency of this package); zod 3 schemas are not supported';
 
 /**
  * Reads an object schema given as a zod 4 schema or as a raw shape (`{ a: z.number() }`, as the

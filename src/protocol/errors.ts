@@ -215,16 +215,28 @@ export class ClientRequestError extends Error {
   }
 }
 
+/** A client's error answer as the JSON-RPC error object it was. */
+function clientErrorObject(error: ClientRequestError): JsonRpcErrorObject {
+  return {
+    code: error.code,
+    message: error.message,
+    ...(error.data === undefined ? {} : { data: error.data }),
+  };
+}
+
 /**
  * The JSON-RPC error object a thrown value carries, if it carries one: a {@link SessionRuntimeError}
- * (its code and safe message), or an `Error` whose integer `code` lies in JSON-RPC's reserved range
- * -32768..-32000 (the SDK's `McpError`, e.g. -32042, a {@link ClientRequestError}): its author chose
- * a protocol error. Anything else (`undefined`) is a failure whose detail must stay on the server:
- * errors of other libraries carry integer codes of their own (gRPC's 14 "unavailable", HTTP
- * statuses) with messages that may hold hosts, queries or credentials.
+ * (its code and safe message), a {@link ClientRequestError} (the client's own error answer, passed
+ * on), or an `Error` whose integer `code` lies in JSON-RPC's reserved range -32768..-32000 (the
+ * SDK's `McpError`, e.g. -32042): its author chose a protocol error. Anything else (`undefined`) is
+ * a failure whose detail must stay on the server: errors of other libraries carry integer codes of
+ * their own (gRPC's 14 "unavailable", HTTP statuses) with messages that may hold hosts, queries or
+ * credentials.
  */
 export function jsonRpcErrorOf(error: unknown): JsonRpcErrorObject | undefined {
   if (error instanceof SessionRuntimeError) return error.toJsonRpcError();
+  // The client's own error answer, passed on: its text is the client's, not the server's.
+  if (error instanceof ClientRequestError) return clientErrorObject(error);
   const code = (error as { code?: unknown } | null)?.code;
   if (
     error instanceof Error &&

@@ -93,8 +93,9 @@ export function parseMessage(value: unknown): IncomingMessage {
     return invalid(null, 'Invalid request: expected a JSON-RPC message object');
   }
   if (Array.isArray(value)) {
-    // Batching was removed from MCP in 2025-06-18; one message per dispatch.
-    return invalid(null, 'Invalid request: batches are not supported');
+    // One message per dispatch: a transport splits a batch (src/protocol/batch.ts) for the
+    // revisions that have them, and hands the members over one by one.
+    return invalid(null, 'Invalid request: dispatch takes one JSON-RPC message; a transport splits batches');
   }
   const common = readCommonMessage(value);
   if (common !== undefined) return common;

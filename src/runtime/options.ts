@@ -132,6 +132,18 @@ export interface SessionRuntimeOptions<TContext = undefined> {
 
 const positiveInteger = z.number().int().positive();
 
+/** Longest delay a Node timer takes; a longer one fires at once (TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** A duration a timer can wait: `min` to {@link MAX_TIMER_MS} milliseconds. */
+const milliseconds = (min: 0 | 1) =>
+  z
+    .number({ error: 'Expected a number of milliseconds' })
+    .min(min)
+    .max(MAX_TIMER_MS, `Expected at most ${MAX_TIMER_MS} ms (about 24.8 days; Infinity turns it off)`);
+
+const infinity = z.custom<number>((value) => value === Number.POSITIVE_INFINITY, 'Expected Infinity');
+
 const optionsSchema = z.strictObject({
   serverInfo: z.looseObject({ name: z.string(), version: z.string() }).optional(),
   instructions: z.string().optional(),
@@ -154,30 +166,14 @@ const optionsSchema = z.strictObject({
   maxSessionsPerPrincipal: positiveInteger
     .or(z.custom<number>((value) => value === Number.POSITIVE_INFINITY))
     .optional(),
-  idleTimeoutMs: z
-    .number()
-    .positive()
-    .or(z.custom<number>((value) => value === Number.POSITIVE_INFINITY))
-    .optional(),
-  restAfterMs: z
-    .number()
-    .positive()
-    .or(z.custom<number>((value) => value === Number.POSITIVE_INFINITY))
-    .optional(),
-  requestTimeoutMs: z
-    .number()
-    .positive()
-    .or(z.custom<number>((value) => value === Number.POSITIVE_INFINITY))
-    .optional(),
-  cancelGraceMs: z
-    .number()
-    .nonnegative()
-    .or(z.custom<number>((value) => value === Number.POSITIVE_INFINITY))
-    .optional(),
+  idleTimeoutMs: milliseconds(1).or(infinity).optional(),
+  restAfterMs: milliseconds(1).or(infinity).optional(),
+  requestTimeoutMs: milliseconds(1).or(infinity).optional(),
+  cancelGraceMs: milliseconds(0).or(infinity).optional(),
   spawnPolicy: z.enum(['initialize', 'any']).optional(),
   retryAfterSeconds: z.number().int().nonnegative().optional(),
   logging: z.boolean().optional(),
-  clientRequestTimeoutMs: z.number().positive().optional(),
+  clientRequestTimeoutMs: milliseconds(1).optional(),
   clock: z
     .custom<Clock>(
       (value) =>

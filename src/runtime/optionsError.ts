@@ -29,9 +29,15 @@ export function optionsTypeError(error: z.ZodError, options: unknown, schema?: z
   if (issue?.path.length === 0 && issue.code === 'invalid_type') {
     return new TypeError(`Expected \`options\` to be an object, got ${describeOptionValue(got)}`);
   }
-  return new TypeError(
-    `Expected \`${path}\` to be valid (${issue?.message}), got ${describeOptionValue(got)}`,
-  );
+  return new TypeError(`Expected \`${path}\` to be valid (${why(issue)}), got ${describeOptionValue(got)}`);
+}
+
+/** What an issue says was expected; for a union, what each alternative expected. */
+function why(issue: z.core.$ZodIssue | undefined): string {
+  if (issue?.code === 'invalid_union' && issue.errors.length > 0) {
+    return issue.errors.map((branch) => branch[0]?.message ?? 'Invalid input').join('; or ');
+  }
+  return issue?.message ?? 'Invalid input';
 }
 
 /**
@@ -85,7 +91,8 @@ export function describeOptionValue(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
     return `\`${String(value)}\``;
   }
-  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /** The methods every transport calls on a runtime. */

@@ -63,3 +63,29 @@ describe('options', () => {
     expect(() => createSessionRuntime(undefined)).not.toThrow();
   });
 });
+
+describe('createSessionRuntime: durations', () => {
+  it.each(['idleTimeoutMs', 'restAfterMs', 'requestTimeoutMs', 'cancelGraceMs', 'clientRequestTimeoutMs'])(
+    'refuses %s past the longest timer Node keeps (it would fire at once), naming the bound',
+    (option) => {
+      expect(() => createSessionRuntime({ [option]: 3_000_000_000 })).toThrow(
+        new RegExp(`^Expected \`${option}\` to be valid \\(Expected at most 2147483647 ms`),
+      );
+      expect(() => createSessionRuntime({ [option]: 2_147_483_647 })).not.toThrow();
+    },
+  );
+
+  it.each([
+    ['idleTimeoutMs', '30s'],
+    ['requestTimeoutMs', '5m'],
+    ['restAfterMs', null],
+  ])('says what each alternative of %s expected (a number of milliseconds, or Infinity)', (option, value) => {
+    expect(() => createSessionRuntime({ [option]: value })).toThrow(
+      `Expected \`${option}\` to be valid (Expected a number of milliseconds; or Expected Infinity), got \`${JSON.stringify(value)}\``,
+    );
+  });
+
+  it('describes an object value with the right article', () => {
+    expect(() => createSessionRuntime({ tools: {} as never })).toThrow(/got an object$/);
+  });
+});
