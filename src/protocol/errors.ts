@@ -215,35 +215,16 @@ export class ClientRequestError extends Error {
   }
 }
 
-/** A client's error answer as the JSON-RPC error object it was. */
-function clientErrorObject(error: ClientRequestError): JsonRpcErrorObject {
-  return {
-    code: error.code,
-    message: error.message,
-    ...(error.data === undefined ? {} : { data: error.data }),
-  };
-}
-
 /**
  * The JSON-RPC error object a thrown value carries, if it carries one: a {@link SessionRuntimeError}
- * (its code and safe message), a {@link ClientRequestError} (the client's own error answer, passed
- * on), or an `Error` whose integer `code` lies in JSON-RPC's reserved range -32768..-32000 (the
- * SDK's `McpError`, e.g. -32042): its author chose a protocol error. Anything else (`undefined`) is
- * a failure whose detail must stay on the server: errors of other libraries carry integer codes of
- * their own (gRPC's 14 "unavailable", HTTP statuses) with messages that may hold hosts, queries or
- * credentials.
+ * (its code and safe message), or an `Error` with an integer `code` (the SDK's `McpError`, a
+ * {@link ClientRequestError}, an application's own error of its own method), whose author chose a
+ * protocol error. Anything else (`undefined`) is a failure whose detail must stay on the server.
+ * Tools are stricter (see `tools/call` in `tools.ts`): only codes of JSON-RPC's reserved range pass.
  */
 export function jsonRpcErrorOf(error: unknown): JsonRpcErrorObject | undefined {
   if (error instanceof SessionRuntimeError) return error.toJsonRpcError();
-  // The client's own error answer, passed on: its text is the client's, not the server's.
-  if (error instanceof ClientRequestError) return clientErrorObject(error);
-  const code = (error as { code?: unknown } | null)?.code;
-  if (
-    error instanceof Error &&
-    Number.isInteger(code) &&
-    (code as number) <= -32000 &&
-    (code as number) >= -32768
-  ) {
+  if (error instanceof Error && Number.isInteger((error as { code?: unknown }).code)) {
     const data = (error as { data?: unknown }).data;
     return {
       code: (error as unknown as { code: number }).code,
@@ -252,6 +233,11 @@ export function jsonRpcErrorOf(error: unknown): JsonRpcErrorObject | undefined {
     };
   }
   return undefined;
+}
+
+/** Whether `code` lies in JSON-RPC 2.0's range reserved for pre-defined errors (-32768 to -32000). */
+export function isReservedErrorCode(code: number): boolean {
+  return code <= -32000 && code >= -32768;
 }
 
 /**

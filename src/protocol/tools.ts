@@ -24,6 +24,7 @@ import {
   ClientRequestError,
   describeClientValue,
   HandlerFailure,
+  isReservedErrorCode,
   jsonRpcErrorOf,
   SessionRuntimeError,
 } from './errors.js';
@@ -292,7 +293,11 @@ export function createToolHandlers<TContext>(
       value = await tool.handler(parsed.data, context);
     } catch (error) {
       if (error instanceof ToolError) return textResult(error.message, true);
-      if (!isOwnRequestFailure(error) && jsonRpcErrorOf(error) !== undefined) throw error;
+      // A protocol error only when its author chose one: a code of JSON-RPC's reserved range (the
+      // SDK's McpError, e.g. -32042). Other libraries' errors carry codes of their own (gRPC's 14,
+      // HTTP statuses) with messages that may hold hosts, queries or credentials.
+      const coded = jsonRpcErrorOf(error);
+      if (coded !== undefined && isReservedErrorCode(coded.code) && !isOwnRequestFailure(error)) throw error;
       throw new HandlerFailure(error, textResult(failedText(tool.name), true));
     }
     return toResult(tool.name, value);

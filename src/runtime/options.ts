@@ -135,12 +135,15 @@ const positiveInteger = z.number().int().positive();
 /** Longest delay a Node timer takes; a longer one fires at once (TimeoutOverflowWarning). */
 const MAX_TIMER_MS = 2_147_483_647;
 
-/** A duration a timer can wait: `min` to {@link MAX_TIMER_MS} milliseconds. */
-const milliseconds = (min: 0 | 1) =>
-  z
-    .number({ error: 'Expected a number of milliseconds' })
-    .min(min)
-    .max(MAX_TIMER_MS, `Expected at most ${MAX_TIMER_MS} ms (about 24.8 days; Infinity turns it off)`);
+/** A duration a timer can wait: more than 0 (`'positive'`) or at least 0 ms, up to {@link MAX_TIMER_MS}. */
+const milliseconds = (lowest: 'positive' | 'zero') => {
+  const number = z.number({ error: 'Expected a number of milliseconds' });
+  return (
+    lowest === 'positive'
+      ? number.positive('Expected more than 0 ms')
+      : number.min(0, 'Expected 0 ms or more')
+  ).max(MAX_TIMER_MS, `Expected at most ${MAX_TIMER_MS} ms (about 24.8 days; Infinity turns it off)`);
+};
 
 const infinity = z.custom<number>((value) => value === Number.POSITIVE_INFINITY, 'Expected Infinity');
 
@@ -166,14 +169,14 @@ const optionsSchema = z.strictObject({
   maxSessionsPerPrincipal: positiveInteger
     .or(z.custom<number>((value) => value === Number.POSITIVE_INFINITY))
     .optional(),
-  idleTimeoutMs: milliseconds(1).or(infinity).optional(),
-  restAfterMs: milliseconds(1).or(infinity).optional(),
-  requestTimeoutMs: milliseconds(1).or(infinity).optional(),
-  cancelGraceMs: milliseconds(0).or(infinity).optional(),
+  idleTimeoutMs: milliseconds('positive').or(infinity).optional(),
+  restAfterMs: milliseconds('positive').or(infinity).optional(),
+  requestTimeoutMs: milliseconds('positive').or(infinity).optional(),
+  cancelGraceMs: milliseconds('zero').or(infinity).optional(),
   spawnPolicy: z.enum(['initialize', 'any']).optional(),
   retryAfterSeconds: z.number().int().nonnegative().optional(),
   logging: z.boolean().optional(),
-  clientRequestTimeoutMs: milliseconds(1).optional(),
+  clientRequestTimeoutMs: milliseconds('positive').optional(),
   clock: z
     .custom<Clock>(
       (value) =>
