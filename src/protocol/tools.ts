@@ -297,7 +297,16 @@ export function createToolHandlers<TContext>(
       // SDK's McpError, e.g. -32042). Other libraries' errors carry codes of their own (gRPC's 14,
       // HTTP statuses) with messages that may hold hosts, queries or credentials.
       const coded = jsonRpcErrorOf(error);
-      if (coded !== undefined && isReservedErrorCode(coded.code) && !isOwnRequestFailure(error)) throw error;
+      if (isOwnRequestFailure(error)) {
+        // Its text is the runtime's own (or the client's answer), safe to show, and tells the model
+        // why, e.g. that this client cannot be asked for sampling.
+        const why = (error as Error).message;
+        throw new HandlerFailure(
+          error,
+          textResult(`Tool \`${tool.name}\` could not ask the client: ${why}`, true),
+        );
+      }
+      if (coded !== undefined && isReservedErrorCode(coded.code)) throw error;
       throw new HandlerFailure(error, textResult(failedText(tool.name), true));
     }
     return toResult(tool.name, value);

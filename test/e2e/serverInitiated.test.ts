@@ -74,9 +74,10 @@ describe('server-initiated requests over HTTP', () => {
   it('answers with an error when the client has no sampling capability', async () => {
     const { url } = await start();
     const client = await connect(url);
-    await expect(client.callTool({ name: 'ask_model', arguments: { prompt: 'x' } })).rejects.toThrow(
-      /sampling capability/,
-    );
+    // The tool's own request failed: a tool execution error whose text says why (SEP-1303).
+    const result = await client.callTool({ name: 'ask_model', arguments: { prompt: 'x' } });
+    expect(result.isError).toBe(true);
+    expect(JSON.stringify(result.content)).toMatch(/could not ask the client: .*sampling capability/);
   });
 });
 

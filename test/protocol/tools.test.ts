@@ -444,6 +444,7 @@ describe('tools/call: errors carrying codes of their own', () => {
     const { runtime, failures } = await runtimeWithTools(asks);
     const result = expectValidCallToolResult(await call(runtime, 1, 'asks', {}));
     expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(/^Tool `asks` could not ask the client: .*elicitation/);
     expect(failures).toHaveLength(1);
     expect(failures[0]?.error).toBeInstanceOf(SessionRuntimeError);
     expect(failures[0]?.error).toMatchObject({ code: 'client_capability_missing' });
