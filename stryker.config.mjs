@@ -1,0 +1,36 @@
+// Mutation testing with StrykerJS (run with `npm run mutation`; not part of CI: a full run takes long).
+// Narrow a run to some files with `npx stryker run --mutate src/auth/jwt.ts`.
+// See docs/mutation-testing.md for the latest scores and the equivalent survivors.
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.config.ts' },
+  coverageAnalysis: 'perTest',
+  mutate: [
+    'src/runtime/Session.ts',
+    'src/runtime/Directory.ts',
+    'src/runtime/PendingRequest.ts',
+    'src/runtime/OutboundRequests.ts',
+    'src/runtime/createSessionRuntime.ts',
+    'src/http/McpHttpEndpoint.ts',
+    'src/auth/jwt.ts',
+  ],
+  // Type errors introduced by a mutant are not counted: the tests run the TypeScript source through vite.
+  checkers: [],
+  // One test process: the suite has timing-sensitive tests and the machine is shared.
+  concurrency: 1,
+  // A mutant's run may take (its tests' normal time) × timeoutFactor + timeoutMS before it counts as a timeout;
+  // generous so that a loaded machine does not turn slow runs into false "Timeout" kills.
+  timeoutMS: 30_000,
+  timeoutFactor: 2,
+  // The sandbox links node_modules instead of copying it.
+  symlinkNodeModules: true,
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+  reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  thresholds: { high: 85, low: 70, break: null },
+  incremental: false,
+};
