@@ -10,6 +10,8 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import type { AuthenticationRequest } from '../../src/auth/index.js';
 import { AuthenticationError, createJwtAuthenticator } from '../../src/auth/index.js';
+import { createFetchHandler } from '../../src/http/index.js';
+import { createSessionRuntime } from '../../src/index.js';
 
 const audience = 'https://mcp.example.com/mcp';
 const issuer = 'https://issuer.example.com';
@@ -192,5 +194,133 @@ describe('createJwtAuthenticator', () => {
     expect(() => createJwtAuthenticator({ issuer, audience, key, algorithms: ['none'] })).toThrow(
       /never `none`/,
     );
+  });
+});
+
+/**
+ * The claims the authenticator requires, each alone: a token that is right in every other way
+ * (key, issuer, audience, subject, expiry) and wrong in one claim is refused as `invalid_token`.
+ * Tokens are built claim by claim here (no defaults), so that a test names exactly what is missing.
+ */
+describe('the claims a token must carry', () => {
+  const secret = new TextEncoder().encode('c'.repeat(32));
+  const now = () => Math.floor(Date.now() / 1_000);
+  /** Every claim right: the base each case changes one claim of. */
+  const valid = (): JWTPayload => ({ iss: issuer, aud: audience, sub: 'alice', exp: now() + 300 });
+  const mint = (claims: Record<string, unknown>) =>
+    new SignJWT(claims as JWTPayload).setProtectedHeader({ alg: 'HS256' }).sign(secret);
+  const without = (claim: string): JWTPayload => {
+    const claims = valid();
+    delete claims[claim];
+    return claims;
+  };
+  const authenticate = createJwtAuthenticator({ issuer, audience, key: secret });
+
+  it('accepts the token with every claim right, and builds the principal from it', async () => {
+    const claims = { ...valid(), scope: 'read write', client_id: 'inspector' };
+    expect(await authenticate(requestWith(await mint(claims)))).toEqual({
+      id: 'alice',
+      subject: 'alice',
+      issuer,
+      scopes: ['read', 'write'],
+      clientId: 'inspector',
+      expiresAt: claims.exp,
+    });
+  });
+
+  const refused: readonly [string, () => JWTPayload, RegExp][] = [
+    ['without exp', () => without('exp'), /exp claim is invalid/],
+    [
+      'with an exp that is not a number',
+      () => ({ ...valid(), exp: `${now() + 300}` }),
+      /exp claim is invalid/,
+    ],
+    ['expired a minute ago', () => ({ ...valid(), exp: now() - 60 }), /expired/],
+    ['not valid for another minute (nbf)', () => ({ ...valid(), nbf: now() + 60 }), /not valid yet/],
+    ['without aud', () => without('aud'), /another audience/],
+    [
+      'for another audience',
+      () => ({ ...valid(), aud: 'https://other.example.com/mcp' }),
+      /another audience/,
+    ],
+    ['for a longer URL of ours', () => ({ ...valid(), aud: `${audience}/admin` }), /another audience/],
+    ['for our origin only', () => ({ ...valid(), aud: 'https://mcp.example.com' }), /another audience/],
+    ['for our URL in other case', () => ({ ...valid(), aud: audience.toUpperCase() }), /another audience/],
+    [
+      'for a list of other audiences',
+      () => ({ ...valid(), aud: ['https://a.example', 'https://b.example'] }),
+      /another audience/,
+    ],
+    ['for an empty list of audiences', () => ({ ...valid(), aud: [] }), /another audience/],
+    ['without iss', () => without('iss'), /unknown issuer/],
+    ['from another issuer', () => ({ ...valid(), iss: 'https://evil.example.com' }), /unknown issuer/],
+    ['without sub', () => without('sub'), /sub claim is invalid/],
+    ['with an empty sub', () => ({ ...valid(), sub: '' }), /sub claim is invalid/],
+    ['with a number as sub', () => ({ ...valid(), sub: 42 as unknown as string }), /sub claim is invalid/],
+  ];
+
+  it.each(refused)('refuses a token %s as invalid_token', async (_name, claims, description) => {
+    const error = await rejection(Promise.resolve(authenticate(requestWith(await mint(claims())))));
+    expect(error.code).toBe('invalid_token');
+    expect(error.message).toMatch(description);
+  });
+
+  it('accepts an aud list that contains our audience, wherever it stands', async () => {
+    for (const aud of [
+      [audience],
+      ['https://other.example.com', audience],
+      [audience, 'https://other.example.com'],
+    ]) {
+      expect(await authenticate(requestWith(await mint({ ...valid(), aud })))).toMatchObject({ id: 'alice' });
+    }
+  });
+
+  it('accepts a token for any one of several configured audiences, and no other', async () => {
+    const second = 'https://mcp.example.com/v2/mcp';
+    const either = createJwtAuthenticator({ issuer, audience: [audience, second], key: secret });
+    for (const aud of [audience, second, ['https://other.example.com', second]]) {
+      expect(await either(requestWith(await mint({ ...valid(), aud })))).toMatchObject({ id: 'alice' });
+    }
+    const error = await rejection(
+      Promise.resolve(either(requestWith(await mint({ ...valid(), aud: 'https://other.example.com' })))),
+    );
+    expect(error.message).toBe('The access token was issued for another audience');
+  });
+
+  it('answers a token without exp over HTTP with 401 invalid_token, and creates no session', async () => {
+    const runtime = createSessionRuntime();
+    const handler = createFetchHandler(runtime, { authenticate });
+    const initialize = async (claims: JWTPayload) =>
+      handler(
+        new Request('http://localhost:3000/mcp', {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            authorization: `Bearer ${await mint(claims)}`,
+          },
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id: 0,
+            method: 'initialize',
+            params: {
+              protocolVersion: '2025-11-25',
+              capabilities: {},
+              clientInfo: { name: 'c', version: '1' },
+            },
+          }),
+        }),
+      );
+    const refusedAnswer = await initialize(without('exp'));
+    expect(refusedAnswer.status).toBe(401);
+    expect(refusedAnswer.headers.get('www-authenticate')).toMatch(
+      /^Bearer error="invalid_token", error_description="The access token's exp claim is invalid"/,
+    );
+    await refusedAnswer.body?.cancel();
+    expect(runtime.metrics().sessionsStarted).toBe(0);
+    const accepted = await initialize(valid());
+    expect(accepted.status).toBe(200);
+    await accepted.body?.cancel();
+    await runtime.close({ drainMs: 0 });
   });
 });
