@@ -2,6 +2,12 @@
 // Narrow a run to some files with `npx stryker run --mutate src/auth/jwt.ts`.
 // See docs/mutation-testing.md for the latest scores and the equivalent survivors.
 
+// The property and fuzz suites read their run counts from the environment; under mutation each
+// surviving mutant re-runs every test that covers it, so fewer runs per property keep a run in hours,
+// not days. Set them before `npm run mutation` to run more.
+process.env.PROPERTY_RUNS ??= '50';
+process.env.FUZZ_RUNS ??= '50';
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
@@ -32,5 +38,7 @@ export default {
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   thresholds: { high: 85, low: 70, break: null },
-  incremental: false,
+  // Results are kept in reports/ and reused for mutants whose code and covering tests did not change.
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
 };
