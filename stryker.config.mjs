@@ -8,6 +8,10 @@
 process.env.PROPERTY_RUNS ??= '50';
 process.env.FUZZ_RUNS ??= '50';
 
+// Reports (and incremental results) go to reports/<MUTATION_REPORT>.*, so that runs over different
+// files (`MUTATION_REPORT=jwt npx stryker run --mutate src/auth/jwt.ts`) keep their own.
+const report = process.env.MUTATION_REPORT ?? 'mutation';
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
@@ -35,10 +39,10 @@ export default {
   tempDirName: '.stryker-tmp',
   cleanTempDir: true,
   reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
-  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: `reports/${report}.html` },
+  jsonReporter: { fileName: `reports/${report}.json` },
   thresholds: { high: 85, low: 70, break: null },
   // Results are kept in reports/ and reused for mutants whose code and covering tests did not change.
   incremental: true,
-  incrementalFile: 'reports/stryker-incremental.json',
+  incrementalFile: `reports/${report}.incremental.json`,
 };

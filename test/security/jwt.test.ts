@@ -5,10 +5,10 @@
 import { createSecretKey, generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { JWTPayload } from 'jose';
+import type { CryptoKey, JWTPayload } from 'jose';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import type { AuthenticationRequest } from '../../src/auth/index.js';
+import type { AuthenticationRequest, JwtPrincipal } from '../../src/auth/index.js';
 import { AuthenticationError, createJwtAuthenticator } from '../../src/auth/index.js';
 import { createFetchHandler } from '../../src/http/index.js';
 import { createSessionRuntime } from '../../src/index.js';
@@ -232,7 +232,7 @@ describe('the claims a token must carry', () => {
     ['without exp', () => without('exp'), /exp claim is invalid/],
     [
       'with an exp that is not a number',
-      () => ({ ...valid(), exp: `${now() + 300}` }),
+      () => ({ ...valid(), exp: `${now() + 300}` as unknown as number }),
       /exp claim is invalid/,
     ],
     ['expired a minute ago', () => ({ ...valid(), exp: now() - 60 }), /expired/],
@@ -322,5 +322,193 @@ describe('the claims a token must carry', () => {
     expect(accepted.status).toBe(200);
     await accepted.body?.cancel();
     await runtime.close({ drainMs: 0 });
+  });
+});
+
+/**
+ * Which algorithms each kind of key admits when `algorithms` is not given (one per kind of key in
+ * WebCrypto and node:crypto), and the scopes and client id read into the principal.
+ */
+describe('the algorithms a key admits by default', () => {
+  const signed = (key: Parameters<SignJWT['sign']>[0], alg: string, kid?: string) => sign(key, alg, {}, kid);
+  const accepts = async (authenticate: ReturnType<typeof createJwtAuthenticator>, token: string) =>
+    expect(await authenticate(requestWith(token))).toMatchObject({ id: 'alice' });
+  const refuses = async (authenticate: ReturnType<typeof createJwtAuthenticator>, token: string) =>
+    expect((await rejection(Promise.resolve(authenticate(requestWith(token))))).message).toBe(
+      'The access token algorithm is not allowed',
+    );
+
+  it('a secret (bytes or KeyObject) admits HS256, HS384 and HS512', async () => {
+    const bytes = new TextEncoder().encode('h'.repeat(64));
+    for (const key of [bytes, createSecretKey(Buffer.from(bytes))]) {
+      const authenticate = createJwtAuthenticator({ issuer, audience, key });
+      for (const alg of ['HS256', 'HS384', 'HS512']) await accepts(authenticate, await signed(key, alg));
+    }
+  });
+
+  it('a node:crypto EC key admits the one ES algorithm of its curve', async () => {
+    const curves = [
+      ['prime256v1', 'ES256', 'ES384'],
+      ['secp384r1', 'ES384', 'ES512'],
+      ['secp521r1', 'ES512', 'ES256'],
+    ] as const;
+    for (const [namedCurve, alg, other] of curves) {
+      const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve });
+      const authenticate = createJwtAuthenticator({ issuer, audience, key: publicKey });
+      await accepts(authenticate, await signed(privateKey, alg));
+      const otherCurve = other === 'ES256' ? 'prime256v1' : other === 'ES384' ? 'secp384r1' : 'secp521r1';
+      await refuses(
+        authenticate,
+        await signed(generateKeyPairSync('ec', { namedCurve: otherCurve }).privateKey, other),
+      );
+    }
+  });
+
+  it('a WebCrypto ECDSA key admits the one ES algorithm of its curve', async () => {
+    for (const alg of ['ES256', 'ES384', 'ES512']) {
+      const { publicKey, privateKey } = await generateKeyPair(alg);
+      const authenticate = createJwtAuthenticator({ issuer, audience, key: publicKey });
+      await accepts(authenticate, await signed(privateKey, alg));
+    }
+  });
+
+  it('a node:crypto RSA key admits RS* and PS*', async () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const withRsa = createJwtAuthenticator({ issuer, audience, key: rsa.publicKey });
+    for (const alg of ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']) {
+      await accepts(withRsa, await signed(rsa.privateKey, alg));
+    }
+  });
+
+  it('a WebCrypto RSA key admits the one algorithm it was made for', async () => {
+    for (const [alg, other] of [
+      ['RS384', 'PS384'],
+      ['PS256', 'RS256'],
+    ] as const) {
+      const { publicKey, privateKey } = await generateKeyPair(alg);
+      const authenticate = createJwtAuthenticator({ issuer, audience, key: publicKey });
+      await accepts(authenticate, await signed(privateKey, alg));
+      await refuses(authenticate, await signed((await generateKeyPair(other)).privateKey, other));
+    }
+  });
+
+  it('a WebCrypto HMAC key admits the HS algorithm of its hash', async () => {
+    const key = await crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-384' }, true, ['sign', 'verify']);
+    const authenticate = createJwtAuthenticator({ issuer, audience, key });
+    await accepts(authenticate, await signed(key, 'HS384'));
+  });
+
+  it('an Ed25519 key (node:crypto or WebCrypto) admits EdDSA and Ed25519', async () => {
+    const node = generateKeyPairSync('ed25519');
+    const web = await generateKeyPair('Ed25519');
+    for (const { publicKey, privateKey } of [node, web]) {
+      const authenticate = createJwtAuthenticator({ issuer, audience, key: publicKey });
+      for (const alg of ['EdDSA', 'Ed25519']) await accepts(authenticate, await signed(privateKey, alg));
+    }
+  });
+
+  it('a JWKS admits every asymmetric algorithm, and no HMAC', async () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const ec = {
+      ES256: generateKeyPairSync('ec', { namedCurve: 'prime256v1' }),
+      ES384: generateKeyPairSync('ec', { namedCurve: 'secp384r1' }),
+      ES512: generateKeyPairSync('ec', { namedCurve: 'secp521r1' }),
+    };
+    const ed = generateKeyPairSync('ed25519');
+    const keys = [
+      { ...(await exportJWK(rsa.publicKey)), kid: 'rsa' },
+      ...(await Promise.all(
+        Object.entries(ec).map(async ([alg, pair]) => ({ ...(await exportJWK(pair.publicKey)), kid: alg })),
+      )),
+      { ...(await exportJWK(ed.publicKey)), kid: 'ed' },
+    ];
+    const authenticate = createJwtAuthenticator({ issuer, audience, jwks: { keys } });
+    for (const alg of ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']) {
+      await accepts(authenticate, await signed(rsa.privateKey, alg, 'rsa'));
+    }
+    for (const [alg, pair] of Object.entries(ec))
+      await accepts(authenticate, await signed(pair.privateKey, alg, alg));
+    for (const alg of ['EdDSA', 'Ed25519'])
+      await accepts(authenticate, await signed(ed.privateKey, alg, 'ed'));
+    await refuses(authenticate, await signed(new TextEncoder().encode('x'.repeat(32)), 'HS256', 'rsa'));
+  });
+
+  it('refuses at construction a key it cannot name an algorithm for', async () => {
+    const secp256k1 = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey;
+    const x25519 = generateKeyPairSync('x25519').publicKey;
+    const { publicKey: ecdh } = (await crypto.subtle.generateKey(
+      { name: 'ECDH', namedCurve: 'P-256' },
+      true,
+      ['deriveBits'],
+    )) as { publicKey: CryptoKey };
+    // jose cannot verify with an RSA-PSS KeyObject: accepting one would fail every request with a 500.
+    const rsaPss = generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).publicKey;
+    for (const key of [secp256k1, x25519, ecdh, rsaPss]) {
+      expect(() => createJwtAuthenticator({ issuer, audience, key })).toThrow(/never `none`/);
+    }
+  });
+
+  it('uses the algorithms given instead of the key’s own', async () => {
+    const secret = new TextEncoder().encode('g'.repeat(32));
+    const authenticate = createJwtAuthenticator({ issuer, audience, key: secret, algorithms: ['HS384'] });
+    await accepts(authenticate, await signed(secret, 'HS384'));
+    await refuses(authenticate, await signed(secret, 'HS256'));
+  });
+});
+
+describe('option checks and what the principal carries', () => {
+  const secret = new TextEncoder().encode('o'.repeat(32));
+
+  it('refuses an issuer or audience list with an empty or non-string entry', () => {
+    for (const bad of [
+      [issuer, ''],
+      ['', issuer],
+      [issuer, 5 as unknown as string],
+    ]) {
+      expect(() => createJwtAuthenticator({ issuer: bad, audience, key: secret })).toThrow(/`issuer`/);
+      expect(() => createJwtAuthenticator({ issuer, audience: bad, key: secret })).toThrow(/`audience`/);
+    }
+  });
+
+  it('accepts a clock tolerance from 0 to 300 seconds and nothing else', () => {
+    for (const seconds of [0, 300]) {
+      expect(() =>
+        createJwtAuthenticator({ issuer, audience, key: secret, clockToleranceSeconds: seconds }),
+      ).not.toThrow();
+    }
+    for (const seconds of [-1, 300.5, 301, Number.NaN]) {
+      expect(() =>
+        createJwtAuthenticator({ issuer, audience, key: secret, clockToleranceSeconds: seconds }),
+      ).toThrow(/clockToleranceSeconds/);
+    }
+  });
+
+  it('reads scopes from a space-separated scope with extra spaces, or an scp list, keeping only strings', async () => {
+    const authenticate = createJwtAuthenticator({ issuer, audience, key: secret });
+    const scopesOf = async (claims: JWTPayload) =>
+      ((await authenticate(requestWith(await sign(secret, 'HS256', claims)))) as JwtPrincipal).scopes;
+    expect(await scopesOf({ scope: ' read  write ' })).toEqual(['read', 'write']);
+    expect(await scopesOf({ scope: undefined, scp: ['read', 5, null, 'write'] })).toEqual(['read', 'write']);
+    expect(await scopesOf({ scope: undefined, scp: 'read write' })).toEqual(['read', 'write']);
+    expect(await scopesOf({ scope: undefined })).toEqual([]);
+    expect(await scopesOf({ scope: 7 as unknown as string })).toEqual([]);
+  });
+
+  it('reads the client id from client_id, else azp, and only as a string', async () => {
+    const authenticate = createJwtAuthenticator({ issuer, audience, key: secret });
+    const clientIdOf = async (claims: JWTPayload) =>
+      ((await authenticate(requestWith(await sign(secret, 'HS256', claims)))) as JwtPrincipal).clientId;
+    expect(await clientIdOf({ client_id: 'cli', azp: 'other' })).toBe('cli');
+    expect(await clientIdOf({ azp: 'party' })).toBe('party');
+    expect(await clientIdOf({ client_id: 42 })).toBeUndefined();
+    expect(await clientIdOf({})).toBeUndefined();
+  });
+
+  it('tells a client whose Authorization header is not a bearer token what was expected', async () => {
+    const authenticate = createJwtAuthenticator({ issuer, audience, key: secret });
+    const error = await rejection(
+      Promise.resolve(authenticate(requestWith(undefined, 'Basic YWxpY2U6cHc='))),
+    );
+    expect(error.message).toBe('Expected `Authorization: Bearer <token>`');
   });
 });
