@@ -214,11 +214,12 @@ describe('the claims a token must carry', () => {
     delete claims[claim];
     return claims;
   };
-  const authenticate = createJwtAuthenticator({ issuer, audience, key: secret });
+  // Created in each test, not here: an authenticator that throws must fail a test, not the file.
+  const authenticator = () => createJwtAuthenticator({ issuer, audience, key: secret });
 
   it('accepts the token with every claim right, and builds the principal from it', async () => {
     const claims = { ...valid(), scope: 'read write', client_id: 'inspector' };
-    expect(await authenticate(requestWith(await mint(claims)))).toEqual({
+    expect(await authenticator()(requestWith(await mint(claims)))).toEqual({
       id: 'alice',
       subject: 'alice',
       issuer,
@@ -260,7 +261,7 @@ describe('the claims a token must carry', () => {
   ];
 
   it.each(refused)('refuses a token %s as invalid_token', async (_name, claims, description) => {
-    const error = await rejection(Promise.resolve(authenticate(requestWith(await mint(claims())))));
+    const error = await rejection(Promise.resolve(authenticator()(requestWith(await mint(claims())))));
     expect(error.code).toBe('invalid_token');
     expect(error.message).toMatch(description);
   });
@@ -271,7 +272,9 @@ describe('the claims a token must carry', () => {
       ['https://other.example.com', audience],
       [audience, 'https://other.example.com'],
     ]) {
-      expect(await authenticate(requestWith(await mint({ ...valid(), aud })))).toMatchObject({ id: 'alice' });
+      expect(await authenticator()(requestWith(await mint({ ...valid(), aud })))).toMatchObject({
+        id: 'alice',
+      });
     }
   });
 
@@ -289,7 +292,7 @@ describe('the claims a token must carry', () => {
 
   it('answers a token without exp over HTTP with 401 invalid_token, and creates no session', async () => {
     const runtime = createSessionRuntime();
-    const handler = createFetchHandler(runtime, { authenticate });
+    const handler = createFetchHandler(runtime, { authenticate: authenticator() });
     const initialize = async (claims: JWTPayload) =>
       handler(
         new Request('http://localhost:3000/mcp', {
