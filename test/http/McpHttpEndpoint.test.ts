@@ -5,7 +5,7 @@
  * In process through the Web-standard form; through `node:http` where a second answer to the same
  * exchange would show.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StreamableHttpOptions } from '../../src/http/index.js';
@@ -306,5 +306,31 @@ describe('over node:http, a refused request is answered once', () => {
       });
     }
     expect(errors).toEqual([]);
+  });
+});
+
+describe('over node:http, anonymous rate limits', () => {
+  it('keep one bucket per remote address', async () => {
+    runtime = createSessionRuntime();
+    const handler = createNodeHandler(runtime, { rateLimit: { requestsPerSecond: 0.001, burst: 1 } });
+    server = createServer((req, res) => void handler(req, res)).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server?.once('listening', resolve));
+    const port = (server.address() as AddressInfo).port;
+    // Every 127.x.y.z address is the loopback interface on Linux: two clients, two addresses.
+    const statusFrom = (localAddress: string) =>
+      new Promise<number | undefined>((resolve, reject) => {
+        const outgoing = request(
+          { host: '127.0.0.1', port, path: '/mcp', method: 'POST', localAddress, headers: postHeaders },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode);
+          },
+        );
+        outgoing.on('error', reject);
+        outgoing.end(initializeBody);
+      });
+    expect(await statusFrom('127.0.0.1')).toBe(200);
+    expect(await statusFrom('127.0.0.1')).toBe(429);
+    expect(await statusFrom('127.0.0.2')).toBe(200);
   });
 });
