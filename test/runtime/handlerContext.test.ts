@@ -111,6 +111,28 @@ describe('what a handler context sends', () => {
   });
 });
 
+describe('a handler context’s other members', () => {
+  it('gives the runtime’s shared context, and closeStream is harmless when the transport has no streams', async () => {
+    const shared = { database: 'db' };
+    const seen: unknown[] = [];
+    const runtime = createSessionRuntime({
+      context: shared,
+      handlers: {
+        work: (_params, context) => {
+          seen.push(context.context);
+          context.closeStream();
+          return { ok: true };
+        },
+      },
+    });
+    await openSession(runtime, 's');
+    const answer = await runtime.dispatch('s', request(1, 'work'), { onNotification: () => {} });
+    expect(answer).toMatchObject({ result: { ok: true } });
+    expect(seen).toEqual([shared]);
+    await runtime.close();
+  });
+});
+
 describe('sessions per principal', () => {
   it('counts a principal’s sessions down as they stop, so that the limit holds exactly', async () => {
     const overloads: unknown[] = [];
