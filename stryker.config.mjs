@@ -26,7 +26,8 @@ export default {
     'src/http/McpHttpEndpoint.ts',
     'src/auth/jwt.ts',
   ],
-  // Type errors introduced by a mutant are not counted: the tests run the TypeScript source through vite.
+  // No TypeScript checker: vite strips types, so a mutant that would not type-check still runs and is
+  // judged by the tests (a checker would add a type-check per mutant).
   checkers: [],
   // One test process: the suite has timing-sensitive tests and the machine is shared.
   concurrency: 1,
