@@ -144,15 +144,14 @@ function algorithmsFor(key: CryptoKey | KeyObject | Uint8Array): string[] {
     return [];
   }
   if (key.type === 'secret') return ['HS256', 'HS384', 'HS512'];
-  // A node:crypto KeyObject (jose types only the part it reads).
+  // A node:crypto KeyObject (jose types only the part it reads). An 'rsa-pss' KeyObject is not
+  // listed: jose cannot use one ("Unsupported JWK Key Type" on every token), so it is refused here.
   const node = key as { asymmetricKeyType?: string; asymmetricKeyDetails?: { namedCurve?: string } };
   switch (node.asymmetricKeyType) {
     case 'ec':
       return [curveAlgorithms[node.asymmetricKeyDetails?.namedCurve ?? ''] ?? ''];
     case 'rsa':
       return ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
-    case 'rsa-pss':
-      return ['PS256', 'PS384', 'PS512'];
     case 'ed25519':
       return ['EdDSA', 'Ed25519'];
   }

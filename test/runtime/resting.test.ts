@@ -192,3 +192,141 @@ describe('restAfterMs', () => {
     expect(() => createSessionRuntime({ restAfterMs: -1 })).toThrow(TypeError);
   });
 });
+
+/**
+ * Everything the handshake settled (revision, client identity, client capabilities) must come back
+ * with the actor, whichever lifecycle event revives it. The client asks for an older revision and
+ * declares capabilities, so that no default (our latest revision, no capabilities) could stand in
+ * for what it negotiated.
+ */
+describe('a revived session keeps its handshake', () => {
+  const NEGOTIATED_VERSION = '2025-06-18';
+  const CLIENT_INFO = { name: 'resting-client', title: 'Resting Client', version: '3.1.4' };
+  const CLIENT_CAPABILITIES = { roots: { listChanged: true }, sampling: {}, elicitation: { form: {} } };
+  const handshake = {
+    jsonrpc: '2.0' as const,
+    id: 0,
+    method: 'initialize',
+    params: {
+      protocolVersion: NEGOTIATED_VERSION,
+      capabilities: CLIENT_CAPABILITIES,
+      clientInfo: CLIENT_INFO,
+    },
+  };
+
+  /** What info() must show of the handshake, awake, resting and revived alike. */
+  const handshakeFacts = {
+    initialized: true,
+    protocolVersion: NEGOTIATED_VERSION,
+    clientInfo: CLIENT_INFO,
+    clientCapabilities: CLIENT_CAPABILITIES,
+  };
+
+  /** Initializes `s` with the handshake above (without notifications/initialized), then lets it rest. */
+  async function restingAfterInitialize(options: Partial<SessionRuntimeOptions> = {}) {
+    const setup = setUp(options);
+    expect(await setup.runtime.dispatch('s', handshake)).toMatchObject({
+      result: { protocolVersion: NEGOTIATED_VERSION },
+    });
+    expect(setup.runtime.info('s')).toEqual(
+      expect.objectContaining({ ...handshakeFacts, state: 'initialized' }),
+    );
+    setup.clock.advance(REST_AFTER_MS);
+    expect(isResting(setup.runtime, 's')).toBe(true);
+    expect(setup.runtime.info('s')).toEqual(
+      expect.objectContaining({ ...handshakeFacts, state: 'initialized' }),
+    );
+    return setup;
+  }
+
+  it('when notifications/initialized revives it', async () => {
+    const { runtime } = await restingAfterInitialize();
+    await runtime.dispatch('s', initializedNotification);
+    expect(isResting(runtime, 's')).toBe(false);
+    expect(runtime.info('s')).toEqual(expect.objectContaining({ ...handshakeFacts, state: 'ready' }));
+  });
+
+  it('when logging/setLevel revives it, before and after notifications/initialized', async () => {
+    const { clock, runtime } = await restingAfterInitialize();
+    expect(await runtime.dispatch('s', request(1, 'logging/setLevel', { level: 'error' }))).toMatchObject({
+      result: {},
+    });
+    expect(isResting(runtime, 's')).toBe(false);
+    expect(runtime.info('s')).toEqual(expect.objectContaining({ ...handshakeFacts, state: 'initialized' }));
+    await runtime.dispatch('s', initializedNotification);
+    clock.advance(REST_AFTER_MS);
+    expect(isResting(runtime, 's')).toBe(true);
+    expect(await runtime.dispatch('s', request(2, 'logging/setLevel', { level: 'info' }))).toMatchObject({
+      result: {},
+    });
+    expect(isResting(runtime, 's')).toBe(false);
+    expect(runtime.info('s')).toEqual(expect.objectContaining({ ...handshakeFacts, state: 'ready' }));
+  });
+
+  it('when the idle deadline revives it to find a handler still running', async () => {
+    const gate = deferred();
+    const seen: unknown[] = [];
+    const { clock, runtime, stopped } = await restingAfterInitialize({
+      handlers: {
+        wait: async (_params, context) => {
+          await gate.promise;
+          seen.push(context.session);
+          return {};
+        },
+      },
+    });
+    await runtime.dispatch('s', initializedNotification);
+    clock.advance(REST_AFTER_MS);
+    expect(isResting(runtime, 's')).toBe(true);
+    // An ordinary request runs on the resting session; at the idle deadline the machine is asked
+    // (the actor revives), finds work in flight and keeps the session.
+    const answer = runtime.dispatch('s', request(1, 'wait'));
+    expect(isResting(runtime, 's')).toBe(true);
+    clock.advance(IDLE_TIMEOUT_MS);
+    expect(isResting(runtime, 's')).toBe(false);
+    expect(stopped).toEqual([]);
+    expect(runtime.info('s')).toEqual(
+      expect.objectContaining({ ...handshakeFacts, state: 'ready', inFlight: 1 }),
+    );
+    gate.resolve(undefined);
+    expect(await answer).toMatchObject({ result: {} });
+    expect(seen).toEqual([expect.objectContaining({ ...handshakeFacts, state: 'ready' })]);
+  });
+
+  it('through several rests and revivals, and handlers of the revived session see it', async () => {
+    const seen: unknown[] = [];
+    const { clock, runtime } = await restingAfterInitialize({
+      handlers: {
+        whoami: (_params, context) => {
+          seen.push(context.session);
+          return {};
+        },
+      },
+    });
+    await runtime.dispatch('s', initializedNotification);
+    for (const level of ['debug', 'warning', 'critical']) {
+      clock.advance(REST_AFTER_MS);
+      expect(isResting(runtime, 's')).toBe(true);
+      await runtime.dispatch('s', request(`level-${level}`, 'logging/setLevel', { level }));
+      expect(isResting(runtime, 's')).toBe(false);
+      expect(runtime.info('s')).toEqual(expect.objectContaining({ ...handshakeFacts, state: 'ready' }));
+    }
+    await runtime.dispatch('s', request('who', 'whoami'));
+    expect(seen).toEqual([expect.objectContaining({ ...handshakeFacts, state: 'ready' })]);
+  });
+
+  it('with the capabilities of a client that declared none', async () => {
+    const { clock, runtime } = setUp();
+    await openSession(runtime, 's');
+    const before = runtime.info('s');
+    expect(before).toMatchObject({
+      initialized: true,
+      protocolVersion: '2025-11-25',
+      clientCapabilities: {},
+    });
+    clock.advance(REST_AFTER_MS);
+    await runtime.dispatch('s', request(1, 'logging/setLevel', { level: 'error' }));
+    expect(isResting(runtime, 's')).toBe(false);
+    expect(runtime.info('s')).toEqual({ ...before, lastActivity: REST_AFTER_MS });
+  });
+});

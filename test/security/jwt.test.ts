@@ -5,11 +5,13 @@
 import { createSecretKey, generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { JWTPayload } from 'jose';
+import type { CryptoKey, JWTPayload } from 'jose';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import type { AuthenticationRequest } from '../../src/auth/index.js';
+import type { AuthenticationRequest, JwtPrincipal } from '../../src/auth/index.js';
 import { AuthenticationError, createJwtAuthenticator } from '../../src/auth/index.js';
+import { createFetchHandler } from '../../src/http/index.js';
+import { createSessionRuntime } from '../../src/index.js';
 
 const audience = 'https://mcp.example.com/mcp';
 const issuer = 'https://issuer.example.com';
@@ -234,5 +236,324 @@ describe('createJwtAuthenticator options', () => {
     [{ issuer, audience, key, toPrincipal: 'sub' }, /`toPrincipal`/],
   ])('rejects an option of the wrong type, naming it (%j)', (options, message) => {
     expect(() => createJwtAuthenticator(options as never)).toThrow(message);
+  });
+});
+
+/**
+ * The claims the authenticator requires, each alone: a token that is right in every other way
+ * (key, issuer, audience, subject, expiry) and wrong in one claim is refused as `invalid_token`.
+ * Tokens are built claim by claim here (no defaults), so that a test names exactly what is missing.
+ */
+describe('the claims a token must carry', () => {
+  const secret = new TextEncoder().encode('c'.repeat(32));
+  const now = () => Math.floor(Date.now() / 1_000);
+  /** Every claim right: the base each case changes one claim of. */
+  const valid = (): JWTPayload => ({ iss: issuer, aud: audience, sub: 'alice', exp: now() + 300 });
+  const mint = (claims: Record<string, unknown>) =>
+    new SignJWT(claims as JWTPayload).setProtectedHeader({ alg: 'HS256' }).sign(secret);
+  const without = (claim: string): JWTPayload => {
+    const claims = valid();
+    delete claims[claim];
+    return claims;
+  };
+  // Created in each test, not here: an authenticator that throws must fail a test, not the file.
+  const authenticator = () => createJwtAuthenticator({ issuer, audience, key: secret });
+
+  it('accepts the token with every claim right, and builds the principal from it', async () => {
+    const claims = { ...valid(), scope: 'read write', client_id: 'inspector' };
+    expect(await authenticator()(requestWith(await mint(claims)))).toEqual({
+      id: 'alice',
+      subject: 'alice',
+      issuer,
+      scopes: ['read', 'write'],
+      clientId: 'inspector',
+      expiresAt: claims.exp,
+    });
+  });
+
+  const refused: readonly [string, () => JWTPayload, RegExp][] = [
+    ['without exp', () => without('exp'), /exp claim is invalid/],
+    [
+      'with an exp that is not a number',
+      () => ({ ...valid(), exp: `${now() + 300}` as unknown as number }),
+      /exp claim is invalid/,
+    ],
+    ['expired a minute ago', () => ({ ...valid(), exp: now() - 60 }), /expired/],
+    ['not valid for another minute (nbf)', () => ({ ...valid(), nbf: now() + 60 }), /not valid yet/],
+    ['without aud', () => without('aud'), /another audience/],
+    [
+      'for another audience',
+      () => ({ ...valid(), aud: 'https://other.example.com/mcp' }),
+      /another audience/,
+    ],
+    ['for a longer URL of ours', () => ({ ...valid(), aud: `${audience}/admin` }), /another audience/],
+    ['for our origin only', () => ({ ...valid(), aud: 'https://mcp.example.com' }), /another audience/],
+    ['for our URL in other case', () => ({ ...valid(), aud: audience.toUpperCase() }), /another audience/],
+    [
+      'for a list of other audiences',
+      () => ({ ...valid(), aud: ['https://a.example', 'https://b.example'] }),
+      /another audience/,
+    ],
+    ['for an empty list of audiences', () => ({ ...valid(), aud: [] }), /another audience/],
+    ['without iss', () => without('iss'), /unknown issuer/],
+    ['from another issuer', () => ({ ...valid(), iss: 'https://evil.example.com' }), /unknown issuer/],
+    ['without sub', () => without('sub'), /sub claim is invalid/],
+    ['with an empty sub', () => ({ ...valid(), sub: '' }), /sub claim is invalid/],
+    ['with a number as sub', () => ({ ...valid(), sub: 42 as unknown as string }), /sub claim is invalid/],
+  ];
+
+  it.each(refused)('refuses a token %s as invalid_token', async (_name, claims, description) => {
+    const error = await rejection(Promise.resolve(authenticator()(requestWith(await mint(claims())))));
+    expect(error.code).toBe('invalid_token');
+    expect(error.message).toMatch(description);
+  });
+
+  it('accepts an aud list that contains our audience, wherever it stands', async () => {
+    for (const aud of [
+      [audience],
+      ['https://other.example.com', audience],
+      [audience, 'https://other.example.com'],
+    ]) {
+      expect(await authenticator()(requestWith(await mint({ ...valid(), aud })))).toMatchObject({
+        id: 'alice',
+      });
+    }
+  });
+
+  it('accepts a token for any one of several configured audiences, and no other', async () => {
+    const second = 'https://mcp.example.com/v2/mcp';
+    const either = createJwtAuthenticator({ issuer, audience: [audience, second], key: secret });
+    for (const aud of [audience, second, ['https://other.example.com', second]]) {
+      expect(await either(requestWith(await mint({ ...valid(), aud })))).toMatchObject({ id: 'alice' });
+    }
+    const error = await rejection(
+      Promise.resolve(either(requestWith(await mint({ ...valid(), aud: 'https://other.example.com' })))),
+    );
+    expect(error.message).toBe('The access token was issued for another audience');
+  });
+
+  it('answers a token without exp over HTTP with 401 invalid_token, and creates no session', async () => {
+    const runtime = createSessionRuntime();
+    const handler = createFetchHandler(runtime, { authenticate: authenticator() });
+    const initialize = async (claims: JWTPayload) =>
+      handler(
+        new Request('http://localhost:3000/mcp', {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            authorization: `Bearer ${await mint(claims)}`,
+          },
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id: 0,
+            method: 'initialize',
+            params: {
+              protocolVersion: '2025-11-25',
+              capabilities: {},
+              clientInfo: { name: 'c', version: '1' },
+            },
+          }),
+        }),
+      );
+    const refusedAnswer = await initialize(without('exp'));
+    expect(refusedAnswer.status).toBe(401);
+    expect(refusedAnswer.headers.get('www-authenticate')).toMatch(
+      /^Bearer error="invalid_token", error_description="The access token's exp claim is invalid"/,
+    );
+    await refusedAnswer.body?.cancel();
+    expect(runtime.metrics().sessionsStarted).toBe(0);
+    const accepted = await initialize(valid());
+    expect(accepted.status).toBe(200);
+    await accepted.body?.cancel();
+    await runtime.close({ drainMs: 0 });
+  });
+});
+
+/**
+ * Which algorithms each kind of key admits when `algorithms` is not given (one per kind of key in
+ * WebCrypto and node:crypto), and the scopes and client id read into the principal.
+ */
+describe('the algorithms a key admits by default', () => {
+  const signed = (key: Parameters<SignJWT['sign']>[0], alg: string, kid?: string) => sign(key, alg, {}, kid);
+  const accepts = async (authenticate: ReturnType<typeof createJwtAuthenticator>, token: string) =>
+    expect(await authenticate(requestWith(token))).toMatchObject({ id: 'alice' });
+  const refuses = async (authenticate: ReturnType<typeof createJwtAuthenticator>, token: string) =>
+    expect((await rejection(Promise.resolve(authenticate(requestWith(token))))).message).toBe(
+      'The access token algorithm is not allowed',
+    );
+
+  it('a secret (bytes or KeyObject) admits HS256, HS384 and HS512', async () => {
+    const bytes = new TextEncoder().encode('h'.repeat(64));
+    for (const key of [bytes, createSecretKey(Buffer.from(bytes))]) {
+      const authenticate = createJwtAuthenticator({ issuer, audience, key });
+      for (const alg of ['HS256', 'HS384', 'HS512']) await accepts(authenticate, await signed(key, alg));
+    }
+  });
+
+  it('a node:crypto EC key admits the one ES algorithm of its curve', async () => {
+    const curves = [
+      ['prime256v1', 'ES256', 'ES384'],
+      ['secp384r1', 'ES384', 'ES512'],
+      ['secp521r1', 'ES512', 'ES256'],
+    ] as const;
+    for (const [namedCurve, alg, other] of curves) {
+      const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve });
+      const authenticate = createJwtAuthenticator({ issuer, audience, key: publicKey });
+      await accepts(authenticate, await signed(privateKey, alg));
+      const otherCurve = other === 'ES256' ? 'prime256v1' : other === 'ES384' ? 'secp384r1' : 'secp521r1';
+      await refuses(
+        authenticate,
+        await signed(generateKeyPairSync('ec', { namedCurve: otherCurve }).privateKey, other),
+      );
+    }
+  });
+
+  it('a WebCrypto ECDSA key admits the one ES algorithm of its curve', async () => {
+    for (const alg of ['ES256', 'ES384', 'ES512']) {
+      const { publicKey, privateKey } = await generateKeyPair(alg);
+      const authenticate = createJwtAuthenticator({ issuer, audience, key: publicKey });
+      await accepts(authenticate, await signed(privateKey, alg));
+    }
+  });
+
+  it('a node:crypto RSA key admits RS* and PS*', async () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const withRsa = createJwtAuthenticator({ issuer, audience, key: rsa.publicKey });
+    for (const alg of ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']) {
+      await accepts(withRsa, await signed(rsa.privateKey, alg));
+    }
+  });
+
+  it('a WebCrypto RSA key admits the one algorithm it was made for', async () => {
+    for (const [alg, other] of [
+      ['RS384', 'PS384'],
+      ['PS256', 'RS256'],
+    ] as const) {
+      const { publicKey, privateKey } = await generateKeyPair(alg);
+      const authenticate = createJwtAuthenticator({ issuer, audience, key: publicKey });
+      await accepts(authenticate, await signed(privateKey, alg));
+      await refuses(authenticate, await signed((await generateKeyPair(other)).privateKey, other));
+    }
+  });
+
+  it('a WebCrypto HMAC key admits the HS algorithm of its hash', async () => {
+    const key = await crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-384' }, true, ['sign', 'verify']);
+    const authenticate = createJwtAuthenticator({ issuer, audience, key });
+    await accepts(authenticate, await signed(key, 'HS384'));
+  });
+
+  it('an Ed25519 key (node:crypto or WebCrypto) admits EdDSA and Ed25519', async () => {
+    const node = generateKeyPairSync('ed25519');
+    const web = await generateKeyPair('Ed25519');
+    for (const { publicKey, privateKey } of [node, web]) {
+      const authenticate = createJwtAuthenticator({ issuer, audience, key: publicKey });
+      for (const alg of ['EdDSA', 'Ed25519']) await accepts(authenticate, await signed(privateKey, alg));
+    }
+  });
+
+  it('a JWKS admits every asymmetric algorithm, and no HMAC', async () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const ec = {
+      ES256: generateKeyPairSync('ec', { namedCurve: 'prime256v1' }),
+      ES384: generateKeyPairSync('ec', { namedCurve: 'secp384r1' }),
+      ES512: generateKeyPairSync('ec', { namedCurve: 'secp521r1' }),
+    };
+    const ed = generateKeyPairSync('ed25519');
+    const keys = [
+      { ...(await exportJWK(rsa.publicKey)), kid: 'rsa' },
+      ...(await Promise.all(
+        Object.entries(ec).map(async ([alg, pair]) => ({ ...(await exportJWK(pair.publicKey)), kid: alg })),
+      )),
+      { ...(await exportJWK(ed.publicKey)), kid: 'ed' },
+    ];
+    const authenticate = createJwtAuthenticator({ issuer, audience, jwks: { keys } });
+    for (const alg of ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']) {
+      await accepts(authenticate, await signed(rsa.privateKey, alg, 'rsa'));
+    }
+    for (const [alg, pair] of Object.entries(ec))
+      await accepts(authenticate, await signed(pair.privateKey, alg, alg));
+    for (const alg of ['EdDSA', 'Ed25519'])
+      await accepts(authenticate, await signed(ed.privateKey, alg, 'ed'));
+    await refuses(authenticate, await signed(new TextEncoder().encode('x'.repeat(32)), 'HS256', 'rsa'));
+  });
+
+  it('refuses at construction a key it cannot name an algorithm for', async () => {
+    const secp256k1 = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey;
+    const x25519 = generateKeyPairSync('x25519').publicKey;
+    const { publicKey: ecdh } = (await crypto.subtle.generateKey(
+      { name: 'ECDH', namedCurve: 'P-256' },
+      true,
+      ['deriveBits'],
+    )) as { publicKey: CryptoKey };
+    // jose cannot verify with an RSA-PSS KeyObject: accepting one would fail every request with a 500.
+    const rsaPss = generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).publicKey;
+    for (const key of [secp256k1, x25519, ecdh, rsaPss]) {
+      expect(() => createJwtAuthenticator({ issuer, audience, key })).toThrow(/never `none`/);
+    }
+  });
+
+  it('uses the algorithms given instead of the key’s own', async () => {
+    const secret = new TextEncoder().encode('g'.repeat(32));
+    const authenticate = createJwtAuthenticator({ issuer, audience, key: secret, algorithms: ['HS384'] });
+    await accepts(authenticate, await signed(secret, 'HS384'));
+    await refuses(authenticate, await signed(secret, 'HS256'));
+  });
+});
+
+describe('option checks and what the principal carries', () => {
+  const secret = new TextEncoder().encode('o'.repeat(32));
+
+  it('refuses an issuer or audience list with an empty or non-string entry', () => {
+    for (const bad of [
+      [issuer, ''],
+      ['', issuer],
+      [issuer, 5 as unknown as string],
+    ]) {
+      expect(() => createJwtAuthenticator({ issuer: bad, audience, key: secret })).toThrow(/`issuer`/);
+      expect(() => createJwtAuthenticator({ issuer, audience: bad, key: secret })).toThrow(/`audience`/);
+    }
+  });
+
+  it('accepts a clock tolerance from 0 to 300 seconds and nothing else', () => {
+    for (const seconds of [0, 300]) {
+      expect(() =>
+        createJwtAuthenticator({ issuer, audience, key: secret, clockToleranceSeconds: seconds }),
+      ).not.toThrow();
+    }
+    for (const seconds of [-1, 300.5, 301, Number.NaN]) {
+      expect(() =>
+        createJwtAuthenticator({ issuer, audience, key: secret, clockToleranceSeconds: seconds }),
+      ).toThrow(/clockToleranceSeconds/);
+    }
+  });
+
+  it('reads scopes from a space-separated scope with extra spaces, or an scp list, keeping only strings', async () => {
+    const authenticate = createJwtAuthenticator({ issuer, audience, key: secret });
+    const scopesOf = async (claims: JWTPayload) =>
+      ((await authenticate(requestWith(await sign(secret, 'HS256', claims)))) as JwtPrincipal).scopes;
+    expect(await scopesOf({ scope: ' read  write ' })).toEqual(['read', 'write']);
+    expect(await scopesOf({ scope: undefined, scp: ['read', 5, null, 'write'] })).toEqual(['read', 'write']);
+    expect(await scopesOf({ scope: undefined, scp: 'read write' })).toEqual(['read', 'write']);
+    expect(await scopesOf({ scope: undefined })).toEqual([]);
+    expect(await scopesOf({ scope: 7 as unknown as string })).toEqual([]);
+  });
+
+  it('reads the client id from client_id, else azp, and only as a string', async () => {
+    const authenticate = createJwtAuthenticator({ issuer, audience, key: secret });
+    const clientIdOf = async (claims: JWTPayload) =>
+      ((await authenticate(requestWith(await sign(secret, 'HS256', claims)))) as JwtPrincipal).clientId;
+    expect(await clientIdOf({ client_id: 'cli', azp: 'other' })).toBe('cli');
+    expect(await clientIdOf({ azp: 'party' })).toBe('party');
+    expect(await clientIdOf({ client_id: 42 })).toBeUndefined();
+    expect(await clientIdOf({})).toBeUndefined();
+  });
+
+  it('tells a client whose Authorization header is not a bearer token what was expected', async () => {
+    const authenticate = createJwtAuthenticator({ issuer, audience, key: secret });
+    const error = await rejection(
+      Promise.resolve(authenticate(requestWith(undefined, 'Basic YWxpY2U6cHc='))),
+    );
+    expect(error.message).toBe('Expected `Authorization: Bearer <token>`');
   });
 });
