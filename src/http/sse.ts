@@ -44,23 +44,43 @@ export const keepAliveComment = ': keep-alive\n\n';
  */
 export function keptAlive(stream: EventStream, intervalMs: number): EventStream {
   if (intervalMs <= 0 || stream.closed) return stream;
-  let written = false;
-  const timer = setInterval(() => {
-    if (!written) stream.write(keepAliveComment);
-    written = false;
-  }, intervalMs);
-  // Node's timers can be unreferenced; a keep-alive must not hold a process open by itself.
-  (timer as { unref?: () => void }).unref?.();
-  stream.onClose(() => clearInterval(timer));
-  return {
-    write(event) {
-      written = true;
-      stream.write(event);
-    },
-    end: () => stream.end(),
-    get closed() {
-      return stream.closed;
-    },
-    onClose: (listener) => stream.onClose(listener),
-  };
+  return new KeptAliveStream(stream, intervalMs);
+}
+
+/**
+ * {@link keptAlive}'s stream. A class, not an object literal with a `closed` getter: an accessor on a
+ * fresh literal per stream showed as several µs of server CPU per call in the HTTP benchmark.
+ */
+class KeptAliveStream implements EventStream {
+  private written = false;
+
+  constructor(
+    private readonly stream: EventStream,
+    intervalMs: number,
+  ) {
+    const timer = setInterval(() => {
+      if (!this.written) stream.write(keepAliveComment);
+      this.written = false;
+    }, intervalMs);
+    // Node's timers can be unreferenced; a keep-alive must not hold a process open by itself.
+    (timer as { unref?: () => void }).unref?.();
+    stream.onClose(() => clearInterval(timer));
+  }
+
+  write(event: string): void {
+    this.written = true;
+    this.stream.write(event);
+  }
+
+  end(): void {
+    this.stream.end();
+  }
+
+  get closed(): boolean {
+    return this.stream.closed;
+  }
+
+  onClose(listener: () => void): void {
+    this.stream.onClose(listener);
+  }
 }
