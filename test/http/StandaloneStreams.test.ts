@@ -2,27 +2,9 @@
  * The registry of standalone (GET) streams, with an in-memory stream.
  */
 import { describe, expect, it } from 'vitest';
-import type { EventStream } from '../../src/http/exchange.js';
 import { StandaloneStreams } from '../../src/http/StandaloneStreams.js';
 import { formatSseEvent } from '../../src/http/sse.js';
-
-class MemoryStream implements EventStream {
-  readonly events: string[] = [];
-  private listeners: (() => void)[] = [];
-  closed = false;
-  write(event: string): void {
-    if (!this.closed) this.events.push(event);
-  }
-  end(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const listener of this.listeners.splice(0)) listener();
-  }
-  onClose(listener: () => void): void {
-    if (this.closed) listener();
-    else this.listeners.push(listener);
-  }
-}
+import { MemoryStream } from './MemoryStream.js';
 
 describe('StandaloneStreams', () => {
   it('frames one JSON-RPC message as one SSE event of one data line', () => {

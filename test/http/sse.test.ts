@@ -2,26 +2,8 @@
  * SSE framing and the keep-alive of idle streams, on an in-memory stream with a fake clock.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EventStream } from '../../src/http/exchange.js';
 import { formatPrimingEvent, formatSseEvent, keepAliveComment, keptAlive } from '../../src/http/sse.js';
-
-class MemoryStream implements EventStream {
-  readonly events: string[] = [];
-  private listeners: (() => void)[] = [];
-  closed = false;
-  write(event: string): void {
-    if (!this.closed) this.events.push(event);
-  }
-  end(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const listener of this.listeners.splice(0)) listener();
-  }
-  onClose(listener: () => void): void {
-    if (this.closed) listener();
-    else this.listeners.push(listener);
-  }
-}
+import { MemoryStream } from './MemoryStream.js';
 
 describe('SSE framing', () => {
   it('frames a message as one event of one data line, with an id when given', () => {
