@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { createFetchHandler } from '../../src/http/index.js';
 import type { JsonRpcNotification } from '../../src/index.js';
 import { createSessionRuntime, defineTool } from '../../src/index.js';
-import { openSession, request } from '../helpers.js';
+import { initializedNotification, initializeRequest, openSession, request } from '../helpers.js';
 
 /** Dispatches one `report` request whose handler reports `reported` in order; returns the progress values delivered. */
 async function delivered(reported: readonly number[]): Promise<number[]> {
@@ -101,16 +101,7 @@ describe('progress sent to the client', () => {
       new Request(url, {
         method: 'POST',
         headers,
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 0,
-          method: 'initialize',
-          params: {
-            protocolVersion: '2025-11-25',
-            capabilities: {},
-            clientInfo: { name: 'p', version: '1' },
-          },
-        }),
+        body: JSON.stringify(initializeRequest(0)),
       }),
     );
     const session = { ...headers, 'mcp-session-id': initialized.headers.get('mcp-session-id') as string };
@@ -119,19 +110,20 @@ describe('progress sent to the client', () => {
       new Request(url, {
         method: 'POST',
         headers: session,
-        body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+        body: JSON.stringify(initializedNotification),
       }),
     );
     const response = await handler(
       new Request(url, {
         method: 'POST',
         headers: session,
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 1,
-          method: 'tools/call',
-          params: { name: 'report', arguments: { values: [1, 2, 2, 3] }, _meta: { progressToken: 'wire' } },
-        }),
+        body: JSON.stringify(
+          request(1, 'tools/call', {
+            name: 'report',
+            arguments: { values: [1, 2, 2, 3] },
+            _meta: { progressToken: 'wire' },
+          }),
+        ),
       }),
     );
     expect(response.headers.get('content-type')).toBe('text/event-stream');
