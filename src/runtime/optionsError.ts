@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import { unknownKeyMessage } from '../protocol/closestName.js';
+import { describeClientValue } from '../protocol/errors.js';
 
 /**
  * Turns the first zod issue of an options object into the house-style `TypeError`. `schema` is the
@@ -87,12 +88,8 @@ function defOf(node: unknown): Record<string, unknown> | undefined {
 
 /** A value as an error message shows it: primitives as written, anything else by its type. @internal */
 export function describeOptionValue(value: unknown): string {
-  if (typeof value === 'string') return `\`${JSON.stringify(value)}\``;
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
-    return `\`${String(value)}\``;
-  }
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+  const described = describeClientValue(value);
+  return typeof value === 'object' && value !== null ? described : `\`${described}\``;
 }
 
 /** The methods every transport calls on a runtime. */
