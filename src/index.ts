@@ -39,28 +39,28 @@ export type {
   PromptDefinition,
   PromptMessage,
   PromptReturn,
-} from './protocol/prompts.js';
-export { definePrompt } from './protocol/prompts.js';
+} from './features/prompts.js';
+export { definePrompt } from './features/prompts.js';
 export type {
   Completer,
   ResourceContents,
   ResourceDefinition,
   ResourceReturn,
   ResourceTemplateDefinition,
-} from './protocol/resources.js';
-export { defineResource, defineResourceTemplate } from './protocol/resources.js';
+} from './features/resources.js';
+export { defineResource, defineResourceTemplate } from './features/resources.js';
 export type {
   CallToolResult,
   ToolArguments,
   ToolDefinition,
   ToolInputSchema,
   ToolReturn,
-} from './protocol/tools.js';
-export { defineTool, ToolError } from './protocol/tools.js';
+} from './features/tools.js';
+export { defineTool, ToolError } from './features/tools.js';
 export type { Clock, TimerHandle } from './runtime/clock.js';
 export { ManualClock, systemClock } from './runtime/clock.js';
-export type { CloseOptions, SessionAccess, SessionRuntime } from './runtime/createSessionRuntime.js';
-export { createSessionRuntime } from './runtime/createSessionRuntime.js';
+export type { CloseOptions, SessionAccess, SessionRuntime } from './server/createSessionRuntime.js';
+export { createSessionRuntime } from './server/createSessionRuntime.js';
 export { RuntimeEventEmitter } from './runtime/events.js';
 export type { OutboundRequestOptions } from './runtime/OutboundRequests.js';
 export type { SessionRuntimeOptions, SpawnPolicy } from './runtime/options.js';

@@ -15,7 +15,7 @@ import type { ServerIdentity } from '../../src/protocol/lifecycle.js';
 import { answerInitialize } from '../../src/protocol/lifecycle.js';
 import type { IncomingNotification, IncomingRequest } from '../../src/protocol/messages.js';
 import { parseMessage } from '../../src/protocol/messages.js';
-import { createToolHandlers } from '../../src/protocol/tools.js';
+import { createToolHandlers } from '../../src/features/tools.js';
 import type { BenchEngine } from '../harness/engine.js';
 import { AsyncLock } from './AsyncLock.js';
 

@@ -9,10 +9,10 @@
  */
 import type { Actor } from 'xstate';
 import { createActor } from 'xstate';
-import type { DirectoryHost } from '../../machines/directory.machine.js';
-import { directoryMachine } from '../../machines/directory.machine.js';
-import type { SessionHost } from '../../machines/session.machine.js';
-import { sessionMachine } from '../../machines/session.machine.js';
+import type { DirectoryHost } from '../../src/machines/directory.machine.js';
+import { directoryMachine } from '../../src/machines/directory.machine.js';
+import type { SessionHost } from '../../src/machines/session.machine.js';
+import { sessionMachine } from '../../src/machines/session.machine.js';
 import { SpawnChildEngine } from '../baselines/SpawnChildEngine.js';
 import type { BenchConfig } from '../harness/config.js';
 import type { BenchEngine } from '../harness/engine.js';

@@ -8,7 +8,7 @@ import { httpStatusOf } from '../protocol/errors.js';
 import type { JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../protocol/lifecycle.js';
 import { serializeMessage } from '../protocol/serialize.js';
-import type { SessionAccess, SessionRuntime } from '../runtime/createSessionRuntime.js';
+import type { SessionAccess, SessionRuntime } from '../server/createSessionRuntime.js';
 import type { DispatchOptions, Principal } from '../runtime/types.js';
 import type { Authenticate, AuthenticationRequest } from './auth.js';
 import { AuthenticationError, bearerTokenOf, challengeOf } from './auth.js';

@@ -4,7 +4,7 @@
  * straight from `req.headers`, no URL or `Request` object is built per request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SessionRuntime } from '../runtime/createSessionRuntime.js';
+import type { SessionRuntime } from '../server/createSessionRuntime.js';
 import { assertSessionRuntime } from '../runtime/optionsError.js';
 import type { EventStream, HttpExchange, JsonBody, ResponseHeaders } from './exchange.js';
 import { ClosableEventStream, parseJsonBody } from './exchange.js';

@@ -12,9 +12,9 @@
  */
 import type { Actor } from 'xstate';
 import { createActor } from 'xstate';
-import type { DirectoryHost } from '../../machines/directory.machine.js';
-import { directoryMachine } from '../../machines/directory.machine.js';
-import type { SessionMachineOutput } from '../../machines/session.machine.js';
+import type { DirectoryHost } from '../machines/directory.machine.js';
+import { directoryMachine } from '../machines/directory.machine.js';
+import type { SessionMachineOutput } from '../machines/session.machine.js';
 import type { SessionEnvironment } from './Session.js';
 import { Session } from './Session.js';
 

@@ -10,8 +10,8 @@ import type {
   SessionMachineContext,
   SessionMachineInput,
   SessionStopReason,
-} from '../../machines/session.machine.js';
-import { sessionMachine } from '../../machines/session.machine.js';
+} from '../machines/session.machine.js';
+import { sessionMachine } from '../machines/session.machine.js';
 import {
   describeClientValue,
   errorResponse,

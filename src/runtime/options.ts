@@ -2,9 +2,9 @@
  * Runtime options: one typed object, validated once at construction, with documented defaults.
  */
 import { z } from 'zod';
-import type { PromptDefinition } from '../protocol/prompts.js';
-import type { ResourceDefinition, ResourceTemplateDefinition } from '../protocol/resources.js';
-import type { ToolDefinition } from '../protocol/tools.js';
+import type { PromptDefinition } from '../features/prompts.js';
+import type { ResourceDefinition, ResourceTemplateDefinition } from '../features/resources.js';
+import type { ToolDefinition } from '../features/tools.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { assertOptionsObject, optionsTypeError } from './optionsError.js';

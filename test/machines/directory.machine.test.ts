@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
-import type { DirectoryHost } from '../../machines/directory.machine.js';
-import { directoryMachine } from '../../machines/directory.machine.js';
-import type { SessionMachineOutput } from '../../machines/session.machine.js';
+import type { DirectoryHost } from '../../src/machines/directory.machine.js';
+import { directoryMachine } from '../../src/machines/directory.machine.js';
+import type { SessionMachineOutput } from '../../src/machines/session.machine.js';
 
 function fakeHost(live: number) {
   const forgotten: SessionMachineOutput[] = [];

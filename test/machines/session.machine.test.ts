@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
-import type { SessionHost, SessionStopReason } from '../../machines/session.machine.js';
-import { sessionMachine } from '../../machines/session.machine.js';
+import type { SessionHost, SessionStopReason } from '../../src/machines/session.machine.js';
+import { sessionMachine } from '../../src/machines/session.machine.js';
 
 /** A host whose answers the test sets, recording what the machine asked of it. */
 function fakeHost(overrides: Partial<Record<'idle' | 'noWork', boolean>> = {}) {

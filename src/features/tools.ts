@@ -27,7 +27,7 @@ import {
   isReservedErrorCode,
   jsonRpcErrorOf,
   SessionRuntimeError,
-} from './errors.js';
+} from '../protocol/errors.js';
 import { refuseUnissuedCursor } from './pagination.js';
 
 /** A `tools/call` result as MCP defines it (content blocks, optional structured content). */

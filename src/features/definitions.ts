@@ -4,8 +4,8 @@
  * what is wrong), never later on the wire where a client would see a tool vanish.
  */
 import { z } from 'zod';
-import { unknownKeyMessage } from './closestName.js';
-import { describeClientValue } from './errors.js';
+import { unknownKeyMessage } from '../protocol/closestName.js';
+import { describeClientValue } from '../protocol/errors.js';
 
 /** A zod 4 schema as the runtime reads it (classic or mini: both carry `_zod`). */
 type AnyZod4Schema = z.ZodType;

@@ -5,7 +5,7 @@
  */
 import { ReadResourceResultSchema, ResourceSchema, ResourceTemplateSchema } from '@modelcontextprotocol/core';
 import type { HandlerContext, RequestHandler } from '../runtime/types.js';
-import { unknownKeyMessage } from './closestName.js';
+import { unknownKeyMessage } from '../protocol/closestName.js';
 import {
   assertDefinitionObject,
   assertFunction,
@@ -14,7 +14,7 @@ import {
   describeIssues,
   rejectUnknownKeys,
 } from './definitions.js';
-import { describeClientValue, SessionRuntimeError } from './errors.js';
+import { describeClientValue, SessionRuntimeError } from '../protocol/errors.js';
 import { refuseUnissuedCursor } from './pagination.js';
 
 /** One entry of a `resources/read` result. */

@@ -15,7 +15,7 @@ import {
   objectSchemaOf,
   rejectUnknownKeys,
 } from './definitions.js';
-import { describeClientValue, SessionRuntimeError } from './errors.js';
+import { describeClientValue, SessionRuntimeError } from '../protocol/errors.js';
 import { refuseUnissuedCursor } from './pagination.js';
 import type { Completer, ResourceTemplateDefinition } from './resources.js';
 import { checkCompleters } from './resources.js';

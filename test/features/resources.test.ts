@@ -6,7 +6,7 @@ import {
   defineResource,
   defineResourceTemplate,
 } from '../../src/index.js';
-import { compileUriTemplate } from '../../src/protocol/resources.js';
+import { compileUriTemplate } from '../../src/features/resources.js';
 import { openSession, request } from '../helpers.js';
 
 const staticText = defineResource({

@@ -3,7 +3,7 @@
  * with every item in one page and never hand out a `nextCursor`, so any cursor a client sends is one
  * this server did not issue, and "invalid cursors SHOULD result in an error with code -32602".
  */
-import { SessionRuntimeError } from './errors.js';
+import { SessionRuntimeError } from '../protocol/errors.js';
 
 /**
  * Throws `invalid_params` (-32602) when a list request carries a cursor. The cursor's type was

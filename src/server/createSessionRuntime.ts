@@ -6,17 +6,17 @@ import type { JsonRpcMessage, JsonRpcNotification } from '../protocol/jsonrpc.js
 import type { ServerIdentity } from '../protocol/lifecycle.js';
 import type { IncomingMessage } from '../protocol/messages.js';
 import { parseMessage } from '../protocol/messages.js';
-import { createCompletionHandler, createPromptHandlers } from '../protocol/prompts.js';
-import { createResourceHandlers } from '../protocol/resources.js';
-import { createToolHandlers } from '../protocol/tools.js';
-import { Directory } from './Directory.js';
-import { RuntimeEventEmitter } from './events.js';
-import { MetricsRecorder } from './metrics.js';
-import type { ResolvedOptions, SessionRuntimeOptions } from './options.js';
-import { resolveOptions } from './options.js';
-import type { PendingRequest } from './PendingRequest.js';
-import type { SessionEnvironment } from './Session.js';
-import { Subscriptions } from './Subscriptions.js';
+import { createCompletionHandler, createPromptHandlers } from '../features/prompts.js';
+import { createResourceHandlers } from '../features/resources.js';
+import { createToolHandlers } from '../features/tools.js';
+import { Directory } from '../runtime/Directory.js';
+import { RuntimeEventEmitter } from '../runtime/events.js';
+import { MetricsRecorder } from '../runtime/metrics.js';
+import type { ResolvedOptions, SessionRuntimeOptions } from '../runtime/options.js';
+import { resolveOptions } from '../runtime/options.js';
+import type { PendingRequest } from '../runtime/PendingRequest.js';
+import type { SessionEnvironment } from '../runtime/Session.js';
+import { Subscriptions } from '../runtime/Subscriptions.js';
 import type {
   DispatchOptions,
   DispatchResult,
@@ -24,7 +24,7 @@ import type {
   RequestHandler,
   RuntimeMetrics,
   SessionInfo,
-} from './types.js';
+} from '../runtime/types.js';
 
 /**
  * Who is asking, for the calls a transport makes on a client's behalf (`has`, `attach`, `remove`).
