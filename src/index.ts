@@ -7,6 +7,30 @@
  * `skipLibCheck` (e.g. with `exactOptionalPropertyTypes`) rejects.
  */
 
+export type {
+  PromptArguments,
+  PromptArgumentsSchema,
+  PromptDefinition,
+  PromptMessage,
+  PromptReturn,
+} from './features/prompts.js';
+export { definePrompt } from './features/prompts.js';
+export type {
+  Completer,
+  ResourceContents,
+  ResourceDefinition,
+  ResourceReturn,
+  ResourceTemplateDefinition,
+} from './features/resources.js';
+export { defineResource, defineResourceTemplate } from './features/resources.js';
+export type {
+  CallToolResult,
+  ToolArguments,
+  ToolDefinition,
+  ToolInputSchema,
+  ToolReturn,
+} from './features/tools.js';
+export { defineTool, ToolError } from './features/tools.js';
 export type { SessionRuntimeErrorCode, SessionRuntimeErrorData } from './protocol/errors.js';
 export {
   ClientRequestError,
@@ -34,33 +58,15 @@ export {
 export type { LoggingLevel } from './protocol/logging.js';
 export { LOGGING_LEVELS } from './protocol/logging.js';
 export type {
-  PromptArguments,
-  PromptArgumentsSchema,
-  PromptDefinition,
-  PromptMessage,
-  PromptReturn,
-} from './features/prompts.js';
-export { definePrompt } from './features/prompts.js';
-export type {
-  Completer,
-  ResourceContents,
-  ResourceDefinition,
-  ResourceReturn,
-  ResourceTemplateDefinition,
-} from './features/resources.js';
-export { defineResource, defineResourceTemplate } from './features/resources.js';
-export type {
-  CallToolResult,
-  ToolArguments,
-  ToolDefinition,
-  ToolInputSchema,
-  ToolReturn,
-} from './features/tools.js';
-export { defineTool, ToolError } from './features/tools.js';
+  IncomingMessage,
+  IncomingNotification,
+  IncomingRequest,
+  IncomingResponse,
+  InvalidMessage,
+} from './protocol/messages.js';
+export { parseMessage } from './protocol/messages.js';
 export type { Clock, TimerHandle } from './runtime/clock.js';
 export { ManualClock, systemClock } from './runtime/clock.js';
-export type { CloseOptions, SessionAccess, SessionRuntime } from './server/createSessionRuntime.js';
-export { createSessionRuntime } from './server/createSessionRuntime.js';
 export { RuntimeEventEmitter } from './runtime/events.js';
 export type { OutboundRequestOptions } from './runtime/OutboundRequests.js';
 export type { SessionRuntimeOptions, SpawnPolicy } from './runtime/options.js';
@@ -78,3 +84,5 @@ export type {
   SessionState,
   StopReason,
 } from './runtime/types.js';
+export type { CloseOptions, SessionAccess, SessionRuntime } from './server/createSessionRuntime.js';
+export { createSessionRuntime } from './server/createSessionRuntime.js';

@@ -22,6 +22,7 @@ describe('public API', () => {
         "httpStatusOf",
         "isErrorResponse",
         "negotiateProtocolVersion",
+        "parseMessage",
         "reasonOf",
         "systemClock",
       ]

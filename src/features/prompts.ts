@@ -4,6 +4,7 @@
  */
 import { GetPromptResultSchema, PromptSchema } from '@modelcontextprotocol/core';
 import { z } from 'zod';
+import { describeClientValue, SessionRuntimeError } from '../protocol/errors.js';
 import type { HandlerContext, RequestHandler } from '../runtime/types.js';
 import {
   assertDefinitionObject,
@@ -15,7 +16,6 @@ import {
   objectSchemaOf,
   rejectUnknownKeys,
 } from './definitions.js';
-import { describeClientValue, SessionRuntimeError } from '../protocol/errors.js';
 import { refuseUnissuedCursor } from './pagination.js';
 import type { Completer, ResourceTemplateDefinition } from './resources.js';
 import { checkCompleters } from './resources.js';

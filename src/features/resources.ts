@@ -4,8 +4,9 @@
  * runtime (`src/runtime/Subscriptions.ts`).
  */
 import { ReadResourceResultSchema, ResourceSchema, ResourceTemplateSchema } from '@modelcontextprotocol/core';
-import type { HandlerContext, RequestHandler } from '../runtime/types.js';
 import { unknownKeyMessage } from '../protocol/closestName.js';
+import { describeClientValue, SessionRuntimeError } from '../protocol/errors.js';
+import type { HandlerContext, RequestHandler } from '../runtime/types.js';
 import {
   assertDefinitionObject,
   assertFunction,
@@ -14,7 +15,6 @@ import {
   describeIssues,
   rejectUnknownKeys,
 } from './definitions.js';
-import { describeClientValue, SessionRuntimeError } from '../protocol/errors.js';
 import { refuseUnissuedCursor } from './pagination.js';
 
 /** One entry of a `resources/read` result. */

@@ -9,6 +9,14 @@
  */
 import { CallToolResultSchema, ToolSchema } from '@modelcontextprotocol/core';
 import { z } from 'zod';
+import {
+  ClientRequestError,
+  describeClientValue,
+  HandlerFailure,
+  isReservedErrorCode,
+  jsonRpcErrorOf,
+  SessionRuntimeError,
+} from '../protocol/errors.js';
 import type { HandlerContext, RequestHandler } from '../runtime/types.js';
 import {
   assertDefinitionObject,
@@ -20,14 +28,6 @@ import {
   objectSchemaOf,
   rejectUnknownKeys,
 } from './definitions.js';
-import {
-  ClientRequestError,
-  describeClientValue,
-  HandlerFailure,
-  isReservedErrorCode,
-  jsonRpcErrorOf,
-  SessionRuntimeError,
-} from '../protocol/errors.js';
 import { refuseUnissuedCursor } from './pagination.js';
 
 /** A `tools/call` result as MCP defines it (content blocks, optional structured content). */

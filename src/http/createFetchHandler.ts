@@ -3,8 +3,9 @@
  * `fetch` handlers): `Request` in, `Promise<Response>` out. A thin {@link HttpExchange} over the two;
  * the transport logic is shared with the Node form.
  */
-import type { SessionRuntime } from '../server/createSessionRuntime.js';
+
 import { assertSessionRuntime } from '../runtime/optionsError.js';
+import type { SessionRuntime } from '../server/createSessionRuntime.js';
 import type { EventStream, HttpExchange, JsonBody, ResponseHeaders } from './exchange.js';
 import { ClosableEventStream, parseJsonBody } from './exchange.js';
 import { McpHttpEndpoint } from './McpHttpEndpoint.js';

@@ -4,8 +4,8 @@
  * straight from `req.headers`, no URL or `Request` object is built per request.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SessionRuntime } from '../server/createSessionRuntime.js';
 import { assertSessionRuntime } from '../runtime/optionsError.js';
+import type { SessionRuntime } from '../server/createSessionRuntime.js';
 import type { EventStream, HttpExchange, JsonBody, ResponseHeaders } from './exchange.js';
 import { ClosableEventStream, parseJsonBody } from './exchange.js';
 import { McpHttpEndpoint } from './McpHttpEndpoint.js';

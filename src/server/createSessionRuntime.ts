@@ -1,14 +1,15 @@
 /**
  * The public facade: `createSessionRuntime(options)` → a {@link SessionRuntime}.
  */
+
+import { createCompletionHandler, createPromptHandlers } from '../features/prompts.js';
+import { createResourceHandlers } from '../features/resources.js';
+import { createToolHandlers } from '../features/tools.js';
 import { errorResponse } from '../protocol/errors.js';
 import type { JsonRpcMessage, JsonRpcNotification } from '../protocol/jsonrpc.js';
 import type { ServerIdentity } from '../protocol/lifecycle.js';
 import type { IncomingMessage } from '../protocol/messages.js';
 import { parseMessage } from '../protocol/messages.js';
-import { createCompletionHandler, createPromptHandlers } from '../features/prompts.js';
-import { createResourceHandlers } from '../features/resources.js';
-import { createToolHandlers } from '../features/tools.js';
 import { Directory } from '../runtime/Directory.js';
 import { RuntimeEventEmitter } from '../runtime/events.js';
 import { MetricsRecorder } from '../runtime/metrics.js';
@@ -54,6 +55,12 @@ export interface SessionRuntime {
    * whose `id` is `null`, so a transport can answer it with a status.
    */
   dispatch(sessionId: string, message: unknown, options?: DispatchOptions): Promise<DispatchResult>;
+  /**
+   * {@link SessionRuntime.dispatch} for a message the caller has classified already with
+   * `parseMessage` (a transport classifies each message once, at the edge, and hands the result
+   * here). An `invalid` message is answered with its error response. Same outcomes as `dispatch`.
+   */
+  deliver(sessionId: string, message: IncomingMessage, options?: DispatchOptions): Promise<DispatchResult>;
   /**
    * Attaches the listener for a session's messages that belong to no request: requests its handlers
    * send outside a request stream, notifications from {@link SessionRuntime.notify}. One listener per
@@ -176,13 +183,25 @@ class SessionRuntimeImpl implements SessionRuntime {
     return this.route(sessionId, message, options, undefined);
   }
 
+  deliver(sessionId: string, message: IncomingMessage, options?: DispatchOptions): Promise<DispatchResult> {
+    return this.deliverFrom(sessionId, message, options, undefined);
+  }
+
   private route(
     sessionId: string,
     message: unknown,
     options: DispatchOptions | undefined,
     caller: PendingRequest | undefined,
   ): Promise<DispatchResult> {
-    const incoming = parseMessage(message);
+    return this.deliverFrom(sessionId, parseMessage(message), options, caller);
+  }
+
+  private deliverFrom(
+    sessionId: string,
+    incoming: IncomingMessage,
+    options: DispatchOptions | undefined,
+    caller: PendingRequest | undefined,
+  ): Promise<DispatchResult> {
     if (incoming.kind === 'invalid') {
       this.metricsRecorder.reject(incoming.reason);
       return Promise.resolve(incoming.response);

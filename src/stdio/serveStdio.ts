@@ -10,9 +10,9 @@ import { errorResponse } from '../protocol/errors.js';
 import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { serializeMessage } from '../protocol/serialize.js';
 import type { Clock } from '../runtime/clock.js';
-import type { SessionRuntime } from '../server/createSessionRuntime.js';
 import { assertSessionRuntime } from '../runtime/optionsError.js';
 import type { DispatchOptions, DispatchResult } from '../runtime/types.js';
+import type { SessionRuntime } from '../server/createSessionRuntime.js';
 import type { StdioServerOptions } from './options.js';
 import { resolveStdioOptions } from './options.js';
 

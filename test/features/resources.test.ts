@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { compileUriTemplate } from '../../src/features/resources.js';
 import {
   createSessionRuntime,
   definePrompt,
   defineResource,
   defineResourceTemplate,
 } from '../../src/index.js';
-import { compileUriTemplate } from '../../src/features/resources.js';
 import { openSession, request } from '../helpers.js';
 
 const staticText = defineResource({
