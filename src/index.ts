@@ -69,7 +69,7 @@ export type { Clock, TimerHandle } from './runtime/clock.js';
 export { ManualClock, systemClock } from './runtime/clock.js';
 export { RuntimeEventEmitter } from './runtime/events.js';
 export type { OutboundRequestOptions } from './runtime/OutboundRequests.js';
-export type { SessionRuntimeOptions, SpawnPolicy } from './runtime/options.js';
+export type { CloseOptions, SessionAccess, SessionRuntime } from './runtime/SessionRuntime.js';
 export type {
   ClientInfo,
   DispatchOptions,
@@ -84,5 +84,5 @@ export type {
   SessionState,
   StopReason,
 } from './runtime/types.js';
-export type { CloseOptions, SessionAccess, SessionRuntime } from './server/createSessionRuntime.js';
 export { createSessionRuntime } from './server/createSessionRuntime.js';
+export type { SessionRuntimeOptions, SpawnPolicy } from './server/options.js';

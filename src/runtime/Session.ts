@@ -27,12 +27,12 @@ import { isLoggingLevel, passesLevel } from '../protocol/logging.js';
 import type { IncomingNotification, IncomingRequest, IncomingResponse } from '../protocol/messages.js';
 import { progressTokenOf } from '../protocol/messages.js';
 import { checkRequestParams } from '../protocol/params.js';
+import type { RuntimeConfig } from './config.js';
 import type { RuntimeEventEmitter } from './events.js';
 import { targetOf } from './events.js';
 import type { MetricsRecorder } from './metrics.js';
 import type { OutboundRequestOptions } from './OutboundRequests.js';
 import { OutboundRequests } from './OutboundRequests.js';
-import type { ResolvedOptions } from './options.js';
 import type { RequestOwner } from './PendingRequest.js';
 import { PendingRequest } from './PendingRequest.js';
 import type { Subscriptions } from './Subscriptions.js';
@@ -41,7 +41,7 @@ import { wouldDeadlock } from './waitFor.js';
 
 /** What every session of one runtime shares. @internal */
 export interface SessionEnvironment {
-  readonly options: ResolvedOptions<unknown>;
+  readonly options: RuntimeConfig;
   readonly handlers: ReadonlyMap<string, RequestHandler<unknown>>;
   readonly server: ServerIdentity;
   readonly metrics: MetricsRecorder;

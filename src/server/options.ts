@@ -5,13 +5,13 @@ import { z } from 'zod';
 import type { PromptDefinition } from '../features/prompts.js';
 import type { ResourceDefinition, ResourceTemplateDefinition } from '../features/resources.js';
 import type { ToolDefinition } from '../features/tools.js';
-import type { Clock } from './clock.js';
-import { systemClock } from './clock.js';
-import { assertOptionsObject, optionsTypeError } from './optionsError.js';
-import type { RequestHandler } from './types.js';
+import type { Clock } from '../runtime/clock.js';
+import { systemClock } from '../runtime/clock.js';
+import type { RuntimeConfig, SpawnPolicy } from '../runtime/config.js';
+import { assertOptionsObject, optionsTypeError } from '../runtime/optionsError.js';
+import type { RequestHandler } from '../runtime/types.js';
 
-/** Which messages may create a session for an id the directory does not know. */
-export type SpawnPolicy = 'initialize' | 'any';
+export type { SpawnPolicy };
 
 /**
  * Options of {@link createSessionRuntime}.
@@ -190,8 +190,8 @@ const optionsSchema = z.strictObject({
     .optional(),
 });
 
-/** Options with every default applied. */
-export interface ResolvedOptions<TContext> {
+/** Options with every default applied: the runtime's settings and what the features serve. */
+export interface ResolvedOptions<TContext> extends RuntimeConfig {
   readonly serverInfo: { readonly name: string; readonly version: string; readonly [key: string]: unknown };
   readonly instructions: string | undefined;
   readonly capabilities: Readonly<Record<string, unknown>>;
@@ -203,20 +203,6 @@ export interface ResolvedOptions<TContext> {
   // biome-ignore lint/suspicious/noExplicitAny: prompts of any argument schema share one list
   readonly prompts: readonly PromptDefinition<any, TContext>[];
   readonly context: TContext;
-  readonly mailboxCapacity: number;
-  readonly maxConcurrentRequests: number;
-  readonly maxSessions: number;
-  readonly maxSessionsPerPrincipal: number;
-  readonly idleTimeoutMs: number;
-  readonly restAfterMs: number;
-  /** `Infinity` when disabled. */
-  readonly requestTimeoutMs: number;
-  readonly cancelGraceMs: number;
-  readonly spawnPolicy: SpawnPolicy;
-  readonly retryAfterSeconds: number;
-  readonly logging: boolean;
-  readonly clientRequestTimeoutMs: number;
-  readonly clock: Clock;
 }
 
 /**

@@ -1,0 +1,300 @@
+/**
+ * The public face of the runtime: `SessionRuntime`, which hands each message to its session's
+ * actor through the directory (insert-if-absent), and its implementation.
+ */
+import { errorResponse } from '../protocol/errors.js';
+import type { JsonRpcMessage, JsonRpcNotification } from '../protocol/jsonrpc.js';
+import type { ServerIdentity } from '../protocol/lifecycle.js';
+import type { IncomingMessage } from '../protocol/messages.js';
+import { parseMessage } from '../protocol/messages.js';
+import type { RuntimeConfig } from './config.js';
+import { Directory } from './Directory.js';
+import { RuntimeEventEmitter } from './events.js';
+import { MetricsRecorder } from './metrics.js';
+import type { PendingRequest } from './PendingRequest.js';
+import type { SessionEnvironment } from './Session.js';
+import { Subscriptions } from './Subscriptions.js';
+import type {
+  DispatchOptions,
+  DispatchResult,
+  Principal,
+  RequestHandler,
+  RuntimeMetrics,
+  SessionInfo,
+} from './types.js';
+
+/**
+ * Who is asking, for the calls a transport makes on a client's behalf (`has`, `attach`, `remove`).
+ * Given, the session must be bound to `principal` (both absent counts as a match); omitted, the
+ * call is the server's own and reaches any session.
+ */
+export interface SessionAccess {
+  readonly principal: Principal | undefined;
+}
+
+/** Options of {@link SessionRuntime.close}. */
+export interface CloseOptions {
+  /**
+   * How long running and queued requests may go on before they are cancelled.
+   * @default 5_000
+   */
+  readonly drainMs?: number;
+}
+
+/** A runtime that owns the sessions of one MCP server. */
+export interface SessionRuntime {
+  /**
+   * Hands one JSON-RPC message (already parsed from JSON) to session `sessionId`. Resolves with the
+   * response for a request, or `undefined` for an accepted notification, a client's response, or a
+   * request cancelled by the client. Never rejects; every outcome is a JSON-RPC response. A
+   * notification the runtime refuses (unknown session, shutdown) resolves with an error response
+   * whose `id` is `null`, so a transport can answer it with a status.
+   */
+  dispatch(sessionId: string, message: unknown, options?: DispatchOptions): Promise<DispatchResult>;
+  /**
+   * {@link SessionRuntime.dispatch} for a message the caller has classified already with
+   * `parseMessage` (a transport classifies each message once, at the edge, and hands the result
+   * here). An `invalid` message is answered with its error response. Same outcomes as `dispatch`.
+   */
+  deliver(sessionId: string, message: IncomingMessage, options?: DispatchOptions): Promise<DispatchResult>;
+  /**
+   * Attaches the listener for a session's messages that belong to no request: requests its handlers
+   * send outside a request stream, notifications from {@link SessionRuntime.notify}. One listener per
+   * session; attaching another replaces it. Returns a detach function, or `undefined` if no such
+   * session is live. The listener is dropped when the session stops.
+   */
+  attach(
+    sessionId: string,
+    listener: (message: JsonRpcMessage) => void,
+    access?: SessionAccess,
+  ): (() => void) | undefined;
+  /**
+   * Sends a notification to one session's attached listener (e.g. `notifications/tools/list_changed`).
+   * Returns false if the session is not live or nobody is attached.
+   */
+  notify(sessionId: string, notification: Omit<JsonRpcNotification, 'jsonrpc'>): boolean;
+  /**
+   * Tells every session subscribed to `uri` (`resources/subscribe`) that it changed, through its
+   * attached listener. Returns how many sessions were told.
+   */
+  notifyResourceUpdated(uri: string): number;
+  /** Whether a session is live (and reachable by `access.principal`): cheaper than `info`. */
+  has(sessionId: string, access?: SessionAccess): boolean;
+  /** A snapshot of a live session, or `undefined`. */
+  info(sessionId: string): SessionInfo | undefined;
+  /**
+   * Stops a session now: its queued requests are answered `session_closed`, running ones aborted.
+   * With `access`, only a session bound to `access.principal` is removed.
+   */
+  remove(sessionId: string, access?: SessionAccess): boolean;
+  /** Live sessions. */
+  readonly size: number;
+  /** Stops every session with no work and no traffic for `thresholdMs`; returns how many stopped. */
+  sweepIdle(thresholdMs: number): number;
+  /** A copy of the counters. */
+  metrics(): RuntimeMetrics;
+  /** Runtime events: `sessionStarted`, `sessionStopped`, `overload`, `handlerError`, `listenerError`. */
+  readonly events: RuntimeEventEmitter;
+  /**
+   * Stops accepting messages (`shutting_down`), lets running and queued requests finish for up to
+   * `drainMs`, then cancels the rest. Resolves when every session has stopped. Idempotent.
+   */
+  close(options?: CloseOptions): Promise<void>;
+}
+
+/**
+ * The runtime facade over the directory of session actors. It routes each message to its key's
+ * actor and knows nothing of tools, resources or prompts: the composition root hands it the
+ * method → handler map and the server's identity.
+ *
+ * @internal
+ */
+export class SessionRuntimeImpl implements SessionRuntime {
+  readonly events = new RuntimeEventEmitter();
+  private readonly metricsRecorder = new MetricsRecorder();
+  private readonly directory: Directory;
+  private readonly options: RuntimeConfig;
+  private readonly subscriptions: Subscriptions | undefined;
+  private closing: Promise<void> | undefined;
+
+  /**
+   * @param options validated settings with defaults applied.
+   * @param handlers method → handler, built-in session methods excluded.
+   * @param server what `initialize` answers with.
+   * @param resourceSubscriptions whether `resources/subscribe` is served.
+   */
+  constructor(
+    options: RuntimeConfig,
+    handlers: ReadonlyMap<string, RequestHandler<unknown>>,
+    server: ServerIdentity,
+    resourceSubscriptions: boolean,
+  ) {
+    this.options = options;
+    this.subscriptions = resourceSubscriptions ? new Subscriptions() : undefined;
+    const environment: SessionEnvironment = {
+      options,
+      handlers,
+      server,
+      metrics: this.metricsRecorder,
+      events: this.events,
+      subscriptions: this.subscriptions,
+      dispatch: (sessionId, message, options, caller) => this.route(sessionId, message, options, caller),
+    };
+    this.directory = new Directory(environment);
+  }
+
+  get size(): number {
+    return this.directory.size;
+  }
+
+  dispatch(sessionId: string, message: unknown, options?: DispatchOptions): Promise<DispatchResult> {
+    return this.route(sessionId, message, options, undefined);
+  }
+
+  deliver(sessionId: string, message: IncomingMessage, options?: DispatchOptions): Promise<DispatchResult> {
+    return this.deliverFrom(sessionId, message, options, undefined);
+  }
+
+  private route(
+    sessionId: string,
+    message: unknown,
+    options: DispatchOptions | undefined,
+    caller: PendingRequest | undefined,
+  ): Promise<DispatchResult> {
+    return this.deliverFrom(sessionId, parseMessage(message), options, caller);
+  }
+
+  private deliverFrom(
+    sessionId: string,
+    incoming: IncomingMessage,
+    options: DispatchOptions | undefined,
+    caller: PendingRequest | undefined,
+  ): Promise<DispatchResult> {
+    if (incoming.kind === 'invalid') {
+      this.metricsRecorder.reject(incoming.reason);
+      return Promise.resolve(incoming.response);
+    }
+    const id = incoming.kind === 'notification' ? null : incoming.id;
+    if (typeof sessionId !== 'string' || sessionId.length === 0) {
+      this.metricsRecorder.reject('session_not_found');
+      return Promise.resolve(errorResponse(id, 'session_not_found', 'Session id missing'));
+    }
+    const mayCreate = options?.mayCreate !== false && this.mayCreate(incoming);
+    const session = this.directory.getOrCreate(sessionId, mayCreate, options?.principal?.id);
+    if (typeof session === 'string') {
+      this.metricsRecorder.reject(session);
+      const extra =
+        session === 'session_not_found'
+          ? {}
+          : {
+              retryAfterSeconds: this.options.retryAfterSeconds,
+              ...(session === 'overloaded' ? { limit: this.options.maxSessions } : {}),
+              ...(session === 'too_many_sessions' ? { limit: this.options.maxSessionsPerPrincipal } : {}),
+            };
+      return Promise.resolve(errorResponse(id, session, undefined, extra));
+    }
+    switch (incoming.kind) {
+      case 'request':
+        return session.request(incoming, options, caller);
+      case 'notification':
+        return session.notification(incoming);
+      default:
+        // A client's answer to a server-initiated request: straight to the handler awaiting it.
+        session.response(incoming);
+        return Promise.resolve(undefined);
+    }
+  }
+
+  private mayCreate(message: IncomingMessage): boolean {
+    if (this.options.spawnPolicy === 'any')
+      return message.kind === 'request' || message.kind === 'notification';
+    return message.kind === 'request' && message.method === 'initialize';
+  }
+
+  /** The session, checked against the caller's principal when the caller names one. */
+  private lookUp(sessionId: string, access: SessionAccess | undefined) {
+    return access === undefined
+      ? this.directory.get(sessionId)
+      : this.directory.reach(sessionId, access.principal?.id);
+  }
+
+  attach(
+    sessionId: string,
+    listener: (message: JsonRpcMessage) => void,
+    access?: SessionAccess,
+  ): (() => void) | undefined {
+    return this.lookUp(sessionId, access)?.attach(listener);
+  }
+
+  notify(sessionId: string, notification: Omit<JsonRpcNotification, 'jsonrpc'>): boolean {
+    const message: JsonRpcNotification =
+      notification.params === undefined
+        ? { jsonrpc: '2.0', method: notification.method }
+        : { jsonrpc: '2.0', method: notification.method, params: notification.params };
+    return this.directory.get(sessionId)?.send(message) ?? false;
+  }
+
+  notifyResourceUpdated(uri: string): number {
+    return this.subscriptions?.notifyUpdated(uri) ?? 0;
+  }
+
+  has(sessionId: string, access?: SessionAccess): boolean {
+    return this.lookUp(sessionId, access) !== undefined;
+  }
+
+  info(sessionId: string): SessionInfo | undefined {
+    return this.directory.get(sessionId)?.info();
+  }
+
+  remove(sessionId: string, access?: SessionAccess): boolean {
+    const session = this.lookUp(sessionId, access);
+    if (session === undefined) return false;
+    session.actor.send({ type: 'remove' });
+    return true;
+  }
+
+  sweepIdle(thresholdMs: number): number {
+    if (!(thresholdMs >= 0))
+      throw new TypeError(`Expected \`thresholdMs\` to be a number >= 0, got ${thresholdMs}`);
+    let stopped = 0;
+    for (const session of [...this.directory.values()]) {
+      session.sweep(thresholdMs);
+      if (!session.live) stopped++;
+    }
+    return stopped;
+  }
+
+  metrics(): RuntimeMetrics {
+    return this.metricsRecorder.snapshot();
+  }
+
+  close(options: CloseOptions = {}): Promise<void> {
+    this.closing ??= this.shutDown(options.drainMs ?? 5_000);
+    return this.closing;
+  }
+
+  private shutDown(drainMs: number): Promise<void> {
+    const { clock } = this.options;
+    const closed = new Promise<void>((resolve) => {
+      const done = () => this.directory.actor.getSnapshot().status === 'done';
+      if (done()) return resolve();
+      const subscription = this.directory.actor.subscribe({
+        complete: () => {
+          subscription.unsubscribe();
+          resolve();
+        },
+      });
+    });
+    this.directory.close();
+    if (this.directory.actor.getSnapshot().status === 'done') return closed;
+    const expire = () => {
+      for (const session of [...this.directory.values()]) session.actor.send({ type: 'drainExpired' });
+    };
+    if (drainMs <= 0) {
+      expire();
+      return closed;
+    }
+    const timer = clock.setTimeout(expire, drainMs);
+    return closed.then(() => clock.clearTimeout(timer));
+  }
+}
