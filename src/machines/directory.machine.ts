@@ -34,7 +34,7 @@ export interface DirectoryMachineContext {
 
 export type DirectoryMachineEvent =
   | DoneActorEvent<SessionMachineOutput, 'session'>
-  | { readonly type: 'rest'; readonly session: AnyActorRef }
+  | { readonly type: 'rest'; readonly actor: AnyActorRef }
   | { readonly type: 'close' };
 
 export const directoryMachine = setup({
@@ -50,7 +50,7 @@ export const directoryMachine = setup({
     forgetSession: ({ context, event }) => {
       if (event.type === 'xstate.done.actor.session') context.host.forgetSession(event.output);
     },
-    stopRestingSession: stopChild(({ event }) => (event as { readonly session: AnyActorRef }).session),
+    stopRestingSession: stopChild(({ event }) => (event as { readonly actor: AnyActorRef }).actor),
     closeSessions: ({ context }) => context.host.closeSessions(),
   },
 }).createMachine({
