@@ -1,103 +1,129 @@
 /**
- * The id → session map and its parent actor. Insert-if-absent is one synchronous step
- * (`map.get` then `map.set` with no `await` between), so under any interleaving of callers one id
- * has at most one live session.
+ * The id → actor map of one kind of keyed actor, and its parent XState actor. Keyed by any id: a
+ * session id today, a state handle's or a task's id in time; what differs per kind comes in
+ * through a {@link DirectoryPolicy} (how to create an entry, its limits, what to report).
  *
- * The stop rule (our answer to Akka's buffering and Orleans' locked re-check): a session stops only
+ * Insert-if-absent is one synchronous step (`map.get` then `map.set` with no `await` between), so
+ * under any interleaving of callers one id has at most one live actor.
+ *
+ * The stop rule (our answer to Akka's buffering and Orleans' locked re-check): an actor stops only
  * from its machine's guarded transition, which re-checks in the same synchronous step that its
- * mailbox is empty and nothing runs; the stopped session leaves the map in that same step. So a
+ * mailbox is empty and nothing runs; the stopped actor leaves the map in that same step. So a
  * message either arrives before the check (the check fails, the timer re-arms, the message is
- * served) or after it (the id is absent: a fresh session if the message may create one, else a
- * definitive `session_not_found`). No message can land in a stopping mailbox and be lost.
+ * served) or after it (the id is absent: a fresh actor if the message may create one, else a
+ * definitive "not found"). No message can land in a stopping mailbox and be lost.
  */
-import type { Actor } from 'xstate';
+import type { Actor, AnyActorRef } from 'xstate';
 import { createActor } from 'xstate';
 import type { DirectoryHost } from '../machines/directory.machine.js';
 import { directoryMachine } from '../machines/directory.machine.js';
-import type { SessionMachineOutput } from '../machines/session.machine.js';
-import type { SessionEnvironment } from './Session.js';
-import { Session } from './Session.js';
+import type { SessionMachineOutput, SessionStopReason } from '../machines/session.machine.js';
 
-/** Why the directory could not hand out a session. */
-export type LookupRefusal = 'session_not_found' | 'overloaded' | 'too_many_sessions' | 'shutting_down';
+/**
+ * Why the directory could not hand out an actor: no live actor with that id may be reached (and
+ * none may be created), `maxEntries` or `maxPerPrincipal` reached, or the directory is closing.
+ */
+export type LookupRefusal = 'not_found' | 'overloaded' | 'too_many_per_principal' | 'shutting_down';
+
+/** What the directory needs of an entry (a `KeyedActor` is one). */
+export interface DirectoryEntry {
+  /** Not stopped. */
+  readonly live: boolean;
+  /** The principal the entry is bound to. */
+  readonly owner: string | undefined;
+  /** Starts the entry's lifecycle actor and timer; called once, right after it entered the map. */
+  start(): void;
+  /** Asks the entry to drain and stop (the directory is closing). */
+  close(): void;
+}
+
+/** What one kind of keyed actor tells its directory. */
+export interface DirectoryPolicy<TEntry extends DirectoryEntry> {
+  /** Live entries at most. */
+  readonly maxEntries: number;
+  /** Live entries per principal at most (`Infinity` for no limit). */
+  readonly maxPerPrincipal: number;
+  /** A new entry for `key` bound to `owner`, whose lifecycle actor has `parent` as its parent. */
+  create(key: string, owner: string | undefined, parent: AnyActorRef): TEntry;
+  /** An entry started. */
+  started(key: string): void;
+  /** An entry stopped and left the map. */
+  stopped(key: string, owner: string | undefined, reason: SessionStopReason): void;
+  /** An entry could not be created for `key`: a limit of `limit` was reached. */
+  refused(key: string, reason: 'overloaded' | 'too_many_per_principal', limit: number): void;
+}
 
 /** @internal */
-export class Directory implements DirectoryHost {
-  private readonly sessions = new Map<string, Session>();
-  /** Live sessions per principal, for `maxSessionsPerPrincipal`. */
+export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
+  private readonly entries = new Map<string, TEntry>();
+  /** Live entries per principal, for `maxPerPrincipal`. */
   private readonly perOwner = new Map<string, number>();
   readonly actor: Actor<typeof directoryMachine>;
 
-  constructor(private readonly environment: SessionEnvironment) {
+  constructor(private readonly policy: DirectoryPolicy<TEntry>) {
     this.actor = createActor(directoryMachine, { input: { host: this } });
     this.actor.start();
   }
 
   get size(): number {
-    return this.sessions.size;
+    return this.entries.size;
   }
 
   get accepting(): boolean {
     return this.actor.getSnapshot().value === 'accepting';
   }
 
-  /** The live session for `sessionId`, if any. */
-  get(sessionId: string): Session | undefined {
-    const session = this.sessions.get(sessionId);
-    if (session === undefined) return undefined;
-    if (session.live) return session;
+  /** The live entry for `key`, if any. */
+  get(key: string): TEntry | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.live) return entry;
     // Stopped, and its done event is still on its way to us (we are inside one of our own
     // actions): it is gone all the same.
-    this.sessions.delete(sessionId);
+    this.entries.delete(key);
     return undefined;
   }
 
-  /** The live session for `sessionId` if `owner` may reach it; another principal's session is "not found". */
-  reach(sessionId: string, owner: string | undefined): Session | undefined {
-    const session = this.get(sessionId);
-    return session !== undefined && session.owner === owner ? session : undefined;
+  /** The live entry for `key` if `owner` may reach it; another principal's entry is "not found". */
+  reach(key: string, owner: string | undefined): TEntry | undefined {
+    const entry = this.get(key);
+    return entry !== undefined && entry.owner === owner ? entry : undefined;
   }
 
   /**
-   * Insert-if-absent: the live session for `sessionId`, or a new one bound to `owner` if `mayCreate`
-   * and limits allow. A session of another principal is reported as absent and never replaced.
+   * Insert-if-absent: the live entry for `key`, or a new one bound to `owner` if `mayCreate` and
+   * the limits allow. Another principal's entry is reported as absent and never replaced.
    */
-  getOrCreate(sessionId: string, mayCreate: boolean, owner: string | undefined): Session | LookupRefusal {
-    const existing = this.get(sessionId);
-    // Another principal's session is answered exactly as an unknown id would be, shutdown included,
+  getOrCreate(key: string, mayCreate: boolean, owner: string | undefined): TEntry | LookupRefusal {
+    const existing = this.get(key);
+    // Another principal's entry is answered exactly as an unknown id would be, shutdown included,
     // or the difference would tell which ids are live.
     if (existing !== undefined && existing.owner === owner) return existing;
     if (!this.accepting) return 'shutting_down';
-    if (existing !== undefined || !mayCreate) return 'session_not_found';
-    const { options, metrics, events } = this.environment;
-    if (this.sessions.size >= options.maxSessions) {
-      events.safeEmit('overload', { sessionId, reason: 'overloaded', limit: options.maxSessions });
+    if (existing !== undefined || !mayCreate) return 'not_found';
+    const { policy } = this;
+    if (this.entries.size >= policy.maxEntries) {
+      policy.refused(key, 'overloaded', policy.maxEntries);
       return 'overloaded';
     }
-    if (owner !== undefined && (this.perOwner.get(owner) ?? 0) >= options.maxSessionsPerPrincipal) {
-      events.safeEmit('overload', {
-        sessionId,
-        reason: 'too_many_sessions',
-        limit: options.maxSessionsPerPrincipal,
-      });
-      return 'too_many_sessions';
+    if (owner !== undefined && (this.perOwner.get(owner) ?? 0) >= policy.maxPerPrincipal) {
+      policy.refused(key, 'too_many_per_principal', policy.maxPerPrincipal);
+      return 'too_many_per_principal';
     }
-    const session = new Session(sessionId, owner, this.environment, this.actor);
-    this.sessions.set(sessionId, session);
+    const entry = policy.create(key, owner, this.actor);
+    this.entries.set(key, entry);
     if (owner !== undefined) this.perOwner.set(owner, (this.perOwner.get(owner) ?? 0) + 1);
-    metrics.sessions++;
-    metrics.sessionsStarted++;
-    session.start();
-    events.safeEmit('sessionStarted', { sessionId });
-    return session;
+    entry.start();
+    policy.started(key);
+    return entry;
   }
 
-  /** Every live session, for sweeps and shutdown. */
-  values(): IterableIterator<Session> {
-    return this.sessions.values();
+  /** Every live entry, for sweeps and shutdown. */
+  values(): IterableIterator<TEntry> {
+    return this.entries.values();
   }
 
-  /** Starts shutdown: refuse new sessions, drain the live ones. */
+  /** Starts shutdown: refuse new entries, drain the live ones. */
   close(): void {
     this.actor.send({ type: 'close' });
   }
@@ -105,27 +131,22 @@ export class Directory implements DirectoryHost {
   // ── DirectoryHost ─────────────────────────────────────────────────────────────────────────
 
   forgetSession(output: SessionMachineOutput): void {
-    const { metrics, events } = this.environment;
-    const current = this.sessions.get(output.sessionId);
-    // Forget the session that stopped, never a fresh one that took its id meanwhile.
-    if (current !== undefined && !current.live) {
-      this.sessions.delete(output.sessionId);
-    }
-    metrics.sessions--;
-    metrics.sessionsStopped[output.reason]++;
+    const current = this.entries.get(output.sessionId);
+    // Forget the entry that stopped, never a fresh one that took its id meanwhile.
+    if (current !== undefined && !current.live) this.entries.delete(output.sessionId);
     if (output.owner !== undefined) {
       const left = (this.perOwner.get(output.owner) ?? 1) - 1;
       if (left === 0) this.perOwner.delete(output.owner);
       else this.perOwner.set(output.owner, left);
     }
-    events.safeEmit('sessionStopped', { sessionId: output.sessionId, reason: output.reason });
+    this.policy.stopped(output.sessionId, output.owner, output.reason);
   }
 
   closeSessions(): void {
-    for (const session of [...this.sessions.values()]) session.actor.send({ type: 'close' });
+    for (const entry of [...this.entries.values()]) entry.close();
   }
 
   liveSessions(): number {
-    return this.sessions.size;
+    return this.entries.size;
   }
 }

@@ -89,6 +89,11 @@ export abstract class KeyedActor<TActor extends LifecycleActor, TRecord> extends
     this.armIdleTimer();
   }
 
+  /** Asks the lifecycle machine to drain and stop (its directory is closing). */
+  close(): void {
+    this.actor.send({ type: 'close' });
+  }
+
   // ── What the lifecycle machine asks ───────────────────────────────────────────────────────
 
   /** True when nothing is queued or running; an actor with more kinds of work adds them. */

@@ -3,16 +3,23 @@
  * actor through the directory (insert-if-absent), and its implementation.
  */
 import { errorResponse } from '../protocol/errors.js';
-import type { JsonRpcMessage, JsonRpcNotification } from '../protocol/jsonrpc.js';
+import type {
+  JsonRpcErrorResponse,
+  JsonRpcId,
+  JsonRpcMessage,
+  JsonRpcNotification,
+} from '../protocol/jsonrpc.js';
 import type { ServerIdentity } from '../protocol/lifecycle.js';
 import type { IncomingMessage } from '../protocol/messages.js';
 import { parseMessage } from '../protocol/messages.js';
 import type { RuntimeConfig } from './config.js';
+import type { LookupRefusal } from './Directory.js';
 import { Directory } from './Directory.js';
 import { RuntimeEventEmitter } from './events.js';
 import { MetricsRecorder } from './metrics.js';
 import type { PendingRequest } from './PendingRequest.js';
 import type { SessionEnvironment } from './Session.js';
+import { Session } from './Session.js';
 import { Subscriptions } from './Subscriptions.js';
 import type {
   DispatchOptions,
@@ -112,7 +119,7 @@ export interface SessionRuntime {
 export class SessionRuntimeImpl implements SessionRuntime {
   readonly events = new RuntimeEventEmitter();
   private readonly metricsRecorder = new MetricsRecorder();
-  private readonly directory: Directory;
+  private readonly directory: Directory<Session>;
   private readonly options: RuntimeConfig;
   private readonly subscriptions: Subscriptions | undefined;
   private closing: Promise<void> | undefined;
@@ -140,7 +147,29 @@ export class SessionRuntimeImpl implements SessionRuntime {
       subscriptions: this.subscriptions,
       dispatch: (sessionId, message, options, caller) => this.route(sessionId, message, options, caller),
     };
-    this.directory = new Directory(environment);
+    const { metricsRecorder: metrics, events } = this;
+    this.directory = new Directory<Session>({
+      maxEntries: options.maxSessions,
+      maxPerPrincipal: options.maxSessionsPerPrincipal,
+      create: (sessionId, owner, parent) => new Session(sessionId, owner, environment, parent),
+      started: (sessionId) => {
+        metrics.sessions++;
+        metrics.sessionsStarted++;
+        events.safeEmit('sessionStarted', { sessionId });
+      },
+      stopped: (sessionId, _owner, reason) => {
+        metrics.sessions--;
+        metrics.sessionsStopped[reason]++;
+        events.safeEmit('sessionStopped', { sessionId, reason });
+      },
+      refused: (sessionId, reason, limit) => {
+        events.safeEmit('overload', {
+          sessionId,
+          reason: reason === 'overloaded' ? 'overloaded' : 'too_many_sessions',
+          limit,
+        });
+      },
+    });
   }
 
   get size(): number {
@@ -181,18 +210,7 @@ export class SessionRuntimeImpl implements SessionRuntime {
     }
     const mayCreate = options?.mayCreate !== false && this.mayCreate(incoming);
     const session = this.directory.getOrCreate(sessionId, mayCreate, options?.principal?.id);
-    if (typeof session === 'string') {
-      this.metricsRecorder.reject(session);
-      const extra =
-        session === 'session_not_found'
-          ? {}
-          : {
-              retryAfterSeconds: this.options.retryAfterSeconds,
-              ...(session === 'overloaded' ? { limit: this.options.maxSessions } : {}),
-              ...(session === 'too_many_sessions' ? { limit: this.options.maxSessionsPerPrincipal } : {}),
-            };
-      return Promise.resolve(errorResponse(id, session, undefined, extra));
-    }
+    if (typeof session === 'string') return Promise.resolve(this.refusal(id, session));
     switch (incoming.kind) {
       case 'request':
         return session.request(incoming, options, caller);
@@ -202,6 +220,33 @@ export class SessionRuntimeImpl implements SessionRuntime {
         // A client's answer to a server-initiated request: straight to the handler awaiting it.
         session.response(incoming);
         return Promise.resolve(undefined);
+    }
+  }
+
+  /** The error answer to a message the directory could not hand to a session (counted as refused). */
+  private refusal(id: JsonRpcId | null, refusal: LookupRefusal): JsonRpcErrorResponse {
+    const { options } = this;
+    switch (refusal) {
+      case 'not_found':
+        this.metricsRecorder.reject('session_not_found');
+        return errorResponse(id, 'session_not_found');
+      case 'shutting_down':
+        this.metricsRecorder.reject('shutting_down');
+        return errorResponse(id, 'shutting_down', undefined, {
+          retryAfterSeconds: options.retryAfterSeconds,
+        });
+      case 'overloaded':
+        this.metricsRecorder.reject('overloaded');
+        return errorResponse(id, 'overloaded', undefined, {
+          retryAfterSeconds: options.retryAfterSeconds,
+          limit: options.maxSessions,
+        });
+      default:
+        this.metricsRecorder.reject('too_many_sessions');
+        return errorResponse(id, 'too_many_sessions', undefined, {
+          retryAfterSeconds: options.retryAfterSeconds,
+          limit: options.maxSessionsPerPrincipal,
+        });
     }
   }
 

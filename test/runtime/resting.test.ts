@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { SessionRuntime, SessionRuntimeOptions } from '../../src/index.js';
 import { createSessionRuntime, ManualClock } from '../../src/index.js';
 import type { Directory } from '../../src/runtime/Directory.js';
+import type { Session } from '../../src/runtime/Session.js';
 import {
   deferred,
   flush,
@@ -37,7 +38,7 @@ function setUp(options: Partial<SessionRuntimeOptions> = {}) {
 
 /** White-box: whether session `sessionId` has put its actor away. */
 function isResting(runtime: SessionRuntime, sessionId: string): boolean | undefined {
-  return (runtime as unknown as { directory: Directory }).directory.get(sessionId)?.isResting;
+  return (runtime as unknown as { directory: Directory<Session> }).directory.get(sessionId)?.isResting;
 }
 
 describe('a resting session', () => {
@@ -96,7 +97,7 @@ describe('a resting session', () => {
     await runtime.dispatch('s', request(1, 'logging/setLevel', { level: 'error' }));
     clock.advance(REST_AFTER_MS);
     expect(isResting(runtime, 's')).toBe(true);
-    const directory = (runtime as unknown as { directory: Directory }).directory;
+    const directory = (runtime as unknown as { directory: Directory<Session> }).directory;
     expect(directory.get('s')?.passesLogLevel('warning')).toBe(false);
     expect(directory.get('s')?.passesLogLevel('error')).toBe(true);
     await runtime.dispatch('s', request(2, 'logging/setLevel', { level: 'debug' }));
