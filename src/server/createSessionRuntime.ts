@@ -7,6 +7,7 @@ import { createResourceHandlers } from '../features/resources.js';
 import { createToolHandlers } from '../features/tools.js';
 import { errorResponse } from '../protocol/errors.js';
 import type { JsonRpcMessage, JsonRpcNotification } from '../protocol/jsonrpc.js';
+import { jsonRpcNotification } from '../protocol/jsonrpc.js';
 import type { ServerIdentity } from '../protocol/lifecycle.js';
 import type { IncomingMessage } from '../protocol/messages.js';
 import { parseMessage } from '../protocol/messages.js';
@@ -259,10 +260,7 @@ class SessionRuntimeImpl implements SessionRuntime {
   }
 
   notify(sessionId: string, notification: Omit<JsonRpcNotification, 'jsonrpc'>): boolean {
-    const message: JsonRpcNotification =
-      notification.params === undefined
-        ? { jsonrpc: '2.0', method: notification.method }
-        : { jsonrpc: '2.0', method: notification.method, params: notification.params };
+    const message = jsonRpcNotification(notification.method, notification.params);
     return this.directory.get(sessionId)?.send(message) ?? false;
   }
 
