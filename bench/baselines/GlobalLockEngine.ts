@@ -8,6 +8,7 @@
  * Lifecycle here is a string field, not a machine: this is the design we replace, kept as it was.
  */
 
+import { createToolHandlers } from '../../src/features/tools.js';
 import type { HandlerContext, RequestHandler, ToolDefinition } from '../../src/index.js';
 import { errorResponse, SessionRuntimeError } from '../../src/protocol/errors.js';
 import type { JsonRpcId, JsonRpcResponse } from '../../src/protocol/jsonrpc.js';
@@ -15,7 +16,6 @@ import type { ServerIdentity } from '../../src/protocol/lifecycle.js';
 import { answerInitialize } from '../../src/protocol/lifecycle.js';
 import type { IncomingNotification, IncomingRequest } from '../../src/protocol/messages.js';
 import { parseMessage } from '../../src/protocol/messages.js';
-import { createToolHandlers } from '../../src/features/tools.js';
 import type { BenchEngine } from '../harness/engine.js';
 import { AsyncLock } from './AsyncLock.js';
 

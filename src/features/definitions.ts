@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { unknownKeyMessage } from '../protocol/closestName.js';
 import { describeClientValue } from '../protocol/errors.js';
+import { describeIssues } from '../protocol/issues.js';
 
 /** A zod 4 schema as the runtime reads it (classic or mini: both carry `_zod`). */
 type AnyZod4Schema = z.ZodType;
@@ -120,19 +121,6 @@ export function assertMatches(schema: z.ZodType, value: unknown, where: string):
   const parsed = schema.safeParse(value);
   if (!parsed.success)
     throw new TypeError(`Expected ${where} to be valid MCP: ${describeIssues(parsed.error)}`);
-}
-
-/**
- * What was wrong, one line per issue, as `path: message` (`a: Invalid input: expected number,
- * received string`), at most `limit` issues: readable by a model and by a person.
- */
-export function describeIssues(error: z.ZodError, limit = 10): string {
-  const lines = error.issues.slice(0, limit).map((issue) => {
-    const path = issue.path.map(String).join('.');
-    return path === '' ? issue.message : `${path}: ${issue.message}`;
-  });
-  if (error.issues.length > limit) lines.push(`(${error.issues.length - limit} more)`);
-  return lines.join('\n');
 }
 
 /** Throws if two definitions share a key (a tool name, a resource URI). */

@@ -5,13 +5,13 @@
 import { GetPromptResultSchema, PromptSchema } from '@modelcontextprotocol/core';
 import { z } from 'zod';
 import { describeClientValue, SessionRuntimeError } from '../protocol/errors.js';
+import { describeIssues, issuesOf } from '../protocol/issues.js';
 import type { HandlerContext, RequestHandler } from '../runtime/types.js';
 import {
   assertDefinitionObject,
   assertFunction,
   assertMatches,
   assertUnique,
-  describeIssues,
   objectJsonSchemaOf,
   objectSchemaOf,
   rejectUnknownKeys,
@@ -184,9 +184,7 @@ export function createPromptHandlers<TContext>(
       const parsed = z.safeParse(prompt.schema, args);
       if (!parsed.success) {
         throw new SessionRuntimeError('invalid_params', `Invalid arguments for prompt ${prompt.name}`, {
-          issues: parsed.error.issues
-            .slice(0, 10)
-            .map((issue) => ({ path: issue.path, message: issue.message })),
+          issues: issuesOf(parsed.error),
         });
       }
       args = parsed.data;

@@ -6,13 +6,13 @@
 import { ReadResourceResultSchema, ResourceSchema, ResourceTemplateSchema } from '@modelcontextprotocol/core';
 import { unknownKeyMessage } from '../protocol/closestName.js';
 import { describeClientValue, SessionRuntimeError } from '../protocol/errors.js';
+import { describeIssues } from '../protocol/issues.js';
 import type { HandlerContext, RequestHandler } from '../runtime/types.js';
 import {
   assertDefinitionObject,
   assertFunction,
   assertMatches,
   assertUnique,
-  describeIssues,
   rejectUnknownKeys,
 } from './definitions.js';
 import { refuseUnissuedCursor } from './pagination.js';

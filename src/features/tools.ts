@@ -17,13 +17,13 @@ import {
   jsonRpcErrorOf,
   SessionRuntimeError,
 } from '../protocol/errors.js';
+import { describeIssues } from '../protocol/issues.js';
 import type { HandlerContext, RequestHandler } from '../runtime/types.js';
 import {
   assertDefinitionObject,
   assertFunction,
   assertMatches,
   assertUnique,
-  describeIssues,
   objectJsonSchemaOf,
   objectSchemaOf,
   rejectUnknownKeys,

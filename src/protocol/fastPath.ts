@@ -6,9 +6,9 @@
  * schemas build a validated copy of each message, about 1.3 KB of garbage per request, half of all
  * the runtime allocates for one.
  */
-import type { IncomingNotification, IncomingRequest } from './messages.js';
+import type { IncomingNotification, IncomingParams, IncomingRequest } from './incoming.js';
 
-type Params = Readonly<Record<string, unknown>>;
+type Params = IncomingParams;
 
 const emptyParams: Params = Object.freeze({});
 

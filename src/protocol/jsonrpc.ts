@@ -43,6 +43,24 @@ export type JsonRpcResponse = JsonRpcResultResponse | JsonRpcErrorResponse;
 /** Any JSON-RPC message a peer may send. */
 export type JsonRpcMessage = JsonRpcRequest | JsonRpcNotification | JsonRpcResponse;
 
+/**
+ * The one builder of an outgoing notification: `{ jsonrpc: '2.0', method, params }`, without a
+ * `params` key when `params` is `undefined` (JSON-RPC 2.0 §4.2: params "MAY be omitted"). `params`
+ * is carried as given, not copied.
+ *
+ * @example
+ * ```ts
+ * jsonRpcNotification('notifications/resources/updated', { uri: 'file:///a' });
+ * // → { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'file:///a' } }
+ * ```
+ */
+export function jsonRpcNotification(
+  method: string,
+  params?: Readonly<Record<string, unknown>>,
+): JsonRpcNotification {
+  return params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
+}
+
 /** True when `response` is an error response. */
 export function isErrorResponse(response: JsonRpcResponse): response is JsonRpcErrorResponse {
   return 'error' in response;

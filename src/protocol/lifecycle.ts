@@ -3,8 +3,8 @@
  */
 import { InitializeRequestSchema } from '@modelcontextprotocol/core';
 import { errorResponse } from './errors.js';
+import { issuesOf } from './issues.js';
 import type { JsonRpcErrorResponse, JsonRpcId } from './jsonrpc.js';
-import { issuesOf } from './params.js';
 
 /** Protocol revisions with a session handshake that this runtime speaks, newest first. */
 export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = Object.freeze([

@@ -11,40 +11,19 @@ import {
 import type { z } from 'zod';
 import { errorResponse } from './errors.js';
 import { readCommonMessage } from './fastPath.js';
-import type { JsonRpcErrorResponse, JsonRpcId } from './jsonrpc.js';
-import { issuesOf } from './params.js';
+import type { IncomingMessage, IncomingParams, InvalidMessage } from './incoming.js';
+import { issuesOf, summarizeIssues } from './issues.js';
+import type { JsonRpcId } from './jsonrpc.js';
 
-type Params = Readonly<Record<string, unknown>>;
+type Params = IncomingParams;
 
-export interface IncomingRequest {
-  readonly kind: 'request';
-  readonly id: JsonRpcId;
-  readonly method: string;
-  readonly params: Params;
-}
-
-export interface IncomingNotification {
-  readonly kind: 'notification';
-  readonly method: string;
-  readonly params: Params;
-}
-
-/** A client's answer to a request the server sent it. */
-export interface IncomingResponse {
-  readonly kind: 'response';
-  readonly id: JsonRpcId;
-  readonly result?: unknown;
-  readonly error?: unknown;
-}
-
-export interface InvalidMessage {
-  readonly kind: 'invalid';
-  /** `invalid_params` when the message is well formed but its params are not; for the metrics. */
-  readonly reason: 'invalid_request' | 'invalid_params';
-  readonly response: JsonRpcErrorResponse;
-}
-
-export type IncomingMessage = IncomingRequest | IncomingNotification | IncomingResponse | InvalidMessage;
+export type {
+  IncomingMessage,
+  IncomingNotification,
+  IncomingRequest,
+  IncomingResponse,
+  InvalidMessage,
+} from './incoming.js';
 
 const emptyParams: Params = Object.freeze({});
 
@@ -72,12 +51,10 @@ function insideParams(error: z.ZodError): boolean {
 }
 
 function invalidParams(id: JsonRpcId, error: z.ZodError): InvalidMessage {
-  const first = error.issues[0] as z.core.$ZodIssue;
-  const path = first.path.map(String).join('.').slice(0, 120);
   return {
     kind: 'invalid',
     reason: 'invalid_params',
-    response: errorResponse(id, 'invalid_params', `Invalid params: ${path}: ${first.message}`, {
+    response: errorResponse(id, 'invalid_params', `Invalid params: ${summarizeIssues(error)}`, {
       issues: issuesOf(error),
     }),
   };

@@ -25,6 +25,7 @@ import {
 import type { z } from 'zod';
 import { errorResponse } from './errors.js';
 import { hasCommonParams } from './fastPath.js';
+import { issuesOf, summarizeIssues } from './issues.js';
 import type { JsonRpcErrorResponse, JsonRpcId } from './jsonrpc.js';
 
 /**
@@ -46,30 +47,10 @@ export const REQUEST_SCHEMAS: ReadonlyMap<string, z.ZodType> = new Map<string, z
   ['completion/complete', CompleteRequestSchema],
 ]);
 
-/** What a client reads of a schema failure: up to ten issues, each a path and a message. */
-export interface ParamsIssue {
-  readonly path: readonly PropertyKey[];
-  readonly message: string;
-}
-
-/** The issues of a failed parse, at most ten, with paths relative to the request (`params.name`). */
-export function issuesOf(error: z.ZodError): ParamsIssue[] {
-  return error.issues.slice(0, 10).map((issue) => ({ path: issue.path, message: issue.message }));
-}
-
-/** At most this many characters of a path in an error message: its keys may be the client's. */
-const PATH_TEXT_LIMIT = 120;
-
-function pathText(path: readonly PropertyKey[]): string {
-  const text = path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('');
-  const trimmed = text.startsWith('.') ? text.slice(1) : text;
-  return trimmed.length > PATH_TEXT_LIMIT ? `${trimmed.slice(0, PATH_TEXT_LIMIT)}…` : trimmed;
-}
-
 /**
  * `undefined` when `params` fit the schema of `method` (or the runtime has no schema for it: a
  * method of the application's own), else the -32602 error response to answer `id` with. Its
- * message names the method and the first issue; `data.issues` lists up to ten.
+ * message names the method and the first issue; `data.issues` lists up to ten (`issues.ts`).
  *
  * @example
  * ```ts
@@ -88,13 +69,12 @@ export function checkRequestParams(
   if (schema === undefined || hasCommonParams(method, params)) return undefined;
   const parsed = schema.safeParse({ method, params });
   if (parsed.success) return undefined;
-  const issues = issuesOf(parsed.error);
-  const first = issues[0] as ParamsIssue;
-  const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';
   return errorResponse(
     id,
     'invalid_params',
-    `Invalid params for ${method}: ${pathText(first.path)}: ${first.message}${more}`,
-    { issues },
+    `Invalid params for ${method}: ${summarizeIssues(parsed.error)}`,
+    {
+      issues: issuesOf(parsed.error),
+    },
   );
 }

@@ -4,7 +4,7 @@
  * the handler that waits for it is holding the mailbox's slot.
  */
 import { ClientRequestError, SessionRuntimeError } from '../protocol/errors.js';
-import type { JsonRpcId, JsonRpcMessage } from '../protocol/jsonrpc.js';
+import { type JsonRpcId, type JsonRpcMessage, jsonRpcNotification } from '../protocol/jsonrpc.js';
 import type { IncomingResponse } from '../protocol/messages.js';
 import type { Clock } from './clock.js';
 
@@ -53,11 +53,7 @@ export class OutboundRequests {
       }
       const giveUp = (error: SessionRuntimeError) => {
         if (!this.settle(id)) return;
-        sink({
-          jsonrpc: '2.0',
-          method: 'notifications/cancelled',
-          params: { requestId: id, reason: error.message },
-        });
+        sink(jsonRpcNotification('notifications/cancelled', { requestId: id, reason: error.message }));
         reject(error);
       };
       // The caller's reason (timeout, session closed) travels on; a bare abort is a cancellation.

@@ -3,6 +3,7 @@
  * object (one allocation per request, not two); its bookkeeping fields are internal.
  */
 import type { JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import { jsonRpcNotification } from '../protocol/jsonrpc.js';
 import type { LoggingLevel } from '../protocol/logging.js';
 import type { OutboundRequestOptions } from './OutboundRequests.js';
 import type {
@@ -142,16 +143,12 @@ export class PendingRequest implements HandlerContext<unknown> {
     const params: Record<string, unknown> = { progressToken: this.progressToken, progress: update.progress };
     if (update.total !== undefined) params.total = update.total;
     if (update.message !== undefined) params.message = update.message;
-    this.deliver({ jsonrpc: '2.0', method: 'notifications/progress', params });
+    this.deliver(jsonRpcNotification('notifications/progress', params));
   }
 
   notify(notification: Omit<JsonRpcNotification, 'jsonrpc'>): void {
     if (this.phase !== 'running') return;
-    const message: JsonRpcNotification =
-      notification.params === undefined
-        ? { jsonrpc: '2.0', method: notification.method }
-        : { jsonrpc: '2.0', method: notification.method, params: notification.params };
-    this.deliver(message);
+    this.deliver(jsonRpcNotification(notification.method, notification.params));
   }
 
   dispatch(sessionId: string, message: unknown, options?: DispatchOptions): Promise<DispatchResult> {
@@ -178,7 +175,7 @@ export class PendingRequest implements HandlerContext<unknown> {
     if (this.phase !== 'running' || !this.owner.passesLogLevel(level)) return;
     const params: Record<string, unknown> = { level, data };
     if (logger !== undefined) params.logger = logger;
-    this.deliver({ jsonrpc: '2.0', method: 'notifications/message', params });
+    this.deliver(jsonRpcNotification('notifications/message', params));
   }
 
   closeStream(): void {

@@ -9,6 +9,7 @@ import type {
   JsonRpcMessage,
   JsonRpcNotification,
 } from '../protocol/jsonrpc.js';
+import { jsonRpcNotification } from '../protocol/jsonrpc.js';
 import type { ServerIdentity } from '../protocol/lifecycle.js';
 import type { IncomingMessage } from '../protocol/messages.js';
 import { parseMessage } from '../protocol/messages.js';
@@ -272,10 +273,7 @@ export class SessionRuntimeImpl implements SessionRuntime {
   }
 
   notify(sessionId: string, notification: Omit<JsonRpcNotification, 'jsonrpc'>): boolean {
-    const message: JsonRpcNotification =
-      notification.params === undefined
-        ? { jsonrpc: '2.0', method: notification.method }
-        : { jsonrpc: '2.0', method: notification.method, params: notification.params };
+    const message = jsonRpcNotification(notification.method, notification.params);
     return this.directory.get(sessionId)?.send(message) ?? false;
   }
 

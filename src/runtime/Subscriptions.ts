@@ -2,7 +2,7 @@
  * Resource subscriptions of every session, indexed by URI so that an update reaches its
  * subscribers without a scan over all sessions. A session's subscriptions end with the session.
  */
-import type { JsonRpcMessage } from '../protocol/jsonrpc.js';
+import { type JsonRpcMessage, jsonRpcNotification } from '../protocol/jsonrpc.js';
 
 /** What a subscriber must offer: a way to send it a message outside any request. @internal */
 export interface Subscriber {
@@ -33,7 +33,7 @@ export class Subscriptions {
   notifyUpdated(uri: string): number {
     let delivered = 0;
     for (const subscriber of [...(this.byUri.get(uri) ?? [])]) {
-      if (subscriber.send({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri } })) {
+      if (subscriber.send(jsonRpcNotification('notifications/resources/updated', { uri }))) {
         delivered++;
       }
     }

@@ -7,16 +7,17 @@
 import type { z } from 'zod';
 import { unknownKeyMessage } from '../protocol/closestName.js';
 import { describeClientValue } from '../protocol/errors.js';
+import { issuePath } from '../protocol/issues.js';
 
 /**
- * Turns the first zod issue of an options object into the house-style `TypeError`. `schema` is the
- * schema that produced `error`: an unknown key is reported with the nearest key it allows at that
- * path. @internal
+ * Turns the first zod issue of an options object into the house-style `TypeError`, its path written
+ * as every issue's is (`issuePath`). `schema` is the schema that produced `error`: an unknown key is
+ * reported with the nearest key it allows at that path. @internal
  */
 export function optionsTypeError(error: z.ZodError, options: unknown, schema?: z.ZodType): TypeError {
   // A misspelt required key is also reported missing: the unknown key says why, so it goes first.
   const issue = error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? error.issues[0];
-  const path = issue?.path.join('.') || 'options';
+  const path = issuePath(issue?.path ?? []) || 'options';
   if (issue?.code === 'unrecognized_keys') {
     const known = schema === undefined ? [] : keysAt(schema, issue.path);
     return issue.path.length === 0
