@@ -24,7 +24,7 @@ import { targetOf } from './events.js';
 import type { MetricsRecorder } from './metrics.js';
 import type { OutboundRequestOptions } from './OutboundRequests.js';
 import type { RequestOwner } from './PendingRequest.js';
-import { PendingRequest } from './PendingRequest.js';
+import { NO_REQUESTS, PendingRequest, removeFrom } from './PendingRequest.js';
 import type { DispatchOptions, DispatchResult, RequestHandler, SessionInfo } from './types.js';
 import { wouldDeadlock } from './waitFor.js';
 
@@ -38,30 +38,6 @@ export interface MailboxEnvironment {
 }
 
 const settledUndefined: Promise<DispatchResult> = Promise.resolve(undefined);
-
-/**
- * The queue and the slot holders of every mailbox that has never had work: most actors sit idle
- * between short bursts, and two empty arrays each are 64 bytes of a budget of 2 KiB. Shared, so it
- * must stay empty: every push goes to an actor's own array, allocated first (`accept`, `run`),
- * and nothing else grows an array. Not frozen: a frozen array sends `for…of` and `indexOf` off
- * V8's fast paths and cost the trivial 100 × 4 benchmark about 10 % CPU per message.
- */
-export const NO_REQUESTS: PendingRequest[] = [];
-
-/**
- * Removes `request` from `requests` in place, keeping the order. Not `splice`: it allocates an
- * array of what it removed, and emptying a one-element array that way lets V8 drop its backing
- * store, so the next `push` allocates a new one. `pop` keeps the store. The holder leaving its slot
- * is on every request's path, and at 10,000 sessions those were a sixth of the bytes a message
- * allocates, most of them old-to-new pointers for the scavenger to chase.
- */
-function removeFrom(requests: PendingRequest[], request: PendingRequest): void {
-  const index = requests.indexOf(request);
-  if (index < 0) return;
-  const last = requests.length - 1;
-  for (let at = index; at < last; at++) requests[at] = requests[at + 1] as PendingRequest;
-  requests.pop();
-}
 
 /** @internal */
 export abstract class Mailbox implements RequestOwner {

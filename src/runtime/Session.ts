@@ -7,7 +7,6 @@ import type { Actor, AnyActorRef } from 'xstate';
 import { createActor } from 'xstate';
 import type {
   SessionHost,
-  SessionMachineContext,
   SessionMachineInput,
   SessionStopReason,
 } from '../machines/session.machine.js';
@@ -24,8 +23,9 @@ import type { MailboxEnvironment } from './Mailbox.js';
 import type { OutboundRequestOptions } from './OutboundRequests.js';
 import { OutboundRequests } from './OutboundRequests.js';
 import type { PendingRequest } from './PendingRequest.js';
-import { persistedSnapshot } from './persistedSnapshot.js';
 import type { Subscriptions } from './Subscriptions.js';
+import type { RestingRecord, SessionFacts } from './sessionRecord.js';
+import { restingRecordOf, revivedSnapshot } from './sessionRecord.js';
 import type { DispatchOptions, DispatchResult, SessionInfo, SessionState } from './types.js';
 
 /** What every session of one runtime shares. @internal */
@@ -58,62 +58,6 @@ const NO_CAPABILITIES: Readonly<Record<string, unknown>> = Object.freeze({});
 function isEmptyObject(value: Readonly<Record<string, unknown>>): boolean {
   for (const _ in value) return false;
   return true;
-}
-
-/** What the runtime reads of a session's machine context, awake or resting. */
-type SessionFacts = Pick<
-  SessionMachineContext,
-  'protocolVersion' | 'clientInfo' | 'clientCapabilities' | 'logLevel'
->;
-
-/** The states a session may rest in: live, and with no drain under way. */
-type RestingState = 'awaitingInitialize' | 'initialized' | 'ready';
-
-/** What a resting session keeps of its actor's snapshot: enough to revive the actor as it was. */
-interface RestingRecord extends SessionFacts {
-  readonly value: RestingState;
-}
-
-function isRestingState(value: unknown): value is RestingState {
-  return value === 'awaitingInitialize' || value === 'initialized' || value === 'ready';
-}
-
-/**
- * The session as the host of a revived actor. XState walks a restored snapshot's context through
- * every enumerable property to revive actor references; through the session itself that walk
- * would cross the whole runtime (options, requests, and Node's list of every idle timer), so the
- * revived context holds this view, whose one field is private and not enumerable.
- */
-class SessionHostView implements SessionHost {
-  readonly #session: Session;
-
-  constructor(session: Session) {
-    this.#session = session;
-  }
-
-  isIdle(): boolean {
-    return this.#session.isIdle();
-  }
-
-  isIdleFor(thresholdMs: number): boolean {
-    return this.#session.isIdleFor(thresholdMs);
-  }
-
-  hasNoWork(): boolean {
-    return this.#session.hasNoWork();
-  }
-
-  rearmIdleTimer(): void {
-    this.#session.rearmIdleTimer();
-  }
-
-  beginDrain(): void {
-    this.#session.beginDrain();
-  }
-
-  releaseAll(reason: SessionStopReason): void {
-    this.#session.releaseAll(reason);
-  }
 }
 
 /**
@@ -422,23 +366,11 @@ export class Session
   // ── Residency ─────────────────────────────────────────────────────────────────────────────
 
   protected recordOf(actor: Actor<typeof sessionMachine>): RestingRecord | undefined {
-    const { value, context } = actor.getSnapshot();
-    if (!isRestingState(value)) return undefined;
-    const { protocolVersion, clientInfo, clientCapabilities, logLevel } = context;
-    return { value, protocolVersion, clientInfo, clientCapabilities, logLevel };
+    return restingRecordOf(actor.getSnapshot());
   }
 
   protected revive(resting: RestingRecord): Actor<typeof sessionMachine> {
-    const snapshot = persistedSnapshot(resting.value, {
-      sessionId: this.sessionId,
-      owner: this.owner,
-      host: new SessionHostView(this),
-      protocolVersion: resting.protocolVersion,
-      clientInfo: resting.clientInfo,
-      clientCapabilities: resting.clientCapabilities,
-      stopReason: undefined,
-      logLevel: resting.logLevel,
-    } satisfies SessionMachineContext);
+    const snapshot = revivedSnapshot(resting, this.sessionId, this.owner, this);
     // `input` is unused when a snapshot is given; the types ask for it all the same.
     return createActor(sessionMachine, { parent: this.parent, id: 'session', snapshot, input: this });
   }
