@@ -18,12 +18,15 @@ export default {
   vitest: { configFile: 'vitest.config.ts' },
   coverageAnalysis: 'perTest',
   mutate: [
+    'src/runtime/Mailbox.ts',
+    'src/runtime/KeyedActor.ts',
     'src/runtime/Session.ts',
+    'src/runtime/sessionRecord.ts',
     'src/runtime/Directory.ts',
     'src/runtime/PendingRequest.ts',
     'src/runtime/OutboundRequests.ts',
-    'src/runtime/createSessionRuntime.ts',
-    'src/http/McpHttpEndpoint.ts',
+    'src/runtime/SessionRuntime.ts',
+    'src/http/*.ts',
     'src/auth/jwt.ts',
   ],
   // No TypeScript checker: vite strips types, so a mutant that would not type-check still runs and is
