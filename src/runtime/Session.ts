@@ -1,7 +1,8 @@
 /**
- * The runtime side of one session: its mailbox (the fast path for ordinary messages), its idle timer
- * and its lifecycle actor. The actor decides lifecycle (machines/session.machine.ts); this class
- * carries messages, and sends the actor an event only when the lifecycle changes.
+ * An MCP session of the 2025-era revisions: the keyed-actor core (`KeyedActor`: mailbox, timer,
+ * residency) with `sessionMachine` as its lifecycle (src/machines/session.machine.ts) and the
+ * session's own methods on top. The machine decides lifecycle; this class carries messages, and
+ * sends the machine an event only when the lifecycle changes.
  */
 import type { Actor, AnyActorRef } from 'xstate';
 import { createActor } from 'xstate';
