@@ -4,7 +4,7 @@
  * Web-standard handlers only adapt their request and response objects to it.
  */
 import { batchResponses, containsInitialize, initializeInBatchError, planBatch } from '../protocol/batch.js';
-import { httpStatusOf } from '../protocol/errors.js';
+
 import type { JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../protocol/lifecycle.js';
 import { serializeMessage } from '../protocol/serialize.js';
@@ -32,6 +32,7 @@ import { StandaloneStreams } from './StandaloneStreams.js';
 import type { StreamRefusal } from './StreamBudget.js';
 import { StreamBudget } from './StreamBudget.js';
 import { formatSseEvent, keptAlive } from './sse.js';
+import { httpStatusOf } from './statuses.js';
 
 const supportedVersions = new Set(SUPPORTED_PROTOCOL_VERSIONS);
 const jsonHeaders: ResponseHeaders = { 'content-type': 'application/json' };
@@ -298,7 +299,7 @@ export class McpHttpEndpoint {
     const sessionId = this.mintSessionId();
     const response = await this.runtime.dispatch(sessionId, message, access);
     // A refused handshake leaves no session: the runtime stops one whose initialize failed.
-    if (response === undefined) return refuse(exchange, 'internal_error');
+    if (response === undefined) return refuse(exchange, 'internal_server_error');
     reply(exchange, response, 'error' in response ? undefined : sessionId, answer, this.reportError);
   }
 
@@ -572,7 +573,7 @@ export class McpHttpEndpoint {
   private fail(exchange: HttpExchange, error: unknown): void {
     this.report(error);
     if (exchange.answered) exchange.abort();
-    else refuse(exchange, 'internal_error');
+    else refuse(exchange, 'internal_server_error');
   }
 }
 
