@@ -3,9 +3,11 @@
  * `httpStatusOf` reads a JSON-RPC error object by its `data.reason`.
  */
 import { describe, expect, it } from 'vitest';
-import { httpStatusOf } from '../../src/http/index.js';
+import { createDemoRuntime } from '../../examples/tools.js';
+import { createFetchHandler, httpStatusOf } from '../../src/http/index.js';
 import { httpReasonOf, httpStatusTable } from '../../src/http/statuses.js';
 import { errorTable, httpStatusOf as rootHttpStatusOf, SessionRuntimeError } from '../../src/index.js';
+import { initializeRequest } from '../helpers.js';
 
 describe('httpStatusOf', () => {
   it('maps runtime errors to HTTP statuses and leaves handler codes at 200', () => {
@@ -34,5 +36,33 @@ describe('httpStatusOf', () => {
   it('has a status for every reason of the runtime error table, and is the root export too', () => {
     for (const reason of Object.keys(errorTable)) expect(httpStatusTable).toHaveProperty(reason);
     expect(rootHttpStatusOf).toBe(httpStatusOf);
+  });
+});
+
+describe('the status of every error answer is its reason’s', () => {
+  it('sends the transport’s own failure as 500 internal_server_error, -32603 "Internal error"', async () => {
+    const errors: unknown[] = [];
+    const runtime = createDemoRuntime();
+    const mcp = createFetchHandler(runtime, {
+      generateSessionId: () => 'has spaces',
+      onError: (error) => errors.push(error),
+    });
+    const response = await mcp(
+      new Request('http://localhost/mcp', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify(initializeRequest(0)),
+      }),
+    );
+    const body = (await response.json()) as { error: { code: number; message: string; data: unknown } };
+    expect(response.status).toBe(500);
+    expect(body.error).toEqual({
+      code: -32603,
+      message: 'Internal error',
+      data: { reason: 'internal_server_error' },
+    });
+    expect(httpStatusOf(body.error)).toBe(500);
+    expect(errors).toEqual([expect.any(TypeError)]);
+    await runtime.close();
   });
 });
