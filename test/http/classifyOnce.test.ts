@@ -50,7 +50,7 @@ describe('over Streamable HTTP', () => {
     expect((await send(request(1, 'ping'), session)).status).toBe(200);
     const invalid = await send({ jsonrpc: '2.0', id: 2, method: 7 }, session);
     expect(invalid.status).toBe(400);
-    expect((await invalid.json()).error.code).toBe(-32600);
+    expect(((await invalid.json()) as { error: { code: number } }).error.code).toBe(-32600);
     const batch = await send([request(3, 'ping'), initializedNotification, { hello: 'world' }], session);
     expect(batch.status).toBe(200);
     expect(delivered.map((message) => message.kind)).toEqual([
