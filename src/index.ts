@@ -31,14 +31,11 @@ export type {
   ToolReturn,
 } from './features/tools.js';
 export { defineTool, ToolError } from './features/tools.js';
+// The HTTP status of an error response, kept at the root for code written before the
+// `mcp-session-runtime/http` entry had it; the table it reads lives with the HTTP transport.
+export { httpStatusOf } from './http/statuses.js';
 export type { SessionRuntimeErrorCode, SessionRuntimeErrorData } from './protocol/errors.js';
-export {
-  ClientRequestError,
-  errorTable,
-  httpStatusOf,
-  reasonOf,
-  SessionRuntimeError,
-} from './protocol/errors.js';
+export { ClientRequestError, errorTable, reasonOf, SessionRuntimeError } from './protocol/errors.js';
 export type {
   JsonRpcErrorObject,
   JsonRpcErrorResponse,

@@ -75,7 +75,7 @@ class RequestStream {
   }
 }
 
-/** What `McpHttpEndpoint` uses to write one request's stream. @internal */
+/** What the POST handlers (through `EventStreams.lazyStream`) use to write one request's stream. @internal */
 export interface ResumableWriter {
   write(message: unknown): void;
   /** Sends the response (none for a cancelled request) and ends the stream, now or on reconnect. */

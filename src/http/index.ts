@@ -18,3 +18,5 @@ export type { HardenedServerOptions } from './hardenedServerOptions.js';
 export { hardenedServerOptions } from './hardenedServerOptions.js';
 export type { CorsOptions, StreamableHttpOptions } from './options.js';
 export type { RateLimitOptions } from './RateLimiter.js';
+export type { HttpErrorReason, HttpRefusalReason } from './statuses.js';
+export { httpStatusOf } from './statuses.js';

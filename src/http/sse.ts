@@ -6,20 +6,69 @@
 import { serializeMessage } from '../protocol/serialize.js';
 import type { EventStream } from './exchange.js';
 
+/** A CR or LF: either ends an SSE field, and what follows would be read as another field. */
+const lineBreak = /[\r\n]/;
+/** The line breaks of an SSE stream (CRLF, CR, LF), at which `data` is cut into `data:` lines. */
+const lineBreaks = /\r\n|\r|\n/;
+
+function checkedField(name: string, value: string): string {
+  if (lineBreak.test(value)) {
+    throw new TypeError(`Expected the SSE \`${name}\` to hold no CR or LF, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * The one SSE writer of the transport: frames one event, fields in this order: `id`, `event`,
+ * `retry` (milliseconds, a non-negative integer), then `data` as one `data:` line per line of it
+ * (CRLF, CR and LF all end a line, as the parser reads them), or, with `data` undefined, the
+ * `comment` line instead (a comment alone is an event the client skips). Ends with the blank line
+ * that dispatches the event. `data: ''` is an empty `data:` line.
+ *
+ * @throws TypeError when `id`, `event` or `comment` holds a CR or LF: it would end the field and
+ * forge another (an id of ours, a made-up event), or when `retryMs` is not a non-negative integer.
+ * @example
+ * ```ts
+ * frameSseEvent('a\nb', '1_2', 'message'); // 'id: 1_2\nevent: message\ndata: a\ndata: b\n\n'
+ * ```
+ * @internal
+ */
+export function frameSseEvent(
+  data: string | undefined,
+  id?: string,
+  event?: string,
+  retryMs?: number,
+  comment?: string,
+): string {
+  let text = id === undefined ? '' : `id: ${checkedField('id', id)}\n`;
+  if (event !== undefined) text += `event: ${checkedField('event', event)}\n`;
+  if (retryMs !== undefined) {
+    if (!Number.isSafeInteger(retryMs) || retryMs < 0) {
+      throw new TypeError(`Expected the SSE \`retry\` to be a non-negative integer, got ${retryMs}`);
+    }
+    text += `retry: ${retryMs}\n`;
+  }
+  if (data === undefined) {
+    return comment === undefined ? `${text}\n` : `${text}: ${checkedField('comment', comment)}\n\n`;
+  }
+  if (!lineBreak.test(data)) return `${text}data: ${data}\n\n`;
+  for (const line of data.split(lineBreaks)) text += `data: ${line}\n`;
+  return `${text}\n`;
+}
+
 /**
  * One SSE event carrying one JSON-RPC message, with an event id when the stream is resumable.
- * `JSON.stringify` output has no line breaks, so one `data:` line is always enough; an id is ours,
- * never the client's, and holds no CR or LF (it would end the field and forge another). `onError`
- * hears why a message could not be serialized.
+ * `JSON.stringify` output has no line breaks, so it is one `data:` line. An id is ours, never the
+ * client's. `onError` hears why a message could not be serialized.
  * @internal
  */
 export function formatSseEvent(message: unknown, id?: string, onError?: (error: unknown) => void): string {
   // A response whose result is not JSON goes out as -32603 for its id; a notification that is not
   // JSON leaves only a comment where it would have been (see `serializeMessage`).
   const text = serializeMessage(message, onError);
-  const data =
-    text === undefined ? ': a message that is not JSON was dropped\n\n' : `event: message\ndata: ${text}\n\n`;
-  return id === undefined ? data : `id: ${id}\n${data}`;
+  return text === undefined
+    ? frameSseEvent(undefined, id, undefined, undefined, 'a message that is not JSON was dropped')
+    : frameSseEvent(text, id, 'message');
 }
 
 /**
@@ -28,11 +77,11 @@ export function formatSseEvent(message: unknown, id?: string, onError?: (error: 
  * @internal
  */
 export function formatPrimingEvent(id: string, retryMs: number): string {
-  return `id: ${id}\nretry: ${retryMs}\ndata: \n\n`;
+  return frameSseEvent('', id, undefined, retryMs);
 }
 
 /** A comment line: clients ignore it, proxies see traffic. @internal */
-export const keepAliveComment = ': keep-alive\n\n';
+export const keepAliveComment = frameSseEvent(undefined, undefined, undefined, undefined, 'keep-alive');
 
 /**
  * Writes {@link keepAliveComment} on `stream` every `intervalMs` in which nothing else was written,

@@ -1,7 +1,8 @@
 /**
  * JSON-RPC 2.0 batches (JSON-RPC 2.0, §6 "Batch") as each MCP revision allows them. Transport-free:
- * a transport that received an array asks {@link planBatch} what to do with it, hands every
- * `dispatch` entry to the session in order, and answers with {@link batchResponses} of the results.
+ * a transport that received an array asks {@link planBatch} what to do with it, which classifies
+ * every member once (`parseMessage`), hands every `deliver` entry to the session in order
+ * (`runtime.deliver`), and answers with {@link batchResponses} of the results.
  *
  * Which revisions take batches, from the specification's own text:
  * - 2025-03-26, "Base Protocol" › "Batching": implementations "MUST support receiving JSON-RPC
@@ -19,6 +20,8 @@
  */
 import { errorResponse } from './errors.js';
 import type { JsonRpcErrorResponse, JsonRpcId, JsonRpcResponse } from './jsonrpc.js';
+import type { IncomingMessage } from './messages.js';
+import { parseMessage } from './messages.js';
 
 /** Revisions whose sessions may send a JSON-RPC batch, newest first. */
 export const BATCH_PROTOCOL_VERSIONS: readonly string[] = Object.freeze(['2025-03-26', '2024-11-05']);
@@ -29,12 +32,16 @@ export const BATCH_PROTOCOL_VERSIONS: readonly string[] = Object.freeze(['2025-0
  */
 export const MAX_BATCH_LENGTH = 100;
 
-/** One member of a batch: hand it to the session, or it is answered already. */
+/** One member of a batch: hand it to the session (classified), or it is answered already. */
 export type BatchEntry =
   | {
-      readonly kind: 'dispatch';
-      readonly message: unknown;
-      /** True for a request (it has `method` and `id`): it expects a response. */
+      readonly kind: 'deliver';
+      /** The member as `parseMessage` classified it; an `invalid` one is answered with its error. */
+      readonly message: IncomingMessage;
+      /**
+       * True for a request (an invalid member too, when it has `method` and `id`): it expects a
+       * response.
+       */
       readonly isRequest: boolean;
     }
   | { readonly kind: 'answered'; readonly response: JsonRpcErrorResponse };
@@ -76,6 +83,20 @@ export function containsInitialize(batch: readonly unknown[]): boolean {
   return batch.some((member) => isRequestShaped(member) && member.method === 'initialize');
 }
 
+/**
+ * A member's method and id as far as its request shape goes, from its classification: a valid
+ * request's own, an invalid member's raw `method` and usable id when it has `method` and `id` (it
+ * was meant as a request, and is answered as one), `undefined` for anything else.
+ */
+function requestOf(
+  member: unknown,
+  message: IncomingMessage,
+): { readonly method: unknown; readonly id: JsonRpcId | null } | undefined {
+  if (message.kind === 'request') return message;
+  if (message.kind !== 'invalid' || !isRequestShaped(member)) return undefined;
+  return { method: member.method, id: usableId(member) };
+}
+
 /** The -32600 of an `initialize` inside a batch (2025-03-26, "Lifecycle" › "Initialization"). */
 export function initializeInBatchError(id: JsonRpcId | null): JsonRpcErrorResponse {
   return errorResponse(
@@ -111,14 +132,15 @@ function revisionRefusal(protocolVersion: string | undefined): JsonRpcErrorRespo
  * member's id, JSON-RPC 2.0 §6: each invalid member gets its own error object): an `initialize`
  * request, a request whose id an earlier member of the batch already uses (MCP: an id "MUST NOT have
  * been previously used by the requestor within the same session"), a nested array. Everything else
- * is dispatched, in order; the session validates each message itself.
+ * is delivered, in order, classified once here: an invalid member reaches the runtime as such and is
+ * answered with its error there.
  *
  * @example
  * ```ts
  * const plan = planBatch(body, session.protocolVersion);
  * if (!plan.ok) return send(plan.response);
  * const results = await Promise.all(plan.entries.map((entry) =>
- *   entry.kind === 'answered' ? entry.response : runtime.dispatch(sessionId, entry.message)));
+ *   entry.kind === 'answered' ? entry.response : runtime.deliver(sessionId, entry.message)));
  * const responses = batchResponses(results); // send unless empty
  * ```
  */
@@ -154,10 +176,12 @@ export function planBatch(batch: readonly unknown[], protocolVersion: string | u
         ),
       };
     }
-    if (!isRequestShaped(member)) return { kind: 'dispatch', message: member, isRequest: false };
+    const message = parseMessage(member);
+    const request = requestOf(member, message);
+    if (request === undefined) return { kind: 'deliver', message, isRequest: false };
     hasRequest = true;
-    const id = usableId(member);
-    if (member.method === 'initialize') return { kind: 'answered', response: initializeInBatchError(id) };
+    const id = request.id;
+    if (request.method === 'initialize') return { kind: 'answered', response: initializeInBatchError(id) };
     if (id !== null) {
       // `1` and `"1"` are different ids.
       const key = `${typeof id}:${id}`;
@@ -173,7 +197,7 @@ export function planBatch(batch: readonly unknown[], protocolVersion: string | u
       }
       seenIds.add(key);
     }
-    return { kind: 'dispatch', message: member, isRequest: true };
+    return { kind: 'deliver', message, isRequest: true };
   });
   return { ok: true, entries, hasRequest };
 }

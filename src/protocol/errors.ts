@@ -1,11 +1,12 @@
 /**
- * The one error table of the runtime: our string codes → JSON-RPC numeric codes → HTTP statuses.
+ * The one error table of the runtime: our string codes → JSON-RPC numeric codes and messages. HTTP
+ * statuses are the HTTP transport's (`src/http/statuses.ts`), never the protocol's.
  *
  * Protocol errors use the JSON-RPC 2.0 codes the MCP specification names. Runtime errors use codes of
  * our own in the implementation range -32000..-32099, avoiding the ones MCP and its SDK already give a
  * meaning to (-32002 "resource not found", -32042 "URL elicitation required"). Every error response
- * carries `error.data.reason` (the string code) so that a transport can map it to a status without
- * parsing messages.
+ * carries `error.data.reason` (the string code) so that a transport can map it to a status of its
+ * own without parsing messages.
  *
  * MCP has two classes of failure (2025-11-25, "Tools" › "Error Handling"). Protocol errors are
  * JSON-RPC error responses from this table: a malformed or unknown request, an unknown tool, prompt
@@ -35,89 +36,49 @@ export type SessionRuntimeErrorCode =
   | 'request_cancelled'
   | 'client_capability_missing'
   | 'client_unreachable'
-  | 'resource_not_found'
-  | 'forbidden'
-  | 'method_not_allowed'
-  | 'not_acceptable'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'unsupported_protocol_version'
-  | 'unauthorized'
-  | 'insufficient_scope'
-  | 'rate_limited'
-  | 'too_many_streams'
-  | 'body_timeout';
+  | 'resource_not_found';
 
 interface ErrorTableRow {
   /** JSON-RPC `error.code`. */
   readonly jsonRpcCode: number;
-  /** The status a Streamable HTTP transport answers with. */
-  readonly httpStatus: number;
   /** The `error.message` clients see; never a stack trace or an internal detail. */
   readonly message: string;
 }
 
-/**
- * The table. `httpStatus` 200 means "a JSON-RPC error inside a successful HTTP exchange": the session
- * is fine, only this request failed.
- */
+/** The table: every code the runtime answers with, its JSON-RPC code and its safe message. */
 export const errorTable: Readonly<Record<SessionRuntimeErrorCode, ErrorTableRow>> = {
-  parse_error: { jsonRpcCode: -32700, httpStatus: 400, message: 'Parse error' },
-  invalid_request: { jsonRpcCode: -32600, httpStatus: 400, message: 'Invalid request' },
-  method_not_found: { jsonRpcCode: -32601, httpStatus: 200, message: 'Method not found' },
-  invalid_params: { jsonRpcCode: -32602, httpStatus: 200, message: 'Invalid params' },
-  internal_error: { jsonRpcCode: -32603, httpStatus: 200, message: 'Internal error' },
+  parse_error: { jsonRpcCode: -32700, message: 'Parse error' },
+  invalid_request: { jsonRpcCode: -32600, message: 'Invalid request' },
+  method_not_found: { jsonRpcCode: -32601, message: 'Method not found' },
+  invalid_params: { jsonRpcCode: -32602, message: 'Invalid params' },
+  internal_error: { jsonRpcCode: -32603, message: 'Internal error' },
   // The SDK answers requests sent before initialization with -32000 "Server not initialized".
-  not_initialized: { jsonRpcCode: -32000, httpStatus: 400, message: 'Server not initialized' },
+  not_initialized: { jsonRpcCode: -32000, message: 'Server not initialized' },
   // The specification calls a second `initialize` on a live session an invalid request.
-  already_initialized: { jsonRpcCode: -32600, httpStatus: 400, message: 'Session already initialized' },
+  already_initialized: { jsonRpcCode: -32600, message: 'Session already initialized' },
   // -32001 is what the SDK's Streamable HTTP transport answers for an unknown session.
-  session_not_found: { jsonRpcCode: -32001, httpStatus: 404, message: 'Session not found' },
-  session_closed: { jsonRpcCode: -32010, httpStatus: 404, message: 'Session closed' },
-  overloaded: { jsonRpcCode: -32011, httpStatus: 503, message: 'Server overloaded' },
-  mailbox_full: { jsonRpcCode: -32012, httpStatus: 429, message: 'Too many requests for this session' },
+  session_not_found: { jsonRpcCode: -32001, message: 'Session not found' },
+  session_closed: { jsonRpcCode: -32010, message: 'Session closed' },
+  overloaded: { jsonRpcCode: -32011, message: 'Server overloaded' },
+  mailbox_full: { jsonRpcCode: -32012, message: 'Too many requests for this session' },
   too_many_sessions: {
     jsonRpcCode: -32019,
-    httpStatus: 429,
     message: 'Too many sessions for this principal',
   },
-  shutting_down: { jsonRpcCode: -32013, httpStatus: 503, message: 'Server shutting down' },
-  request_timeout: { jsonRpcCode: -32014, httpStatus: 200, message: 'Request timed out' },
+  shutting_down: { jsonRpcCode: -32013, message: 'Server shutting down' },
+  request_timeout: { jsonRpcCode: -32014, message: 'Request timed out' },
   // A handler's request that would re-enter a session already waiting on this call chain (A → B → A):
   // with turn-taking mailboxes it could never run, so it is refused at once instead of hanging.
-  call_cycle: { jsonRpcCode: -32015, httpStatus: 200, message: 'Call cycle between sessions' },
+  call_cycle: { jsonRpcCode: -32015, message: 'Call cycle between sessions' },
   // Server-initiated requests (ctx.request): what a handler's awaited promise rejects with.
-  request_cancelled: { jsonRpcCode: -32016, httpStatus: 200, message: 'Request cancelled' },
+  request_cancelled: { jsonRpcCode: -32016, message: 'Request cancelled' },
   client_capability_missing: {
     jsonRpcCode: -32017,
-    httpStatus: 200,
     message: 'The client did not declare the capability this request needs',
   },
-  client_unreachable: { jsonRpcCode: -32018, httpStatus: 200, message: 'No channel to the client is open' },
+  client_unreachable: { jsonRpcCode: -32018, message: 'No channel to the client is open' },
   // MCP's own code for an unknown resource URI (specification, "Resources", error handling).
-  resource_not_found: { jsonRpcCode: -32002, httpStatus: 200, message: 'Resource not found' },
-  // Refusals of the HTTP transport, before a message reaches a session. The SDK's Streamable HTTP
-  // server answers these with -32000 and the statuses below; we match it, with distinct reasons.
-  forbidden: { jsonRpcCode: -32000, httpStatus: 403, message: 'Forbidden' },
-  method_not_allowed: { jsonRpcCode: -32000, httpStatus: 405, message: 'Method not allowed' },
-  not_acceptable: { jsonRpcCode: -32000, httpStatus: 406, message: 'Not Acceptable' },
-  payload_too_large: { jsonRpcCode: -32000, httpStatus: 413, message: 'Payload too large' },
-  unsupported_media_type: { jsonRpcCode: -32000, httpStatus: 415, message: 'Unsupported Media Type' },
-  unsupported_protocol_version: {
-    jsonRpcCode: -32000,
-    httpStatus: 400,
-    message: 'Bad Request: unsupported protocol version',
-  },
-  // Authentication (MCP "Authorization", RFC 6750 §3.1): the challenge travels in WWW-Authenticate.
-  unauthorized: { jsonRpcCode: -32000, httpStatus: 401, message: 'Unauthorized' },
-  insufficient_scope: { jsonRpcCode: -32000, httpStatus: 403, message: 'Forbidden: insufficient scope' },
-  rate_limited: { jsonRpcCode: -32000, httpStatus: 429, message: 'Too many requests' },
-  too_many_streams: {
-    jsonRpcCode: -32000,
-    httpStatus: 429,
-    message: 'Too many open streams for this session',
-  },
-  body_timeout: { jsonRpcCode: -32000, httpStatus: 408, message: 'Request body timed out' },
+  resource_not_found: { jsonRpcCode: -32002, message: 'Resource not found' },
 };
 
 /** Extra, typed facts an error carries in `error.data` beside its `reason`. */
@@ -160,11 +121,6 @@ export class SessionRuntimeError extends Error {
   /** The JSON-RPC numeric code of this error. */
   get jsonRpcCode(): number {
     return errorTable[this.code].jsonRpcCode;
-  }
-
-  /** The HTTP status a transport answers with. */
-  get httpStatus(): number {
-    return errorTable[this.code].httpStatus;
   }
 
   /** The JSON-RPC error object, ready for a response. */
@@ -259,11 +215,20 @@ export class HandlerFailure extends Error {
   }
 }
 
+/**
+ * The JSON-RPC code a transport answers its own refusals with (a request turned away before it
+ * reaches a session: a forbidden origin, a missing credential, a rate limit): -32000, the first of
+ * JSON-RPC 2.0's implementation-defined server errors (§5.1), as the official SDK's Streamable HTTP
+ * server answers them. `error.data.reason` tells them apart.
+ */
+export const TRANSPORT_REFUSAL_CODE = -32000;
+
 const reasonsByName = new Set<string>(Object.keys(errorTable));
 
 /**
  * Reads the runtime's reason back from a JSON-RPC error object, for transports that map it to a status.
- * Returns `undefined` for errors the runtime did not produce (a handler's own codes).
+ * Returns `undefined` for errors the runtime did not produce (a handler's own codes, a transport's
+ * own refusals).
  */
 export function reasonOf(error: JsonRpcErrorObject): SessionRuntimeErrorCode | undefined {
   const data = error.data;
@@ -272,12 +237,6 @@ export function reasonOf(error: JsonRpcErrorObject): SessionRuntimeErrorCode | u
   return typeof reason === 'string' && reasonsByName.has(reason)
     ? (reason as SessionRuntimeErrorCode)
     : undefined;
-}
-
-/** The HTTP status for a JSON-RPC error response produced by the runtime (200 for a handler's own codes). */
-export function httpStatusOf(error: JsonRpcErrorObject): number {
-  const reason = reasonOf(error);
-  return reason === undefined ? 200 : errorTable[reason].httpStatus;
 }
 
 /**

@@ -8,6 +8,8 @@ import type { Writable } from 'node:stream';
 import { batchResponses, planBatch } from '../protocol/batch.js';
 import { errorResponse } from '../protocol/errors.js';
 import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import type { IncomingMessage } from '../protocol/messages.js';
+import { parseMessage } from '../protocol/messages.js';
 import { serializeMessage } from '../protocol/serialize.js';
 import type { Clock } from '../runtime/clock.js';
 import { assertSessionRuntime } from '../runtime/optionsError.js';
@@ -37,15 +39,6 @@ export interface StdioServer {
   readonly finished: Promise<void>;
   /** Stops reading input, as if the client had closed it: drains, then resolves with `finished`. */
   close(): Promise<void>;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A notification never gets a response, not even an error one (JSON-RPC 2.0 §4.1). */
-function isNotification(message: unknown): boolean {
-  return isObject(message) && 'method' in message && !('id' in message);
 }
 
 /**
@@ -97,6 +90,11 @@ export function serveStdio(runtime: SessionRuntime, options: StdioServerOptions 
   };
 }
 
+/** What a notification's delivery resolves with on stdio: nothing to write. */
+function dropResponse(): undefined {
+  return undefined;
+}
+
 /** The one session of a stdio server, between the lines read and the channel written. */
 class StdioConnection {
   /** The work of every line read and not yet answered. */
@@ -140,9 +138,10 @@ class StdioConnection {
       this.channel.write(errorResponse(null, 'parse_error'));
       return;
     }
+    // Classified once, here: the runtime gets the verdict (`deliver`) and does not parse again.
     const work = Array.isArray(message)
       ? this.serveBatch(message)
-      : this.serve(message).then((response) => {
+      : this.serve(parseMessage(message)).then((response) => {
           if (response !== undefined) this.channel.write(response);
         });
     this.accepted.add(work);
@@ -174,10 +173,14 @@ class StdioConnection {
     await this.channel.flush();
   }
 
-  private serve(message: unknown): Promise<DispatchResult> {
-    return this.runtime
-      .dispatch(this.sessionId, message, this.dispatchOptions)
-      .then((response) => (isNotification(message) ? undefined : response));
+  /**
+   * Delivers one classified message. A notification never gets a response, not even an error one
+   * (JSON-RPC 2.0 §4.1); a message that is not a valid one gets its -32600 (§5: "Invalid Request",
+   * id null when none could be read), as over HTTP.
+   */
+  private serve(message: IncomingMessage): Promise<DispatchResult> {
+    const delivered = this.runtime.deliver(this.sessionId, message, this.dispatchOptions);
+    return message.kind === 'notification' ? delivered.then(dropResponse) : delivered;
   }
 
   private serveBatch(members: readonly unknown[]): Promise<void> {

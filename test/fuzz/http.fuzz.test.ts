@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoRuntime } from '../../examples/tools.js';
 import type { FetchRequestHandler } from '../../src/http/index.js';
 import { createFetchHandler } from '../../src/http/index.js';
+import { httpReasonOf, httpStatusTable } from '../../src/http/statuses.js';
 import type { SessionRuntime } from '../../src/index.js';
-import { errorTable, reasonOf } from '../../src/index.js';
 
 const endpoint = 'http://127.0.0.1:3000/mcp';
 const runs = Number(process.env.FUZZ_RUNS ?? 300);
@@ -132,9 +132,9 @@ async function expectDocumented(response: Response): Promise<void> {
     const parsed = JSON.parse(text) as { jsonrpc: string; error: { code: number; message: string } };
     expect(parsed.jsonrpc).toBe('2.0');
     expect(Number.isInteger(parsed.error.code)).toBe(true);
-    const reason = reasonOf(parsed.error);
+    const reason = httpReasonOf(parsed.error);
     expect(reason, text).toBeDefined();
-    if (reason !== undefined) expect(errorTable[reason].httpStatus).toBe(response.status);
+    if (reason !== undefined) expect(httpStatusTable[reason]).toBe(response.status);
   }
 }
 

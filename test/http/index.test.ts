@@ -12,6 +12,7 @@ it('exports exactly the HTTP transport API', () => {
     'createFetchHandler',
     'createNodeHandler',
     'hardenedServerOptions',
+    'httpStatusOf',
   ]);
 });
 

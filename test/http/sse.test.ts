@@ -2,7 +2,13 @@
  * SSE framing and the keep-alive of idle streams, on an in-memory stream with a fake clock.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { formatPrimingEvent, formatSseEvent, keepAliveComment, keptAlive } from '../../src/http/sse.js';
+import {
+  formatPrimingEvent,
+  formatSseEvent,
+  frameSseEvent,
+  keepAliveComment,
+  keptAlive,
+} from '../../src/http/sse.js';
 import { MemoryStream } from './MemoryStream.js';
 
 describe('SSE framing', () => {
@@ -18,6 +24,42 @@ describe('SSE framing', () => {
     expect(formatPrimingEvent('1_0', 1_000)).toBe('id: 1_0\nretry: 1000\ndata: \n\n');
     // A comment: a line starting with a colon, which every SSE parser skips.
     expect(keepAliveComment).toMatch(/^:[^\r\n]*\n\n$/);
+  });
+});
+
+describe('frameSseEvent, the one SSE writer', () => {
+  it('writes id, event and retry before the data, and ends with a blank line', () => {
+    expect(frameSseEvent('x', '1_2', 'message', 500)).toBe(
+      'id: 1_2\nevent: message\nretry: 500\ndata: x\n\n',
+    );
+    expect(frameSseEvent('x')).toBe('data: x\n\n');
+    expect(frameSseEvent('')).toBe('data: \n\n');
+  });
+
+  it('splits multi-line data into one data line per line, at CRLF, CR and LF alike', () => {
+    expect(frameSseEvent('a\nb\r\nc\rd', undefined, 'note')).toBe(
+      'event: note\ndata: a\ndata: b\ndata: c\ndata: d\n\n',
+    );
+    expect(frameSseEvent('a\n')).toBe('data: a\ndata: \n\n');
+  });
+
+  it('writes a comment instead of data when there is none', () => {
+    expect(frameSseEvent(undefined, '4_1', undefined, undefined, 'dropped')).toBe('id: 4_1\n: dropped\n\n');
+    expect(keepAliveComment).toBe(': keep-alive\n\n');
+  });
+
+  it.each(['a\nb', 'a\rb', 'a\r\nb', '\n'])('refuses an id, event name or comment holding %j', (value) => {
+    expect(() => frameSseEvent('x', value)).toThrow(TypeError);
+    expect(() => frameSseEvent('x', undefined, value)).toThrow(TypeError);
+    expect(() => frameSseEvent(undefined, undefined, undefined, undefined, value)).toThrow(TypeError);
+    expect(() => formatSseEvent({ jsonrpc: '2.0', method: 'x' }, value)).toThrow(/no CR or LF/);
+    expect(() => formatPrimingEvent(value, 1_000)).toThrow(TypeError);
+  });
+
+  it('refuses a retry that is not a non-negative integer', () => {
+    for (const retry of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => frameSseEvent('', '1_0', undefined, retry)).toThrow(TypeError);
+    }
   });
 });
 

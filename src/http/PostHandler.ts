@@ -1,0 +1,136 @@
+/**
+ * `POST` of one JSON-RPC message (MCP 2025-11-25, "Transports" › "Streamable HTTP" › "Sending
+ * Messages to the Server"). The message is classified once, here, with the protocol's parser, and
+ * the verdict decides the answer: `initialize` mints a session, a request is answered as JSON or SSE,
+ * a notification or a client's response is 202, a message that is neither is answered with its
+ * error. The runtime gets the classified message (`deliver`) and never parses it again. An array
+ * goes to {@link BatchHandler}.
+ */
+import type { IncomingRequest } from '../protocol/messages.js';
+import { parseMessage } from '../protocol/messages.js';
+import type { SessionAccess, SessionRuntime } from '../server/createSessionRuntime.js';
+import { refuse, reply, sessionIdOf, streamHeaders } from './answers.js';
+import { BatchHandler } from './BatchHandler.js';
+import type { EventStreams } from './EventStreams.js';
+import type { HttpExchange } from './exchange.js';
+import type { PostAnswer } from './headers.js';
+import { isJsonContentType, postAnswerFor } from './headers.js';
+import type { ResolvedHttpOptions } from './options.js';
+import type { RateLimiter } from './RateLimiter.js';
+
+/** What the operator is told when a framework consumed the body and kept it nowhere we look. */
+const bodyAlreadyReadHint =
+  'The request body was read before the MCP handler and not passed on: mount the handler before ' +
+  'body parsers, or pass the parsed body on (Node handler: `mcp(req, res, body)`, e.g. ' +
+  "Fastify's `request.body` or Koa's `ctx.request.body`; fetch handler: do not read the Request first)";
+/** Session ids are visible ASCII (MCP 2025-11-25, "Session Management"). */
+const visibleAscii = /^[\x21-\x7e]+$/;
+
+/** Serves the POSTs of one endpoint. @internal */
+export class PostHandler {
+  private readonly batches: BatchHandler;
+
+  constructor(
+    private readonly runtime: SessionRuntime,
+    private readonly options: ResolvedHttpOptions,
+    private readonly streams: EventStreams,
+    rateLimiter: RateLimiter | undefined,
+    /** Tells `onError`; never throws. */
+    private readonly report: (error: unknown) => void,
+  ) {
+    this.batches = new BatchHandler(runtime, streams, rateLimiter, report);
+  }
+
+  async post(exchange: HttpExchange, access: SessionAccess, rateKey: string): Promise<void> {
+    const answer = postAnswerFor(exchange.header('accept'));
+    if (answer === undefined) return refuse(exchange, 'not_acceptable');
+    if (!isJsonContentType(exchange.header('content-type'))) {
+      return refuse(exchange, 'unsupported_media_type');
+    }
+    const body = await exchange.readJson(this.options.maxBodyBytes, this.options.bodyTimeoutMs);
+    if (!body.ok) {
+      if (body.reason === 'body_already_read') this.report(new TypeError(bodyAlreadyReadHint));
+      return refuse(exchange, body.reason);
+    }
+    if (Array.isArray(body.value)) return this.batches.serve(exchange, body.value, access, rateKey, answer);
+    const message = parseMessage(body.value);
+    if (message.kind === 'request' && message.method === 'initialize') {
+      return this.initialize(exchange, message, access, answer);
+    }
+    // A message that is not a valid one cannot be known for an `initialize`: it needs a session id
+    // like any other, then is answered with its error.
+    const sessionId = sessionIdOf(exchange);
+    if (sessionId === undefined) return;
+    if (message.kind === 'request') return this.serveRequest(exchange, sessionId, message, access, answer);
+    // Notifications and the client's responses: 202 and no body ("Sending Messages to the Server");
+    // an invalid message is answered with its error response and that error's status.
+    const refused = await this.runtime.deliver(sessionId, message, {
+      principal: access.principal,
+      mayCreate: false,
+    });
+    if (refused === undefined) exchange.respond(202, {});
+    else reply(exchange, refused, undefined, answer, this.report);
+  }
+
+  /**
+   * `initialize` creates a session under an id we mint: never one the client chose, so ids stay
+   * unguessable. A failed handshake leaves no session behind.
+   */
+  private async initialize(
+    exchange: HttpExchange,
+    message: IncomingRequest,
+    access: SessionAccess,
+    answer: PostAnswer,
+  ): Promise<void> {
+    const claimed = exchange.header('mcp-session-id');
+    if (claimed !== undefined) {
+      // A live session answers "already initialized" (-32600, 400); an unknown id is 404, not a
+      // new session of the client's naming.
+      if (!this.runtime.has(claimed, access)) return refuse(exchange, 'session_not_found');
+      return this.serveRequest(exchange, claimed, message, access, answer);
+    }
+    const sessionId = this.mintSessionId();
+    const response = await this.runtime.deliver(sessionId, message, access);
+    // A refused handshake leaves no session: the runtime stops one whose initialize failed.
+    if (response === undefined) return refuse(exchange, 'internal_server_error');
+    reply(exchange, response, 'error' in response ? undefined : sessionId, answer, this.report);
+  }
+
+  private mintSessionId(): string {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const sessionId = this.options.generateSessionId();
+      if (typeof sessionId !== 'string' || !visibleAscii.test(sessionId)) {
+        throw new TypeError('Expected `generateSessionId` to return visible ASCII (0x21-0x7E)');
+      }
+      // A colliding id would hand this client someone else's session.
+      if (!this.runtime.has(sessionId)) return sessionId;
+    }
+    throw new Error('`generateSessionId` returned ids of live sessions three times in a row');
+  }
+
+  /**
+   * A request: plain JSON when its answer comes alone, an SSE stream when it produces notifications
+   * (progress) first, or has not been answered after `keepAliveMs` (the stream then carries
+   * keep-alives, so a proxy does not cut a long call). The stream starts lazily, so the common case
+   * pays nothing for it. A client that accepts only `text/event-stream` gets every answer as SSE. No
+   * abort signal is tied to the socket: disconnection is not cancellation in 2025-11-25 ("Sending
+   * Messages to the Server" §5); `notifications/cancelled` and DELETE cancel.
+   */
+  private async serveRequest(
+    exchange: HttpExchange,
+    sessionId: string,
+    message: IncomingRequest,
+    access: SessionAccess,
+    answer: PostAnswer,
+  ): Promise<void> {
+    const stream = this.streams.lazyStream(exchange, sessionId, access);
+    const response = await this.runtime.deliver(sessionId, message, stream.options);
+    stream.settled();
+    const writer = stream.writer;
+    if (writer !== undefined) return writer.finish(response);
+    if (response !== undefined) return reply(exchange, response, undefined, answer, this.report);
+    // Cancelled by the client: no response may be sent for it (MCP "Cancellation"), and an SSE
+    // stream that ends without one is the spec's way to finish the POST.
+    exchange.openStream(streamHeaders).end();
+  }
+}

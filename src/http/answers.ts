@@ -1,0 +1,105 @@
+/**
+ * How the endpoint answers an exchange: a refusal of its own, a JSON-RPC response as JSON (with the
+ * status of its `error.data.reason`) or as one SSE event, and the session headers every request after
+ * `initialize` must carry. Shared by the POST, GET and DELETE handlers of `McpHttpEndpoint`.
+ * @internal
+ */
+import type { JsonRpcResponse } from '../protocol/jsonrpc.js';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '../protocol/lifecycle.js';
+import { serializeMessage } from '../protocol/serialize.js';
+import type { HttpExchange, ResponseHeaders } from './exchange.js';
+import type { PostAnswer } from './headers.js';
+import type { Refusal } from './refusals.js';
+import { refusalResponse } from './refusals.js';
+import type { StreamRefusal } from './StreamBudget.js';
+import { formatSseEvent } from './sse.js';
+import { httpStatusOf } from './statuses.js';
+
+const supportedVersions = new Set(SUPPORTED_PROTOCOL_VERSIONS);
+/** @internal */
+export const jsonHeaders: ResponseHeaders = { 'content-type': 'application/json' };
+/** `no-cache` keeps proxies from buffering or replaying an event stream. @internal */
+export const streamHeaders: ResponseHeaders = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache',
+};
+
+/** Answers with one of the transport's own refusals (`refusals.ts`), with `extraHeaders` if given. @internal */
+export function refuse(exchange: HttpExchange, refusal: Refusal, extraHeaders?: ResponseHeaders): void {
+  const { status, headers, body } = refusalResponse(refusal);
+  exchange.respond(status, extraHeaders === undefined ? headers : { ...headers, ...extraHeaders }, body);
+}
+
+/** 429 `too_many_streams` or 503 `overloaded` for a stream past the budget, retry after a second. @internal */
+export function refuseStream(exchange: HttpExchange, refusal: StreamRefusal): void {
+  refuse(exchange, refusal === 'overloaded' ? 'streams_overloaded' : 'too_many_streams', {
+    'retry-after': '1',
+  });
+}
+
+/** 429 `rate_limited`, retry after `seconds`. @internal */
+export function rateLimited(exchange: HttpExchange, seconds: number): void {
+  refuse(exchange, 'rate_limited', { 'retry-after': String(seconds) });
+}
+
+/**
+ * The session id of a request after `initialize`, or `undefined` once the exchange has been refused.
+ * A missing id is 400 ("Session Management" §4); an unsupported `MCP-Protocol-Version` is 400 and an
+ * absent one means 2025-03-26 ("Protocol Version Header").
+ * @internal
+ */
+export function sessionIdOf(exchange: HttpExchange): string | undefined {
+  const sessionId = exchange.header('mcp-session-id');
+  if (sessionId === undefined || sessionId === '') {
+    refuse(exchange, 'missing_session_id');
+    return undefined;
+  }
+  const version = exchange.header('mcp-protocol-version');
+  if (version !== undefined && !supportedVersions.has(version)) {
+    refuse(exchange, 'unsupported_protocol_version');
+    return undefined;
+  }
+  return sessionId;
+}
+
+/** The status a response is sent with: its error's (see `statuses.ts`), or 200 for a result. @internal */
+export function statusOfResponse(response: JsonRpcResponse): number {
+  return 'error' in response ? httpStatusOf(response.error) : 200;
+}
+
+/** The headers of a JSON answer: `Retry-After` when the runtime said when to retry (RFC 9110 §10.2.3). */
+function headersFor(response: JsonRpcResponse, sessionId: string | undefined): ResponseHeaders {
+  const retryAfter =
+    'error' in response ? (response.error.data as { retryAfterSeconds?: unknown } | undefined) : undefined;
+  const seconds = retryAfter?.retryAfterSeconds;
+  if (sessionId === undefined && typeof seconds !== 'number') return jsonHeaders;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (sessionId !== undefined) headers['mcp-session-id'] = sessionId;
+  if (typeof seconds === 'number') headers['retry-after'] = String(seconds);
+  return headers;
+}
+
+/**
+ * A complete answer: JSON, or one SSE event for a client that does not accept JSON. An error's
+ * status comes from the one status table (429/503/404/400…), and an error status always comes
+ * with JSON: RFC 9110 §12.5.1 lets a server disregard `Accept` rather than hide the status.
+ * @internal
+ */
+export function reply(
+  exchange: HttpExchange,
+  response: JsonRpcResponse,
+  sessionId: string | undefined,
+  answer: PostAnswer,
+  onError: (error: unknown) => void,
+): void {
+  const status = statusOfResponse(response);
+  if (answer === 'stream' && status === 200) {
+    const headers =
+      sessionId === undefined ? streamHeaders : { ...streamHeaders, 'mcp-session-id': sessionId };
+    const stream = exchange.openStream(headers);
+    stream.write(formatSseEvent(response, undefined, onError));
+    stream.end();
+    return;
+  }
+  exchange.respond(status, headersFor(response, sessionId), serializeMessage(response, onError) ?? '');
+}
