@@ -57,13 +57,17 @@ export class PostHandler {
     if (message.kind === 'request' && message.method === 'initialize') {
       return this.initialize(exchange, message, access, answer);
     }
-    // A message that is not a valid one cannot be known for an `initialize`: it needs a session id
-    // like any other, then is answered with its error.
+    // A message that is not a valid one is answered with its own error (-32600 or -32602, 400),
+    // whatever its headers say: that is the more specific fault, and a malformed `initialize`
+    // has no session id to show. The runtime counts it.
+    if (message.kind === 'invalid') {
+      const refused = await this.runtime.deliver('', message);
+      return reply(exchange, refused ?? message.response, undefined, answer, this.report);
+    }
     const sessionId = sessionIdOf(exchange);
     if (sessionId === undefined) return;
     if (message.kind === 'request') return this.serveRequest(exchange, sessionId, message, access, answer);
-    // Notifications and the client's responses: 202 and no body ("Sending Messages to the Server");
-    // an invalid message is answered with its error response and that error's status.
+    // Notifications and the client's responses: 202 and no body ("Sending Messages to the Server").
     const refused = await this.runtime.deliver(sessionId, message, {
       principal: access.principal,
       mayCreate: false,

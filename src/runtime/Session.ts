@@ -6,11 +6,7 @@
  */
 import type { Actor, AnyActorRef } from 'xstate';
 import { createActor } from 'xstate';
-import type {
-  SessionHost,
-  SessionMachineInput,
-  SessionStopReason,
-} from '../machines/session.machine.js';
+import type { SessionHost, SessionMachineInput, SessionStopReason } from '../machines/session.machine.js';
 import { sessionMachine } from '../machines/session.machine.js';
 import { describeClientValue, errorResponse, SessionRuntimeError } from '../protocol/errors.js';
 import type { JsonRpcId, JsonRpcMessage, JsonRpcResponse } from '../protocol/jsonrpc.js';

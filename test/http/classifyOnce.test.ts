@@ -33,6 +33,41 @@ function watched(): { runtime: SessionRuntime; delivered: IncomingMessage[]; dis
 describe('over Streamable HTTP', () => {
   const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
+  it('answers an invalid message with its own error whatever its headers, a malformed initialize included', async () => {
+    const { runtime } = watched();
+    const mcp = createFetchHandler(runtime);
+    const send = (body: unknown, extra: Record<string, string> = {}) =>
+      mcp(
+        new Request('http://localhost/mcp', {
+          method: 'POST',
+          headers: { ...headers, ...extra },
+          body: JSON.stringify(body),
+        }),
+      );
+    const cases: { body: unknown; headers?: Record<string, string>; code: number }[] = [
+      // initialize whose params break the envelope's schema (`_meta` must be an object), no session id yet
+      { body: { jsonrpc: '2.0', id: 1, method: 'initialize', params: { _meta: 'x' } }, code: -32602 },
+      // initialize whose params are not an object
+      { body: { jsonrpc: '2.0', id: 5, method: 'initialize', params: 'x' }, code: -32600 },
+      // initialize with a broken envelope
+      { body: { jsonrpc: '1.0', id: 2, method: 'initialize', params: {} }, code: -32600 },
+      // a request without a session id whose method is not a string
+      { body: { jsonrpc: '2.0', id: 3, method: 7 }, code: -32600 },
+      // the same under an id no session has
+      { body: { jsonrpc: '2.0', id: 4, method: 7 }, headers: { 'mcp-session-id': 'nobody' }, code: -32600 },
+    ];
+    for (const { body, headers: extra, code } of cases) {
+      const response = await send(body, extra);
+      // -32600 is refused with 400; -32602 is a JSON-RPC error on an accepted request (200).
+      expect(response.status).toBe(code === -32600 ? 400 : 200);
+      expect(response.headers.get('mcp-session-id')).toBeNull();
+      expect(((await response.json()) as { error: { code: number } }).error.code).toBe(code);
+    }
+    expect(runtime.size).toBe(0);
+    const rejected = Object.values(runtime.metrics().rejected).reduce((sum, count) => sum + count, 0);
+    expect(rejected).toBe(cases.length);
+  });
+
   it('delivers the classified message of every POST and never dispatches a raw one', async () => {
     const { runtime, delivered, dispatched } = watched();
     const mcp = createFetchHandler(runtime);
