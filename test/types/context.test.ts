@@ -6,11 +6,7 @@
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import type {
-  HandlerContext,
-  RequestHandler,
-  ToolDefinition,
-} from '../../src/index.js';
+import type { HandlerContext, RequestHandler, ToolDefinition } from '../../src/index.js';
 import {
   createSessionRuntime,
   definePrompt,
