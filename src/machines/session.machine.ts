@@ -16,9 +16,9 @@
  * for that, since a restored actor runs no entry actions and those states have none.
  */
 import { assign, setup } from 'xstate';
+import type { SessionStopReason } from './stopReason.js';
 
-/** Why a session stopped. */
-export type SessionStopReason = 'idle' | 'removed' | 'swept' | 'closed';
+export type { SessionStopReason } from './stopReason.js';
 
 /** What the machine needs from the runtime side of a session: its mailbox and timers. */
 export interface SessionHost {

@@ -1,6 +1,7 @@
 /**
  * The public types of the runtime: handlers and their context, session info, metrics and events.
  */
+import type { SessionStopReason } from '../machines/stopReason.js';
 import type { JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import type { LoggingLevel } from '../protocol/logging.js';
 import type { OutboundRequestOptions } from './OutboundRequests.js';
@@ -8,8 +9,12 @@ import type { OutboundRequestOptions } from './OutboundRequests.js';
 /** Where a session is in the MCP lifecycle (the state of its machine). */
 export type SessionState = 'awaitingInitialize' | 'initialized' | 'ready' | 'stopping' | 'stopped';
 
-/** Why a session stopped. */
-export type StopReason = 'idle' | 'removed' | 'swept' | 'closed';
+/**
+ * Why a session stopped: `idle` (idle timeout), `removed` (`runtime.remove`), `swept`
+ * (`runtime.sweepIdle`) or `closed` (`runtime.close`). The session machine's own type, so the two
+ * cannot differ.
+ */
+export type StopReason = SessionStopReason;
 
 /** The `clientInfo` a client sends in `initialize`. */
 export interface ClientInfo {

@@ -1,0 +1,15 @@
+/**
+ * Why a session stopped: the one definition, which the session machine records in its output and
+ * the runtime publishes as `StopReason` (in `sessionStopped` events and the `sessionsStopped`
+ * metrics). It sits apart from `session.machine.ts` so that the public declarations can name it
+ * without importing XState's types into a consumer's program.
+ */
+
+/**
+ * Why a session stopped:
+ * - `idle`: no traffic and no work for the idle timeout (`idleTimeoutMs`).
+ * - `removed`: `runtime.remove(sessionId)` (a transport calls it for an HTTP `DELETE`).
+ * - `swept`: `runtime.sweepIdle(thresholdMs)` found it idle for at least `thresholdMs`.
+ * - `closed`: `runtime.close()` stopped it.
+ */
+export type SessionStopReason = 'idle' | 'removed' | 'swept' | 'closed';
