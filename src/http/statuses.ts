@@ -60,6 +60,12 @@ export const httpStatusTable: Readonly<Record<HttpErrorReason, number>> = {
   client_capability_missing: 200,
   client_unreachable: 200,
   resource_not_found: 200,
+  // MCP 2026-07-28 ("Transports" › "Streamable HTTP"): the envelope and header checks answer 400,
+  // and a request needing an undeclared client capability is 400 even when its handler finds out.
+  invalid_envelope: 400,
+  header_mismatch: 400,
+  missing_required_client_capability: 400,
+  unsupported_version: 400,
   forbidden: 403,
   method_not_allowed: 405,
   not_acceptable: 406,

@@ -36,7 +36,11 @@ export type SessionRuntimeErrorCode =
   | 'request_cancelled'
   | 'client_capability_missing'
   | 'client_unreachable'
-  | 'resource_not_found';
+  | 'resource_not_found'
+  | 'invalid_envelope'
+  | 'header_mismatch'
+  | 'missing_required_client_capability'
+  | 'unsupported_version';
 
 interface ErrorTableRow {
   /** JSON-RPC `error.code`. */
@@ -79,6 +83,19 @@ export const errorTable: Readonly<Record<SessionRuntimeErrorCode, ErrorTableRow>
   client_unreachable: { jsonRpcCode: -32018, message: 'No channel to the client is open' },
   // MCP's own code for an unknown resource URI (specification, "Resources", error handling).
   resource_not_found: { jsonRpcCode: -32002, message: 'Resource not found' },
+  // MCP 2026-07-28 ("Basic" › "Stateless requests"): a request whose `params._meta` lacks or breaks a
+  // required key (`io.modelcontextprotocol/protocolVersion`, `…/clientCapabilities`).
+  invalid_envelope: { jsonRpcCode: -32602, message: 'Invalid _meta envelope' },
+  // MCP 2026-07-28 (`HeaderMismatchError`): `MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name` or an
+  // `Mcp-Param-*` header missing, undecodable or unlike the body.
+  header_mismatch: { jsonRpcCode: -32020, message: 'Header mismatch' },
+  // MCP 2026-07-28 (`MissingRequiredClientCapabilityError`): `data.requiredCapabilities`.
+  missing_required_client_capability: {
+    jsonRpcCode: -32021,
+    message: 'The request needs a client capability the client did not declare',
+  },
+  // MCP 2026-07-28 (`UnsupportedProtocolVersionError`): `data.supported` and `data.requested`.
+  unsupported_version: { jsonRpcCode: -32022, message: 'Unsupported protocol version' },
 };
 
 /** Extra, typed facts an error carries in `error.data` beside its `reason`. */
@@ -90,8 +107,12 @@ export interface SessionRuntimeErrorData {
   readonly issues?: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
   /** For `overloaded`, `mailbox_full` and `too_many_sessions`: the limit that was reached. */
   readonly limit?: number;
-  /** For an unsupported protocol version. */
+  /** For an unsupported protocol version: the versions this server speaks. */
   readonly supported?: readonly string[];
+  /** For `unsupported_version`: the version the request named. */
+  readonly requested?: string;
+  /** For `missing_required_client_capability`: the capabilities the request needs (a ClientCapabilities object). */
+  readonly requiredCapabilities?: Readonly<Record<string, unknown>>;
   readonly [key: string]: unknown;
 }
 

@@ -10,6 +10,12 @@ describe('error table', () => {
       invalid_params: -32602,
       internal_error: -32603,
       already_initialized: -32600,
+      invalid_envelope: -32602,
+      // MCP 2026-07-28's own codes (schema: HeaderMismatchError, MissingRequiredClientCapabilityError,
+      // UnsupportedProtocolVersionError).
+      header_mismatch: -32020,
+      missing_required_client_capability: -32021,
+      unsupported_version: -32022,
     } as const;
     for (const [code, row] of Object.entries(errorTable)) {
       if (code === 'resource_not_found') continue;
@@ -23,6 +29,12 @@ describe('error table', () => {
     const codes = Object.entries(errorTable).map(([reason, row]) => [reason, row.jsonRpcCode] as const);
     expect(codes.filter(([, code]) => code === -32002)).toEqual([['resource_not_found', -32002]]);
     expect(codes.filter(([, code]) => code === -32042)).toEqual([]);
+    // -32020..-32022 mean what MCP 2026-07-28 says, and nothing else of ours.
+    expect(codes.filter(([, code]) => code <= -32020 && code >= -32022)).toEqual([
+      ['header_mismatch', -32020],
+      ['missing_required_client_capability', -32021],
+      ['unsupported_version', -32022],
+    ]);
   });
 
   it('maps runtime errors to HTTP statuses and leaves handler codes at 200', () => {
