@@ -6,6 +6,7 @@
  * error. The runtime gets the classified message (`deliver`) and never parses it again. An array
  * goes to {@link BatchHandler}.
  */
+import { classifyEra } from '../protocol/envelope.js';
 import type { IncomingRequest } from '../protocol/messages.js';
 import { parseMessage } from '../protocol/messages.js';
 import type { SessionAccess, SessionRuntime } from '../server/createSessionRuntime.js';
@@ -15,6 +16,7 @@ import type { EventStreams } from './EventStreams.js';
 import type { HttpExchange } from './exchange.js';
 import type { PostAnswer } from './headers.js';
 import { isJsonContentType, postAnswerFor } from './headers.js';
+import { ModernHandler } from './ModernHandler.js';
 import type { ResolvedHttpOptions } from './options.js';
 import type { RateLimiter } from './RateLimiter.js';
 
@@ -29,6 +31,7 @@ const visibleAscii = /^[\x21-\x7e]+$/;
 /** Serves the POSTs of one endpoint. @internal */
 export class PostHandler {
   private readonly batches: BatchHandler;
+  private readonly modern: ModernHandler;
 
   constructor(
     private readonly runtime: SessionRuntime,
@@ -39,6 +42,7 @@ export class PostHandler {
     private readonly report: (error: unknown) => void,
   ) {
     this.batches = new BatchHandler(runtime, streams, rateLimiter, report);
+    this.modern = new ModernHandler(runtime, options, report);
   }
 
   async post(exchange: HttpExchange, access: SessionAccess, rateKey: string): Promise<void> {
@@ -54,6 +58,12 @@ export class PostHandler {
     }
     if (Array.isArray(body.value)) return this.batches.serve(exchange, body.value, access, rateKey, answer);
     const message = parseMessage(body.value);
+    // Body first (MCP 2026-07-28): a `_meta` envelope makes the message the sessionless era's, served
+    // without a session; everything else goes on as a 2025 session message.
+    if (message.kind === 'request' || message.kind === 'notification') {
+      const verdict = classifyEra(message, exchange.header('mcp-protocol-version')?.trim());
+      if (verdict.era !== 'legacy') return this.modern.serve(exchange, message, verdict, access, answer);
+    }
     if (message.kind === 'request' && message.method === 'initialize') {
       return this.initialize(exchange, message, access, answer);
     }

@@ -65,3 +65,15 @@ export function answerInitialize(
     result,
   };
 }
+
+/** The client capability each server-initiated method needs (MCP, "Client Features"). */
+const requiredClientCapability: Readonly<Record<string, string>> = {
+  'sampling/createMessage': 'sampling',
+  'elicitation/create': 'elicitation',
+  'roots/list': 'roots',
+};
+
+/** The client capability a server→client request of `method` needs, or undefined for none. */
+export function clientCapabilityFor(method: string): string | undefined {
+  return Object.hasOwn(requiredClientCapability, method) ? requiredClientCapability[method] : undefined;
+}

@@ -11,7 +11,7 @@ import { sessionMachine } from '../machines/session.machine.js';
 import { describeClientValue, errorResponse, SessionRuntimeError } from '../protocol/errors.js';
 import type { JsonRpcId, JsonRpcMessage, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import type { ServerIdentity } from '../protocol/lifecycle.js';
-import { answerInitialize } from '../protocol/lifecycle.js';
+import { answerInitialize, clientCapabilityFor } from '../protocol/lifecycle.js';
 import type { LoggingLevel } from '../protocol/logging.js';
 import { isLoggingLevel, passesLevel } from '../protocol/logging.js';
 import type { IncomingNotification, IncomingRequest, IncomingResponse } from '../protocol/messages.js';
@@ -39,13 +39,6 @@ export interface SessionEnvironment extends MailboxEnvironment {
     caller: PendingRequest | undefined,
   ) => Promise<DispatchResult>;
 }
-
-/** The client capability each server-initiated method needs (MCP, "Client Features"). */
-const requiredClientCapability: Readonly<Record<string, string>> = {
-  'sampling/createMessage': 'sampling',
-  'elicitation/create': 'elicitation',
-  'roots/list': 'roots',
-};
 
 const settledUndefined: Promise<DispatchResult> = Promise.resolve(undefined);
 
@@ -234,9 +227,7 @@ export class Session
   ): Promise<Record<string, unknown>> {
     const { options: runtimeOptions } = this.environment;
     if (!from.active) return Promise.reject(new SessionRuntimeError('request_cancelled'));
-    const needed = Object.hasOwn(requiredClientCapability, method)
-      ? requiredClientCapability[method]
-      : undefined;
+    const needed = clientCapabilityFor(method);
     const declared = this.facts.clientCapabilities;
     if (needed !== undefined && (declared === undefined || declared[needed] === undefined)) {
       return Promise.reject(

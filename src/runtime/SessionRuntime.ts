@@ -2,6 +2,15 @@
  * The public face of the runtime: `SessionRuntime`, which hands each message to its session's
  * actor through the directory (insert-if-absent), and its implementation.
  */
+
+import type { CacheHint, RequestEnvelope } from '../protocol/envelope.js';
+import {
+  discoverResult,
+  MODERN_PROTOCOL_VERSION,
+  MODERN_PROTOCOL_VERSIONS,
+  REMOVED_METHODS,
+  stampResult,
+} from '../protocol/envelope.js';
 import { errorResponse } from '../protocol/errors.js';
 import type {
   JsonRpcErrorResponse,
@@ -11,7 +20,7 @@ import type {
 } from '../protocol/jsonrpc.js';
 import { jsonRpcNotification } from '../protocol/jsonrpc.js';
 import type { ServerIdentity } from '../protocol/lifecycle.js';
-import type { IncomingMessage } from '../protocol/messages.js';
+import type { IncomingMessage, IncomingRequest } from '../protocol/messages.js';
 import { parseMessage } from '../protocol/messages.js';
 import type { RuntimeConfig } from './config.js';
 import type { LookupRefusal } from './Directory.js';
@@ -21,6 +30,8 @@ import { MetricsRecorder } from './metrics.js';
 import type { PendingRequest } from './PendingRequest.js';
 import type { SessionEnvironment } from './Session.js';
 import { Session } from './Session.js';
+import type { StatelessEnvironment } from './StatelessRequest.js';
+import { StatelessRequest } from './StatelessRequest.js';
 import { Subscriptions } from './Subscriptions.js';
 import type {
   DispatchOptions,
@@ -66,6 +77,22 @@ export interface SessionRuntime {
    */
   deliver(sessionId: string, message: IncomingMessage, options?: DispatchOptions): Promise<DispatchResult>;
   /**
+   * Serves one MCP 2026-07-28 request without a session (SEP-2575): `envelope` is what its
+   * `params._meta` says (`classifyEra` in the protocol layer reads it). Answers `server/discover`;
+   * the removed methods (`initialize`, `ping`, `logging/setLevel`, `resources/subscribe|unsubscribe`)
+   * and unknown ones get -32601; a version this server does not speak gets `unsupported_version`
+   * (-32022, `data.supported`, `data.requested`); every result carries `resultType`, the server's
+   * identity in `_meta` and, where SEP-2549 asks, cache hints. Never rejects; `undefined` when the
+   * request was cancelled (`options.signal`).
+   */
+  serve(
+    message: IncomingRequest,
+    envelope: RequestEnvelope,
+    options?: DispatchOptions,
+  ): Promise<DispatchResult>;
+  /** What this server says of itself: `serverInfo`, capabilities (derived from what is registered), instructions. */
+  readonly server: ServerIdentity;
+  /**
    * Attaches the listener for a session's messages that belong to no request: requests its handlers
    * send outside a request stream, notifications from {@link SessionRuntime.notify}. One listener per
    * session; attaching another replaces it. Returns a detach function, or `undefined` if no such
@@ -110,6 +137,22 @@ export interface SessionRuntime {
   close(options?: CloseOptions): Promise<void>;
 }
 
+/** SEP-2549's defaults: a client may not reuse a result, nor share it between users. */
+const DEFAULT_CACHE_HINT: CacheHint = Object.freeze({ ttlMs: 0, cacheScope: 'private' });
+
+/**
+ * The capabilities a 2026-07-28 client is told of: the registered ones without what only a 2025
+ * session serves (`resources.subscribe` needs `subscriptions/listen`, not served yet).
+ */
+function modernCapabilitiesOf(
+  capabilities: Readonly<Record<string, unknown>>,
+): Readonly<Record<string, unknown>> {
+  const resources = capabilities.resources as Readonly<Record<string, unknown>> | undefined;
+  if (resources === undefined || resources.subscribe === undefined) return capabilities;
+  const { subscribe: _subscribe, ...rest } = resources;
+  return { ...capabilities, resources: rest };
+}
+
 /**
  * The runtime facade over the directory of session actors. It routes each message to its key's
  * actor and knows nothing of tools, resources or prompts: the composition root hands it the
@@ -123,6 +166,10 @@ export class SessionRuntimeImpl implements SessionRuntime {
   private readonly directory: Directory<Session>;
   private readonly options: RuntimeConfig;
   private readonly subscriptions: Subscriptions | undefined;
+  private readonly stateless: StatelessEnvironment;
+  /** The capabilities `server/discover` answers with (the 2026 revision's subset). */
+  private readonly modernCapabilities: Readonly<Record<string, unknown>>;
+  readonly server: ServerIdentity;
   private closing: Promise<void> | undefined;
 
   /**
@@ -138,6 +185,8 @@ export class SessionRuntimeImpl implements SessionRuntime {
     resourceSubscriptions: boolean,
   ) {
     this.options = options;
+    this.server = server;
+    this.modernCapabilities = modernCapabilitiesOf(server.capabilities);
     this.subscriptions = resourceSubscriptions ? new Subscriptions() : undefined;
     const environment: SessionEnvironment = {
       options,
@@ -147,6 +196,13 @@ export class SessionRuntimeImpl implements SessionRuntime {
       events: this.events,
       subscriptions: this.subscriptions,
       dispatch: (sessionId, message, options, caller) => this.route(sessionId, message, options, caller),
+    };
+    this.stateless = {
+      options,
+      handlers,
+      metrics: this.metricsRecorder,
+      events: this.events,
+      dispatch: environment.dispatch,
     };
     const { metricsRecorder: metrics, events } = this;
     this.directory = new Directory<Session>({
@@ -183,6 +239,53 @@ export class SessionRuntimeImpl implements SessionRuntime {
 
   deliver(sessionId: string, message: IncomingMessage, options?: DispatchOptions): Promise<DispatchResult> {
     return this.deliverFrom(sessionId, message, options, undefined);
+  }
+
+  serve(
+    message: IncomingRequest,
+    envelope: RequestEnvelope,
+    options?: DispatchOptions,
+  ): Promise<DispatchResult> {
+    const { id, method } = message;
+    const metrics = this.metricsRecorder;
+    if (!MODERN_PROTOCOL_VERSIONS.includes(envelope.protocolVersion)) {
+      metrics.reject('unsupported_version');
+      return Promise.resolve(
+        errorResponse(id, 'unsupported_version', undefined, {
+          supported: MODERN_PROTOCOL_VERSIONS,
+          requested: envelope.protocolVersion,
+        }),
+      );
+    }
+    if (REMOVED_METHODS.has(method)) {
+      metrics.reject('method_not_found');
+      return Promise.resolve(
+        errorResponse(
+          id,
+          'method_not_found',
+          `Method not found: ${method} (removed in ${MODERN_PROTOCOL_VERSION})`,
+        ),
+      );
+    }
+    if (!this.directory.accepting) {
+      metrics.reject('shutting_down');
+      return Promise.resolve(
+        errorResponse(id, 'shutting_down', undefined, { retryAfterSeconds: this.options.retryAfterSeconds }),
+      );
+    }
+    if (method === 'server/discover') {
+      const result = discoverResult(this.modernCapabilities, this.server.instructions);
+      return Promise.resolve({ jsonrpc: '2.0', id, result: this.stamp(method, result) });
+    }
+    const request = new StatelessRequest(options?.principal?.id, this.stateless, envelope);
+    return request.serve(message, options).then((response) => {
+      if (response === undefined || !('result' in response)) return response;
+      return { jsonrpc: '2.0', id: response.id, result: this.stamp(method, response.result) };
+    });
+  }
+
+  private stamp(method: string, result: Readonly<Record<string, unknown>>): Record<string, unknown> {
+    return stampResult(method, result, this.server.serverInfo, DEFAULT_CACHE_HINT);
   }
 
   private route(

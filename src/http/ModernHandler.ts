@@ -1,0 +1,154 @@
+/**
+ * The MCP 2026-07-28 leg of a POST (SEP-2575, "Transports" › "Streamable HTTP"): a request that
+ * carries its own `_meta` envelope is served without a session — no `Mcp-Session-Id` read or
+ * issued, nothing kept after the answer. The body decided the era (`classifyEra`); this checks
+ * the standard headers against the body, hands the request to `runtime.serve`, and writes the
+ * answer as JSON, or as an SSE stream once the handler sends a notification first (progress, a
+ * log the request asked for) or has not answered within `keepAliveMs`. Closing that stream
+ * cancels the handler ("closing the stream is cancellation"); there is no resumption.
+ */
+import type { EraVerdict } from '../protocol/envelope.js';
+import { errorResponse } from '../protocol/errors.js';
+import type { IncomingNotification, IncomingRequest } from '../protocol/incoming.js';
+import type { JsonRpcMessage, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import { serializeMessage } from '../protocol/serialize.js';
+import type { SessionAccess, SessionRuntime } from '../server/createSessionRuntime.js';
+import { jsonHeaders, streamHeaders } from './answers.js';
+import type { EventStream, HttpExchange } from './exchange.js';
+import type { PostAnswer } from './headers.js';
+import type { ResolvedHttpOptions } from './options.js';
+import { formatSseEvent, keepAliveComment } from './sse.js';
+import { httpStatusOf } from './statuses.js';
+
+/** The HTTP status of a 2026-07-28 answer: -32601 is 404 here (removed or unknown method); the rest as the table says. */
+export function modernStatusOf(response: JsonRpcResponse): number {
+  if (!('error' in response)) return 200;
+  if (response.error.code === -32601) return 404;
+  return httpStatusOf(response.error);
+}
+
+/**
+ * The answer of one 2026-07-28 request: nothing is written until the handler produces something;
+ * the first notification (or `keepAliveMs` of silence) opens an SSE stream, after which the
+ * response ends it. A class, not a literal with closures per POST (see `EventStreams.lazyStream`).
+ */
+class ModernAnswer {
+  private stream: EventStream | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private keepAlive: ReturnType<typeof setInterval> | undefined;
+  readonly controller = new AbortController();
+
+  constructor(
+    private readonly exchange: HttpExchange,
+    private readonly keepAliveMs: number,
+    private readonly report: (error: unknown) => void,
+  ) {
+    if (keepAliveMs > 0) {
+      this.timer = setTimeout(() => this.open(), keepAliveMs);
+      this.timer.unref?.();
+    }
+  }
+
+  /** Opens the SSE stream (once); its close before the answer cancels the request. */
+  private open(): EventStream {
+    if (this.stream !== undefined) return this.stream;
+    const stream = this.exchange.openStream(streamHeaders);
+    this.stream = stream;
+    stream.onClose(() => {
+      if (this.keepAlive !== undefined) clearInterval(this.keepAlive);
+      this.controller.abort();
+    });
+    if (this.keepAliveMs > 0) {
+      this.keepAlive = setInterval(() => stream.write(keepAliveComment), this.keepAliveMs);
+      this.keepAlive.unref?.();
+    }
+    return stream;
+  }
+
+  /** A notification of this request (progress, a log): on the stream, opened for it. */
+  notify(message: JsonRpcMessage): void {
+    this.open().write(formatSseEvent(message, undefined, this.report));
+  }
+
+  /** The response: ends the stream if one is open, else goes out as JSON with its status. */
+  finish(response: JsonRpcResponse | undefined, answer: PostAnswer): void {
+    this.settle();
+    const stream = this.stream;
+    if (stream !== undefined) {
+      if (response !== undefined) stream.write(formatSseEvent(response, undefined, this.report));
+      stream.end();
+      return;
+    }
+    // Cancelled before anything was written: an empty stream ends the POST.
+    if (response === undefined) {
+      this.exchange.openStream(streamHeaders).end();
+      return;
+    }
+    const status = modernStatusOf(response);
+    if (answer === 'stream' && status === 200) {
+      const opened = this.exchange.openStream(streamHeaders);
+      opened.write(formatSseEvent(response, undefined, this.report));
+      opened.end();
+      return;
+    }
+    this.exchange.respond(status, jsonHeaders, serializeMessage(response, this.report) ?? '');
+  }
+
+  private settle(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.keepAlive !== undefined) clearInterval(this.keepAlive);
+  }
+}
+
+/** @internal */
+export class ModernHandler {
+  constructor(
+    private readonly runtime: SessionRuntime,
+    private readonly options: ResolvedHttpOptions,
+    private readonly report: (error: unknown) => void,
+  ) {}
+
+  /** Serves a message the body put in the 2026-07-28 era (or refused while deciding). */
+  async serve(
+    exchange: HttpExchange,
+    message: IncomingRequest | IncomingNotification,
+    verdict: Exclude<EraVerdict, { readonly era: 'legacy' }>,
+    access: SessionAccess,
+    answer: PostAnswer,
+  ): Promise<void> {
+    if (verdict.era === 'refused') return this.answerNow(exchange, verdict.response, answer);
+    // Notifications: accepted, nothing to answer (202, "Sending Messages to the Server").
+    if (message.kind === 'notification') {
+      exchange.respond(202, {});
+      return;
+    }
+    const mismatch = methodHeaderProblem(exchange, message);
+    if (mismatch !== undefined) {
+      return this.answerNow(exchange, errorResponse(message.id, 'header_mismatch', mismatch), answer);
+    }
+    const pending = new ModernAnswer(exchange, this.options.keepAliveMs, this.report);
+    const response = await this.runtime.serve(message, verdict.envelope, {
+      principal: access.principal,
+      onNotification: (notification) => pending.notify(notification),
+      signal: pending.controller.signal,
+    });
+    pending.finish(response, answer);
+  }
+
+  private answerNow(exchange: HttpExchange, response: JsonRpcResponse, answer: PostAnswer): void {
+    new ModernAnswer(exchange, 0, this.report).finish(response, answer);
+  }
+}
+
+/**
+ * `MCP-Protocol-Version` must be present (its value was held against the body by `classifyEra`),
+ * and `Mcp-Method` present and equal to the body's method, case-sensitively (SEP-2243).
+ */
+function methodHeaderProblem(exchange: HttpExchange, message: IncomingRequest): string | undefined {
+  if (exchange.header('mcp-protocol-version') === undefined) return 'MCP-Protocol-Version is required';
+  const header = exchange.header('mcp-method')?.trim();
+  if (header === undefined) return `Mcp-Method is required (the body's method is ${message.method})`;
+  if (header !== message.method)
+    return `Mcp-Method (${header}) differs from the body's method (${message.method})`;
+  return undefined;
+}
