@@ -1,6 +1,7 @@
 /**
  * The server the official conformance suite expects (@modelcontextprotocol/conformance): its tools,
- * resources and prompts, built on the runtime. `npm run conformance` starts it on an ephemeral port
+ * resources and prompts, built on the runtime (the 2026-07-28 diagnostic and multi round-trip ones
+ * are in ./conformance/). `npm run conformance` starts it on an ephemeral port
  * and runs the suite against it. It prints its URL as its first line of stdout.
  */
 import { createServer } from 'node:http';
@@ -16,6 +17,8 @@ import {
   defineTool,
   ToolError,
 } from '../src/index.js';
+import { diagnosticTools } from './conformance/diagnostics.js';
+import { inputRequiredPrompts, inputRequiredTools } from './conformance/inputRequired.js';
 
 // A 1×1 red PNG and a tiny silent WAV.
 const png =
@@ -231,17 +234,35 @@ const tools = [
     name: 'json_schema_2020_12_tool',
     description: 'Tool with JSON Schema 2020-12 features',
     inputSchema: z.looseObject({}),
+    // Advertised as written: keywords zod does not emit ($anchor, allOf/anyOf, if/then/else) stay (SEP-2106).
     advertisedInputSchema: {
       $schema: 'https://json-schema.org/draft/2020-12/schema',
       type: 'object',
       $defs: {
-        address: { type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } },
+        address: {
+          $anchor: 'addressDef',
+          type: 'object',
+          properties: { street: { type: 'string' }, city: { type: 'string' } },
+        },
       },
-      properties: { name: { type: 'string' }, address: { $ref: '#/$defs/address' } },
+      properties: {
+        name: { type: 'string' },
+        address: { $ref: '#/$defs/address' },
+        contactMethod: { type: 'string', enum: ['phone', 'email'] },
+        phone: { type: 'string' },
+        email: { type: 'string' },
+      },
+      allOf: [{ anyOf: [{ required: ['phone'] }, { required: ['email'] }] }],
+      if: { properties: { contactMethod: { const: 'phone' } }, required: ['contactMethod'] },
+      // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword; this object is never awaited
+      then: { required: ['phone'] },
+      else: { required: ['email'] },
       additionalProperties: false,
     },
     handler: (args) => `Received: ${JSON.stringify(args)}`,
   }),
+  ...diagnosticTools,
+  ...inputRequiredTools,
 ];
 
 const resources = [
@@ -325,6 +346,7 @@ const prompts = [
       ],
     }),
   }),
+  ...inputRequiredPrompts,
 ];
 
 const runtime = createSessionRuntime({

@@ -5,10 +5,14 @@
  *   npm run conformance
  *
  * The suite needs Node >= 22 while this project supports 20: the npm package `node@22` and the suite
- * are installed into .cache/conformance (no system install). Two runs: the latest release with
- * `--suite all` (active and pending scenarios) and the current pre-release with
- * `--requirements 2025-11-25`. Prints each scenario's result and ends with
- * `conformance: P passed, F failed` (plus how many scenarios ran no check); exits 1 on any failure.
+ * are installed into .cache/conformance (no system install). Three runs: the latest release with
+ * `--suite all` (active and pending scenarios), the current pre-release with
+ * `--requirements 2025-11-25`, and the same pre-release with `--requirements 2026-07-28`. Prints
+ * each scenario's result. The first two gate: they end with `conformance: P passed, F failed` (plus
+ * how many scenarios ran no check), the last line, and any failure there exits 1. The 2026-07-28
+ * run does not gate yet: it is printed in its own block, with the scenarios the suite does not
+ * score for that revision listed apart, and counted on its own line
+ * (`conformance 2026-07-28 (not gating): P passed, F failed`), which never changes the exit code.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,12 +21,27 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cache = join(root, '.cache', 'conformance');
+/** `name` is the alias the suite is installed under; suites with one name share one install. */
 const suites = [
-  { name: 'release', spec: '@modelcontextprotocol/conformance@0.1.16', args: ['--suite', 'all'] },
+  {
+    name: 'release',
+    spec: '@modelcontextprotocol/conformance@0.1.16',
+    args: ['--suite', 'all'],
+    gating: true,
+  },
   {
     name: 'next',
     spec: '@modelcontextprotocol/conformance@0.2.0-alpha.12',
     args: ['--requirements', '2025-11-25'],
+    gating: true,
+  },
+  {
+    name: 'next',
+    spec: '@modelcontextprotocol/conformance@0.2.0-alpha.12',
+    args: ['--requirements', '2026-07-28'],
+    gating: false,
+    label: '2026-07-28',
+    heading: '2026-07-28 (not gating yet: the modern path is in progress)',
   },
 ];
 
@@ -62,7 +81,10 @@ function startServer() {
   });
 }
 
-/** Runs one suite; returns [scenario, passed?, summary line] rows read from its SUMMARY block. */
+/**
+ * Runs one suite. Returns `rows`, [scenario, passed?, summary line] read from its SUMMARY block, and
+ * `notScored`, scenario → reason for those a `--requirements` run lists under "Not scored for …".
+ */
 function runSuite(suite, url) {
   const node = join(cache, 'node_modules', 'node', 'bin', 'node');
   const cli = join(cache, 'node_modules', suite.name, 'dist', 'index.js');
@@ -78,31 +100,64 @@ function runSuite(suite, url) {
     process.stderr.write(output);
     rows.push([`${suite.name} (no results)`, false, `exit ${result.status}`]);
   }
-  return rows;
+  const notScored = new Map();
+  const block = /^Not scored for \S+: .*$/mu.exec(output);
+  if (block !== null) {
+    for (const line of output
+      .slice(block.index + block[0].length)
+      .split('\n')
+      .slice(1)) {
+      const match = /^ {2}[✓✗] (\S+) \((.*)\)$/u.exec(line);
+      if (match === null) break;
+      notScored.set(match[1], match[2]);
+    }
+  }
+  return { rows, notScored };
+}
+
+/** Prints one result row; returns 'passed', 'failed' or 'empty'. */
+function report(scenario, ok, detail, indent) {
+  // A scenario that ran no check proves nothing: it is reported apart, not as a pass.
+  if (ok && /^0 passed, 0 failed/.test(detail)) {
+    console.log(`${indent}NONE  ${scenario}: ran no check`);
+    return 'empty';
+  }
+  console.log(`${indent}${ok ? 'PASS' : 'FAIL'}  ${scenario}: ${detail}`);
+  return ok ? 'passed' : 'failed';
+}
+
+function tally(counts) {
+  return `${counts.passed} passed, ${counts.failed} failed${counts.empty > 0 ? `, ${counts.empty} ran no check` : ''}`;
 }
 
 install();
 const { server, url } = await startServer();
-let passed = 0;
-let failed = 0;
-let empty = 0;
+const gating = { passed: 0, failed: 0, empty: 0 };
+const ungated = [];
 try {
   for (const suite of suites) {
+    if (suite.heading !== undefined) console.log(`\n${suite.heading}`);
     console.log(`\n${suite.spec} ${suite.args.join(' ')}`);
-    for (const [scenario, ok, detail] of runSuite(suite, url)) {
-      // A scenario that ran no check proves nothing: it is reported apart, not as a pass.
-      if (ok && /^0 passed, 0 failed/.test(detail)) {
-        console.log(`  NONE  ${scenario}: ran no check`);
-        empty++;
-        continue;
-      }
-      console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${scenario}: ${detail}`);
-      if (ok) passed++;
-      else failed++;
+    const { rows, notScored } = runSuite(suite, url);
+    const counts = suite.gating ? gating : { passed: 0, failed: 0, empty: 0 };
+    // The gating runs count every scenario they run, scored or not, as they always have.
+    const apart = [];
+    for (const [scenario, ok, detail] of rows) {
+      if (!suite.gating && notScored.has(scenario)) apart.push([scenario, ok, detail]);
+      else counts[report(scenario, ok, detail, '  ')]++;
     }
+    if (apart.length > 0) {
+      const failing = apart.filter(([, ok]) => !ok).length;
+      console.log(`  not scored for this run: ${apart.length} scenarios, ${failing} failing`);
+      for (const [scenario, ok, detail] of apart)
+        report(scenario, ok, `${detail} (${notScored.get(scenario)})`, '    ');
+    }
+    if (!suite.gating) ungated.push([suite, counts]);
   }
 } finally {
   server.kill('SIGTERM');
 }
-console.log(`conformance: ${passed} passed, ${failed} failed${empty > 0 ? `, ${empty} ran no check` : ''}`);
-process.exit(failed === 0 ? 0 : 1);
+for (const [suite, counts] of ungated)
+  console.log(`conformance ${suite.label} (not gating): ${tally(counts)}`);
+console.log(`conformance: ${tally(gating)}`);
+process.exit(gating.failed === 0 ? 0 : 1);
