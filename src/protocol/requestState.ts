@@ -7,7 +7,7 @@
  * the echo as attacker-controlled: it must be integrity-protected, bound to who asked and what was
  * asked, and expire. This module does that and nothing else: it neither reads a request nor writes
  * a response, and a failure to open is a reason, never an exception, for the caller to answer
- * (-32602 "Invalid params" is what the specification suggests).
+ * with an error, never a restart or a result (the official SDK answers -32602 "Invalid params").
  *
  * Token (ASCII, at most `maxTokenLength` characters):
  *
