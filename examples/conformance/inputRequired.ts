@@ -24,27 +24,36 @@ function sampled(answer: Readonly<Record<string, unknown>>): string {
 }
 
 /** An `elicitation/create` request for one string field. */
-function askString(ctx: HandlerContext, message: string, field: string) {
-  return ctx.request('elicitation/create', {
-    message,
-    requestedSchema: { type: 'object', properties: { [field]: { type: 'string' } }, required: [field] },
-  });
+function askString(ctx: HandlerContext, key: string, message: string, field: string) {
+  return ctx.request(
+    'elicitation/create',
+    {
+      message,
+      requestedSchema: { type: 'object', properties: { [field]: { type: 'string' } }, required: [field] },
+    },
+    { key },
+  );
 }
 
 /** An `elicitation/create` request for a yes/no confirmation (`{ ok: boolean }`). */
 function askConfirmation(ctx: HandlerContext) {
-  return ctx.request('elicitation/create', {
-    message: 'Please confirm',
-    requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] },
-  });
+  return ctx.request(
+    'elicitation/create',
+    {
+      message: 'Please confirm',
+      requestedSchema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] },
+    },
+    { key: 'confirm' },
+  );
 }
 
 /** A `sampling/createMessage` request for one user text message. */
-function sample(ctx: HandlerContext, text: string, maxTokens: number) {
-  return ctx.request('sampling/createMessage', {
-    messages: [{ role: 'user', content: { type: 'text', text } }],
-    maxTokens,
-  });
+function sample(ctx: HandlerContext, key: string, text: string, maxTokens: number) {
+  return ctx.request(
+    'sampling/createMessage',
+    { messages: [{ role: 'user', content: { type: 'text', text } }], maxTokens },
+    { key },
+  );
 }
 
 export const inputRequiredTools = [
@@ -53,8 +62,7 @@ export const inputRequiredTools = [
     description: 'Asks the user for their name (elicitation), then greets them',
     inputSchema: noArguments,
     handler: async (_args, ctx) => {
-      // key: user_name
-      const answer = await askString(ctx, 'What is your name?', 'name');
+      const answer = await askString(ctx, 'user_name', 'What is your name?', 'name');
       return `Hello, ${elicited(answer, 'name')}!`;
     },
   }),
@@ -63,8 +71,7 @@ export const inputRequiredTools = [
     description: 'Asks the client to sample an answer, then returns it',
     inputSchema: noArguments,
     handler: async (_args, ctx) => {
-      // key: sample_request
-      const answer = await sample(ctx, 'What is the capital of France?', 100);
+      const answer = await sample(ctx, 'sample_request', 'What is the capital of France?', 100);
       return `Sampling result: ${sampled(answer)}`;
     },
   }),
@@ -73,8 +80,7 @@ export const inputRequiredTools = [
     description: 'Asks the client for its roots, then counts them',
     inputSchema: noArguments,
     handler: async (_args, ctx) => {
-      // key: roots_request
-      const answer = await ctx.request('roots/list', {});
+      const answer = await ctx.request('roots/list', {}, { key: 'roots_request' });
       const roots = Array.isArray(answer.roots) ? answer.roots : [];
       return `Found ${roots.length} root(s)`;
     },
@@ -84,7 +90,6 @@ export const inputRequiredTools = [
     description: 'Asks the user to confirm, keeping its own state between the rounds',
     inputSchema: noArguments,
     handler: async (_args, ctx) => {
-      // key: confirm (with a requestState)
       const answer = await askConfirmation(ctx);
       const content = answer.content as { ok?: unknown } | undefined;
       return content?.ok === true ? 'state-ok: requestState validated' : 'state-declined: not confirmed';
@@ -95,11 +100,11 @@ export const inputRequiredTools = [
     description: 'Asks for a name (elicitation), a greeting (sampling) and the roots at once',
     inputSchema: noArguments,
     handler: async (_args, ctx) => {
-      // keys: user_name, greeting, client_roots (in one round, with a requestState)
+      // One round: all three are asked together.
       const [name, greeting, roots] = await Promise.all([
-        askString(ctx, 'What is your name?', 'name'),
-        sample(ctx, 'Generate a greeting', 50),
-        ctx.request('roots/list', {}),
+        askString(ctx, 'user_name', 'What is your name?', 'name'),
+        sample(ctx, 'greeting', 'Generate a greeting', 50),
+        ctx.request('roots/list', {}, { key: 'client_roots' }),
       ]);
       const count = Array.isArray(roots.roots) ? roots.roots.length : 0;
       return `Name: ${elicited(name, 'name')}; Greeting: ${sampled(greeting)}; Roots: ${count}`;
@@ -110,9 +115,12 @@ export const inputRequiredTools = [
     description: 'Asks for a name, then for a favourite colour, in two rounds',
     inputSchema: noArguments,
     handler: async (_args, ctx) => {
-      // key: step1, then step2 (each round with a new requestState)
-      const name = elicited(await askString(ctx, 'Step 1: What is your name?', 'name'), 'name');
-      const color = elicited(await askString(ctx, 'Step 2: What is your favorite color?', 'color'), 'color');
+      // Two rounds: the second request is asked only once the first is answered.
+      const name = elicited(await askString(ctx, 'step1', 'Step 1: What is your name?', 'name'), 'name');
+      const color = elicited(
+        await askString(ctx, 'step2', 'Step 2: What is your favorite color?', 'color'),
+        'color',
+      );
       return `Multi-round complete for ${name} who likes ${color}`;
     },
   }),
@@ -121,7 +129,6 @@ export const inputRequiredTools = [
     description: 'Asks the user to confirm; a retry whose requestState was altered is refused',
     inputSchema: noArguments,
     handler: async (_args, ctx) => {
-      // key: confirm (with a signed requestState)
       await askConfirmation(ctx);
       return 'integrity-ok: state verified';
     },
@@ -131,16 +138,15 @@ export const inputRequiredTools = [
     description: 'Asks only for what the client declared: elicitation and/or sampling',
     inputSchema: noArguments,
     handler: async (_args, ctx) => {
-      // keys: elicit_input (if the client declared elicitation), sample_input (if it declared sampling)
       const declared = ctx.session.clientCapabilities ?? {};
       const asked: Promise<unknown>[] = [];
       const keys: string[] = [];
       if (declared.elicitation !== undefined) {
-        asked.push(askString(ctx, 'Elicitation input', 'value'));
+        asked.push(askString(ctx, 'elicit_input', 'Elicitation input', 'value'));
         keys.push('elicit_input');
       }
       if (declared.sampling !== undefined) {
-        asked.push(sample(ctx, 'Sample request', 50));
+        asked.push(sample(ctx, 'sample_input', 'Sample request', 50));
         keys.push('sample_input');
       }
       if (asked.length === 0) return 'No supported capabilities declared';
@@ -155,8 +161,7 @@ export const inputRequiredPrompts = [
     name: 'test_input_required_result_prompt',
     description: 'Asks the user for context (elicitation), then builds the prompt from it',
     get: async (_args, ctx) => {
-      // key: user_context
-      const answer = await askString(ctx, 'What context should the prompt use?', 'context');
+      const answer = await askString(ctx, 'user_context', 'What context should the prompt use?', 'context');
       return `Prompt with context: ${elicited(answer, 'context')}`;
     },
   }),

@@ -389,6 +389,19 @@ export abstract class Mailbox implements RequestOwner {
     this.abandon(request);
   }
 
+  /**
+   * Answers a running request now with `response` (counted as completed) and stops waiting for its
+   * handler: its signal aborts with `reason`, its slot is given back, and what it returns later is
+   * dropped. For an answer that does not wait for the handler (a multi-round-trip `input_required`).
+   */
+  protected preempt(request: PendingRequest, response: JsonRpcResponse, reason: Error): void {
+    if (request.phase !== 'running') return;
+    this.environment.metrics.completed++;
+    request.settle(response);
+    request.abort(reason);
+    this.abandon(request);
+  }
+
   /** Stops waiting for a handler: its slot is given back now and its late outcome dropped. */
   private abandon(request: PendingRequest): void {
     if (this.release(request)) this.afterRelease();

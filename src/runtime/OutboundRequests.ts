@@ -14,6 +14,13 @@ export interface OutboundRequestOptions {
   readonly timeoutMs?: number;
   /** Aborting it cancels the request the same way. */
   readonly signal?: AbortSignal;
+  /**
+   * The request's key among the `inputRequests` of a 2026-07-28 multi-round-trip answer
+   * (SEP-2322): the client answers it under the same key in `inputResponses`. Ignored on a 2025
+   * session, where the request goes to the client at once.
+   * @default `${method}:${n}`, n counting this handler's requests from 0
+   */
+  readonly key?: string;
 }
 
 interface Outbound {

@@ -22,6 +22,7 @@ import { jsonRpcNotification } from '../protocol/jsonrpc.js';
 import type { ServerIdentity } from '../protocol/lifecycle.js';
 import type { IncomingMessage, IncomingRequest } from '../protocol/messages.js';
 import { parseMessage } from '../protocol/messages.js';
+import { createRequestStateCodec } from '../protocol/requestState.js';
 import type { RuntimeConfig } from './config.js';
 import type { LookupRefusal } from './Directory.js';
 import { Directory } from './Directory.js';
@@ -198,6 +199,7 @@ export class SessionRuntimeImpl implements SessionRuntime {
       dispatch: (sessionId, message, options, caller) => this.route(sessionId, message, options, caller),
     };
     this.stateless = {
+      requestState: createRequestStateCodec({ keys: options.requestStateKeys }),
       options,
       handlers,
       metrics: this.metricsRecorder,

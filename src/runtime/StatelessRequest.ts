@@ -10,11 +10,14 @@
  */
 
 import type { RequestEnvelope } from '../protocol/envelope.js';
-import { SessionRuntimeError } from '../protocol/errors.js';
+import { MULTI_ROUND_METHODS } from '../protocol/envelope.js';
+import { errorResponse, SessionRuntimeError } from '../protocol/errors.js';
 import type { IncomingRequest } from '../protocol/incoming.js';
 import { clientCapabilityFor } from '../protocol/lifecycle.js';
 import type { LoggingLevel } from '../protocol/logging.js';
 import { passesLevel } from '../protocol/logging.js';
+import type { RequestStateCodec } from '../protocol/requestState.js';
+import { InputRound } from './inputRound.js';
 import type { MailboxEnvironment } from './Mailbox.js';
 import { Mailbox } from './Mailbox.js';
 import type { OutboundRequestOptions } from './OutboundRequests.js';
@@ -23,6 +26,8 @@ import type { DispatchOptions, DispatchResult, SessionInfo } from './types.js';
 
 /** What the stateless requests of one runtime share. @internal */
 export interface StatelessEnvironment extends MailboxEnvironment {
+  /** Seals and opens `requestState` (multi-round-trip requests). */
+  readonly requestState: RequestStateCodec;
   /** The runtime's dispatch, for `ctx.dispatch` to a 2025 session. */
   readonly dispatch: (
     sessionId: string,
@@ -36,6 +41,8 @@ export interface StatelessEnvironment extends MailboxEnvironment {
 export class StatelessRequest extends Mailbox {
   /** The `requestTimeoutMs` timer of the one request, armed when its handler starts. */
   private deadline: unknown;
+  /** The multi-round-trip state of a `tools/call`, `prompts/get` or `resources/read`. */
+  private round: InputRound | undefined;
 
   constructor(
     principal: string | undefined,
@@ -47,6 +54,14 @@ export class StatelessRequest extends Mailbox {
 
   /** Runs `message` (a request of the modern era) and resolves with its answer; never rejects. */
   serve(message: IncomingRequest, options: DispatchOptions | undefined): Promise<DispatchResult> {
+    if (MULTI_ROUND_METHODS.has(message.method)) {
+      const round = InputRound.of(this.environment.requestState, this.owner, message.method, message.params);
+      if (typeof round === 'string') {
+        this.environment.metrics.reject('invalid_params');
+        return Promise.resolve(errorResponse(message.id, 'invalid_params', round));
+      }
+      this.round = round;
+    }
     return this.accept(message, options, undefined, this.environment.options.clock.now());
   }
 
@@ -89,16 +104,18 @@ export class StatelessRequest extends Mailbox {
   }
 
   /**
-   * A server→client request. 2026-07-28 sends none on a request's stream: a method the client did
-   * not declare the capability for is `missing_required_client_capability` (-32021, with
-   * `data.requiredCapabilities`), which ends the request as a protocol error; one it did declare
-   * would need a multi-round-trip answer (`input_required`, SEP-2322), not served yet.
+   * A server→client request (`ctx.request`). 2026-07-28 sends none on a request's stream: a method
+   * the client did not declare the capability for is `missing_required_client_capability` (-32021,
+   * with `data.requiredCapabilities`), which ends the request as a protocol error; otherwise the
+   * answer comes from the client's `inputResponses` (or an earlier round's `requestState`), or the
+   * request is collected for an `input_required` answer (SEP-2322, see `inputRound.ts`), and this
+   * run of the handler ends when it is sent (the promise rejects with `request_cancelled`).
    */
   sendRequest(
-    _from: PendingRequest,
+    from: PendingRequest,
     method: string,
-    _params: Readonly<Record<string, unknown>> | undefined,
-    _options: OutboundRequestOptions | undefined,
+    params: Readonly<Record<string, unknown>> | undefined,
+    options: OutboundRequestOptions | undefined,
   ): Promise<Record<string, unknown>> {
     const needed = clientCapabilityFor(method);
     if (needed !== undefined && this.envelope.clientCapabilities[needed] === undefined) {
@@ -110,10 +127,43 @@ export class StatelessRequest extends Mailbox {
         ),
       );
     }
-    return Promise.reject(
+    const round = this.round;
+    if (round === undefined || !from.active) {
+      return Promise.reject(
+        new SessionRuntimeError(
+          'client_unreachable',
+          'Only tools/call, prompts/get and resources/read may ask the client (multi-round-trip requests)',
+        ),
+      );
+    }
+    const key = round.keyFor(method, options?.key);
+    const answered = round.answer(key, method);
+    if (typeof answered === 'string') {
+      return Promise.reject(new SessionRuntimeError('invalid_params', answered));
+    }
+    if (answered !== undefined) return Promise.resolve(answered.value);
+    if (round.ask(key, { method, params: params ?? {} })) {
+      // Requests asked together (`Promise.all`) go out in one round: answer once the handler has
+      // asked all it asks now.
+      setImmediate(() => this.askClient(from, round));
+    }
+    return new Promise((_resolve, reject) => {
+      const ended = () =>
+        reject(new SessionRuntimeError('request_cancelled', 'The client is asked first (input_required)'));
+      if (from.signal.aborted) ended();
+      else from.signal.addEventListener('abort', ended, { once: true });
+    });
+  }
+
+  /** Answers `input_required` with what the handler asked, and drops this run of the handler. */
+  private askClient(request: PendingRequest, round: InputRound): void {
+    if (request.phase !== 'running') return;
+    this.preempt(
+      request,
+      { jsonrpc: '2.0', id: request.requestId, result: round.inputRequired() },
       new SessionRuntimeError(
-        'client_unreachable',
-        'A 2026-07-28 request cannot send the client requests on its stream; multi-round-trip answers (input_required) are not served yet',
+        'request_cancelled',
+        'Answered input_required; the retry runs the handler again',
       ),
     );
   }

@@ -36,5 +36,7 @@ export interface RuntimeConfig {
   readonly logging: boolean;
   /** ms a server→client request waits for the client's answer. */
   readonly clientRequestTimeoutMs: number;
+  /** Keys of the `requestState` codec (multi-round-trip requests), ≥ 32 bytes each; the first seals. */
+  readonly requestStateKeys: readonly (string | Uint8Array)[];
   readonly clock: Clock;
 }

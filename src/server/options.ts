@@ -1,6 +1,7 @@
 /**
  * Runtime options: one typed object, validated once at construction, with documented defaults.
  */
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { PromptDefinition } from '../features/prompts.js';
 import type { ResourceDefinition, ResourceTemplateDefinition } from '../features/resources.js';
@@ -126,6 +127,14 @@ export interface SessionRuntimeOptions<TContext = undefined> {
    * @default 60_000
    */
   readonly clientRequestTimeoutMs?: number;
+  /**
+   * Secrets (each at least 32 bytes) that seal the `requestState` of 2026-07-28 multi-round-trip
+   * answers (SEP-2322); the first seals, all open, so a new key goes first and an old one is dropped
+   * after 10 minutes (the state's lifetime). Every instance that may receive a client's retry needs
+   * the same keys.
+   * @default one random key per runtime (enough for a single instance)
+   */
+  readonly requestStateKeys?: readonly (string | Uint8Array)[];
   /** Time source for idle expiry and timeouts; a `ManualClock` in tests. @default systemClock */
   readonly clock?: Clock;
 }
@@ -177,6 +186,15 @@ const optionsSchema = z.strictObject({
   retryAfterSeconds: z.number().int().nonnegative().optional(),
   logging: z.boolean().optional(),
   clientRequestTimeoutMs: milliseconds('positive').optional(),
+  requestStateKeys: z
+    .array(
+      z.union([
+        z.string().refine((key) => Buffer.byteLength(key) >= 32, 'Expected a key of at least 32 bytes'),
+        z.instanceof(Uint8Array).refine((key) => key.byteLength >= 32, 'Expected a key of at least 32 bytes'),
+      ]),
+    )
+    .min(1)
+    .optional(),
   clock: z
     .custom<Clock>(
       (value) =>
@@ -239,6 +257,7 @@ export function resolveOptions<TContext>(
     retryAfterSeconds: options.retryAfterSeconds ?? 1,
     logging: options.logging ?? true,
     clientRequestTimeoutMs: options.clientRequestTimeoutMs ?? 60_000,
+    requestStateKeys: options.requestStateKeys ?? [randomBytes(32)],
     clock: options.clock ?? systemClock,
   };
 }
