@@ -199,7 +199,7 @@ export class SessionRuntimeImpl implements SessionRuntime {
       dispatch: (sessionId, message, options, caller) => this.route(sessionId, message, options, caller),
     };
     this.stateless = {
-      requestState: createRequestStateCodec({ keys: options.requestStateKeys }),
+      requestState: createRequestStateCodec({ keys: options.requestStateKeys, now: () => options.clock.now() }),
       options,
       handlers,
       metrics: this.metricsRecorder,
