@@ -327,7 +327,11 @@ describe('checkStandardHeaders', () => {
   });
 
   it('does not take a method name inherited from Object.prototype as a Mcp-Name method', () => {
-    const reader = headers({ 'MCP-Protocol-Version': VERSION, 'Mcp-Method': 'constructor' });
+    const reader = headers({
+      'MCP-Protocol-Version': VERSION,
+      'Mcp-Method': 'constructor',
+      'Mcp-Name': '=?base64?!?=',
+    });
     expect(checkStandardHeaders('constructor', { name: 'x' }, VERSION, reader)).toBeUndefined();
   });
 });
@@ -422,6 +426,21 @@ describe('paramHeaderDeclarations', () => {
     expect(paramHeaderDeclarations(schema)).toEqual([]);
   });
 
+  it('accepts a subschema named x-mcp-header under a keyword that maps names to subschemas', () => {
+    const schema = {
+      type: 'object',
+      $defs: { 'x-mcp-header': { type: 'string' } },
+      properties: {
+        rows: {
+          type: 'array',
+          items: { type: 'object', properties: { 'x-mcp-header': { type: 'string' } } },
+        },
+      },
+      patternProperties: { 'x-mcp-header': { type: 'string' } },
+    };
+    expect(paramHeaderDeclarations(schema)).toEqual([]);
+  });
+
   describe('throws TypeError for a declaration that is not statically reachable', () => {
     const cases: Array<[string, Record<string, unknown>, string]> = [
       [
@@ -478,11 +497,7 @@ describe('paramHeaderDeclarations', () => {
         { else: { properties: { a: { type: 'string', 'x-mcp-header': 'A' } } } },
         '/else/properties/a',
       ],
-      [
-        'under an unknown keyword',
-        { 'x-vendor': { type: 'string', 'x-mcp-header': 'V' } },
-        '/x-vendor',
-      ],
+      ['under an unknown keyword', { 'x-vendor': { type: 'string', 'x-mcp-header': 'V' } }, '/x-vendor'],
       ['under $defs', { $defs: { region: { type: 'string', 'x-mcp-header': 'Region' } } }, '/$defs/region'],
       [
         'under definitions',
@@ -668,11 +683,9 @@ describe('checkParamHeaders', () => {
     expect(checkParamHeaders(fixture, {}, headers({ 'Mcp-Param-Region': '=?base64?!?=' }))).toBeUndefined();
   });
 
-  it('does not take an inherited property as an argument', () => {
-    const declarations = paramHeaderDeclarations({
-      properties: { toString: { type: 'string', 'x-mcp-header': 'S' } },
-    });
-    expect(checkParamHeaders(declarations, {}, headers({}))).toBeUndefined();
+  it('reads own properties of the arguments only', () => {
+    const inherited = Object.create({ region: 'us-west1' }) as Record<string, unknown>;
+    expect(checkParamHeaders(fixture, inherited, headers({}))).toBeUndefined();
   });
 
   it('leaves an argument that is not a primitive to arguments validation', () => {
@@ -770,5 +783,14 @@ describe('checkParamHeaders', () => {
     expect(run({ zone: 'eu' }, {})).toBeUndefined();
     // An array on the path is not the object the schema names.
     expect(run({ target: [{ zone: 'eu' }] }, {})).toBeUndefined();
+    const indexed = paramHeaderDeclarations({
+      properties: {
+        list: { type: 'object', properties: { '0': { type: 'string', 'x-mcp-header': 'First' } } },
+      },
+    });
+    expect(checkParamHeaders(indexed, { list: { '0': 'a' } }, headers({}))).toMatchObject({
+      problem: 'missing',
+    });
+    expect(checkParamHeaders(indexed, { list: ['a'] }, headers({}))).toBeUndefined();
   });
 });
