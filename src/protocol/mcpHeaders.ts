@@ -126,8 +126,8 @@ function nameSource(method: string): 'name' | 'uri' | 'taskId' | undefined {
  *    header must be present and decode to exactly that string. A body without the field is left to
  *    params validation.
  *
- * Optional whitespace around each value is stripped first. Notifications carry no `Mcp-Name` and
- * are not checked here.
+ * Optional whitespace around each value is stripped first. For requests only: the specification's
+ * table names requests, and a notification is not held to it.
  *
  * @param method the request's JSON-RPC `method`.
  * @param params the request's `params` (an empty object when it has none).
