@@ -18,6 +18,8 @@ import {
   SessionRuntimeError,
 } from '../protocol/errors.js';
 import { describeIssues } from '../protocol/issues.js';
+import type { ParamHeaderDeclaration } from '../protocol/mcpHeaders.js';
+import { paramHeaderDeclarations } from '../protocol/mcpHeaders.js';
 import type { HandlerContext, RequestHandler } from '../runtime/types.js';
 import {
   assertDefinitionObject,
@@ -251,6 +253,31 @@ function isOwnRequestFailure(error: unknown): boolean {
     error instanceof ClientRequestError ||
     (error instanceof SessionRuntimeError && ownRequestFailures.has(error.code))
   );
+}
+
+/**
+ * The `x-mcp-header` declarations of each tool that has any (MCP 2026-07-28, SEP-2243): the
+ * arguments a client mirrors in `Mcp-Param-*` headers, which the transport holds against the body.
+ * Read once, from the schema each tool advertises.
+ *
+ * @throws TypeError naming the tool and property for an invalid declaration.
+ */
+export function paramHeadersOf(
+  // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
+  tools: readonly ToolDefinition<any, unknown>[],
+): ReadonlyMap<string, readonly ParamHeaderDeclaration[]> {
+  const headers = new Map<string, readonly ParamHeaderDeclaration[]>();
+  for (const definition of tools) {
+    const tool = compileTool(definition);
+    let declarations: readonly ParamHeaderDeclaration[];
+    try {
+      declarations = paramHeaderDeclarations(tool.listing.inputSchema);
+    } catch (error) {
+      throw new TypeError(`The \`inputSchema\` of tool \`${tool.name}\`: ${(error as Error).message}`);
+    }
+    if (declarations.length > 0) headers.set(tool.name, declarations);
+  }
+  return headers;
 }
 
 /** Builds the `tools/list` and `tools/call` handlers for a set of tools. */

@@ -11,6 +11,8 @@ import type { EraVerdict } from '../protocol/envelope.js';
 import { errorResponse } from '../protocol/errors.js';
 import type { IncomingNotification, IncomingRequest } from '../protocol/incoming.js';
 import type { JsonRpcMessage, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import type { HeaderProblem } from '../protocol/mcpHeaders.js';
+import { checkParamHeaders, checkStandardHeaders } from '../protocol/mcpHeaders.js';
 import { serializeMessage } from '../protocol/serialize.js';
 import type { SessionAccess, SessionRuntime } from '../server/createSessionRuntime.js';
 import { jsonHeaders, streamHeaders } from './answers.js';
@@ -122,9 +124,9 @@ export class ModernHandler {
       exchange.respond(202, {});
       return;
     }
-    const mismatch = methodHeaderProblem(exchange, message);
-    if (mismatch !== undefined) {
-      return this.answerNow(exchange, errorResponse(message.id, 'header_mismatch', mismatch), answer);
+    const problem = headerProblemOf(exchange, message, verdict.envelope.protocolVersion, this.runtime);
+    if (problem !== undefined) {
+      return this.answerNow(exchange, headerMismatch(message, problem), answer);
     }
     const pending = new ModernAnswer(exchange, this.options.keepAliveMs, this.report);
     const response = await this.runtime.serve(message, verdict.envelope, {
@@ -141,14 +143,37 @@ export class ModernHandler {
 }
 
 /**
- * `MCP-Protocol-Version` must be present (its value was held against the body by `classifyEra`),
- * and `Mcp-Method` present and equal to the body's method, case-sensitively (SEP-2243).
+ * The standard headers against the body (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`), then,
+ * for `tools/call`, the `Mcp-Param-*` headers of the tool's `x-mcp-header` arguments (SEP-2243).
  */
-function methodHeaderProblem(exchange: HttpExchange, message: IncomingRequest): string | undefined {
-  if (exchange.header('mcp-protocol-version') === undefined) return 'MCP-Protocol-Version is required';
-  const header = exchange.header('mcp-method')?.trim();
-  if (header === undefined) return `Mcp-Method is required (the body's method is ${message.method})`;
-  if (header !== message.method)
-    return `Mcp-Method (${header}) differs from the body's method (${message.method})`;
-  return undefined;
+function headerProblemOf(
+  exchange: HttpExchange,
+  message: IncomingRequest,
+  version: string,
+  runtime: SessionRuntime,
+): HeaderProblem | undefined {
+  const header = (name: string) => exchange.header(name);
+  const problem = checkStandardHeaders(message.method, message.params, version, header);
+  if (problem !== undefined || message.method !== 'tools/call') return problem;
+  const { name, arguments: args } = message.params;
+  if (typeof name !== 'string') return undefined;
+  const declarations = runtime.paramHeadersOf(name);
+  if (declarations.length === 0 || typeof args !== 'object' || args === null) return undefined;
+  return checkParamHeaders(declarations, args as Readonly<Record<string, unknown>>, header);
+}
+
+/** The -32020 answer naming the header (`data.header`, `data.problem`, and what was expected and received). */
+function headerMismatch(message: IncomingRequest, problem: HeaderProblem): JsonRpcResponse {
+  const text =
+    problem.problem === 'missing'
+      ? `${problem.header} is required`
+      : problem.problem === 'invalid_encoding'
+        ? `${problem.header} is not valid (see the =?base64?…?= form)`
+        : `${problem.header} differs from the body`;
+  return errorResponse(message.id, 'header_mismatch', text, {
+    header: problem.header,
+    problem: problem.problem,
+    ...(problem.expected === undefined ? {} : { expected: problem.expected }),
+    ...(problem.received === undefined ? {} : { received: problem.received }),
+  });
 }

@@ -20,6 +20,7 @@ import type {
 } from '../protocol/jsonrpc.js';
 import { jsonRpcNotification } from '../protocol/jsonrpc.js';
 import type { ServerIdentity } from '../protocol/lifecycle.js';
+import type { ParamHeaderDeclaration } from '../protocol/mcpHeaders.js';
 import type { IncomingMessage, IncomingRequest } from '../protocol/messages.js';
 import { parseMessage } from '../protocol/messages.js';
 import { createRequestStateCodec } from '../protocol/requestState.js';
@@ -94,6 +95,11 @@ export interface SessionRuntime {
   /** What this server says of itself: `serverInfo`, capabilities (derived from what is registered), instructions. */
   readonly server: ServerIdentity;
   /**
+   * The `x-mcp-header` declarations of tool `name` (MCP 2026-07-28, SEP-2243): the arguments a
+   * client mirrors in `Mcp-Param-*` headers; an empty list for a tool without any or an unknown one.
+   */
+  paramHeadersOf(name: string): readonly ParamHeaderDeclaration[];
+  /**
    * Attaches the listener for a session's messages that belong to no request: requests its handlers
    * send outside a request stream, notifications from {@link SessionRuntime.notify}. One listener per
    * session; attaching another replaces it. Returns a detach function, or `undefined` if no such
@@ -138,6 +144,8 @@ export interface SessionRuntime {
   close(options?: CloseOptions): Promise<void>;
 }
 
+const NO_DECLARATIONS: readonly ParamHeaderDeclaration[] = Object.freeze([]);
+
 /** SEP-2549's defaults: a client may not reuse a result, nor share it between users. */
 const DEFAULT_CACHE_HINT: CacheHint = Object.freeze({ ttlMs: 0, cacheScope: 'private' });
 
@@ -178,12 +186,14 @@ export class SessionRuntimeImpl implements SessionRuntime {
    * @param handlers method → handler, built-in session methods excluded.
    * @param server what `initialize` answers with.
    * @param resourceSubscriptions whether `resources/subscribe` is served.
+   * @param toolParamHeaders each tool's `x-mcp-header` declarations, for {@link paramHeadersOf}.
    */
   constructor(
     options: RuntimeConfig,
     handlers: ReadonlyMap<string, RequestHandler<unknown>>,
     server: ServerIdentity,
     resourceSubscriptions: boolean,
+    private readonly toolParamHeaders: ReadonlyMap<string, readonly ParamHeaderDeclaration[]> = new Map(),
   ) {
     this.options = options;
     this.server = server;
@@ -199,7 +209,10 @@ export class SessionRuntimeImpl implements SessionRuntime {
       dispatch: (sessionId, message, options, caller) => this.route(sessionId, message, options, caller),
     };
     this.stateless = {
-      requestState: createRequestStateCodec({ keys: options.requestStateKeys, now: () => options.clock.now() }),
+      requestState: createRequestStateCodec({
+        keys: options.requestStateKeys,
+        now: () => options.clock.now(),
+      }),
       options,
       handlers,
       metrics: this.metricsRecorder,
@@ -284,6 +297,10 @@ export class SessionRuntimeImpl implements SessionRuntime {
       if (response === undefined || !('result' in response)) return response;
       return { jsonrpc: '2.0', id: response.id, result: this.stamp(method, response.result) };
     });
+  }
+
+  paramHeadersOf(name: string): readonly ParamHeaderDeclaration[] {
+    return this.toolParamHeaders.get(name) ?? NO_DECLARATIONS;
   }
 
   private stamp(method: string, result: Readonly<Record<string, unknown>>): Record<string, unknown> {

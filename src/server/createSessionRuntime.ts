@@ -3,6 +3,7 @@
  * handlers and capabilities of the registered features, and wires them onto the runtime.
  */
 import { buildHandlers, deriveCapabilities, hasResources } from '../features/capabilities.js';
+import { paramHeadersOf } from '../features/tools.js';
 import type { ServerIdentity } from '../protocol/lifecycle.js';
 import type { SessionRuntime } from '../runtime/SessionRuntime.js';
 import { SessionRuntimeImpl } from '../runtime/SessionRuntime.js';
@@ -39,5 +40,11 @@ export function createSessionRuntime<TContext = undefined>(
     capabilities: deriveCapabilities(handlers, resolved.logging, resolved.capabilities),
     ...(resolved.instructions === undefined ? {} : { instructions: resolved.instructions }),
   };
-  return new SessionRuntimeImpl(resolved, handlers, server, hasResources(resolved));
+  return new SessionRuntimeImpl(
+    resolved,
+    handlers,
+    server,
+    hasResources(resolved),
+    paramHeadersOf(resolved.tools),
+  );
 }
