@@ -17,7 +17,7 @@ import {
   defineTool,
   ToolError,
 } from '../src/index.js';
-import { diagnosticTools } from './conformance/diagnostics.js';
+import { diagnosticTools, listChanged } from './conformance/diagnostics.js';
 import { inputRequiredPrompts, inputRequiredTools } from './conformance/inputRequired.js';
 
 // A 1×1 red PNG and a tiny silent WAV.
@@ -356,6 +356,7 @@ const runtime = createSessionRuntime({
   resourceTemplates,
   prompts,
 });
+listChanged.announce = (list) => runtime.notifyListChanged(list);
 const mcp = createNodeHandler(runtime);
 const server = createServer((req, res) => {
   if (req.url?.split('?')[0] === '/mcp') mcp(req, res);

@@ -9,6 +9,11 @@ import { defineTool } from '../../src/index.js';
 
 const noArguments = z.object({});
 
+/** Where the triggers announce list changes: the server sets `announce` to its runtime's once created. */
+export const listChanged: { announce: (list: 'tools' | 'prompts') => number } = {
+  announce: () => 0,
+};
+
 export const diagnosticTools = [
   defineTool({
     name: 'test_x_mcp_header',
@@ -44,20 +49,19 @@ export const diagnosticTools = [
       return typeof content?.text === 'string' ? content.text : 'Success';
     },
   }),
-  // The runtime tells a session about list changes one session at a time (`runtime.notify`); telling
-  // every client that listens comes with `subscriptions/listen` and its event bus. Until then the two
-  // triggers only answer.
+  // `runtime.notifyListChanged` tells every 2025 session with a stream open and every 2026-07-28
+  // `subscriptions/listen` that asked for the kind; the runtime is the server's, set once it exists.
   defineTool({
     name: 'test_trigger_tool_change',
     description: 'Announces that the tool list changed',
     inputSchema: noArguments,
-    handler: () => 'Tool list change triggered',
+    handler: () => `Tool list change triggered (${listChanged.announce('tools')} told)`,
   }),
   defineTool({
     name: 'test_trigger_prompt_change',
     description: 'Announces that the prompt list changed',
     inputSchema: noArguments,
-    handler: () => 'Prompt list change triggered',
+    handler: () => `Prompt list change triggered (${listChanged.announce('prompts')} told)`,
   }),
   defineTool({
     name: 'test_streaming_elicitation',

@@ -7,19 +7,23 @@
  * log the request asked for) or has not answered within `keepAliveMs`. Closing that stream
  * cancels the handler ("closing the stream is cancellation"); there is no resumption.
  */
+import { SubscriptionFilterSchema } from '@modelcontextprotocol/core';
 import type { EraVerdict } from '../protocol/envelope.js';
+import { META_KEYS } from '../protocol/envelope.js';
 import { errorResponse } from '../protocol/errors.js';
 import type { IncomingNotification, IncomingRequest } from '../protocol/incoming.js';
 import type { JsonRpcMessage, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import { jsonRpcNotification } from '../protocol/jsonrpc.js';
 import type { HeaderProblem } from '../protocol/mcpHeaders.js';
 import { checkParamHeaders, checkStandardHeaders } from '../protocol/mcpHeaders.js';
 import { serializeMessage } from '../protocol/serialize.js';
+import type { ListenSink } from '../runtime/ListenFeed.js';
 import type { SessionAccess, SessionRuntime } from '../server/createSessionRuntime.js';
 import { jsonHeaders, streamHeaders } from './answers.js';
 import type { EventStream, HttpExchange } from './exchange.js';
 import type { PostAnswer } from './headers.js';
 import type { ResolvedHttpOptions } from './options.js';
-import { formatSseEvent, keepAliveComment } from './sse.js';
+import { formatSseEvent, keepAliveComment, keptAlive } from './sse.js';
 import { httpStatusOf } from './statuses.js';
 
 /** The HTTP status of a 2026-07-28 answer: -32601 is 404 here (removed or unknown method); the rest as the table says. */
@@ -128,6 +132,7 @@ export class ModernHandler {
     if (problem !== undefined) {
       return this.answerNow(exchange, headerMismatch(message, problem), answer);
     }
+    if (message.method === 'subscriptions/listen') return this.listen(exchange, message, access, answer);
     const pending = new ModernAnswer(exchange, this.options.keepAliveMs, this.report);
     const response = await this.runtime.serve(message, verdict.envelope, {
       principal: access.principal,
@@ -135,6 +140,74 @@ export class ModernHandler {
       signal: pending.controller.signal,
     });
     pending.finish(response, answer);
+  }
+
+  /**
+   * `subscriptions/listen`: an SSE stream that starts with `notifications/subscriptions/acknowledged`
+   * (the honoured subset), then carries only the kinds asked for, each tagged with the listen's id
+   * in `_meta["io.modelcontextprotocol/subscriptionId"]`, keep-alive comments meanwhile. The client
+   * closing it ends the listen; the server closing it (shutdown, or nothing it can honour) sends the
+   * listen's result first.
+   */
+  private listen(
+    exchange: HttpExchange,
+    message: IncomingRequest,
+    access: SessionAccess,
+    answer: PostAnswer,
+  ): void {
+    const filter = SubscriptionFilterSchema.safeParse(message.params.notifications);
+    if (!filter.success) {
+      const response = errorResponse(
+        message.id,
+        'invalid_params',
+        'Expected `params.notifications` to be a SubscriptionFilter object',
+      );
+      return this.answerNow(exchange, response, answer);
+    }
+    const id = message.id;
+    const tagged = { [META_KEYS.subscriptionId]: id };
+    let stream: EventStream | undefined;
+    const sink: ListenSink = {
+      send: (notification) => {
+        if (stream === undefined || stream.closed) return false;
+        const params = (notification as { params?: Record<string, unknown> }).params ?? {};
+        const meta = params._meta as Record<string, unknown> | undefined;
+        const message = { ...notification, params: { ...params, _meta: { ...meta, ...tagged } } };
+        stream.write(formatSseEvent(message, undefined, this.report));
+        return true;
+      },
+      end: () => {
+        if (stream === undefined || stream.closed) return;
+        const result = {
+          resultType: 'complete',
+          _meta: { ...tagged, [META_KEYS.serverInfo]: this.runtime.server.serverInfo },
+        };
+        stream.write(formatSseEvent({ jsonrpc: '2.0', id, result }, undefined, this.report));
+        stream.end();
+      },
+    };
+    const opened = this.runtime.listen(filter.data, sink, access);
+    if (typeof opened === 'string') {
+      const response =
+        opened === 'limit'
+          ? errorResponse(id, 'overloaded', 'Too many subscriptions for this principal', {
+              retryAfterSeconds: 1,
+            })
+          : errorResponse(id, 'shutting_down', undefined, { retryAfterSeconds: 1 });
+      return this.answerNow(exchange, response, answer);
+    }
+    stream = keptAlive(exchange.openStream(streamHeaders), this.options.keepAliveMs);
+    stream.onClose(() => opened.close());
+    const acknowledged = jsonRpcNotification('notifications/subscriptions/acknowledged', {
+      notifications: opened.honored,
+      _meta: tagged,
+    });
+    stream.write(formatSseEvent(acknowledged, undefined, this.report));
+    // Nothing it can honour: the listen is over at once, gracefully.
+    if (Object.keys(opened.honored).length === 0) {
+      opened.close();
+      sink.end();
+    }
   }
 
   private answerNow(exchange: HttpExchange, response: JsonRpcResponse, answer: PostAnswer): void {

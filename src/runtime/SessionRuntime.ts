@@ -28,6 +28,8 @@ import type { RuntimeConfig } from './config.js';
 import type { LookupRefusal } from './Directory.js';
 import { Directory } from './Directory.js';
 import { RuntimeEventEmitter } from './events.js';
+import type { Listen, ListenCapabilities, ListenFilter, ListenSink, ListKind } from './ListenFeed.js';
+import { ListenFeed } from './ListenFeed.js';
 import { MetricsRecorder } from './metrics.js';
 import type { PendingRequest } from './PendingRequest.js';
 import type { SessionEnvironment } from './Session.js';
@@ -120,6 +122,18 @@ export interface SessionRuntime {
    * attached listener. Returns how many sessions were told.
    */
   notifyResourceUpdated(uri: string): number;
+  /**
+   * Tells clients that a list changed: every 2025 session through its attached listener, and every
+   * 2026-07-28 `subscriptions/listen` that asked for that kind. Returns how many were told.
+   */
+  notifyListChanged(list: ListKind): number;
+  /**
+   * Opens a `subscriptions/listen` of MCP 2026-07-28 for a transport: `sink` gets the notifications
+   * the client asked for and the server serves (`honored`); `'limit'` when the principal holds
+   * `maxSubscriptionsPerPrincipal` listens already, `'closed'` once the runtime is closing. On
+   * `close()` every listen's `sink.end()` is called.
+   */
+  listen(filter: ListenFilter, sink: ListenSink, access?: SessionAccess): Listen | 'limit' | 'closed';
   /** Whether a session is live (and reachable by `access.principal`): cheaper than `info`. */
   has(sessionId: string, access?: SessionAccess): boolean;
   /** A snapshot of a live session, or `undefined`. */
@@ -150,16 +164,20 @@ const NO_DECLARATIONS: readonly ParamHeaderDeclaration[] = Object.freeze([]);
 const DEFAULT_CACHE_HINT: CacheHint = Object.freeze({ ttlMs: 0, cacheScope: 'private' });
 
 /**
- * The capabilities a 2026-07-28 client is told of: the registered ones without what only a 2025
- * session serves (`resources.subscribe` needs `subscriptions/listen`, not served yet).
+ * The capabilities a 2026-07-28 client is told of: the registered ones, and for each list served
+ * `listChanged` (announced on `subscriptions/listen` by `notifyListChanged`); resource updates
+ * come through a listen's `resourceSubscriptions`.
  */
 function modernCapabilitiesOf(
   capabilities: Readonly<Record<string, unknown>>,
+  served: ListenCapabilities,
 ): Readonly<Record<string, unknown>> {
-  const resources = capabilities.resources as Readonly<Record<string, unknown>> | undefined;
-  if (resources === undefined || resources.subscribe === undefined) return capabilities;
-  const { subscribe: _subscribe, ...rest } = resources;
-  return { ...capabilities, resources: rest };
+  const modern: Record<string, unknown> = { ...capabilities };
+  for (const kind of ['tools', 'prompts', 'resources'] as const) {
+    const own = capabilities[kind] as Readonly<Record<string, unknown>> | undefined;
+    if (own !== undefined && served[kind]) modern[kind] = { ...own, listChanged: true };
+  }
+  return modern;
 }
 
 /**
@@ -176,6 +194,7 @@ export class SessionRuntimeImpl implements SessionRuntime {
   private readonly options: RuntimeConfig;
   private readonly subscriptions: Subscriptions | undefined;
   private readonly stateless: StatelessEnvironment;
+  private readonly listens: ListenFeed;
   /** The capabilities `server/discover` answers with (the 2026 revision's subset). */
   private readonly modernCapabilities: Readonly<Record<string, unknown>>;
   readonly server: ServerIdentity;
@@ -197,8 +216,11 @@ export class SessionRuntimeImpl implements SessionRuntime {
   ) {
     this.options = options;
     this.server = server;
-    this.modernCapabilities = modernCapabilitiesOf(server.capabilities);
     this.subscriptions = resourceSubscriptions ? new Subscriptions() : undefined;
+    const listed = (prefix: string) => handlers.has(`${prefix}/list`);
+    const served = { tools: listed('tools'), prompts: listed('prompts'), resources: listed('resources') };
+    this.listens = new ListenFeed(served, options.maxSubscriptionsPerPrincipal, this.subscriptions);
+    this.modernCapabilities = modernCapabilitiesOf(server.capabilities, served);
     const environment: SessionEnvironment = {
       options,
       handlers,
@@ -403,6 +425,20 @@ export class SessionRuntimeImpl implements SessionRuntime {
     return this.subscriptions?.notifyUpdated(uri) ?? 0;
   }
 
+  notifyListChanged(list: ListKind): number {
+    if (list !== 'tools' && list !== 'prompts' && list !== 'resources') {
+      throw new TypeError(`Expected \`list\` to be 'tools', 'prompts' or 'resources', got ${String(list)}`);
+    }
+    let told = this.listens.listChanged(list);
+    const message = jsonRpcNotification(`notifications/${list}/list_changed`);
+    for (const session of [...this.directory.values()]) if (session.live && session.send(message)) told++;
+    return told;
+  }
+
+  listen(filter: ListenFilter, sink: ListenSink, access?: SessionAccess): Listen | 'limit' | 'closed' {
+    return this.listens.open(filter, access?.principal?.id, sink);
+  }
+
   has(sessionId: string, access?: SessionAccess): boolean {
     return this.lookUp(sessionId, access) !== undefined;
   }
@@ -440,6 +476,8 @@ export class SessionRuntimeImpl implements SessionRuntime {
 
   private shutDown(drainMs: number): Promise<void> {
     const { clock } = this.options;
+    // A listen has no work to drain: it ends at once, with its completion result.
+    this.listens.endAll();
     const closed = new Promise<void>((resolve) => {
       const done = () => this.directory.actor.getSnapshot().status === 'done';
       if (done()) return resolve();

@@ -36,6 +36,8 @@ export interface RuntimeConfig {
   readonly logging: boolean;
   /** ms a server→client request waits for the client's answer. */
   readonly clientRequestTimeoutMs: number;
+  /** 2026-07-28 `subscriptions/listen` streams one principal may hold at once. */
+  readonly maxSubscriptionsPerPrincipal: number;
   /** Keys of the `requestState` codec (multi-round-trip requests), ≥ 32 bytes each; the first seals. */
   readonly requestStateKeys: readonly (string | Uint8Array)[];
   readonly clock: Clock;

@@ -135,6 +135,12 @@ export interface SessionRuntimeOptions<TContext = undefined> {
    * @default one random key per runtime (enough for a single instance)
    */
   readonly requestStateKeys?: readonly (string | Uint8Array)[];
+  /**
+   * How many MCP 2026-07-28 `subscriptions/listen` streams one principal may hold open at once
+   * (anonymous clients count together); one more is refused `overloaded`.
+   * @default 16
+   */
+  readonly maxSubscriptionsPerPrincipal?: number;
   /** Time source for idle expiry and timeouts; a `ManualClock` in tests. @default systemClock */
   readonly clock?: Clock;
 }
@@ -186,6 +192,7 @@ const optionsSchema = z.strictObject({
   retryAfterSeconds: z.number().int().nonnegative().optional(),
   logging: z.boolean().optional(),
   clientRequestTimeoutMs: milliseconds('positive').optional(),
+  maxSubscriptionsPerPrincipal: positiveInteger.optional(),
   requestStateKeys: z
     .array(
       z.union([
@@ -258,6 +265,7 @@ export function resolveOptions<TContext>(
     logging: options.logging ?? true,
     clientRequestTimeoutMs: options.clientRequestTimeoutMs ?? 60_000,
     requestStateKeys: options.requestStateKeys ?? [randomBytes(32)],
+    maxSubscriptionsPerPrincipal: options.maxSubscriptionsPerPrincipal ?? 16,
     clock: options.clock ?? systemClock,
   };
 }

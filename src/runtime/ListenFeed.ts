@@ -1,0 +1,140 @@
+/**
+ * `subscriptions/listen` (MCP 2026-07-28): a client of the sessionless era asks for change
+ * notifications on one long-lived response stream instead of a session. The feed keeps the open
+ * listens, tells each the kinds it asked for (list changes; resource updates go through the
+ * runtime's `Subscriptions`, which serve 2025 sessions too), bounds how many one principal holds,
+ * and ends them all, gracefully, when the runtime closes.
+ */
+import { type JsonRpcMessage, jsonRpcNotification } from '../protocol/jsonrpc.js';
+import type { Subscriber, Subscriptions } from './Subscriptions.js';
+
+/** What a listen asks for (schema `SubscriptionFilter`). */
+export interface ListenFilter {
+  readonly toolsListChanged?: boolean | undefined;
+  readonly promptsListChanged?: boolean | undefined;
+  readonly resourcesListChanged?: boolean | undefined;
+  /** URIs whose `notifications/resources/updated` the client wants. */
+  readonly resourceSubscriptions?: readonly string[] | undefined;
+}
+
+/** Where a listen's notifications go: the transport's stream. */
+export interface ListenSink extends Subscriber {
+  /** The server ends the listen (shutdown): the transport sends the listen's result and closes. */
+  end(): void;
+}
+
+/** An open listen. */
+export interface Listen {
+  /** What the server will send: the asked kinds it can serve (`notifications/subscriptions/acknowledged`). */
+  readonly honored: ListenFilter;
+  /** Stops the listen (the client went away); idempotent. */
+  close(): void;
+}
+
+/** The lists a server may announce changes of. */
+export type ListKind = 'tools' | 'prompts' | 'resources';
+
+/** Which kinds this server can announce: a kind is served when something of it is registered. */
+export interface ListenCapabilities {
+  readonly tools: boolean;
+  readonly prompts: boolean;
+  readonly resources: boolean;
+}
+
+interface Entry {
+  readonly honored: ListenFilter;
+  readonly sink: ListenSink;
+  readonly principal: string;
+}
+
+const filterKey: Readonly<Record<ListKind, keyof ListenFilter>> = {
+  tools: 'toolsListChanged',
+  prompts: 'promptsListChanged',
+  resources: 'resourcesListChanged',
+};
+
+/** @internal */
+export class ListenFeed {
+  private readonly entries = new Set<Entry>();
+  private readonly perPrincipal = new Map<string, number>();
+  private closed = false;
+
+  constructor(
+    private readonly capabilities: ListenCapabilities,
+    /** Listens one principal may hold at once (anonymous clients share one count). */
+    private readonly maxPerPrincipal: number,
+    private readonly subscriptions: Subscriptions | undefined,
+  ) {}
+
+  /** The part of `filter` this server serves. */
+  honor(filter: ListenFilter): ListenFilter {
+    const { capabilities } = this;
+    const honored: { -readonly [K in keyof ListenFilter]: ListenFilter[K] } = {};
+    if (filter.toolsListChanged === true && capabilities.tools) honored.toolsListChanged = true;
+    if (filter.promptsListChanged === true && capabilities.prompts) honored.promptsListChanged = true;
+    if (filter.resourcesListChanged === true && capabilities.resources) honored.resourcesListChanged = true;
+    const uris = filter.resourceSubscriptions;
+    if (uris !== undefined && uris.length > 0 && this.subscriptions !== undefined) {
+      honored.resourceSubscriptions = [...new Set(uris)];
+    }
+    return honored;
+  }
+
+  /**
+   * Opens a listen for `principal` (`undefined`: anonymous); `'limit'` when the principal holds
+   * `maxPerPrincipal` already, `'closed'` once the runtime is closing.
+   */
+  open(filter: ListenFilter, principal: string | undefined, sink: ListenSink): Listen | 'limit' | 'closed' {
+    if (this.closed) return 'closed';
+    const key = principal ?? '';
+    const held = this.perPrincipal.get(key) ?? 0;
+    if (held >= this.maxPerPrincipal) return 'limit';
+    const entry: Entry = { honored: this.honor(filter), sink, principal: key };
+    this.entries.add(entry);
+    this.perPrincipal.set(key, held + 1);
+    for (const uri of entry.honored.resourceSubscriptions ?? []) this.subscriptions?.subscribe(uri, sink);
+    let open = true;
+    return {
+      honored: entry.honored,
+      close: () => {
+        if (!open) return;
+        open = false;
+        this.remove(entry);
+      },
+    };
+  }
+
+  /** Sends `notifications/<kind>/list_changed` to every listen that asked for it; returns how many. */
+  listChanged(kind: ListKind): number {
+    const key = filterKey[kind];
+    let told = 0;
+    const message: JsonRpcMessage = jsonRpcNotification(`notifications/${kind}/list_changed`);
+    for (const entry of [...this.entries]) {
+      if (entry.honored[key] === true && entry.sink.send(message)) told++;
+    }
+    return told;
+  }
+
+  /** Open listens now. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Ends every listen gracefully and takes no more (the runtime closes). */
+  endAll(): void {
+    this.closed = true;
+    for (const entry of [...this.entries]) {
+      this.remove(entry);
+      entry.sink.end();
+    }
+  }
+
+  private remove(entry: Entry): void {
+    if (!this.entries.delete(entry)) return;
+    for (const uri of entry.honored.resourceSubscriptions ?? [])
+      this.subscriptions?.unsubscribe(uri, entry.sink);
+    const left = (this.perPrincipal.get(entry.principal) ?? 1) - 1;
+    if (left === 0) this.perPrincipal.delete(entry.principal);
+    else this.perPrincipal.set(entry.principal, left);
+  }
+}
