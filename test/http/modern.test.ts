@@ -806,3 +806,90 @@ describe('metrics', () => {
     expect(runtime.metrics()).toMatchObject({ accepted: 1, failed: 1, completed: 0 });
   });
 });
+
+describe('sessions and the modern era', () => {
+  it('ignores an Mcp-Session-Id on a modern request, known or unknown', async () => {
+    const { runtime, handler } = setUp();
+    const init = await handler(
+      new Request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 0,
+          method: 'initialize',
+          params: {
+            protocolVersion: '2025-11-25',
+            capabilities: {},
+            clientInfo: { name: 'old', version: '1' },
+          },
+        }),
+      }),
+    );
+    const sessionId = init.headers.get('mcp-session-id') as string;
+    for (const claimed of [sessionId, 'no-such-session']) {
+      const response = await post(handler, 'tools/call', {
+        id: claimed,
+        params: { name: 'hello', arguments: {}, _meta: envelope() },
+        headers: { 'mcp-session-id': claimed },
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('mcp-session-id')).toBeNull();
+      expect(await answerOf(response)).toMatchObject({ id: claimed, result: { resultType: 'complete' } });
+    }
+    expect(seen.sessions.map((entry) => (entry as { sessionId: string }).sessionId)).toEqual(['', '']);
+    expect(runtime.size).toBe(1);
+  });
+
+  it('answers 503 shutting_down, the id kept, once the runtime is closing', async () => {
+    const { runtime, handler } = setUp();
+    const closing = runtime.close({ drainMs: 0 });
+    const response = await post(handler, 'tools/list', { id: 'late' });
+    expect(response.status).toBe(503);
+    expect(await answerOf(response)).toMatchObject({
+      id: 'late',
+      error: { data: { reason: 'shutting_down' } },
+    });
+    await closing;
+  });
+});
+
+describe('keep-alive', () => {
+  it('opens the SSE stream after keepAliveMs of silence, with keep-alive comments, then the result', async () => {
+    seen = { aborted: deferred<string>(), hangStarted: deferred<void>(), sessions: [] };
+    runtime = createSessionRuntime({
+      serverInfo: SERVER_INFO,
+      tools: [
+        defineTool({
+          name: 'slow',
+          description: 'Answers after 80 ms',
+          handler: async () => {
+            await sleep(80);
+            return 'late';
+          },
+        }),
+      ],
+    });
+    const handler = createFetchHandler(runtime, { keepAliveMs: 20 });
+    const response = await post(handler, 'tools/call', {
+      id: 'k',
+      params: { name: 'slow', arguments: {}, _meta: envelope() },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const text = await response.text();
+    expect(text).toMatch(/^: /m);
+    expect(sseMessages(text)).toEqual([
+      expect.objectContaining({ id: 'k', result: expect.objectContaining({ resultType: 'complete' }) }),
+    ]);
+  });
+
+  it('answers a quick request as plain JSON when keep-alive is off', async () => {
+    seen = { aborted: deferred<string>(), hangStarted: deferred<void>(), sessions: [] };
+    runtime = fixtureRuntime();
+    const handler = createFetchHandler(runtime, { keepAliveMs: false });
+    const response = await post(handler, 'tools/list', { id: 'j' });
+    expect(response.headers.get('content-type')).toContain('application/json');
+    expect(await response.json()).toMatchObject({ id: 'j', result: { resultType: 'complete' } });
+  });
+});
