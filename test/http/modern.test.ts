@@ -168,7 +168,7 @@ function headersFor(
 }
 
 interface Call {
-  readonly id?: string | number;
+  readonly id?: string | number | undefined;
   readonly params?: Record<string, unknown>;
   readonly headers?: Record<string, string | undefined>;
   readonly signal?: AbortSignal;

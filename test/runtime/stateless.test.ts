@@ -284,9 +284,9 @@ describe('runtime.serve', () => {
         ),
       ),
     );
-    expect(answers.map((answer) => (answer as { result: { echoed: number } }).result.echoed)).toEqual(
-      Array.from({ length: 50 }, (_, index) => index),
-    );
+    expect(
+      answers.map((answer) => (answer as unknown as { result: { echoed: number } }).result.echoed),
+    ).toEqual(Array.from({ length: 50 }, (_, index) => index));
     expect(contexts.map((ctx) => ctx.session.clientInfo?.name).sort()).toEqual(
       Array.from({ length: 50 }, (_, index) => `client-${index}`).sort(),
     );
@@ -308,7 +308,7 @@ describe('runtime.serve', () => {
       result: { inner: { id: 'inner', result: { echoed: 'relayed' } }, resultType: 'complete' },
     });
     // The inner answer is a 2025 session's: not stamped.
-    expect(JSON.stringify((answer as { result: { inner: unknown } }).result.inner)).not.toContain(
+    expect(JSON.stringify((answer as unknown as { result: { inner: unknown } }).result.inner)).not.toContain(
       'resultType',
     );
     expect(runtime.size).toBe(1);
@@ -327,8 +327,9 @@ describe('runtime.serve', () => {
   it('does not advertise resources.subscribe in discover (a 2025 session feature)', async () => {
     const runtime = setUp({}, { capabilities: { resources: { subscribe: true, listChanged: true } } });
     const answer = await runtime.serve(incoming(1, 'server/discover'), envelope());
-    const capabilities = (answer as { result: { capabilities: { resources?: Record<string, unknown> } } })
-      .result.capabilities;
+    const capabilities = (
+      answer as unknown as { result: { capabilities: { resources?: Record<string, unknown> } } }
+    ).result.capabilities;
     expect(capabilities.resources).toEqual({ listChanged: true });
   });
 });
