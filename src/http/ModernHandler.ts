@@ -9,10 +9,10 @@
  */
 import { SubscriptionFilterSchema } from '@modelcontextprotocol/core';
 import type { EraVerdict } from '../protocol/envelope.js';
-import { META_KEYS } from '../protocol/envelope.js';
+import { META_KEYS, MODERN_PROTOCOL_VERSIONS } from '../protocol/envelope.js';
 import { errorResponse } from '../protocol/errors.js';
 import type { IncomingNotification, IncomingRequest } from '../protocol/incoming.js';
-import type { JsonRpcMessage, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import type { JsonRpcErrorResponse, JsonRpcMessage, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { jsonRpcNotification } from '../protocol/jsonrpc.js';
 import type { HeaderProblem } from '../protocol/mcpHeaders.js';
 import { checkParamHeaders, checkStandardHeaders } from '../protocol/mcpHeaders.js';
@@ -122,19 +122,40 @@ export class ModernHandler {
     access: SessionAccess,
     answer: PostAnswer,
   ): Promise<void> {
-    if (verdict.era === 'refused') return this.answerNow(exchange, verdict.response, answer);
-    // Notifications: accepted, nothing to answer (202, "Sending Messages to the Server").
+    if (verdict.era === 'refused') return this.refuse(exchange, verdict.response, answer);
+    const { envelope } = verdict;
+    const supported = MODERN_PROTOCOL_VERSIONS.includes(envelope.protocolVersion);
     if (message.kind === 'notification') {
+      // Accepted, nothing to answer (202, "Sending Messages to the Server"), once its version and
+      // Mcp-Method agree with what this server speaks and the body.
+      if (!supported) {
+        const refused = errorResponse(null, 'unsupported_version', undefined, {
+          supported: MODERN_PROTOCOL_VERSIONS,
+          requested: envelope.protocolVersion,
+        });
+        return this.refuse(exchange, refused, answer);
+      }
+      const method = exchange.header('mcp-method')?.trim();
+      if (method !== undefined && method !== message.method) {
+        const refused = errorResponse(null, 'header_mismatch', 'Mcp-Method differs from the body', {
+          header: 'Mcp-Method',
+          problem: 'mismatch',
+          expected: message.method,
+          received: method,
+        });
+        return this.refuse(exchange, refused, answer);
+      }
       exchange.respond(202, {});
       return;
     }
-    const problem = headerProblemOf(exchange, message, verdict.envelope.protocolVersion, this.runtime);
-    if (problem !== undefined) {
-      return this.answerNow(exchange, headerMismatch(message, problem), answer);
-    }
+    // A version this server does not speak is answered -32022 first (by `serve`), as the SDK does.
+    const problem = supported
+      ? headerProblemOf(exchange, message, envelope.protocolVersion, this.runtime)
+      : undefined;
+    if (problem !== undefined) return this.refuse(exchange, headerMismatch(message, problem), answer);
     if (message.method === 'subscriptions/listen') return this.listen(exchange, message, access, answer);
     const pending = new ModernAnswer(exchange, this.options.keepAliveMs, this.report);
-    const response = await this.runtime.serve(message, verdict.envelope, {
+    const response = await this.runtime.serve(message, envelope, {
       principal: access.principal,
       onNotification: (notification) => pending.notify(notification),
       signal: pending.controller.signal,
@@ -210,6 +231,24 @@ export class ModernHandler {
     }
   }
 
+  /**
+   * Answers a message refused at the edge (envelope, headers, version); the runtime counts it as
+   * a refusal like any other message that never reached a handler.
+   */
+  private async refuse(
+    exchange: HttpExchange,
+    response: JsonRpcErrorResponse,
+    answer: PostAnswer,
+  ): Promise<void> {
+    const reason = (response.error.data as { reason?: unknown } | undefined)?.reason;
+    const counted = await this.runtime.deliver('', {
+      kind: 'invalid',
+      reason: reason === 'header_mismatch' || reason === 'invalid_envelope' ? reason : 'invalid_request',
+      response,
+    });
+    this.answerNow(exchange, counted ?? response, answer);
+  }
+
   private answerNow(exchange: HttpExchange, response: JsonRpcResponse, answer: PostAnswer): void {
     new ModernAnswer(exchange, 0, this.report).finish(response, answer);
   }
@@ -236,7 +275,7 @@ function headerProblemOf(
 }
 
 /** The -32020 answer naming the header (`data.header`, `data.problem`, and what was expected and received). */
-function headerMismatch(message: IncomingRequest, problem: HeaderProblem): JsonRpcResponse {
+function headerMismatch(message: IncomingRequest, problem: HeaderProblem): JsonRpcErrorResponse {
   const text =
     problem.problem === 'missing'
       ? `${problem.header} is required`

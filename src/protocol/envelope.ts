@@ -136,7 +136,10 @@ export function classifyEra(
   const id = message.kind === 'request' ? message.id : null;
   const headerIsModern = versionHeader !== undefined && isModernVersion(versionHeader);
   const claim = claimsEnvelope(message.params);
-  if (message.method === 'initialize' && !claim) {
+  // `initialize` is the 2025 handshake unless it carries a valid claim naming a sessionless
+  // revision (then it is a removed method of that revision): the SDK's rule, so a 2025 client that
+  // put its version in `_meta` still gets a session.
+  if (message.method === 'initialize' && !claimsModernRevision(message.params, claim)) {
     if (headerIsModern) {
       return refused(
         id,
@@ -169,6 +172,12 @@ export function classifyEra(
     );
   }
   return { era: 'modern', envelope };
+}
+
+function claimsModernRevision(params: Readonly<Record<string, unknown>>, claim: boolean): boolean {
+  if (!claim) return false;
+  const envelope = readEnvelope(params);
+  return typeof envelope !== 'string' && isModernVersion(envelope.protocolVersion);
 }
 
 function headerOnlyEnvelope(version: string): RequestEnvelope {

@@ -32,7 +32,7 @@ export interface IncomingResponse {
 export interface InvalidMessage {
   readonly kind: 'invalid';
   /** `invalid_params` when the message is well formed but its params are not; for the metrics. */
-  readonly reason: 'invalid_request' | 'invalid_params';
+  readonly reason: 'invalid_request' | 'invalid_params' | 'invalid_envelope' | 'header_mismatch';
   readonly response: JsonRpcErrorResponse;
 }
 

@@ -11,7 +11,7 @@ import {
   REMOVED_METHODS,
   stampResult,
 } from '../protocol/envelope.js';
-import { errorResponse } from '../protocol/errors.js';
+import { errorResponse, errorTable } from '../protocol/errors.js';
 import type {
   JsonRpcErrorResponse,
   JsonRpcId,
@@ -157,6 +157,9 @@ export interface SessionRuntime {
    */
   close(options?: CloseOptions): Promise<void>;
 }
+
+const RESOURCE_NOT_FOUND = errorTable.resource_not_found.jsonRpcCode;
+const INVALID_PARAMS = errorTable.invalid_params.jsonRpcCode;
 
 const NO_DECLARATIONS: readonly ParamHeaderDeclaration[] = Object.freeze([]);
 
@@ -316,8 +319,13 @@ export class SessionRuntimeImpl implements SessionRuntime {
     }
     const request = new StatelessRequest(options?.principal?.id, this.stateless, envelope);
     return request.serve(message, options).then((response) => {
-      if (response === undefined || !('result' in response)) return response;
-      return { jsonrpc: '2.0', id: response.id, result: this.stamp(method, response.result) };
+      if (response === undefined) return response;
+      if ('result' in response)
+        return { jsonrpc: '2.0', id: response.id, result: this.stamp(method, response.result) };
+      // 2026-07-28 ("Resources" › "Error Handling"): an unknown resource is -32602 with `data.uri`;
+      // -32002 must not be sent at this revision.
+      if (response.error.code !== RESOURCE_NOT_FOUND) return response;
+      return { jsonrpc: '2.0', id: response.id, error: { ...response.error, code: INVALID_PARAMS } };
     });
   }
 

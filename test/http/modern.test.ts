@@ -231,7 +231,11 @@ describe('server/discover', () => {
       _meta: { [K.serverInfo]: SERVER_INFO },
     });
     expect(body.result.serverInfo).toBeUndefined();
-    expect(body.result.capabilities.resources?.subscribe).toBeUndefined();
+    // Every list served is announced on subscriptions/listen; resource updates come through a
+    // listen's resourceSubscriptions.
+    expect(body.result.capabilities.tools).toMatchObject({ listChanged: true });
+    expect(body.result.capabilities.prompts).toMatchObject({ listChanged: true });
+    expect(body.result.capabilities.resources).toMatchObject({ listChanged: true, subscribe: true });
     expect(runtime.size).toBe(0);
   });
 

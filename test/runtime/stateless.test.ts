@@ -324,12 +324,15 @@ describe('runtime.serve', () => {
     await closing;
   });
 
-  it('does not advertise resources.subscribe in discover (a 2025 session feature)', async () => {
-    const runtime = setUp({}, { capabilities: { resources: { subscribe: true, listChanged: true } } });
+  it('advertises in discover what the user declared, adding listChanged only for lists it serves', async () => {
+    const runtime = setUp({}, { capabilities: { resources: { subscribe: true }, experimental: { x: {} } } });
     const answer = await runtime.serve(incoming(1, 'server/discover'), envelope());
     const capabilities = (
-      answer as unknown as { result: { capabilities: { resources?: Record<string, unknown> } } }
+      answer as unknown as { result: { capabilities: Record<string, Record<string, unknown> | undefined> } }
     ).result.capabilities;
-    expect(capabilities.resources).toEqual({ listChanged: true });
+    // No resources are registered here, so no listen can announce their changes.
+    expect(capabilities.resources).toEqual({ subscribe: true });
+    expect(capabilities.experimental).toEqual({ x: {} });
+    expect(capabilities.tools).toBeUndefined();
   });
 });
