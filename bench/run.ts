@@ -1,8 +1,10 @@
 /**
  * The benchmark of issue 7. Every scenario runs our runtime and its baselines in the same process,
- * interleaved, and prints ratios beside their targets; absolute numbers are context. The exception is
- * `http`: there each server (ours, and one on the official SDK) runs in a child process of its own,
- * also interleaved, and this process is the load generator (see `scenarios/http.ts`).
+ * interleaved, and prints ratios beside their targets; absolute numbers are context. The exceptions
+ * are `http` and `stateless`: there each server (ours, and one on the official SDK) runs in a child
+ * process of its own, also interleaved, and this process is the load generator (see
+ * `scenarios/http.ts`: 2025-11-25 sessions against the SDK 1.x; `scenarios/stateless.ts`: MCP
+ * 2026-07-28 sessionless requests against the SDK 2.x `createMcpHandler`).
  *
  *   npm run bench        quick (about 2 min)
  *   npm run bench:full   more runs, longer windows, the slow naive baselines at full size
@@ -13,7 +15,8 @@
  * (≈ 0.25 µs each) and so skews ratios between engines that create different numbers of them.
  *
  * Flags: `--full`; `--only=<name>[,<name>]` (throughput, tools, sessions10k, io, hol, spawn, memory,
- * http) to run some scenarios; `--strict` to exit 1 when a target is missed.
+ * http, stateless) to run some scenarios (`http`: the 2025-11-25 contests and idle-session memory;
+ * `stateless`: the 2026-07-28 contest alone); `--strict` to exit 1 when a target is missed.
  */
 import os from 'node:os';
 import type { BenchConfig, Scenario } from './harness/config.js';
@@ -24,6 +27,7 @@ import { httpScenario } from './scenarios/http.js';
 import { ioConcurrency } from './scenarios/ioConcurrency.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { spawnScenario } from './scenarios/spawn.js';
+import { statelessScenario } from './scenarios/stateless.js';
 import { throughput } from './scenarios/throughput.js';
 
 function scenarios(config: BenchConfig): ReadonlyMap<string, Scenario> {
@@ -85,6 +89,7 @@ function scenarios(config: BenchConfig): ReadonlyMap<string, Scenario> {
     ['spawn', spawnScenario],
     ['memory', memoryScenario],
     ['http', httpScenario],
+    ['stateless', statelessScenario],
   ]);
 }
 

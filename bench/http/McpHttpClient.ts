@@ -1,9 +1,12 @@
 /**
- * A minimal Streamable HTTP client for the load generator: one session per instance, over a shared
- * keep-alive connection pool. It sends what a real client sends (`Accept` with both types,
- * `Content-Type`, `Mcp-Session-Id`, `MCP-Protocol-Version`), reads JSON and SSE answers, and checks
- * every answer: a status other than 200 (202 for a notification), a JSON-RPC error, a wrong echo or an answer in the wrong mode
- * (JSON where a stream was expected, a stream without its progress notification) is an error.
+ * A minimal Streamable HTTP client for the load generator, over a shared keep-alive connection
+ * pool, in both eras: `McpHttpSession` is one 2025-11-25 session (`initialize`, then calls with
+ * `Mcp-Session-Id`); `McpStatelessCaller` speaks 2026-07-28 (no `initialize`, no session: every
+ * POST carries its `_meta` envelope and the standard headers). Each sends what a real client sends
+ * (`Accept` with both types, `Content-Type`, `MCP-Protocol-Version`), reads JSON and SSE answers,
+ * and checks every answer: a status other than 200 (202 for a notification), a JSON-RPC error, a
+ * wrong echo or an answer in the wrong mode (JSON where a stream was expected, a stream without its
+ * progress notification) is an error.
  */
 import type { HttpAnswer, HttpConnectionPool } from './HttpConnectionPool.js';
 
@@ -50,13 +53,34 @@ interface Message {
   readonly id?: unknown;
   readonly method?: string;
   readonly params?: { readonly progressToken?: unknown };
-  readonly result?: { readonly content?: readonly { readonly text?: unknown }[] };
+  readonly result?: {
+    readonly content?: readonly { readonly text?: unknown }[];
+    readonly resultType?: unknown;
+  };
   readonly error?: unknown;
 }
 
-/** A short description of what is wrong with a `tools/call` answer, or `undefined` when it is right. */
-function checkCall(answer: HttpAnswer, mode: ResponseMode, id: number, text: string): string | undefined {
+/** What anything that calls `echo` in the closed loop offers. */
+export interface EchoCaller {
+  /** One `tools/call` of `echo`; resolves with what was wrong with it, or `undefined`. Never rejects. */
+  callEcho(): Promise<string | undefined>;
+}
+
+/**
+ * A short description of what is wrong with a `tools/call` answer, or `undefined` when it is right.
+ * `stateless`: the 2026-07-28 answer must also carry `resultType: "complete"` and no `Mcp-Session-Id`.
+ */
+function checkCall(
+  answer: HttpAnswer,
+  mode: ResponseMode,
+  id: number,
+  text: string,
+  stateless = false,
+): string | undefined {
   if (answer.status !== 200) return `HTTP ${answer.status}: ${answer.text.slice(0, 200)}`;
+  if (stateless && answer.headers['mcp-session-id'] !== undefined) {
+    return `a stateless answer carried Mcp-Session-Id ${answer.headers['mcp-session-id']}`;
+  }
   if (isStream(answer) !== (mode === 'sse')) {
     return `expected ${mode === 'sse' ? 'an event stream' : 'JSON'}, got ${answer.headers['content-type']}`;
   }
@@ -65,6 +89,9 @@ function checkCall(answer: HttpAnswer, mode: ResponseMode, id: number, text: str
   if (response === undefined) return `no response to request ${id}: ${answer.text.slice(0, 200)}`;
   if (response.error !== undefined) return `JSON-RPC error: ${JSON.stringify(response.error)}`;
   if (response.result?.content?.[0]?.text !== text) return `wrong echo: ${JSON.stringify(response.result)}`;
+  if (stateless && response.result.resultType !== 'complete') {
+    return `resultType ${JSON.stringify(response.result.resultType)}, not "complete"`;
+  }
   if (mode === 'sse') {
     const progress = messages.filter(
       (message) => message.method === 'notifications/progress' && message.params?.progressToken === id,
@@ -75,7 +102,7 @@ function checkCall(answer: HttpAnswer, mode: ResponseMode, id: number, text: str
 }
 
 /** One MCP session over HTTP. */
-export class McpHttpSession {
+export class McpHttpSession implements EchoCaller {
   private nextId = 1;
   private readonly headers: Record<string, string>;
 
@@ -144,5 +171,50 @@ export class McpHttpSession {
       'mcp-protocol-version': PROTOCOL_VERSION,
     });
     if (answer.status !== 200) throw new Error(`DELETE: HTTP ${answer.status} ${answer.text.slice(0, 200)}`);
+  }
+}
+
+const MODERN_VERSION = '2026-07-28';
+/** The headers of every 2026-07-28 `tools/call` of `echo` (SEP-2243: `Mcp-Method`, `Mcp-Name`). */
+const modernHeaders = {
+  ...baseHeaders,
+  'mcp-protocol-version': MODERN_VERSION,
+  'mcp-method': 'tools/call',
+  'mcp-name': 'echo',
+};
+
+/**
+ * One 2026-07-28 client: no `initialize`, no session; each `tools/call` carries the required `_meta`
+ * envelope (`io.modelcontextprotocol/protocolVersion`, `io.modelcontextprotocol/clientCapabilities`)
+ * beside the progress token in `sse` mode. Nothing to open or close.
+ */
+export class McpStatelessCaller implements EchoCaller {
+  private nextId = 1;
+
+  constructor(
+    private readonly pool: HttpConnectionPool,
+    private readonly mode: ResponseMode,
+    private readonly label: string,
+  ) {}
+
+  async callEcho(): Promise<string | undefined> {
+    const id = this.nextId++;
+    const text = `${this.label}-${id}`;
+    const _meta: Record<string, unknown> = {
+      'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+    if (this.mode === 'sse') _meta.progressToken = id;
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name: 'echo', arguments: { text }, _meta },
+    });
+    try {
+      return checkCall(await this.pool.request('POST', modernHeaders, body), this.mode, id, text, true);
+    } catch (error) {
+      return `request failed: ${String(error)}`;
+    }
   }
 }

@@ -1,26 +1,35 @@
 /**
- * The parent side of a server under test: forks the child (`ourServer.js` or `sdkServer.js`, compiled
- * beside this file), waits until it listens, and asks it for its CPU time, heap and live sessions.
+ * The parent side of a server under test: forks the child (`ourServer.js`, `sdkServer.js` or
+ * `sdkStatelessServer.js`, compiled beside this file), waits until it listens, and asks it for its
+ * CPU time, heap and live sessions.
  */
 import type { ChildProcess } from 'node:child_process';
 import { fork } from 'node:child_process';
 import type { ControlAnswer, ControlCommand, ReadyMessage } from './childControl.js';
 
-/** Which server a child runs. */
+/** Which side of a contest a server is on: ours, or the official SDK's. */
 export type ServerKind = 'ours' | 'sdk';
+
+/**
+ * Which server a child runs: ours (both eras on one endpoint), the SDK 1.x server with one
+ * `McpServer` per session (`sdk`), or the SDK 2.x `createMcpHandler`, one server per request, for
+ * 2026-07-28 (`sdkStateless`).
+ */
+export type ChildKind = ServerKind | 'sdkStateless';
 
 /** How a child starts. */
 export interface ServerProcessOptions {
-  readonly kind: ServerKind;
+  readonly kind: ChildKind;
   /** Arguments after the script (`--mode=sse`, `--idle-timeout-ms=…`). */
   readonly arguments?: readonly string[];
   /** A directory for `node --cpu-prof` profiles of the child; none when absent. */
   readonly profileDirectory?: string;
 }
 
-const scripts: Readonly<Record<ServerKind, URL>> = {
+const scripts: Readonly<Record<ChildKind, URL>> = {
   ours: new URL('./ourServer.js', import.meta.url),
   sdk: new URL('./sdkServer.js', import.meta.url),
+  sdkStateless: new URL('./sdkStatelessServer.js', import.meta.url),
 };
 
 /** One server child. `start()` it, use `port`, `stop()` it. */

@@ -1,19 +1,24 @@
 /**
- * One HTTP contest: our server and the SDK server, each in its own child, 50 sessions each, warmed
+ * One HTTP contest: our server and the SDK server, each in its own child, 50 clients each, warmed
  * up, then timed in interleaved windows (ours, SDK, SDK, ours, …) with medians taken. The load
- * generator is this process.
+ * generator is this process. In the `2025-11-25` era each client is a session (the SDK 1.x server
+ * with one `McpServer` per session); in `2026-07-28` each is a stateless caller, with no
+ * `initialize` and no session (the SDK 2.x `createMcpHandler`, one `McpServer` per request).
  */
 import { median, percentile } from '../harness/stats.js';
 import { HttpConnectionPool } from './HttpConnectionPool.js';
 import type { LoadRun } from './loadGenerator.js';
 import { closedLoop, closeSessions, openSessions } from './loadGenerator.js';
-import type { McpHttpSession, ResponseMode } from './McpHttpClient.js';
-import type { ServerKind } from './ServerProcess.js';
+import type { EchoCaller, McpHttpSession, ResponseMode } from './McpHttpClient.js';
+import { McpStatelessCaller } from './McpHttpClient.js';
+import type { ChildKind, ServerKind } from './ServerProcess.js';
 import { ServerProcess } from './ServerProcess.js';
 
 /** The shape of one contest. */
 export interface ContestPlan {
   readonly mode: ResponseMode;
+  /** The protocol the clients speak; `2025-11-25` (sessions) when absent. */
+  readonly era?: '2025-11-25' | '2026-07-28';
   readonly clients: number;
   readonly warmUpMs: number;
   readonly windowMs: number;
@@ -46,24 +51,46 @@ interface Contender {
   readonly kind: ServerKind;
   readonly server: ServerProcess;
   readonly pool: HttpConnectionPool;
+  /** The callers of the closed loop: the sessions, or the stateless callers. */
+  readonly callers: readonly EchoCaller[];
+  /** The sessions to close at the end (none when stateless). */
   readonly sessions: readonly McpHttpSession[];
+  /** Sessions the server must hold while the contest runs. */
+  readonly expectedSessions: number;
   readonly runs: TimedRun[];
   warmUp: LoadRun | undefined;
 }
 
+async function liveSessionsMustBe(contender: Contender, when: string): Promise<void> {
+  const live = await contender.server.sessions();
+  if (live !== contender.expectedSessions) {
+    throw new Error(
+      `The ${contender.kind} server holds ${live} sessions ${when}, not ${contender.expectedSessions}`,
+    );
+  }
+}
+
 async function startContender(kind: ServerKind, plan: ContestPlan): Promise<Contender> {
-  const server = await ServerProcess.start({ kind, arguments: [`--mode=${plan.mode}`] });
+  const stateless = plan.era === '2026-07-28';
+  const script: ChildKind = stateless && kind === 'sdk' ? 'sdkStateless' : kind;
+  const server = await ServerProcess.start({ kind: script, arguments: [`--mode=${plan.mode}`] });
   const pool = new HttpConnectionPool(server.port);
-  const sessions = await openSessions(pool, plan.mode, plan.clients, plan.clients, kind);
-  const live = await server.sessions();
-  if (live !== plan.clients)
-    throw new Error(`The ${kind} server holds ${live} sessions, not ${plan.clients}`);
-  return { kind, server, pool, sessions, runs: [], warmUp: undefined };
+  const sessions = stateless ? [] : await openSessions(pool, plan.mode, plan.clients, plan.clients, kind);
+  const callers = stateless
+    ? Array.from(
+        { length: plan.clients },
+        (_, index) => new McpStatelessCaller(pool, plan.mode, `${kind}${index}`),
+      )
+    : sessions;
+  const expectedSessions = stateless ? 0 : plan.clients;
+  const contender = { kind, server, pool, callers, sessions, expectedSessions, runs: [], warmUp: undefined };
+  await liveSessionsMustBe(contender, 'after opening');
+  return contender;
 }
 
 async function timedRun(contender: Contender, windowMs: number): Promise<TimedRun> {
   const cpuBefore = await contender.server.cpuMicros();
-  const run = await closedLoop(contender.sessions, windowMs);
+  const run = await closedLoop(contender.callers, windowMs);
   const serverCpuMicros = (await contender.server.cpuMicros()) - cpuBefore;
   return { ...run, serverCpuMicros };
 }
@@ -94,13 +121,15 @@ export async function runContest(plan: ContestPlan): Promise<Record<ServerKind, 
   const contenders = [await startContender('ours', plan), await startContender('sdk', plan)];
   try {
     for (const contender of contenders) {
-      contender.warmUp = await closedLoop(contender.sessions, plan.warmUpMs);
+      contender.warmUp = await closedLoop(contender.callers, plan.warmUpMs);
     }
     for (let round = 0; round < plan.runs; round++) {
       // Every other round in reverse (ours SDK, SDK ours, …), as the in-process comparisons do.
       const order = round % 2 === 0 ? contenders : [...contenders].reverse();
       for (const contender of order) contender.runs.push(await timedRun(contender, plan.windowMs));
     }
+    // A stateless contest must have left no session behind on either server.
+    for (const contender of contenders) await liveSessionsMustBe(contender, 'after the load');
     for (const contender of contenders) await closeSessions(contender.sessions, plan.clients);
   } finally {
     for (const contender of contenders) {

@@ -1,10 +1,10 @@
 /**
- * The closed-loop load generator of the HTTP benchmark: each virtual client owns one session and
- * sends its next `tools/call` as soon as the previous answer arrived, for a fixed window. It runs in
- * the parent process; the server runs in its own child.
+ * The closed-loop load generator of the HTTP benchmark: each virtual client owns one session (or,
+ * in 2026-07-28, one stateless caller) and sends its next `tools/call` as soon as the previous
+ * answer arrived, for a fixed window. It runs in the parent process; the server runs in its own child.
  */
 import type { HttpConnectionPool } from './HttpConnectionPool.js';
-import type { ResponseMode } from './McpHttpClient.js';
+import type { EchoCaller, ResponseMode } from './McpHttpClient.js';
 import { McpHttpSession } from './McpHttpClient.js';
 
 /** What one timed window gave. */
@@ -57,15 +57,15 @@ export async function closeSessions(sessions: readonly McpHttpSession[], concurr
   await pooled(sessions.length, concurrency, (index) => (sessions[index] as McpHttpSession).close());
 }
 
-/** Every session calls `echo` back to back until `windowMs` has passed. */
-export async function closedLoop(sessions: readonly McpHttpSession[], windowMs: number): Promise<LoadRun> {
+/** Every session (or stateless caller) calls `echo` back to back until `windowMs` has passed. */
+export async function closedLoop(sessions: readonly EchoCaller[], windowMs: number): Promise<LoadRun> {
   const latencies: number[] = [];
   const errorSamples: string[] = [];
   let errors = 0;
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const deadline = started + windowMs;
-  const client = async (session: McpHttpSession): Promise<void> => {
+  const client = async (session: EchoCaller): Promise<void> => {
     while (performance.now() < deadline) {
       const sent = performance.now();
       const error = await session.callEcho();

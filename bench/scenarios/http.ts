@@ -33,11 +33,11 @@ const PER_SESSION_TARGET = 4 * 1024;
 const RETAINED_SHARE = 0.05;
 
 /** A verdict that no error can hide behind: a contest with errors on either side is a miss. */
-function judged(verdict: Verdict, ours: ServerStanding, sdk: ServerStanding): Verdict {
+export function judged(verdict: Verdict, ours: ServerStanding, sdk: ServerStanding): Verdict {
   return ours.errors + sdk.errors > 0 ? 'MISS' : verdict;
 }
 
-function errorNote(standing: ServerStanding): string {
+export function errorNote(standing: ServerStanding): string {
   return standing.errors === 0 ? '' : ` (${standing.errors} ERRORS: ${standing.errorSamples[0]})`;
 }
 
@@ -126,7 +126,7 @@ function reportMemory(ours: IdleMemory, sdk: IdleMemory, report: Report): void {
 }
 
 /** A phase that could not finish (a server refused its warm-up, a child died) is a plain miss. */
-async function orMiss(scenario: string, report: Report, phase: () => Promise<void>): Promise<void> {
+export async function orMiss(scenario: string, report: Report, phase: () => Promise<void>): Promise<void> {
   try {
     await phase();
   } catch (error) {
