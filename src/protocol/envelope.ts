@@ -68,6 +68,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+function isEmpty(value: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in value) return false;
+  return true;
+}
+
+/** `{ name, version }` with string values and nothing else: an `Implementation` without the schema. */
+function isPlainImplementation(value: unknown): boolean {
+  if (!isRecord(value) || typeof value.name !== 'string' || typeof value.version !== 'string') return false;
+  for (const key in value) if (key !== 'name' && key !== 'version') return false;
+  return true;
+}
+
 /**
  * Whether a version string names a sessionless revision: the SDK compares as strings, so a future
  * or made-up version (`v999.0.0`) counts as modern and is then refused as unsupported (-32022).
@@ -97,11 +109,15 @@ export function readEnvelope(params: Readonly<Record<string, unknown>>): Request
   }
   const capabilities = meta[META_KEYS.clientCapabilities];
   if (capabilities === undefined) return `params._meta["${META_KEYS.clientCapabilities}"] is required`;
-  if (!isRecord(capabilities) || !ClientCapabilitiesSchema.safeParse(capabilities).success) {
+  // `{}` (a client that declares nothing) is common and surely valid: no schema run for it.
+  if (
+    !isRecord(capabilities) ||
+    (!isEmpty(capabilities) && !ClientCapabilitiesSchema.safeParse(capabilities).success)
+  ) {
     return `params._meta["${META_KEYS.clientCapabilities}"] must be a ClientCapabilities object`;
   }
   const info = meta[META_KEYS.clientInfo];
-  if (info !== undefined && !ImplementationSchema.safeParse(info).success) {
+  if (info !== undefined && !isPlainImplementation(info) && !ImplementationSchema.safeParse(info).success) {
     return `params._meta["${META_KEYS.clientInfo}"] must be an Implementation ({ name, version })`;
   }
   const level = meta[META_KEYS.logLevel];

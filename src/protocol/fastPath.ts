@@ -19,25 +19,41 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * A `_meta` of the one common shape, `{ progressToken }` with a string or safe-integer token (every
- * call that asks for progress); any other `_meta` is left to the schemas.
+ * The `_meta` keys of the common shapes besides `progressToken`: the MCP 2026-07-28 request
+ * envelope, which every sessionless request carries. `RequestMetaSchema` is a loose object that
+ * constrains none of them (the envelope is read and checked by `envelope.ts`), so any value passes.
  */
-function isProgressOnlyMeta(meta: unknown): boolean {
+const envelopeKeys: ReadonlySet<string> = new Set([
+  'io.modelcontextprotocol/protocolVersion',
+  'io.modelcontextprotocol/clientCapabilities',
+  'io.modelcontextprotocol/clientInfo',
+  'io.modelcontextprotocol/logLevel',
+]);
+
+/**
+ * A `_meta` of the common shapes: a plain object without an own `__proto__` whose keys are the
+ * envelope's and `progressToken` with a string or safe-integer token (every call that asks for
+ * progress); any other `_meta` is left to the schemas.
+ */
+function isCommonMeta(meta: unknown): boolean {
   if (!isPlainObject(meta)) return false;
-  const keys = Object.keys(meta);
-  if (keys.length !== 1 || keys[0] !== 'progressToken') return false;
-  const token = meta.progressToken;
-  return typeof token === 'string' || Number.isSafeInteger(token);
+  for (const key of Object.keys(meta)) {
+    if (key === 'progressToken') {
+      const token = meta.progressToken;
+      if (typeof token !== 'string' && !Number.isSafeInteger(token)) return false;
+    } else if (!envelopeKeys.has(key)) return false;
+  }
+  return !Object.hasOwn(meta, '__proto__');
 }
 
 /**
  * Params the schemas surely accept and copy unchanged: absent, or a plain object without an own
- * `__proto__` key (their copy drops it) whose `_meta`, if any, is a bare progress token.
+ * `__proto__` key (their copy drops it) whose `_meta`, if any, is of the common shapes ({@link isCommonMeta}).
  */
 function readParams(value: unknown): Params | undefined {
   if (value === undefined) return emptyParams;
   if (!isPlainObject(value) || Object.hasOwn(value, '__proto__')) return undefined;
-  if (Object.hasOwn(value, '_meta') && !isProgressOnlyMeta(value._meta)) return undefined;
+  if (Object.hasOwn(value, '_meta') && !isCommonMeta(value._meta)) return undefined;
   return value;
 }
 
@@ -71,7 +87,7 @@ function hasOnlyKeys(params: Params, allowed: ReadonlySet<string>): boolean {
   for (const key in params) {
     if (!Object.hasOwn(params, key)) return false;
     if (key === '_meta') {
-      if (!isProgressOnlyMeta(params._meta)) return false;
+      if (!isCommonMeta(params._meta)) return false;
     } else if (!allowed.has(key)) return false;
   }
   return true;

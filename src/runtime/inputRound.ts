@@ -23,6 +23,8 @@ import type { RequestStateCodec } from '../protocol/requestState.js';
 import { digestParams } from '../protocol/requestState.js';
 
 /** The result schema of each method a server may ask the client (`inputRequests` values). */
+const NO_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 const resultSchemas: Readonly<Record<string, { safeParse(value: unknown): { success: boolean } }>> = {
   'elicitation/create': ElicitResultSchema,
   'sampling/createMessage': CreateMessageResultSchema,
@@ -53,13 +55,16 @@ export class InputRound {
   /** Numbers the requests of a handler that gives no key. */
   private counter = 0;
 
+  /** The params' digest for the binding; computed when first needed (most requests never ask). */
+  private digest: string | undefined;
+
   private constructor(
     /** Answers available to this run: the sealed state's, then the retry's `inputResponses`. */
     private readonly inputs: Readonly<Record<string, unknown>>,
     private readonly codec: RequestStateCodec,
     private readonly principal: string | undefined,
     private readonly method: string,
-    private readonly paramsDigest: string,
+    private readonly params: Readonly<Record<string, unknown>>,
   ) {}
 
   /**
@@ -72,12 +77,15 @@ export class InputRound {
     method: string,
     params: Readonly<Record<string, unknown>>,
   ): InputRound | string {
-    const paramsDigest = digestParams(params);
-    let carried: Readonly<Record<string, unknown>> = {};
+    let carried: Readonly<Record<string, unknown>> = NO_INPUTS;
     const token = params.requestState;
     if (token !== undefined) {
       if (typeof token !== 'string') return 'requestState must be the string this server sent';
-      const opened = codec.open<SealedInputs>(token, { principal, method, paramsDigest });
+      const opened = codec.open<SealedInputs>(token, {
+        principal,
+        method,
+        paramsDigest: digestParams(params),
+      });
       if (!opened.ok) {
         return opened.reason === 'expired'
           ? 'requestState has expired; send the request again without it'
@@ -87,7 +95,7 @@ export class InputRound {
     }
     const responses = params.inputResponses;
     const inputs = isRecord(responses) ? { ...carried, ...responses } : carried;
-    return new InputRound(inputs, codec, principal, method, paramsDigest);
+    return new InputRound(inputs, codec, principal, method, params);
   }
 
   /** The key of the handler's next request: its own, or the method and a count. */
@@ -125,7 +133,11 @@ export class InputRound {
   inputRequired(): Record<string, unknown> {
     const requestState = this.codec.seal<SealedInputs>(
       { inputs: this.used },
-      { principal: this.principal, method: this.method, paramsDigest: this.paramsDigest },
+      {
+        principal: this.principal,
+        method: this.method,
+        paramsDigest: (this.digest ??= digestParams(this.params)),
+      },
     );
     return { resultType: 'input_required', inputRequests: this.asked ?? {}, requestState };
   }

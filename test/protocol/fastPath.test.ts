@@ -24,10 +24,23 @@ const anyValue = fc.oneof(
   fc.constant(new Date(0)),
 );
 
+/** The 2026-07-28 envelope keys beside a progress token, any of them present, any values. */
+const envelopeMeta = fc.record(
+  {
+    'io.modelcontextprotocol/protocolVersion': anyValue,
+    'io.modelcontextprotocol/clientCapabilities': anyValue,
+    'io.modelcontextprotocol/clientInfo': anyValue,
+    'io.modelcontextprotocol/logLevel': anyValue,
+    'io.modelcontextprotocol/related-task': anyValue,
+    progressToken: fc.oneof(fc.string(), fc.integer(), anyValue),
+  },
+  { requiredKeys: [] },
+);
+
 const params = fc.oneof(
   anyValue,
   fc.dictionary(fc.constantFrom('a', 'name', '_meta', '__proto__', 'arguments'), anyValue, { maxKeys: 3 }),
-  fc.record({ _meta: fc.oneof(anyValue, fc.record({ progressToken: anyValue })) }),
+  fc.record({ _meta: fc.oneof(anyValue, fc.record({ progressToken: anyValue }), envelopeMeta) }),
 );
 
 const messageLike = fc.record(
@@ -104,6 +117,7 @@ describe('fast path of method params', () => {
   const meta = fc.oneof(
     fc.record({ progressToken: fc.oneof(fc.string(), fc.integer(), anyValue) }),
     fc.record({ progressToken: fc.integer(), other: anyValue }),
+    envelopeMeta,
     anyValue,
   );
   const fieldValue = fc.oneof(
