@@ -30,7 +30,19 @@ export interface ResourceContents {
 /** What a read function may return: full contents, or a string served as one text entry. */
 export type ResourceReturn = string | { readonly contents: readonly ResourceContents[] };
 
+/**
+ * How long a client may reuse what `resources/read` returned and for whom (MCP 2026-07-28,
+ * SEP-2549: `ttlMs` in ms, a non-negative integer; `cacheScope` `public` or `private`). Without it
+ * the runtime's `cacheHints['resources/read']` applies, else `{ ttlMs: 0, cacheScope: 'private' }`.
+ */
+export interface ResourceCacheHint {
+  readonly ttlMs: number;
+  readonly cacheScope: 'public' | 'private';
+}
+
 interface ResourceMetadata {
+  /** Cache hint of this resource's reads (2026-07-28 clients). */
+  readonly cacheHint?: ResourceCacheHint;
   readonly name: string;
   readonly title?: string;
   readonly description?: string;
@@ -96,7 +108,34 @@ export function defineResourceTemplate<TContext = unknown>(
   return definition;
 }
 
-const metadataKeys = ['name', 'title', 'description', 'mimeType', 'annotations'] as const;
+const metadataKeys = ['name', 'title', 'description', 'mimeType', 'annotations', 'cacheHint'] as const;
+
+/** Throws a `TypeError` unless `hint` is absent or a valid {@link ResourceCacheHint}. */
+function checkCacheHint(hint: unknown, what: string): void {
+  if (hint === undefined) return;
+  const record = hint as Record<string, unknown> | null;
+  const valid =
+    typeof hint === 'object' &&
+    record !== null &&
+    Number.isSafeInteger(record.ttlMs) &&
+    (record.ttlMs as number) >= 0 &&
+    (record.cacheScope === 'public' || record.cacheScope === 'private') &&
+    Object.keys(record).every((key) => key === 'ttlMs' || key === 'cacheScope');
+  if (!valid) {
+    throw new TypeError(
+      `Expected the \`cacheHint\` of ${what} to be { ttlMs: an integer >= 0, cacheScope: 'public' | 'private' }, got ${describeClientValue(hint)}`,
+    );
+  }
+}
+
+/** The read result with the definition's cache hint, unless the read set its own. */
+function withCacheHint(
+  result: Record<string, unknown>,
+  hint: ResourceCacheHint | undefined,
+): Record<string, unknown> {
+  if (hint === undefined || 'ttlMs' in result || 'cacheScope' in result) return result;
+  return { ...result, ttlMs: hint.ttlMs, cacheScope: hint.cacheScope };
+}
 const resourceKeys = ['uri', ...metadataKeys, 'size', 'read'] as const;
 const templateKeys = ['uriTemplate', ...metadataKeys, 'read', 'complete'] as const;
 
@@ -115,6 +154,7 @@ export function checkResource(definition: unknown): void {
   const what = `resource \`${resource.uri}\``;
   rejectUnknownKeys(resource, resourceKeys, what);
   assertFunction(resource.read, `the \`read\` of ${what}`);
+  checkCacheHint(resource.cacheHint, what);
   assertMatches(ResourceSchema, resourceListing(resource as unknown as ResourceDefinition), what);
 }
 
@@ -132,6 +172,7 @@ export function checkResourceTemplate(definition: unknown): void {
   }
   const what = `resource template \`${template.uriTemplate}\``;
   rejectUnknownKeys(template, templateKeys, what);
+  checkCacheHint(template.cacheHint, what);
   assertFunction(template.read, `the \`read\` of ${what}`);
   const variables = templateVariables(template.uriTemplate, what);
   checkCompleters(template.complete, variables, what, 'variable');
@@ -292,12 +333,15 @@ export function createResourceHandlers<TContext>(
     if (typeof uri !== 'string')
       throw new SessionRuntimeError('invalid_params', 'Expected `uri` to be a string');
     const resource = byUri.get(uri);
-    if (resource !== undefined)
-      return toReadResult(uri, resource.mimeType, await resource.read(uri, context));
+    if (resource !== undefined) {
+      const result = toReadResult(uri, resource.mimeType, await resource.read(uri, context));
+      return withCacheHint(result, resource.cacheHint);
+    }
     for (const { template, matcher } of compiled) {
       const variables = matcher.match(uri);
       if (variables !== undefined) {
-        return toReadResult(uri, template.mimeType, await template.read(uri, variables, context));
+        const result = toReadResult(uri, template.mimeType, await template.read(uri, variables, context));
+        return withCacheHint(result, template.cacheHint);
       }
     }
     throw new SessionRuntimeError('resource_not_found', `Resource not found: ${uri}`, { uri });

@@ -334,7 +334,12 @@ export class SessionRuntimeImpl implements SessionRuntime {
   }
 
   private stamp(method: string, result: Readonly<Record<string, unknown>>): Record<string, unknown> {
-    return stampResult(method, result, this.server.serverInfo, DEFAULT_CACHE_HINT);
+    return stampResult(
+      method,
+      result,
+      this.server.serverInfo,
+      this.options.cacheHints[method] ?? DEFAULT_CACHE_HINT,
+    );
   }
 
   private route(

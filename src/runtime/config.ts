@@ -36,6 +36,10 @@ export interface RuntimeConfig {
   readonly logging: boolean;
   /** ms a server→client request waits for the client's answer. */
   readonly clientRequestTimeoutMs: number;
+  /** SEP-2549 cache hints by method (`server/discover`, the four list methods, `resources/read`). */
+  readonly cacheHints: Readonly<
+    Record<string, { readonly ttlMs: number; readonly cacheScope: 'public' | 'private' }>
+  >;
   /** 2026-07-28 `subscriptions/listen` streams one principal may hold at once. */
   readonly maxSubscriptionsPerPrincipal: number;
   /** Keys of the `requestState` codec (multi-round-trip requests), ≥ 32 bytes each; the first seals. */

@@ -141,6 +141,24 @@ export interface SessionRuntimeOptions<TContext = undefined> {
    * @default 16
    */
   readonly maxSubscriptionsPerPrincipal?: number;
+  /**
+   * Cache hints (MCP 2026-07-28, SEP-2549) of the results 2026-07-28 clients may reuse, by method:
+   * `server/discover`, `tools/list`, `prompts/list`, `resources/list`, `resources/templates/list`,
+   * `resources/read` (a resource's own `cacheHint` wins for its reads). `ttlMs` in ms (an integer
+   * ≥ 0), `cacheScope` `public` (any user may share it) or `private`.
+   * @default { ttlMs: 0, cacheScope: 'private' } for each
+   */
+  readonly cacheHints?: Partial<
+    Record<
+      | 'server/discover'
+      | 'tools/list'
+      | 'prompts/list'
+      | 'resources/list'
+      | 'resources/templates/list'
+      | 'resources/read',
+      { readonly ttlMs: number; readonly cacheScope: 'public' | 'private' }
+    >
+  >;
   /** Time source for idle expiry and timeouts; a `ManualClock` in tests. @default systemClock */
   readonly clock?: Clock;
 }
@@ -193,6 +211,22 @@ const optionsSchema = z.strictObject({
   logging: z.boolean().optional(),
   clientRequestTimeoutMs: milliseconds('positive').optional(),
   maxSubscriptionsPerPrincipal: positiveInteger.optional(),
+  cacheHints: z
+    .partialRecord(
+      z.enum([
+        'server/discover',
+        'tools/list',
+        'prompts/list',
+        'resources/list',
+        'resources/templates/list',
+        'resources/read',
+      ]),
+      z.strictObject({
+        ttlMs: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+        cacheScope: z.enum(['public', 'private']),
+      }),
+    )
+    .optional(),
   requestStateKeys: z
     .array(
       z.union([
@@ -266,6 +300,7 @@ export function resolveOptions<TContext>(
     clientRequestTimeoutMs: options.clientRequestTimeoutMs ?? 60_000,
     requestStateKeys: options.requestStateKeys ?? [randomBytes(32)],
     maxSubscriptionsPerPrincipal: options.maxSubscriptionsPerPrincipal ?? 16,
+    cacheHints: options.cacheHints ?? {},
     clock: options.clock ?? systemClock,
   };
 }
