@@ -183,7 +183,8 @@ export class ModernHandler {
         'invalid_params',
         'Expected `params.notifications` to be a SubscriptionFilter object',
       );
-      return this.answerNow(exchange, response, answer);
+      this.answerNow(exchange, response, answer);
+      return;
     }
     const id = message.id;
     const tagged = { [META_KEYS.subscriptionId]: id };
@@ -215,7 +216,8 @@ export class ModernHandler {
               retryAfterSeconds: 1,
             })
           : errorResponse(id, 'shutting_down', undefined, { retryAfterSeconds: 1 });
-      return this.answerNow(exchange, response, answer);
+      this.answerNow(exchange, response, answer);
+      return;
     }
     stream = keptAlive(exchange.openStream(streamHeaders), this.options.keepAliveMs);
     stream.onClose(() => opened.close());

@@ -55,9 +55,6 @@ export class InputRound {
   /** Numbers the requests of a handler that gives no key. */
   private counter = 0;
 
-  /** The params' digest for the binding; computed when first needed (most requests never ask). */
-  private digest: string | undefined;
-
   private constructor(
     /** Answers available to this run: the sealed state's, then the retry's `inputResponses`. */
     private readonly inputs: Readonly<Record<string, unknown>>,
@@ -136,7 +133,7 @@ export class InputRound {
       {
         principal: this.principal,
         method: this.method,
-        paramsDigest: (this.digest ??= digestParams(this.params)),
+        paramsDigest: digestParams(this.params),
       },
     );
     return { resultType: 'input_required', inputRequests: this.asked ?? {}, requestState };
