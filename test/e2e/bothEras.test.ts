@@ -14,7 +14,8 @@
  * prompt and calls a tool that elicits the user's name. A recording `fetch` on each client shows
  * what went over the wire: session ids only for the 2025 clients, the envelope on every 2026
  * request, the elicitation as a second `tools/call` carrying `inputResponses` and `requestState`.
- * `runtime.size` counts the 2025 sessions only.
+ * `runtime.size` counts the 2025 sessions only. Cancellation runs on both eras at once too: the
+ * 2026 client closes its request, the 2025 client sends `notifications/cancelled`.
  */
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
@@ -28,7 +29,7 @@ import {
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createNodeHandler } from '../../src/http/index.js';
 import type { SessionRuntime } from '../../src/index.js';
@@ -59,6 +60,18 @@ function createRuntime(): SessionRuntime {
             ctx.progress({ progress: step, total: steps, message: `step ${step}` });
           }
           return `counted to ${steps}`;
+        },
+      }),
+      defineTool({
+        name: 'until_cancelled',
+        description: 'Reports progress every few ms until it is cancelled (gives up after 10 s)',
+        inputSchema: z.object({}),
+        handler: async (_args, ctx) => {
+          for (let step = 1; step <= 1000; step++) {
+            await sleep(10, undefined, { signal: ctx.signal });
+            ctx.progress({ progress: step });
+          }
+          return 'never cancelled';
         },
       }),
       defineTool({
@@ -179,6 +192,12 @@ const newTraffic = (): Traffic => ({ sent: [], httpMethods: [], sessionIds: new 
 
 type Kind = 'v2-pinned' | 'v2-auto' | 'v2-default' | 'v1';
 
+/** Per-call options both client generations take. */
+interface CallOptions {
+  onprogress?: (progress: { progress: number; total?: number | undefined }) => void;
+  signal?: AbortSignal;
+}
+
 /** The uniform face of both client generations that the workload needs. */
 interface AnyClient {
   readonly kind: Kind;
@@ -195,7 +214,7 @@ interface AnyClient {
   callTool(
     name: string,
     args: Record<string, unknown>,
-    onprogress?: (progress: { progress: number; total?: number | undefined }) => void,
+    options?: CallOptions,
   ): Promise<{ content: unknown[]; isError?: boolean | undefined }>;
   readResource(uri: string): Promise<{ contents: { uri: string; text?: string }[] }>;
   getPrompt(
@@ -235,8 +254,7 @@ async function connectV2(url: URL, kind: Kind, label: string): Promise<AnyClient
     negotiatedVersion: () => client.getNegotiatedProtocolVersion(),
     sessionId: () => transport.sessionId,
     listTools: () => client.listTools(),
-    callTool: (name, args, onprogress) =>
-      client.callTool({ name, arguments: args }, onprogress === undefined ? undefined : { onprogress }),
+    callTool: (name, args, options) => client.callTool({ name, arguments: args }, options),
     readResource: (uri) =>
       client.readResource({ uri }) as Promise<{ contents: { uri: string; text?: string }[] }>,
     getPrompt: (name, args) => client.getPrompt({ name, arguments: args }),
@@ -264,12 +282,11 @@ async function connectV1(url: URL, label: string): Promise<AnyClient> {
     negotiatedVersion: () => transport.protocolVersion,
     sessionId: () => transport.sessionId,
     listTools: () => client.listTools(),
-    callTool: (name, args, onprogress) =>
-      client.callTool(
-        { name, arguments: args },
-        undefined,
-        onprogress === undefined ? undefined : { onprogress },
-      ) as Promise<{ content: unknown[]; isError?: boolean | undefined }>,
+    callTool: (name, args, options) =>
+      client.callTool({ name, arguments: args }, undefined, options) as Promise<{
+        content: unknown[];
+        isError?: boolean | undefined;
+      }>,
     readResource: (uri) =>
       client.readResource({ uri }) as Promise<{ contents: { uri: string; text?: string }[] }>,
     getPrompt: (name, args) => client.getPrompt({ name, arguments: args }),
@@ -286,11 +303,13 @@ const textOf = (result: { content: unknown[] }) => (result.content[0] as { text?
 /** The workload every client runs; resolves with what it observed. */
 async function workload(client: AnyClient) {
   const { tools } = await client.listTools();
-  expect(tools.map((tool) => tool.name)).toEqual(['echo', 'count_up', 'ask_name']);
+  expect(tools.map((tool) => tool.name)).toEqual(['echo', 'count_up', 'until_cancelled', 'ask_name']);
   expect(textOf(await client.callTool('echo', { text: client.label }))).toBe(client.label);
   const progress: number[] = [];
-  const counted = await client.callTool('count_up', { steps: 4 }, ({ progress: value }) =>
-    progress.push(value),
+  const counted = await client.callTool(
+    'count_up',
+    { steps: 4 },
+    { onprogress: ({ progress: value }) => progress.push(value) },
   );
   expect(textOf(counted)).toBe('counted to 4');
   expect(progress).toEqual([1, 2, 3, 4]);
@@ -417,5 +436,40 @@ describe('both protocol eras on one endpoint, concurrently, with the official cl
     const echoed = await Promise.all(modern.map((client) => client.callTool('echo', { text: 'again' })));
     expect(echoed.map(textOf)).toEqual(modern.map(() => 'again'));
     expect(runtime.size).toBe(0);
+  });
+
+  it('cancels on both eras at once: a 2026 client closes its request, a 2025 client sends notifications/cancelled', async () => {
+    server = await start();
+    const { runtime, url } = server;
+    const connected = await Promise.all([
+      ...Array.from({ length: EACH }, (_, i) => connectV2(url, 'v2-pinned', `v2-pinned-${i}`)),
+      ...Array.from({ length: EACH }, (_, i) => connectV1(url, `v1-${i}`)),
+    ]);
+    clients.push(...connected);
+    const cancelled = connected.map(async (client) => {
+      const controller = new AbortController();
+      let events = 0;
+      const call = client.callTool(
+        'until_cancelled',
+        {},
+        {
+          signal: controller.signal,
+          onprogress: () => {
+            if (++events === 2) controller.abort('user gave up');
+          },
+        },
+      );
+      await expect(call).rejects.toThrow();
+      return events;
+    });
+    expect(await Promise.all(cancelled)).toEqual(connected.map(() => 2));
+    // Every handler stopped (none ran to its end), whichever way the cancellation travelled.
+    await vi.waitFor(() =>
+      expect(runtime.metrics()).toMatchObject({ cancelled: 2 * EACH, completed: 0, inFlight: 0 }),
+    );
+    expect(runtime.size).toBe(EACH);
+    // Both kinds go on working after a cancellation.
+    const echoed = await Promise.all(connected.map((client) => client.callTool('echo', { text: 'after' })));
+    expect(echoed.map(textOf)).toEqual(connected.map(() => 'after'));
   });
 });
