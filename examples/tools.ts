@@ -5,7 +5,10 @@
  *   `isError` result that tells the model what was wrong, so it can correct itself).
  * - `slow`: sleeps in steps, reporting progress (`ctx.progress`), and stops when cancelled (`ctx.signal`).
  * - `counter`: per-session state in a Map keyed by `ctx.sessionId`, dropped on `sessionStopped`:
- *   two clients count independently, and a stopped session leaves nothing behind.
+ *   two clients count independently, and a stopped session leaves nothing behind. A 2026-07-28
+ *   request has no session (`ctx.sessionId` is `''`), so there the tool says so instead of sharing
+ *   one counter between every such client (state across requests needs an explicit id the client
+ *   passes, SEP-2567).
  *
  * Examples import from `../src/…` so they run from a checkout; in your code, import from
  * `mcp-session-runtime`.
@@ -14,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { SessionRuntime, SessionRuntimeOptions } from '../src/index.js';
-import { createSessionRuntime, defineTool } from '../src/index.js';
+import { createSessionRuntime, defineTool, ToolError } from '../src/index.js';
 
 const echo = defineTool({
   name: 'echo',
@@ -68,6 +71,9 @@ export function createDemoRuntime(options: SessionRuntimeOptions = {}): SessionR
     description: "Adds `by` to this session's counter and returns it; other sessions are not affected",
     inputSchema: z.object({ by: z.number().int().default(1) }),
     handler: ({ by }, ctx) => {
+      if (ctx.sessionId === '') {
+        throw new ToolError('counter keeps per-session state; this request has no session (MCP 2026-07-28)');
+      }
       const count = (counts.get(ctx.sessionId) ?? 0) + by;
       counts.set(ctx.sessionId, count);
       return { content: [{ type: 'text', text: String(count) }], structuredContent: { count } };

@@ -143,3 +143,43 @@ describe('over stdio', () => {
     await server.finished;
   });
 });
+
+describe('the demo counter on the sessionless path', () => {
+  it('refuses to share one counter between 2026-07-28 clients, which have no session', async () => {
+    const { runtime } = watched();
+    const mcp = createFetchHandler(runtime);
+    const call = () =>
+      mcp(
+        new Request('http://localhost/mcp', {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'mcp-protocol-version': '2026-07-28',
+            'mcp-method': 'tools/call',
+            'mcp-name': 'counter',
+          },
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id: 1,
+            method: 'tools/call',
+            params: {
+              name: 'counter',
+              arguments: {},
+              _meta: {
+                'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+                'io.modelcontextprotocol/clientCapabilities': {},
+              },
+            },
+          }),
+        }),
+      );
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const { result } = (await (await call()).json()) as {
+        result: { isError?: boolean; content: { text: string }[] };
+      };
+      expect(result.isError).toBe(true);
+      expect(result.content[0]?.text).toMatch(/no session/);
+    }
+  });
+});
