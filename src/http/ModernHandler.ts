@@ -53,6 +53,8 @@ class ModernAnswer {
       this.timer = setTimeout(() => this.open(), keepAliveMs);
       this.timer.unref?.();
     }
+    // The client leaving before the answer is cancellation too, stream or not.
+    exchange.onClientGone(() => this.controller.abort());
   }
 
   /** Opens the SSE stream (once); its close before the answer cancels the request. */

@@ -107,6 +107,13 @@ class FetchExchange implements HttpExchange {
     return this.request.method;
   }
 
+  onClientGone(listener: () => void): void {
+    const { signal } = this.request;
+    // A fetch Request's signal aborts when its client goes away (where the server runtime wires it).
+    if (signal.aborted) listener();
+    else signal.addEventListener('abort', listener, { once: true });
+  }
+
   get path(): string {
     return new URL(this.request.url).pathname;
   }

@@ -124,6 +124,15 @@ class NodeExchange implements HttpExchange {
     return this.req.method ?? '';
   }
 
+  onClientGone(listener: () => void): void {
+    const { res } = this;
+    if (res.writableFinished) return;
+    // 'close' before the response finished: the client left (or the socket failed).
+    res.once('close', () => {
+      if (!res.writableFinished) listener();
+    });
+  }
+
   get path(): string {
     const url = this.req.url ?? '';
     const query = url.indexOf('?');

@@ -92,6 +92,11 @@ export interface HttpExchange {
   readonly answered: boolean;
   /** Ends a started answer after a failure of ours (the client sees a cut-off stream). */
   abort(): void;
+  /**
+   * Calls `listener` once if the client goes away before the answer is complete (the connection
+   * closes, or a fetch `Request` is aborted); never after a complete answer.
+   */
+  onClientGone(listener: () => void): void;
 }
 
 /** Parses a complete body; shared by both forms so that a bad body means the same everywhere. @internal */

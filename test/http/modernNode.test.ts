@@ -29,9 +29,11 @@ interface JsonRpcBody {
 let server: Server | undefined;
 let runtime: SessionRuntime | undefined;
 let aborted = deferred<void>();
+let silentStarted = deferred<void>();
 
-async function listen(): Promise<URL> {
+async function listen(keepAliveMs?: number): Promise<URL> {
   aborted = deferred<void>();
+  silentStarted = deferred<void>();
   runtime = createSessionRuntime({
     serverInfo: SERVER_INFO,
     tools: [
@@ -49,6 +51,24 @@ async function listen(): Promise<URL> {
           await sleep(5);
           ctx.progress({ progress: 2, total: 2 });
           return 'stepped';
+        },
+      }),
+      defineTool({
+        name: 'silent',
+        description: 'Sends nothing and waits until cancelled',
+        handler: async (_args, ctx) => {
+          silentStarted.resolve();
+          await new Promise<void>((resolve) => {
+            ctx.signal.addEventListener(
+              'abort',
+              () => {
+                aborted.resolve();
+                resolve();
+              },
+              { once: true },
+            );
+          });
+          return 'cancelled';
         },
       }),
       defineTool({
@@ -71,7 +91,8 @@ async function listen(): Promise<URL> {
       }),
     ],
   });
-  server = createServer(createNodeHandler(runtime)).listen(0, '127.0.0.1');
+  const mcp = createNodeHandler(runtime, keepAliveMs === undefined ? {} : { keepAliveMs });
+  server = createServer(mcp).listen(0, '127.0.0.1');
   await new Promise((resolve) => server?.once('listening', resolve));
   return new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`);
 }
@@ -234,5 +255,24 @@ describe('MCP 2026-07-28 over createNodeHandler', () => {
     await sleep(20);
     expect(runtime?.metrics()).toMatchObject({ cancelled: 1, inFlight: 0 });
     expect(runtime?.size).toBe(0);
+  });
+
+  it('a client that hangs up before anything was written cancels the handler too', async () => {
+    // No keep-alive: nothing is ever written, so only the hang-up itself can tell the handler.
+    const url = await listen(0);
+    const controller = new AbortController();
+    const pending = post(
+      url,
+      10,
+      'tools/call',
+      { name: 'silent', arguments: {}, _meta: envelope() },
+      { signal: controller.signal },
+    ).catch((error: unknown) => error);
+    await silentStarted.promise;
+    controller.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    await aborted.promise;
+    await sleep(20);
+    expect(runtime?.metrics()).toMatchObject({ cancelled: 1, inFlight: 0 });
   });
 });
