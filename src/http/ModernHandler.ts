@@ -9,7 +9,7 @@
  */
 import { SubscriptionFilterSchema } from '@modelcontextprotocol/core';
 import type { EraVerdict } from '../protocol/envelope.js';
-import { META_KEYS, MODERN_PROTOCOL_VERSIONS } from '../protocol/envelope.js';
+import { ALL_PROTOCOL_VERSIONS, META_KEYS, MODERN_PROTOCOL_VERSIONS } from '../protocol/envelope.js';
 import { errorResponse } from '../protocol/errors.js';
 import type { IncomingNotification, IncomingRequest } from '../protocol/incoming.js';
 import type { JsonRpcErrorResponse, JsonRpcMessage, JsonRpcResponse } from '../protocol/jsonrpc.js';
@@ -132,7 +132,7 @@ export class ModernHandler {
       // Mcp-Method agree with what this server speaks and the body.
       if (!supported) {
         const refused = errorResponse(null, 'unsupported_version', undefined, {
-          supported: MODERN_PROTOCOL_VERSIONS,
+          supported: ALL_PROTOCOL_VERSIONS,
           requested: envelope.protocolVersion,
         });
         return this.refuse(exchange, refused, answer);

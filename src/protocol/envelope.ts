@@ -10,6 +10,7 @@ import { ClientCapabilitiesSchema, ImplementationSchema } from '@modelcontextpro
 import { errorResponse } from './errors.js';
 import type { IncomingNotification, IncomingRequest } from './incoming.js';
 import type { JsonRpcErrorResponse, JsonRpcId } from './jsonrpc.js';
+import { SUPPORTED_PROTOCOL_VERSIONS } from './lifecycle.js';
 import type { LoggingLevel } from './logging.js';
 import { isLoggingLevel } from './logging.js';
 
@@ -18,6 +19,17 @@ export const MODERN_PROTOCOL_VERSION = '2026-07-28';
 
 /** The sessionless revisions this server speaks, newest first. */
 export const MODERN_PROTOCOL_VERSIONS: readonly string[] = Object.freeze([MODERN_PROTOCOL_VERSION]);
+
+/**
+ * Every revision this server speaks, both eras, newest first: what `server/discover`'s
+ * `supportedVersions` and -32022's `data.supported` list ("Protocol versions the server
+ * supports"; the spec's example of a server of both eras lists `["2026-07-28", "2025-11-25"]`), so
+ * a client that cannot speak a sessionless revision learns it may fall back to `initialize`.
+ */
+export const ALL_PROTOCOL_VERSIONS: readonly string[] = Object.freeze([
+  ...MODERN_PROTOCOL_VERSIONS,
+  ...SUPPORTED_PROTOCOL_VERSIONS,
+]);
 
 /** The `_meta` keys of MCP 2026-07-28 (schema `RequestMetaObject`, `ResultMetaObject`). */
 export const META_KEYS = Object.freeze({
@@ -206,7 +218,7 @@ export function discoverResult(
   instructions: string | undefined,
 ): Record<string, unknown> {
   return {
-    supportedVersions: [...MODERN_PROTOCOL_VERSIONS],
+    supportedVersions: [...ALL_PROTOCOL_VERSIONS],
     capabilities,
     ...(instructions === undefined ? {} : { instructions }),
   };

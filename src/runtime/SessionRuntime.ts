@@ -5,6 +5,7 @@
 
 import type { CacheHint, RequestEnvelope } from '../protocol/envelope.js';
 import {
+  ALL_PROTOCOL_VERSIONS,
   discoverResult,
   MODERN_PROTOCOL_VERSION,
   MODERN_PROTOCOL_VERSIONS,
@@ -292,7 +293,7 @@ export class SessionRuntimeImpl implements SessionRuntime {
       metrics.reject('unsupported_version');
       return Promise.resolve(
         errorResponse(id, 'unsupported_version', undefined, {
-          supported: MODERN_PROTOCOL_VERSIONS,
+          supported: ALL_PROTOCOL_VERSIONS,
           requested: envelope.protocolVersion,
         }),
       );

@@ -18,6 +18,9 @@ import {
 } from '../../src/index.js';
 import { deferred } from '../helpers.js';
 
+/** Both eras' versions, newest first: what discover and -32022 list. */
+const ALL = ['2026-07-28', '2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'];
+
 const url = 'http://localhost:3000/mcp';
 const V = '2026-07-28';
 const SERVER_INFO = { name: 'modern-test-server', version: '2.0.0' };
@@ -219,7 +222,7 @@ describe('server/discover', () => {
     const body = await answerOf(response);
     expect(body).toMatchObject({ jsonrpc: '2.0', id: 201 });
     expect(body.result).toEqual({
-      supportedVersions: ['2026-07-28'],
+      supportedVersions: ALL,
       capabilities: expect.objectContaining({
         tools: expect.any(Object),
         prompts: expect.any(Object),
@@ -401,7 +404,7 @@ describe('version, envelope and header refusals', () => {
       const body = await answerOf(response);
       expect(body).toMatchObject({
         id: 301,
-        error: { code: -32022, data: { supported: ['2026-07-28'], requested: version } },
+        error: { code: -32022, data: { supported: ALL, requested: version } },
       });
     },
   );
@@ -714,7 +717,7 @@ describe('both eras on one handler', () => {
 
     const modernDiscover = await post(handler, 'server/discover', { id: 'm1' });
     expect(modernDiscover.headers.get('mcp-session-id')).toBeNull();
-    expect((await answerOf(modernDiscover)).result.supportedVersions).toEqual(['2026-07-28']);
+    expect((await answerOf(modernDiscover)).result.supportedVersions).toEqual(ALL);
 
     expect(
       (await legacyPost(handler, { jsonrpc: '2.0', method: 'notifications/initialized' }, sessionId)).status,

@@ -14,6 +14,9 @@ import type { SessionRuntime } from '../../src/index.js';
 import { createSessionRuntime, defineTool } from '../../src/index.js';
 import { deferred } from '../helpers.js';
 
+/** Both eras' versions, newest first: what discover and -32022 list. */
+const ALL = ['2026-07-28', '2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'];
+
 const V = '2026-07-28';
 const SERVER_INFO = { name: 'modern-node-server', version: '3.1.4' };
 const serverInfoKey = 'io.modelcontextprotocol/serverInfo';
@@ -156,7 +159,7 @@ describe('MCP 2026-07-28 over createNodeHandler', () => {
       jsonrpc: '2.0',
       id: 1,
       result: {
-        supportedVersions: ['2026-07-28'],
+        supportedVersions: ALL,
         capabilities: { tools: expect.any(Object) },
         resultType: 'complete',
         ttlMs: 0,
@@ -224,7 +227,7 @@ describe('MCP 2026-07-28 over createNodeHandler', () => {
     expect(future.status).toBe(400);
     expect(await future.json()).toMatchObject({
       id: 6,
-      error: { code: -32022, data: { supported: ['2026-07-28'], requested: 'v999.0.0' } },
+      error: { code: -32022, data: { supported: ALL, requested: 'v999.0.0' } },
     });
     const missingMeta = await post(url, 8, 'tools/list', {});
     expect(missingMeta.status).toBe(400);

@@ -19,6 +19,9 @@ import {
 } from '../../src/protocol/envelope.js';
 import type { IncomingNotification, IncomingRequest } from '../../src/protocol/incoming.js';
 
+/** Both eras' versions, newest first: what discover and -32022 list. */
+const ALL = ['2026-07-28', '2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'];
+
 const V = MODERN_PROTOCOL_VERSION;
 
 function meta(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -394,7 +397,7 @@ describe('constants and result stamps', () => {
 
   it('builds discover without serverInfo in the body, instructions only when given', () => {
     expect(discoverResult({ tools: {} }, undefined)).toEqual({
-      supportedVersions: ['2026-07-28'],
+      supportedVersions: ALL,
       capabilities: { tools: {} },
     });
     expect(discoverResult({}, 'Be nice')).toMatchObject({ instructions: 'Be nice' });

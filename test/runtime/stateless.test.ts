@@ -17,6 +17,9 @@ import type { IncomingRequest } from '../../src/protocol/incoming.js';
 import { ManualClock } from '../../src/runtime/clock.js';
 import { deferred, flush, openSession, request } from '../helpers.js';
 
+/** Both eras' versions, newest first: what discover and -32022 list. */
+const ALL = ['2026-07-28', '2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'];
+
 const serverInfo = { name: 'stateless-test', version: '0.0.1' };
 const serverInfoKey = 'io.modelcontextprotocol/serverInfo';
 
@@ -117,7 +120,7 @@ describe('runtime.serve', () => {
       const answer = await runtime.serve(incoming(7, 'test/echo'), envelope({ protocolVersion: version }));
       expect(answer).toMatchObject({
         id: 7,
-        error: { code: -32022, data: { supported: ['2026-07-28'], requested: version } },
+        error: { code: -32022, data: { supported: ALL, requested: version } },
       });
       expect(contexts).toEqual([]);
       expect(runtime.metrics().rejected).toMatchObject({ unsupported_version: 1 });
@@ -149,7 +152,7 @@ describe('runtime.serve', () => {
       jsonrpc: '2.0',
       id: 1,
       result: {
-        supportedVersions: ['2026-07-28'],
+        supportedVersions: ALL,
         capabilities: expect.any(Object),
         instructions: 'Use test/echo',
         resultType: 'complete',
