@@ -155,7 +155,9 @@ export class ModernHandler {
       ? headerProblemOf(exchange, message, envelope.protocolVersion, this.runtime)
       : undefined;
     if (problem !== undefined) return this.refuse(exchange, headerMismatch(message, problem), answer);
-    if (message.method === 'subscriptions/listen') return this.listen(exchange, message, access, answer);
+    // A listen is served here, not by `serve`: it gets the version gate of every other request.
+    if (message.method === 'subscriptions/listen' && supported)
+      return this.listen(exchange, message, access, answer);
     const pending = new ModernAnswer(exchange, this.options.keepAliveMs, this.report);
     const response = await this.runtime.serve(message, envelope, {
       principal: access.principal,
@@ -217,7 +219,16 @@ export class ModernHandler {
           ? errorResponse(id, 'overloaded', 'Too many subscriptions for this principal', {
               retryAfterSeconds: 1,
             })
-          : errorResponse(id, 'shutting_down', undefined, { retryAfterSeconds: 1 });
+          : opened === 'too_many_uris'
+            ? errorResponse(
+                id,
+                'invalid_params',
+                'Too many resourceSubscriptions in one listen (at most 100)',
+                {
+                  limit: 100,
+                },
+              )
+            : errorResponse(id, 'shutting_down', undefined, { retryAfterSeconds: 1 });
       this.answerNow(exchange, response, answer);
       return;
     }

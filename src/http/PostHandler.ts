@@ -6,7 +6,9 @@
  * error. The runtime gets the classified message (`deliver`) and never parses it again. An array
  * goes to {@link BatchHandler}.
  */
-import { classifyEra } from '../protocol/envelope.js';
+import { claimsEnvelope, classifyEra } from '../protocol/envelope.js';
+import { errorResponse } from '../protocol/errors.js';
+import type { JsonRpcResponse } from '../protocol/jsonrpc.js';
 import type { IncomingRequest } from '../protocol/messages.js';
 import { parseMessage } from '../protocol/messages.js';
 import type { SessionAccess, SessionRuntime } from '../server/createSessionRuntime.js';
@@ -27,6 +29,13 @@ const bodyAlreadyReadHint =
   "Fastify's `request.body` or Koa's `ctx.request.body`; fetch handler: do not read the Request first)";
 /** Session ids are visible ASCII (MCP 2025-11-25, "Session Management"). */
 const visibleAscii = /^[\x21-\x7e]+$/;
+
+/** Whether a batch member's params carry the 2026-07-28 `_meta` envelope. */
+function carriesEnvelope(member: unknown): boolean {
+  if (typeof member !== 'object' || member === null) return false;
+  const params = (member as { params?: unknown }).params;
+  return typeof params === 'object' && params !== null && claimsEnvelope(params as Record<string, unknown>);
+}
 
 /** Serves the POSTs of one endpoint. @internal */
 export class PostHandler {
@@ -56,7 +65,18 @@ export class PostHandler {
       if (body.reason === 'body_already_read') this.report(new TypeError(bodyAlreadyReadHint));
       return refuse(exchange, body.reason);
     }
-    if (Array.isArray(body.value)) return this.batches.serve(exchange, body.value, access, rateKey, answer);
+    if (Array.isArray(body.value)) {
+      // 2026-07-28 has no batches: an array with a member of that era is refused whole (-32600).
+      if (body.value.some(carriesEnvelope)) {
+        const refused = await this.runtime.deliver('', {
+          kind: 'invalid',
+          reason: 'invalid_request',
+          response: errorResponse(null, 'invalid_request', 'MCP 2026-07-28 requests cannot be batched'),
+        });
+        return reply(exchange, refused as JsonRpcResponse, undefined, answer, this.report);
+      }
+      return this.batches.serve(exchange, body.value, access, rateKey, answer);
+    }
     const message = parseMessage(body.value);
     // Body first (MCP 2026-07-28): a `_meta` envelope makes the message the sessionless era's, served
     // without a session; everything else goes on as a 2025 session message.

@@ -53,6 +53,12 @@ const filterKey: Readonly<Record<ListKind, keyof ListenFilter>> = {
   resources: 'resourcesListChanged',
 };
 
+/**
+ * URIs one listen may subscribe to: each is an entry of the runtime's subscription index for the
+ * life of the stream, so a client may not make that index grow without bound.
+ */
+export const MAX_RESOURCE_SUBSCRIPTIONS = 100;
+
 /** @internal */
 export class ListenFeed {
   private readonly entries = new Set<Entry>();
@@ -82,10 +88,16 @@ export class ListenFeed {
 
   /**
    * Opens a listen for `principal` (`undefined`: anonymous); `'limit'` when the principal holds
-   * `maxPerPrincipal` already, `'closed'` once the runtime is closing.
+   * `maxPerPrincipal` already, `'too_many_uris'` past {@link MAX_RESOURCE_SUBSCRIPTIONS} URIs,
+   * `'closed'` once the runtime is closing.
    */
-  open(filter: ListenFilter, principal: string | undefined, sink: ListenSink): Listen | 'limit' | 'closed' {
+  open(
+    filter: ListenFilter,
+    principal: string | undefined,
+    sink: ListenSink,
+  ): Listen | 'limit' | 'too_many_uris' | 'closed' {
     if (this.closed) return 'closed';
+    if ((filter.resourceSubscriptions?.length ?? 0) > MAX_RESOURCE_SUBSCRIPTIONS) return 'too_many_uris';
     const key = principal ?? '';
     const held = this.perPrincipal.get(key) ?? 0;
     if (held >= this.maxPerPrincipal) return 'limit';

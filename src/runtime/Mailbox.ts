@@ -390,13 +390,14 @@ export abstract class Mailbox implements RequestOwner {
   }
 
   /**
-   * Answers a running request now with `response` (counted as completed) and stops waiting for its
+   * Answers a running request now with `response` (counted as completed, or failed) and stops waiting for its
    * handler: its signal aborts with `reason`, its slot is given back, and what it returns later is
    * dropped. For an answer that does not wait for the handler (a multi-round-trip `input_required`).
    */
-  protected preempt(request: PendingRequest, response: JsonRpcResponse, reason: Error): void {
+  protected preempt(request: PendingRequest, response: JsonRpcResponse, reason: Error, failed = false): void {
     if (request.phase !== 'running') return;
-    this.environment.metrics.completed++;
+    if (failed) this.environment.metrics.failed++;
+    else this.environment.metrics.completed++;
     request.settle(response);
     request.abort(reason);
     this.abandon(request);

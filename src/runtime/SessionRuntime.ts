@@ -131,10 +131,15 @@ export interface SessionRuntime {
   /**
    * Opens a `subscriptions/listen` of MCP 2026-07-28 for a transport: `sink` gets the notifications
    * the client asked for and the server serves (`honored`); `'limit'` when the principal holds
-   * `maxSubscriptionsPerPrincipal` listens already, `'closed'` once the runtime is closing. On
+   * `maxSubscriptionsPerPrincipal` listens already, `'too_many_uris'` past 100 `resourceSubscriptions`,
+   * `'closed'` once the runtime is closing. On
    * `close()` every listen's `sink.end()` is called.
    */
-  listen(filter: ListenFilter, sink: ListenSink, access?: SessionAccess): Listen | 'limit' | 'closed';
+  listen(
+    filter: ListenFilter,
+    sink: ListenSink,
+    access?: SessionAccess,
+  ): Listen | 'limit' | 'too_many_uris' | 'closed';
   /** Whether a session is live (and reachable by `access.principal`): cheaper than `info`. */
   has(sessionId: string, access?: SessionAccess): boolean;
   /** A snapshot of a live session, or `undefined`. */
@@ -199,6 +204,10 @@ export class SessionRuntimeImpl implements SessionRuntime {
   private readonly subscriptions: Subscriptions | undefined;
   private readonly stateless: StatelessEnvironment;
   private readonly listens: ListenFeed;
+  /** Sessionless requests not yet answered (`maxStatelessRequests` bounds them; `close()` drains them). */
+  private readonly serving = new Set<StatelessRequest>();
+  /** Resolves the drain of sessionless requests when the last is answered; set while closing. */
+  private drainedStateless: (() => void) | undefined;
   /** The capabilities `server/discover` answers with (the 2026 revision's subset). */
   private readonly modernCapabilities: Readonly<Record<string, unknown>>;
   readonly server: ServerIdentity;
@@ -318,8 +327,26 @@ export class SessionRuntimeImpl implements SessionRuntime {
       const result = discoverResult(this.modernCapabilities, this.server.instructions);
       return Promise.resolve({ jsonrpc: '2.0', id, result: this.stamp(method, result) });
     }
+    if (this.serving.size >= this.options.maxStatelessRequests) {
+      metrics.reject('overloaded');
+      this.events.safeEmit('overload', {
+        sessionId: '',
+        reason: 'overloaded',
+        limit: this.options.maxStatelessRequests,
+      });
+      return Promise.resolve(
+        errorResponse(id, 'overloaded', undefined, {
+          retryAfterSeconds: this.options.retryAfterSeconds,
+          limit: this.options.maxStatelessRequests,
+        }),
+      );
+    }
     const request = new StatelessRequest(options?.principal?.id, this.stateless, envelope);
-    return request.serve(message, options).then((response) => {
+    // Tracked until answered, so that `close()` drains it like a session's work.
+    this.serving.add(request);
+    const answered = request.serve(message, options);
+    answered.then(() => this.served(request));
+    return answered.then((response) => {
       if (response === undefined) return response;
       if ('result' in response)
         return { jsonrpc: '2.0', id: response.id, result: this.stamp(method, response.result) };
@@ -332,6 +359,12 @@ export class SessionRuntimeImpl implements SessionRuntime {
 
   paramHeadersOf(name: string): readonly ParamHeaderDeclaration[] {
     return this.toolParamHeaders.get(name) ?? NO_DECLARATIONS;
+  }
+
+  /** A sessionless request was answered: it no longer holds up a drain. */
+  private served(request: StatelessRequest): void {
+    this.serving.delete(request);
+    if (this.serving.size === 0) this.drainedStateless?.();
   }
 
   private stamp(method: string, result: Readonly<Record<string, unknown>>): Record<string, unknown> {
@@ -449,7 +482,11 @@ export class SessionRuntimeImpl implements SessionRuntime {
     return told;
   }
 
-  listen(filter: ListenFilter, sink: ListenSink, access?: SessionAccess): Listen | 'limit' | 'closed' {
+  listen(
+    filter: ListenFilter,
+    sink: ListenSink,
+    access?: SessionAccess,
+  ): Listen | 'limit' | 'too_many_uris' | 'closed' {
     return this.listens.open(filter, access?.principal?.id, sink);
   }
 
@@ -492,7 +529,7 @@ export class SessionRuntimeImpl implements SessionRuntime {
     const { clock } = this.options;
     // A listen has no work to drain: it ends at once, with its completion result.
     this.listens.endAll();
-    const closed = new Promise<void>((resolve) => {
+    const sessionsClosed = new Promise<void>((resolve) => {
       const done = () => this.directory.actor.getSnapshot().status === 'done';
       if (done()) return resolve();
       const subscription = this.directory.actor.subscribe({
@@ -502,10 +539,16 @@ export class SessionRuntimeImpl implements SessionRuntime {
         },
       });
     });
+    // Sessionless requests drain beside the sessions: `serve` refuses new ones from now on.
+    const statelessDrained = new Promise<void>((resolve) => {
+      if (this.serving.size === 0) resolve();
+      else this.drainedStateless = resolve;
+    });
+    const closed = Promise.all([sessionsClosed, statelessDrained]).then(() => undefined);
     this.directory.close();
-    if (this.directory.actor.getSnapshot().status === 'done') return closed;
     const expire = () => {
       for (const session of [...this.directory.values()]) session.actor.send({ type: 'drainExpired' });
+      for (const request of [...this.serving]) request.shutDown();
     };
     if (drainMs <= 0) {
       expire();

@@ -43,6 +43,8 @@ export class StatelessRequest extends Mailbox {
   private deadline: unknown;
   /** The multi-round-trip state of a `tools/call`, `prompts/get` or `resources/read`. */
   private round: InputRound | undefined;
+  /** Rejects the `ctx.request` promises still waiting for a round; created on the first. */
+  private unanswered: (() => void)[] | undefined;
 
   constructor(
     principal: string | undefined,
@@ -118,7 +120,16 @@ export class StatelessRequest extends Mailbox {
     options: OutboundRequestOptions | undefined,
   ): Promise<Record<string, unknown>> {
     const needed = clientCapabilityFor(method);
-    if (needed !== undefined && this.envelope.clientCapabilities[needed] === undefined) {
+    if (needed === undefined) {
+      // SEP-2322: `inputRequests` hold elicitation, sampling and roots requests only.
+      return Promise.reject(
+        new SessionRuntimeError(
+          'client_unreachable',
+          `A 2026-07-28 request can ask the client only for elicitation/create, sampling/createMessage or roots/list, not ${method}`,
+        ),
+      );
+    }
+    if (this.envelope.clientCapabilities[needed] === undefined) {
       return Promise.reject(
         new SessionRuntimeError(
           'missing_required_client_capability',
@@ -147,25 +158,44 @@ export class StatelessRequest extends Mailbox {
       // asked all it asks now.
       setImmediate(() => this.askClient(from, round));
     }
+    // Settles when this run of the handler ends: at the input_required answer (its signal aborts),
+    // or, for a request the handler did not wait for, when the request is answered anyway.
     return new Promise((_resolve, reject) => {
       const ended = () =>
         reject(new SessionRuntimeError('request_cancelled', 'The client is asked first (input_required)'));
       if (from.signal.aborted) ended();
-      else from.signal.addEventListener('abort', ended, { once: true });
+      else {
+        from.signal.addEventListener('abort', ended, { once: true });
+        this.unanswered ??= [];
+        this.unanswered.push(ended);
+      }
     });
   }
 
-  /** Answers `input_required` with what the handler asked, and drops this run of the handler. */
+  /**
+   * Answers `input_required` with what the handler asked, and drops this run of the handler. The
+   * answers carried into the next round must fit in a `requestState`: a client whose answers do
+   * not (they are its own data) gets `invalid_params` instead, counted as failed.
+   */
   private askClient(request: PendingRequest, round: InputRound): void {
     if (request.phase !== 'running') return;
-    this.preempt(
-      request,
-      { jsonrpc: '2.0', id: request.requestId, result: round.inputRequired() },
-      new SessionRuntimeError(
-        'request_cancelled',
-        'Answered input_required; the retry runs the handler again',
-      ),
+    const reason = new SessionRuntimeError(
+      'request_cancelled',
+      'Answered input_required; the retry runs the handler again',
     );
+    let result: Record<string, unknown>;
+    try {
+      result = round.inputRequired();
+    } catch (error) {
+      const refused = errorResponse(
+        request.requestId,
+        'invalid_params',
+        `The answers in inputResponses are too large to carry to the next round (${(error as Error).message})`,
+      );
+      this.preempt(request, refused, reason, true);
+      return;
+    }
+    this.preempt(request, { jsonrpc: '2.0', id: request.requestId, result }, reason);
   }
 
   /** Only a request that carried `io.modelcontextprotocol/logLevel` gets `notifications/message`. */
@@ -183,8 +213,27 @@ export class StatelessRequest extends Mailbox {
   }
 
   protected afterWork(): void {
-    if (this.deadline === undefined || !this.mailboxEmpty()) return;
-    this.environment.options.clock.clearTimeout(this.deadline);
-    this.deadline = undefined;
+    if (!this.mailboxEmpty()) return;
+    if (this.deadline !== undefined) {
+      this.environment.options.clock.clearTimeout(this.deadline);
+      this.deadline = undefined;
+    }
+    // Asks the handler did not wait for: nobody will answer them now.
+    const unanswered = this.unanswered;
+    this.unanswered = undefined;
+    for (const ended of unanswered ?? []) ended();
+  }
+
+  /**
+   * Ends the request now (the runtime closes and the drain is over): answered `shutting_down`
+   * (-32013, with `data.retryAfterSeconds`) if not yet answered, its handler aborted.
+   */
+  shutDown(): void {
+    const error = new SessionRuntimeError('shutting_down', undefined, {
+      retryAfterSeconds: this.environment.options.retryAfterSeconds,
+    });
+    const running = this.failAll(error);
+    for (const request of running) request.abort(error);
+    this.afterWork();
   }
 }

@@ -40,6 +40,8 @@ export interface RuntimeConfig {
   readonly cacheHints: Readonly<
     Record<string, { readonly ttlMs: number; readonly cacheScope: 'public' | 'private' }>
   >;
+  /** 2026-07-28 requests (no session) the runtime serves at once; one more is refused `overloaded`. */
+  readonly maxStatelessRequests: number;
   /** 2026-07-28 `subscriptions/listen` streams one principal may hold at once. */
   readonly maxSubscriptionsPerPrincipal: number;
   /** Keys of the `requestState` codec (multi-round-trip requests), ≥ 32 bytes each; the first seals. */

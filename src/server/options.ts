@@ -142,6 +142,13 @@ export interface SessionRuntimeOptions<TContext = undefined> {
    */
   readonly maxSubscriptionsPerPrincipal?: number;
   /**
+   * How many MCP 2026-07-28 requests (served without a session) may be in progress at once, over
+   * all clients; one more is refused `overloaded` (-32011, HTTP 503, `data.retryAfterSeconds`).
+   * The 2025 path's bound is `maxSessions` × `maxConcurrentRequests` plus the mailboxes.
+   * @default 10_000
+   */
+  readonly maxStatelessRequests?: number;
+  /**
    * Cache hints (MCP 2026-07-28, SEP-2549) of the results 2026-07-28 clients may reuse, by method:
    * `server/discover`, `tools/list`, `prompts/list`, `resources/list`, `resources/templates/list`,
    * `resources/read` (a resource's own `cacheHint` wins for its reads). `ttlMs` in ms (an integer
@@ -211,6 +218,7 @@ const optionsSchema = z.strictObject({
   logging: z.boolean().optional(),
   clientRequestTimeoutMs: milliseconds('positive').optional(),
   maxSubscriptionsPerPrincipal: positiveInteger.optional(),
+  maxStatelessRequests: positiveInteger.optional(),
   cacheHints: z
     .partialRecord(
       z.enum([
@@ -300,6 +308,7 @@ export function resolveOptions<TContext>(
     clientRequestTimeoutMs: options.clientRequestTimeoutMs ?? 60_000,
     requestStateKeys: options.requestStateKeys ?? [randomBytes(32)],
     maxSubscriptionsPerPrincipal: options.maxSubscriptionsPerPrincipal ?? 16,
+    maxStatelessRequests: options.maxStatelessRequests ?? 10_000,
     cacheHints: options.cacheHints ?? {},
     clock: options.clock ?? systemClock,
   };

@@ -9,6 +9,7 @@ import type { FetchRequestHandler } from '../../src/http/index.js';
 import { createFetchHandler } from '../../src/http/index.js';
 import type { SessionRuntime, SessionRuntimeOptions } from '../../src/index.js';
 import { createSessionRuntime, definePrompt, defineResource, defineTool } from '../../src/index.js';
+import { deferred } from '../helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
 type Json = Record<string, any>;
@@ -317,5 +318,80 @@ describe('edges of the sessionless path', () => {
     expect(modern.status).toBe(404);
     expect(((await modern.json()) as Json).error.code).toBe(-32601);
     expect(runtime.size).toBe(2);
+  });
+
+  it('refuses a listen naming a version it does not speak, like any other request', async () => {
+    const { mcp } = setUp();
+    const bad = { ...meta, 'io.modelcontextprotocol/protocolVersion': '2099-01-01' };
+    const response = await post(
+      mcp,
+      'subscriptions/listen',
+      { _meta: bad, notifications: { toolsListChanged: true } },
+      { headers: { 'mcp-protocol-version': '2099-01-01' } },
+    );
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as Json).error.code).toBe(-32022);
+  });
+
+  it('refuses a listen with more than 100 resource URIs', async () => {
+    const { mcp } = setUp();
+    const uris = Array.from({ length: 101 }, (_, index) => `test://r/${index}`);
+    const response = await listen(mcp, { resourceSubscriptions: uris });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as Json).error).toMatchObject({ code: -32602, data: { limit: 100 } });
+    const fine = await listen(mcp, { resourceSubscriptions: uris.slice(0, 100) });
+    expect(fine.headers.get('content-type')).toContain('text/event-stream');
+    await fine.body?.cancel();
+  });
+
+  it('refuses a batch that carries a 2026-07-28 request, whole', async () => {
+    const { runtime, mcp } = setUp();
+    const response = await mcp(
+      new Request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify([
+          { jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: meta } },
+          { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} },
+        ]),
+      }),
+    );
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as Json).error.code).toBe(-32600);
+    expect(runtime.metrics().rejected).toMatchObject({ invalid_request: 1 });
+  });
+
+  it('cancels the handler when a fetch Request is aborted before anything was written', async () => {
+    const aborted: unknown[] = [];
+    const started = deferred<void>();
+    const { mcp } = setUp({
+      tools: [
+        defineTool({
+          name: 'silent',
+          description: 'Waits until cancelled',
+          inputSchema: z.object({}),
+          handler: (_args, ctx) =>
+            new Promise((resolve) => {
+              started.resolve();
+              ctx.signal.addEventListener('abort', () => {
+                aborted.push(ctx.signal.reason);
+                resolve('cancelled');
+              });
+            }),
+        }),
+      ],
+    });
+    const controller = new AbortController();
+    const answer = post(
+      mcp,
+      'tools/call',
+      { _meta: meta, name: 'silent', arguments: {} },
+      { headers: { 'mcp-name': 'silent' }, signal: controller.signal },
+    );
+    await started.promise;
+    controller.abort();
+    await answer;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(aborted).toHaveLength(1);
   });
 });

@@ -246,3 +246,53 @@ function greetTool() {
       `Hi ${((await askName(ctx, 'user_name')).content as { name: string }).name}`,
   });
 }
+
+describe('multi-round-trip requests: what a client cannot make the server do', () => {
+  it('refuses answers too large to carry to the next round with -32602, counted as failed, and serves on', async () => {
+    const { runtime } = setUp();
+    const huge = accepted({ name: 'x'.repeat(70_000) });
+    const refused = await call(runtime, 'two_rounds', { inputResponses: { step1: huge } });
+    expect(errorOf(refused).code).toBe(-32602);
+    expect(errorOf(refused).message).toMatch(/too large/);
+    const metrics = runtime.metrics();
+    expect(metrics.failed).toBe(1);
+    expect(metrics.inFlight).toBe(0);
+    expect(metrics.accepted).toBe(metrics.completed + metrics.failed + metrics.cancelled);
+    expect(resultOf(await call(runtime, 'two_rounds')).resultType).toBe('input_required');
+  });
+
+  it('settles a ctx.request the handler did not wait for once the request is answered', async () => {
+    let asked: Promise<unknown> | undefined;
+    const runtime = createSessionRuntime({
+      tools: [
+        defineTool({
+          name: 'impatient',
+          inputSchema: z.object({}),
+          handler: (_args, ctx) => {
+            asked = askName(ctx, 'maybe');
+            asked.catch(() => {});
+            return 'answered without waiting';
+          },
+        }),
+      ],
+    });
+    expect(text(await call(runtime, 'impatient'))).toBe('answered without waiting');
+    await expect(asked).rejects.toMatchObject({ code: 'request_cancelled' });
+  });
+
+  it('asks the client only for elicitation, sampling and roots', async () => {
+    const runtime = createSessionRuntime({
+      tools: [
+        defineTool({
+          name: 'pinger',
+          inputSchema: z.object({}),
+          handler: async (_args, ctx) => JSON.stringify(await ctx.request('ping', {})),
+        }),
+      ],
+    });
+    const result = resultOf(await call(runtime, 'pinger'));
+    expect(result.resultType).toBe('complete');
+    expect(result.isError).toBe(true);
+    expect(result.inputRequests).toBeUndefined();
+  });
+});
