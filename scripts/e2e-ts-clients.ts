@@ -23,7 +23,10 @@
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
+import {
+  Client as ClientV2,
+  StreamableHTTPClientTransport as TransportV2,
+} from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
@@ -50,7 +53,8 @@ interface Calls {
 }
 
 /** The short hash the example server logs for a session id (examples/tools.ts `shortHash`). */
-const shortHash = (sessionId: string) => `#${createHash('sha256').update(sessionId).digest('hex').slice(0, 8)}`;
+const shortHash = (sessionId: string) =>
+  `#${createHash('sha256').update(sessionId).digest('hex').slice(0, 8)}`;
 
 const textOf = (result: { content: unknown[] }) =>
   result.content.map((block) => (block as { text?: string }).text ?? '').join('');
@@ -59,7 +63,8 @@ const textOf = (result: { content: unknown[] }) =>
 async function workload(calls: Calls, label: string): Promise<void> {
   const { tools } = await calls.listTools();
   const names = tools.map((tool) => tool.name);
-  if (!names.includes('echo') || !names.includes('slow')) throw new Error(`tools listed: ${names.join(', ')}`);
+  if (!names.includes('echo') || !names.includes('slow'))
+    throw new Error(`tools listed: ${names.join(', ')}`);
   const progress: number[] = [];
   const [first, second, slow] = await Promise.all([
     calls.callTool('echo', { text: `${label} a` }),
