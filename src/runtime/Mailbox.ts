@@ -8,10 +8,8 @@
  * the subclass adds comes in through the abstract members: when the actor last saw traffic
  * (`KeyedActor`), what a request may ask of its owner (`RequestOwner`), and what happens when the
  * mailbox empties (`afterWork`, e.g. a drain ends).
- *
- * A class rather than an object the actor holds: a session is about 600 bytes at rest, and a
- * mailbox object of its own would add its header and a pointer to every session, busy or not. The
- * queue and the slot array are created on the first request and shared empty until then.
+ * A base class, not an object the actor holds: a session is about 600 bytes at rest, and a mailbox
+ * object would add a header and a pointer to every one. Its arrays are created on the first request.
  */
 import { errorResponse, HandlerFailure, jsonRpcErrorOf, SessionRuntimeError } from '../protocol/errors.js';
 import type { JsonRpcId, JsonRpcResponse } from '../protocol/jsonrpc.js';
@@ -35,6 +33,13 @@ export interface MailboxEnvironment {
   readonly handlers: ReadonlyMap<string, RequestHandler<unknown>>;
   readonly metrics: MetricsRecorder;
   readonly events: RuntimeEventEmitter;
+  /** The runtime's dispatch, with the handler that sent the message when one did (`ctx.dispatch`). */
+  readonly dispatch: (
+    sessionId: string,
+    message: unknown,
+    options: DispatchOptions | undefined,
+    caller: PendingRequest | undefined,
+  ) => Promise<DispatchResult>;
 }
 
 const settledUndefined: Promise<DispatchResult> = Promise.resolve(undefined);
@@ -71,13 +76,19 @@ export abstract class Mailbox implements RequestOwner {
   abstract readonly sessionId: string;
   abstract readonly sharedContext: unknown;
   abstract info(): SessionInfo;
-  abstract reportNotificationError(error: unknown): void;
-  abstract dispatchFrom(
+  /** `ctx.dispatch`: through the runtime, with the handler's request as the caller (call chains). */
+  dispatchFrom(
     caller: PendingRequest,
     sessionId: string,
     message: unknown,
     options: DispatchOptions | undefined,
-  ): Promise<DispatchResult>;
+  ): Promise<DispatchResult> {
+    return this.environment.dispatch(sessionId, message, options, caller);
+  }
+
+  reportNotificationError(error: unknown): void {
+    this.environment.events.safeEmit('listenerError', { event: 'onNotification', error });
+  }
   abstract sendRequest(
     from: PendingRequest,
     method: string,
@@ -91,16 +102,6 @@ export abstract class Mailbox implements RequestOwner {
   protected abstract afterWork(): void;
 
   // ── The queue ─────────────────────────────────────────────────────────────────────────────
-
-  /** Requests waiting for a slot. */
-  get queued(): number {
-    return this.queue.length;
-  }
-
-  /** Requests whose handler holds a slot. */
-  get inFlight(): number {
-    return this.holders.length;
-  }
 
   /** Nothing queued and nothing running. */
   protected mailboxEmpty(): boolean {

@@ -31,13 +31,6 @@ export interface SessionEnvironment extends MailboxEnvironment {
   readonly server: ServerIdentity;
   /** Resource subscriptions of all sessions; `undefined` when the server has no resources. */
   readonly subscriptions: Subscriptions | undefined;
-  /** The runtime's dispatch, with the handler that sent the message when one did (`ctx.dispatch`). */
-  readonly dispatch: (
-    sessionId: string,
-    message: unknown,
-    options: DispatchOptions | undefined,
-    caller: PendingRequest | undefined,
-  ) => Promise<DispatchResult>;
 }
 
 const settledUndefined: Promise<DispatchResult> = Promise.resolve(undefined);
@@ -330,19 +323,6 @@ export class Session
   /** A draining session stops once its work is done. */
   protected afterWork(): void {
     if (this.mailboxEmpty() && this.state === 'stopping') this.actor.send({ type: 'drained' });
-  }
-
-  dispatchFrom(
-    caller: PendingRequest,
-    sessionId: string,
-    message: unknown,
-    options: DispatchOptions | undefined,
-  ): Promise<DispatchResult> {
-    return this.environment.dispatch(sessionId, message, options, caller);
-  }
-
-  reportNotificationError(error: unknown): void {
-    this.environment.events.safeEmit('listenerError', { event: 'onNotification', error });
   }
 
   // ── SessionHost: what the lifecycle machine asks of us ────────────────────────────────────

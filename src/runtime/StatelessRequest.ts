@@ -28,13 +28,6 @@ import type { DispatchOptions, DispatchResult, SessionInfo } from './types.js';
 export interface StatelessEnvironment extends MailboxEnvironment {
   /** Seals and opens `requestState` (multi-round-trip requests). */
   readonly requestState: RequestStateCodec;
-  /** The runtime's dispatch, for `ctx.dispatch` to a 2025 session. */
-  readonly dispatch: (
-    sessionId: string,
-    message: unknown,
-    options: DispatchOptions | undefined,
-    caller: PendingRequest | undefined,
-  ) => Promise<DispatchResult>;
 }
 
 /** @internal */
@@ -90,19 +83,6 @@ export class StatelessRequest extends Mailbox {
       queued: this.queue.length,
       inFlight: this.holders.length,
     };
-  }
-
-  reportNotificationError(error: unknown): void {
-    this.environment.events.safeEmit('listenerError', { event: 'onNotification', error });
-  }
-
-  dispatchFrom(
-    caller: PendingRequest,
-    sessionId: string,
-    message: unknown,
-    options: DispatchOptions | undefined,
-  ): Promise<DispatchResult> {
-    return this.environment.dispatch(sessionId, message, options, caller);
   }
 
   /**
