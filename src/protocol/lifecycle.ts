@@ -77,3 +77,46 @@ const requiredClientCapability: Readonly<Record<string, string>> = {
 export function clientCapabilityFor(method: string): string | undefined {
   return Object.hasOwn(requiredClientCapability, method) ? requiredClientCapability[method] : undefined;
 }
+
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The client capabilities a server→client request of `method` with `params` needs and the client
+ * did not declare (a ClientCapabilities object, e.g. `{ elicitation: { url: {} } }`), or
+ * `undefined` when it may be sent. Beyond the top-level capability (MCP 2025-11-25, "Client
+ * Features"): URL-mode elicitation needs `elicitation.url`, form mode `elicitation.form` (an empty
+ * `elicitation: {}` means form, for older clients); sampling with `tools` or `toolChoice` needs
+ * `sampling.tools`. Servers "MUST NOT send" what the client did not declare (SEP-2322 for
+ * `inputRequests`).
+ */
+export function missingClientCapability(
+  method: string,
+  params: Readonly<Record<string, unknown>> | undefined,
+  declared: Readonly<Record<string, unknown>> | undefined,
+): Readonly<Record<string, unknown>> | undefined {
+  const needed = clientCapabilityFor(method);
+  if (needed === undefined) return undefined;
+  const capability = declared?.[needed];
+  if (!isRecord(capability)) return { [needed]: {} };
+  if (needed === 'elicitation') {
+    if (params?.mode === 'url')
+      return capability.url === undefined ? { elicitation: { url: {} } } : undefined;
+    const formOnlyByDefault = capability.form === undefined && capability.url === undefined;
+    return formOnlyByDefault || capability.form !== undefined ? undefined : { elicitation: { form: {} } };
+  }
+  if (needed === 'sampling' && (params?.tools !== undefined || params?.toolChoice !== undefined)) {
+    return capability.tools === undefined ? { sampling: { tools: {} } } : undefined;
+  }
+  return undefined;
+}
+
+/** `{ elicitation: { url: {} } }` → `elicitation.url`, for messages. */
+export function capabilityPath(capabilities: Readonly<Record<string, unknown>>): string {
+  const [top] = Object.keys(capabilities);
+  if (top === undefined) return '';
+  const inner = capabilities[top];
+  const [sub] = isRecord(inner) ? Object.keys(inner) : [];
+  return sub === undefined ? top : `${top}.${sub}`;
+}

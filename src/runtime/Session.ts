@@ -11,7 +11,7 @@ import { sessionMachine } from '../machines/session.machine.js';
 import { describeClientValue, errorResponse, SessionRuntimeError } from '../protocol/errors.js';
 import type { JsonRpcId, JsonRpcMessage, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import type { ServerIdentity } from '../protocol/lifecycle.js';
-import { answerInitialize, clientCapabilityFor } from '../protocol/lifecycle.js';
+import { answerInitialize, capabilityPath, missingClientCapability } from '../protocol/lifecycle.js';
 import type { LoggingLevel } from '../protocol/logging.js';
 import { isLoggingLevel, passesLevel } from '../protocol/logging.js';
 import type { IncomingNotification, IncomingRequest, IncomingResponse } from '../protocol/messages.js';
@@ -220,13 +220,12 @@ export class Session
   ): Promise<Record<string, unknown>> {
     const { options: runtimeOptions } = this.environment;
     if (!from.active) return Promise.reject(new SessionRuntimeError('request_cancelled'));
-    const needed = clientCapabilityFor(method);
-    const declared = this.facts.clientCapabilities;
-    if (needed !== undefined && (declared === undefined || declared[needed] === undefined)) {
+    const missing = missingClientCapability(method, params, this.facts.clientCapabilities);
+    if (missing !== undefined) {
       return Promise.reject(
         new SessionRuntimeError(
           'client_capability_missing',
-          `The client did not declare the ${needed} capability`,
+          `The client did not declare the ${capabilityPath(missing)} capability`,
         ),
       );
     }

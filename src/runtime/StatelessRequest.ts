@@ -13,7 +13,7 @@ import type { RequestEnvelope } from '../protocol/envelope.js';
 import { MULTI_ROUND_METHODS } from '../protocol/envelope.js';
 import { errorResponse, SessionRuntimeError } from '../protocol/errors.js';
 import type { IncomingRequest } from '../protocol/incoming.js';
-import { clientCapabilityFor } from '../protocol/lifecycle.js';
+import { capabilityPath, clientCapabilityFor, missingClientCapability } from '../protocol/lifecycle.js';
 import type { LoggingLevel } from '../protocol/logging.js';
 import { passesLevel } from '../protocol/logging.js';
 import type { RequestStateCodec } from '../protocol/requestState.js';
@@ -99,8 +99,7 @@ export class StatelessRequest extends Mailbox {
     params: Readonly<Record<string, unknown>> | undefined,
     options: OutboundRequestOptions | undefined,
   ): Promise<Record<string, unknown>> {
-    const needed = clientCapabilityFor(method);
-    if (needed === undefined) {
+    if (clientCapabilityFor(method) === undefined) {
       // SEP-2322: `inputRequests` hold elicitation, sampling and roots requests only.
       return Promise.reject(
         new SessionRuntimeError(
@@ -109,12 +108,13 @@ export class StatelessRequest extends Mailbox {
         ),
       );
     }
-    if (this.envelope.clientCapabilities[needed] === undefined) {
+    const missing = missingClientCapability(method, params, this.envelope.clientCapabilities);
+    if (missing !== undefined) {
       return Promise.reject(
         new SessionRuntimeError(
           'missing_required_client_capability',
-          `The request needs the client's ${needed} capability, which its _meta did not declare`,
-          { requiredCapabilities: { [needed]: {} } },
+          `The request needs the client's ${capabilityPath(missing)} capability, which its _meta did not declare`,
+          { requiredCapabilities: missing },
         ),
       );
     }
