@@ -19,12 +19,15 @@ logSessionLifecycle(runtime);
 logHandlerFailures(runtime);
 // Failures the transport hides from clients (they see "Internal error") go to stderr too.
 const mcp = createNodeHandler(runtime, {
+  // GET /health and /ready for a load balancer or an orchestrator's probes.
+  health: true,
   onError: (error) =>
     process.stderr.write(`transport error: ${error instanceof Error ? error.stack : String(error)}\n`),
 });
 
 const server = createServer((req, res) => {
-  if (req.url?.split('?')[0] === '/mcp') mcp(req, res);
+  const path = req.url?.split('?')[0];
+  if (path === '/mcp' || path === '/health' || path === '/ready') mcp(req, res);
   else res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: the MCP endpoint is /mcp\n');
 });
 

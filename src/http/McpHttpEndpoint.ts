@@ -19,6 +19,10 @@ import { originKey } from './options.js';
 import { PostHandler } from './PostHandler.js';
 import { RateLimiter } from './RateLimiter.js';
 
+/** Health answers are never cached: each probe asks the process as it is now. */
+const healthHeaders: ResponseHeaders = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+const HEALTHY = JSON.stringify({ status: 'ok' });
+
 const metadataHeaders: ResponseHeaders = {
   'content-type': 'application/json',
   'cache-control': 'max-age=3600',
@@ -73,6 +77,11 @@ export class McpHttpEndpoint {
       if (resource !== undefined && exchange.method === 'GET' && resource.paths.has(exchange.path)) {
         return exchange.respond(200, metadataHeaders, resource.body);
       }
+      const health = this.options.health;
+      if (health !== undefined && exchange.method === 'GET') {
+        if (exchange.path === health.healthPath) return exchange.respond(200, healthHeaders, HEALTHY);
+        if (exchange.path === health.readyPath) return this.readiness(exchange);
+      }
       const method = exchange.method;
       if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
         return refuse(exchange, 'method_not_allowed');
@@ -104,6 +113,18 @@ export class McpHttpEndpoint {
     } catch (error) {
       this.fail(exchange, error);
     }
+  }
+
+  /** `ready`: 200 while the runtime takes new work, 503 with `Retry-After` once it drains. */
+  private readiness(exchange: HttpExchange): void {
+    const draining = !this.runtime.accepting;
+    const body = JSON.stringify({
+      status: draining ? 'draining' : 'ready',
+      sessions: this.runtime.size,
+      draining,
+    });
+    if (draining) exchange.respond(503, { ...healthHeaders, 'retry-after': '1' }, body);
+    else exchange.respond(200, healthHeaders, body);
   }
 
   /**

@@ -91,6 +91,15 @@ export interface StreamableHttpOptions {
    */
   readonly protectedResource?: ProtectedResourceOptions;
   /**
+   * Health and readiness answers for load balancers and orchestrators, on `GET` (route those paths
+   * to the handler too): `health` answers 200 `{ "status": "ok" }` while the process serves;
+   * `ready` answers 200 `{ "status": "ready", "sessions": <live sessions>, "draining": false }`,
+   * and 503 with `"draining": true` and `Retry-After` once `runtime.close()` began. Both come after
+   * the Host and Origin checks and before authentication. `true` mounts `/health` and `/ready`.
+   * @default off
+   */
+  readonly health?: boolean | { readonly healthPath?: string; readonly readyPath?: string };
+  /**
    * A token bucket per principal: past it, 429 with `Retry-After`, and other principals are
    * unaffected. Anonymous requests are limited per remote address in the Node form; the fetch form
    * does not see the address, so its anonymous requests share one bucket.
@@ -173,6 +182,8 @@ export interface ResolvedHttpOptions {
   readonly onError: (error: unknown) => void;
   readonly authenticate: Authenticate | undefined;
   readonly protectedResource: ResolvedProtectedResource | undefined;
+  /** The health and readiness paths, or `undefined` when off. */
+  readonly health: { readonly healthPath: string; readonly readyPath: string } | undefined;
   readonly rateLimit: RateLimitOptions | undefined;
   readonly bodyTimeoutMs: number;
   readonly maxStreams: number;
@@ -203,6 +214,15 @@ const optionsSchema = z.strictObject({
       resourceName: z.string().optional(),
       resourceDocumentation: z.string().optional(),
     })
+    .optional(),
+  health: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        healthPath: z.string().startsWith('/').optional(),
+        readyPath: z.string().startsWith('/').optional(),
+      }),
+    ])
     .optional(),
   rateLimit: z
     .strictObject({ requestsPerSecond: z.number().positive(), burst: z.number().min(1).optional() })
@@ -284,6 +304,13 @@ export function resolveHttpOptions(given?: StreamableHttpOptions): ResolvedHttpO
       options.protectedResource === undefined
         ? undefined
         : resolveProtectedResource(options.protectedResource),
+    health:
+      options.health === undefined || options.health === false
+        ? undefined
+        : {
+            healthPath: (options.health === true ? undefined : options.health.healthPath) ?? '/health',
+            readyPath: (options.health === true ? undefined : options.health.readyPath) ?? '/ready',
+          },
     rateLimit: options.rateLimit,
     bodyTimeoutMs: options.bodyTimeoutMs ?? 10_000,
     maxStreams: options.maxStreams ?? 10_000,

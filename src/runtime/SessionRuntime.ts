@@ -151,6 +151,8 @@ export interface SessionRuntime {
   remove(sessionId: string, access?: SessionAccess): boolean;
   /** Live sessions. */
   readonly size: number;
+  /** True until `close()` is called: the runtime takes new sessions and requests (readiness). */
+  readonly accepting: boolean;
   /** Stops every session with no work and no traffic for `thresholdMs`; returns how many stopped. */
   sweepIdle(thresholdMs: number): number;
   /** A copy of the counters. */
@@ -281,6 +283,10 @@ export class SessionRuntimeImpl implements SessionRuntime {
 
   get size(): number {
     return this.directory.size;
+  }
+
+  get accepting(): boolean {
+    return this.closing === undefined;
   }
 
   dispatch(sessionId: string, message: unknown, options?: DispatchOptions): Promise<DispatchResult> {
