@@ -117,10 +117,10 @@ export class PostHandler {
     answer: PostAnswer,
   ): Promise<void> {
     const claimed = exchange.header('mcp-session-id');
-    if (claimed !== undefined) {
-      // A live session answers "already initialized" (-32600, 400); an unknown id is 404, not a
-      // new session of the client's naming.
-      if (!this.runtime.has(claimed, access)) return refuse(exchange, 'session_not_found');
+    // A live session of this caller answers "already initialized" (-32600, 400). An unknown or
+    // stale id (a server restart, an idle stop) starts a fresh session under an id we mint, never
+    // the client's: a client that re-initializes with its old header must not loop on 404s.
+    if (claimed !== undefined && this.runtime.has(claimed, access)) {
       return this.serveRequest(exchange, claimed, message, access, answer);
     }
     const sessionId = this.mintSessionId();

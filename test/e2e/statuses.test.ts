@@ -410,8 +410,11 @@ describe.each(kinds)('Streamable HTTP statuses (%s handler)', (kind) => {
     it('never creates a session under an id the client chose', async () => {
       const { url, runtime } = await start();
       const response = await post(url, initializeBody, { 'mcp-session-id': 'chosen-by-client' });
-      expect(response.status).toBe(404);
-      expect(runtime.size).toBe(0);
+      // A fresh session for an initialize with an unknown id, under a minted id.
+      expect(response.status).toBe(200);
+      expect(response.headers.get('mcp-session-id')).not.toBe('chosen-by-client');
+      expect(runtime.has('chosen-by-client')).toBe(false);
+      expect(runtime.size).toBe(1);
     });
 
     it('answers 404 after DELETE', async () => {

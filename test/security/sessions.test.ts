@@ -140,9 +140,15 @@ describe.each(kinds)('session ids (%s handler)', (kind: ServerKind) => {
       alice,
       sessionHeaders(chosen),
     );
-    expect(response.status).toBe(404);
+    // An unknown id on an initialize starts a fresh session (stale-session recovery), under an id
+    // we mint: the client's never names one.
+    expect(response.status).toBe(200);
+    const minted = response.headers.get('mcp-session-id');
     await response.body?.cancel();
+    expect(minted).not.toBeNull();
+    expect(minted).not.toBe(chosen);
     expect(runtime.has(chosen)).toBe(false);
+    expect(runtime.has(minted as string)).toBe(true);
   });
 });
 
