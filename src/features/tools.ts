@@ -18,6 +18,7 @@ import {
   SessionRuntimeError,
 } from '../protocol/errors.js';
 import { describeIssues } from '../protocol/issues.js';
+import { isRecord } from '../protocol/jsonrpc.js';
 import type { ParamHeaderDeclaration } from '../protocol/mcpHeaders.js';
 import { paramHeaderDeclarations } from '../protocol/mcpHeaders.js';
 import type { HandlerContext, RequestHandler } from '../runtime/types.js';
@@ -204,10 +205,6 @@ function textResult(text: string, isError: boolean): CallToolResult {
     : { content: [{ type: 'text', text }] };
 }
 
-function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * What a tool returned, as a valid `CallToolResult`: a string becomes one text block, a result that
  * passes the official schema (with `content` present, as the specification requires, and
@@ -216,9 +213,9 @@ function isPlainRecord(value: unknown): value is Record<string, unknown> {
  */
 function toResult(name: string, value: unknown): CallToolResult {
   if (typeof value === 'string') return textResult(value, false);
-  if (isPlainRecord(value) && Array.isArray(value.content)) {
+  if (isRecord(value) && Array.isArray(value.content)) {
     const structured = value.structuredContent;
-    if (structured === undefined || isPlainRecord(structured)) {
+    if (structured === undefined || isRecord(structured)) {
       const parsed = CallToolResultSchema.safeParse(value);
       if (parsed.success) return value as CallToolResult;
       throw invalidResult(name, value, describeIssues(parsed.error, 3));
@@ -301,7 +298,7 @@ export function createToolHandlers<TContext>(
       throw new SessionRuntimeError('invalid_params', `Unknown tool: ${describeClientValue(name)}`);
     }
     const args = params.arguments === undefined ? {} : params.arguments;
-    if (!isPlainRecord(args)) {
+    if (!isRecord(args)) {
       throw new SessionRuntimeError(
         'invalid_params',
         `Expected \`arguments\` to be an object, got ${describeClientValue(args)}`,

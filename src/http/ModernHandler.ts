@@ -15,7 +15,7 @@ import type { IncomingNotification, IncomingRequest } from '../protocol/incoming
 import type { JsonRpcErrorResponse, JsonRpcMessage, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { jsonRpcNotification } from '../protocol/jsonrpc.js';
 import type { HeaderProblem } from '../protocol/mcpHeaders.js';
-import { checkParamHeaders, checkStandardHeaders } from '../protocol/mcpHeaders.js';
+import { checkParamHeaders, checkStandardHeaders, stripOws } from '../protocol/mcpHeaders.js';
 import { serializeMessage } from '../protocol/serialize.js';
 import type { ListenSink } from '../runtime/ListenFeed.js';
 import type { SessionAccess, SessionRuntime } from '../server/createSessionRuntime.js';
@@ -137,7 +137,8 @@ export class ModernHandler {
         });
         return this.refuse(exchange, refused, answer);
       }
-      const method = exchange.header('mcp-method')?.trim();
+      const header = exchange.header('mcp-method');
+      const method = header === undefined ? undefined : stripOws(header);
       if (method !== undefined && method !== message.method) {
         const refused = errorResponse(null, 'header_mismatch', 'Mcp-Method differs from the body', {
           header: 'Mcp-Method',

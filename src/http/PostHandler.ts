@@ -9,6 +9,7 @@
 import { claimsEnvelope, classifyEra } from '../protocol/envelope.js';
 import { errorResponse } from '../protocol/errors.js';
 import type { JsonRpcResponse } from '../protocol/jsonrpc.js';
+import { stripOws } from '../protocol/mcpHeaders.js';
 import type { IncomingRequest } from '../protocol/messages.js';
 import { parseMessage } from '../protocol/messages.js';
 import type { SessionAccess, SessionRuntime } from '../server/createSessionRuntime.js';
@@ -29,6 +30,12 @@ const bodyAlreadyReadHint =
   "Fastify's `request.body` or Koa's `ctx.request.body`; fetch handler: do not read the Request first)";
 /** Session ids are visible ASCII (MCP 2025-11-25, "Session Management"). */
 const visibleAscii = /^[\x21-\x7e]+$/;
+
+/** A header with RFC 9110 optional whitespace stripped, as the 2026-07-28 header checks compare it. */
+function headerValue(exchange: HttpExchange, name: string): string | undefined {
+  const value = exchange.header(name);
+  return value === undefined ? undefined : stripOws(value);
+}
 
 /** Whether a batch member's params carry the 2026-07-28 `_meta` envelope. */
 function carriesEnvelope(member: unknown): boolean {
@@ -81,7 +88,7 @@ export class PostHandler {
     // Body first (MCP 2026-07-28): a `_meta` envelope makes the message the sessionless era's, served
     // without a session; everything else goes on as a 2025 session message.
     if (message.kind === 'request' || message.kind === 'notification') {
-      const verdict = classifyEra(message, exchange.header('mcp-protocol-version')?.trim());
+      const verdict = classifyEra(message, headerValue(exchange, 'mcp-protocol-version'));
       if (verdict.era !== 'legacy') return this.modern.serve(exchange, message, verdict, access, answer);
     }
     if (message.kind === 'request' && message.method === 'initialize') {

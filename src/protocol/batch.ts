@@ -20,6 +20,7 @@
  */
 import { errorResponse } from './errors.js';
 import type { JsonRpcErrorResponse, JsonRpcId, JsonRpcResponse } from './jsonrpc.js';
+import { isRecord } from './jsonrpc.js';
 import type { IncomingMessage } from './messages.js';
 import { parseMessage } from './messages.js';
 
@@ -64,13 +65,9 @@ export function allowsBatches(protocolVersion: string | undefined): boolean {
   return protocolVersion !== undefined && BATCH_PROTOCOL_VERSIONS.includes(protocolVersion);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** A request by shape (`method` and `id`): whether valid is the session's to say. */
 function isRequestShaped(value: unknown): value is Record<string, unknown> {
-  return isObject(value) && 'method' in value && 'id' in value;
+  return isRecord(value) && 'method' in value && 'id' in value;
 }
 
 function usableId(value: Record<string, unknown>): JsonRpcId | null {

@@ -10,6 +10,7 @@ import { ClientCapabilitiesSchema, ImplementationSchema } from '@modelcontextpro
 import { errorResponse } from './errors.js';
 import type { IncomingNotification, IncomingRequest } from './incoming.js';
 import type { JsonRpcErrorResponse, JsonRpcId } from './jsonrpc.js';
+import { isEmptyObject, isRecord } from './jsonrpc.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from './lifecycle.js';
 import type { LoggingLevel } from './logging.js';
 import { isLoggingLevel } from './logging.js';
@@ -76,15 +77,6 @@ export type EraVerdict =
 
 const LEGACY: EraVerdict = Object.freeze({ era: 'legacy' });
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isEmpty(value: Readonly<Record<string, unknown>>): boolean {
-  for (const _ in value) return false;
-  return true;
-}
-
 /** `{ name, version }` with string values and nothing else: an `Implementation` without the schema. */
 function isPlainImplementation(value: unknown): boolean {
   if (!isRecord(value) || typeof value.name !== 'string' || typeof value.version !== 'string') return false;
@@ -124,7 +116,7 @@ export function readEnvelope(params: Readonly<Record<string, unknown>>): Request
   // `{}` (a client that declares nothing) is common and surely valid: no schema run for it.
   if (
     !isRecord(capabilities) ||
-    (!isEmpty(capabilities) && !ClientCapabilitiesSchema.safeParse(capabilities).success)
+    (!isEmptyObject(capabilities) && !ClientCapabilitiesSchema.safeParse(capabilities).success)
   ) {
     return `params._meta["${META_KEYS.clientCapabilities}"] must be a ClientCapabilities object`;
   }

@@ -65,3 +65,14 @@ export function jsonRpcNotification(
 export function isErrorResponse(response: JsonRpcResponse): response is JsonRpcErrorResponse {
   return 'error' in response;
 }
+
+/** A JSON object: not `null`, not an array (what a message's `params` or `_meta` must be). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An object without own enumerable keys (`{}`), without allocating a key list. */
+export function isEmptyObject(value: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in value) return false;
+  return true;
+}

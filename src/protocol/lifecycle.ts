@@ -5,6 +5,7 @@ import { InitializeRequestSchema } from '@modelcontextprotocol/core';
 import { errorResponse } from './errors.js';
 import { issuesOf } from './issues.js';
 import type { JsonRpcErrorResponse, JsonRpcId } from './jsonrpc.js';
+import { isRecord } from './jsonrpc.js';
 
 /** Protocol revisions with a session handshake that this runtime speaks, newest first. */
 export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = Object.freeze([
@@ -76,10 +77,6 @@ const requiredClientCapability: Readonly<Record<string, string>> = {
 /** The client capability a server→client request of `method` needs, or undefined for none. */
 export function clientCapabilityFor(method: string): string | undefined {
   return Object.hasOwn(requiredClientCapability, method) ? requiredClientCapability[method] : undefined;
-}
-
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

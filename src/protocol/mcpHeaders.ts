@@ -13,6 +13,7 @@
  * Headers", "Custom Headers from Tool Parameters", "Value Encoding", "Case Sensitivity", "Server
  * Validation") and `server/tools` ("x-mcp-header").
  */
+import { isRecord } from './jsonrpc.js';
 
 /**
  * Reads a request header by lower-case name (`mcp-method`, `mcp-param-region`); `undefined` when
@@ -54,7 +55,7 @@ const PLAIN_FIELD_VALUE = /^[\t\x20-\x7e]*$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Strips RFC 9110 §5.6.3 optional whitespace (SP, HTAB) around a field value; no copy when none. */
-function stripOws(value: string): string {
+export function stripOws(value: string): string {
   let start = 0;
   let end = value.length;
   while (start < end && isOws(value.charCodeAt(start))) start++;
@@ -208,10 +209,6 @@ const SCHEMA_MAP_KEYWORDS: ReadonlySet<string> = new Set([
   'definitions',
 ]);
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** RFC 6901 JSON Pointer of a schema location, for error messages. */
 function pointer(location: readonly string[]): string {
   return location.length === 0
@@ -241,7 +238,7 @@ function pointer(location: readonly string[]): string {
  * @throws TypeError naming the property (or the schema location) of the first invalid declaration.
  */
 export function paramHeaderDeclarations(inputSchema: unknown): readonly ParamHeaderDeclaration[] {
-  if (!isObject(inputSchema)) return [];
+  if (!isRecord(inputSchema)) return [];
   const declarations: ParamHeaderDeclaration[] = [];
   const seen = new Map<string, string>();
   const active = new Set<object>();
@@ -260,7 +257,7 @@ export function paramHeaderDeclarations(inputSchema: unknown): readonly ParamHea
       }
       for (const [key, value] of Object.entries(node)) {
         if (DATA_KEYWORDS.has(key)) continue;
-        if (SCHEMA_MAP_KEYWORDS.has(key) && isObject(value)) {
+        if (SCHEMA_MAP_KEYWORDS.has(key) && isRecord(value)) {
           for (const [name, sub] of Object.entries(value)) unreachable(sub, [...location, key, name]);
         } else {
           unreachable(value, [...location, key]);
@@ -283,13 +280,13 @@ export function paramHeaderDeclarations(inputSchema: unknown): readonly ParamHea
     }
     for (const [key, value] of Object.entries(schema)) {
       if (key === X_MCP_HEADER || DATA_KEYWORDS.has(key)) continue;
-      if (key === 'properties' && isObject(value)) {
+      if (key === 'properties' && isRecord(value)) {
         for (const [name, sub] of Object.entries(value)) {
           const subLocation = [...location, key, name];
-          if (isObject(sub)) reachable(sub, [...path, name], subLocation);
+          if (isRecord(sub)) reachable(sub, [...path, name], subLocation);
           else unreachable(sub, subLocation);
         }
-      } else if (SCHEMA_MAP_KEYWORDS.has(key) && isObject(value)) {
+      } else if (SCHEMA_MAP_KEYWORDS.has(key) && isRecord(value)) {
         for (const [name, sub] of Object.entries(value)) unreachable(sub, [...location, key, name]);
       } else {
         unreachable(value, [...location, key]);
@@ -335,7 +332,7 @@ function declaration(
 function argumentAt(args: Readonly<Record<string, unknown>>, path: readonly string[]): unknown {
   let node: unknown = args;
   for (const key of path) {
-    if (!isObject(node) || !Object.hasOwn(node, key)) return undefined;
+    if (!isRecord(node) || !Object.hasOwn(node, key)) return undefined;
     node = node[key];
   }
   return node;

@@ -10,6 +10,7 @@ import type { SessionHost, SessionMachineInput, SessionStopReason } from '../mac
 import { sessionMachine } from '../machines/session.machine.js';
 import { describeClientValue, errorResponse, SessionRuntimeError } from '../protocol/errors.js';
 import type { JsonRpcId, JsonRpcMessage, JsonRpcResponse } from '../protocol/jsonrpc.js';
+import { isEmptyObject } from '../protocol/jsonrpc.js';
 import type { ServerIdentity } from '../protocol/lifecycle.js';
 import { answerInitialize, capabilityPath, missingClientCapability } from '../protocol/lifecycle.js';
 import type { LoggingLevel } from '../protocol/logging.js';
@@ -37,11 +38,6 @@ const settledUndefined: Promise<DispatchResult> = Promise.resolve(undefined);
 
 /** The capabilities of a client that declared none, shared instead of one empty object per session. */
 const NO_CAPABILITIES: Readonly<Record<string, unknown>> = Object.freeze({});
-
-function isEmptyObject(value: Readonly<Record<string, unknown>>): boolean {
-  for (const _ in value) return false;
-  return true;
-}
 
 /**
  * One MCP session (2025-era revisions): a {@link KeyedActor} whose lifecycle machine is

@@ -350,9 +350,8 @@ export class SessionRuntimeImpl implements SessionRuntime {
     const request = new StatelessRequest(options?.principal?.id, this.stateless, envelope);
     // Tracked until answered, so that `close()` drains it like a session's work.
     this.serving.add(request);
-    const answered = request.serve(message, options);
-    answered.then(() => this.served(request));
-    return answered.then((response) => {
+    return request.serve(message, options).then((response) => {
+      this.served(request);
       if (response === undefined) return response;
       if ('result' in response)
         return { jsonrpc: '2.0', id: response.id, result: this.stamp(method, response.result) };

@@ -19,6 +19,7 @@ import {
   ElicitResultSchema,
   ListRootsResultSchema,
 } from '@modelcontextprotocol/core';
+import { isRecord } from '../protocol/jsonrpc.js';
 import type { RequestStateCodec } from '../protocol/requestState.js';
 import { digestParams } from '../protocol/requestState.js';
 
@@ -40,10 +41,6 @@ interface SealedInputs {
 export interface InputRequest {
   readonly method: string;
   readonly params: Readonly<Record<string, unknown>>;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** @internal */
