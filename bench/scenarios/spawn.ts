@@ -77,9 +77,9 @@ async function spawnOurs(count: number): Promise<SpawnResult> {
 }
 
 const inertDirectoryHost: DirectoryHost = {
-  forgetSession: () => {},
-  closeSessions: () => {},
-  liveSessions: () => 0,
+  forget: () => {},
+  closeEntries: () => {},
+  liveEntries: () => 0,
 };
 
 const inertSessionHost: SessionHost = {
@@ -112,7 +112,7 @@ export function createBareSessionActors(
   for (const sessionId of ids) {
     const actor = createActor(sessionMachine, {
       parent,
-      id: 'session',
+      id: 'keyed',
       input: { sessionId, owner: undefined, host: inertSessionHost },
     });
     actor.start();

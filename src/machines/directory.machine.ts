@@ -1,5 +1,6 @@
 /**
- * The directory: the parent of every session actor, and the lifecycle of the runtime as a whole.
+ * The directory: the parent of every keyed actor of one kind (sessions, state handles or tasks), and
+ * the lifecycle of that kind as a whole.
  *
  *   accepting ──close──► draining ──[noLiveSessions]──► closed (final)
  *
@@ -7,7 +8,7 @@
  * parent copies its `children` object on every spawn (O(N²)). Sessions are created with
  * `createActor(sessionMachine, { parent })` into a plain `Map` owned by the host (insert-if-absent,
  * one synchronous step), and tell this actor when they stop through XState's own
- * `xstate.done.actor.*` event, which the `forgetSession` action turns into a map removal.
+ * `xstate.done.actor.*` event, which the `forget` action turns into a map removal.
  *
  * A session at rest (idle, nothing queued, running or outbound) gives its actor back with `rest`:
  * the directory stops that child (XState lets only a parent stop a child) and the session keeps a
@@ -16,16 +17,24 @@
  */
 import type { AnyActorRef, DoneActorEvent } from 'xstate';
 import { setup, stopChild } from 'xstate';
-import type { SessionMachineOutput } from './session.machine.js';
+import type { KeyedActorOutput } from './stopReason.js';
+
+/**
+ * The actor id every keyed actor's lifecycle actor is created with. One id for all: XState memoises
+ * transition candidates per event type on the parent's state nodes, so a per-actor id
+ * (`xstate.done.actor.x:123`) would grow that cache forever; the stopped actor's key travels in the
+ * done event's output instead.
+ */
+export const KEYED_ACTOR_ID = 'keyed';
 
 /** What the machine needs from the runtime side of the directory. */
 export interface DirectoryHost {
-  /** Removes a stopped session from the map and reports it. */
-  forgetSession(output: SessionMachineOutput): void;
-  /** Asks every live session to drain and stop. */
-  closeSessions(): void;
-  /** Live sessions now. */
-  liveSessions(): number;
+  /** Removes a stopped actor from the map and reports it. */
+  forget(output: KeyedActorOutput): void;
+  /** Asks every live actor to drain and stop. */
+  closeEntries(): void;
+  /** Live actors now. */
+  liveEntries(): number;
 }
 
 export interface DirectoryMachineContext {
@@ -33,7 +42,7 @@ export interface DirectoryMachineContext {
 }
 
 export type DirectoryMachineEvent =
-  | DoneActorEvent<SessionMachineOutput, 'session'>
+  | DoneActorEvent<KeyedActorOutput, typeof KEYED_ACTOR_ID>
   | { readonly type: 'rest'; readonly actor: AnyActorRef }
   | { readonly type: 'close' };
 
@@ -44,30 +53,30 @@ export const directoryMachine = setup({
     input: {} as { readonly host: DirectoryHost },
   },
   guards: {
-    noLiveSessions: ({ context }) => context.host.liveSessions() === 0,
+    noLiveEntries: ({ context }) => context.host.liveEntries() === 0,
   },
   actions: {
-    forgetSession: ({ context, event }) => {
-      if (event.type === 'xstate.done.actor.session') context.host.forgetSession(event.output);
+    forget: ({ context, event }) => {
+      if (event.type === 'xstate.done.actor.keyed') context.host.forget(event.output);
     },
-    stopRestingSession: stopChild(({ event }) => (event as { readonly actor: AnyActorRef }).actor),
-    closeSessions: ({ context }) => context.host.closeSessions(),
+    stopResting: stopChild(({ event }) => (event as { readonly actor: AnyActorRef }).actor),
+    closeEntries: ({ context }) => context.host.closeEntries(),
   },
 }).createMachine({
   id: 'directory',
   context: ({ input }) => ({ host: input.host }),
   initial: 'accepting',
   on: {
-    'xstate.done.actor.session': { actions: 'forgetSession' },
-    rest: { actions: 'stopRestingSession' },
+    'xstate.done.actor.keyed': { actions: 'forget' },
+    rest: { actions: 'stopResting' },
   },
   states: {
     accepting: {
       on: { close: 'draining' },
     },
     draining: {
-      entry: 'closeSessions',
-      always: { guard: 'noLiveSessions', target: 'closed' },
+      entry: 'closeEntries',
+      always: { guard: 'noLiveEntries', target: 'closed' },
     },
     closed: { type: 'final' },
   },

@@ -16,7 +16,7 @@
  * for that, since a restored actor runs no entry actions and those states have none.
  */
 import { assign, setup } from 'xstate';
-import type { SessionStopReason } from './stopReason.js';
+import type { KeyedActorOutput, SessionStopReason } from './stopReason.js';
 
 export type { SessionStopReason } from './stopReason.js';
 
@@ -71,11 +71,8 @@ export type SessionMachineEvent =
   | { readonly type: 'drained' }
   | { readonly type: 'drainExpired' };
 
-export interface SessionMachineOutput {
-  readonly sessionId: string;
-  readonly owner: string | undefined;
-  readonly reason: SessionStopReason;
-}
+/** What the machine outputs when it stops: the session id is its key. */
+export type SessionMachineOutput = KeyedActorOutput;
 
 export const sessionMachine = setup({
   types: {
@@ -160,7 +157,7 @@ export const sessionMachine = setup({
     },
   },
   output: ({ context }) => ({
-    sessionId: context.sessionId,
+    key: context.sessionId,
     owner: context.owner,
     reason: context.stopReason ?? 'removed',
   }),

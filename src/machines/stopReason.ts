@@ -13,3 +13,15 @@
  * - `closed`: `runtime.close()` stopped it.
  */
 export type SessionStopReason = 'idle' | 'removed' | 'swept' | 'closed';
+
+/**
+ * What every keyed actor's lifecycle machine (session, state handle, task) outputs when it reaches
+ * its final state: the directory reads it from XState's `xstate.done.actor.keyed` event.
+ */
+export interface KeyedActorOutput {
+  /** The actor's id in its directory. */
+  readonly key: string;
+  /** The principal it was bound to. */
+  readonly owner: string | undefined;
+  readonly reason: SessionStopReason;
+}

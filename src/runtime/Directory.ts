@@ -17,7 +17,7 @@ import type { Actor, AnyActorRef } from 'xstate';
 import { createActor } from 'xstate';
 import type { DirectoryHost } from '../machines/directory.machine.js';
 import { directoryMachine } from '../machines/directory.machine.js';
-import type { SessionMachineOutput, SessionStopReason } from '../machines/session.machine.js';
+import type { KeyedActorOutput, SessionStopReason } from '../machines/stopReason.js';
 
 /**
  * Why the directory could not hand out an actor: no live actor with that id may be reached (and
@@ -130,23 +130,23 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
 
   // ── DirectoryHost ─────────────────────────────────────────────────────────────────────────
 
-  forgetSession(output: SessionMachineOutput): void {
-    const current = this.entries.get(output.sessionId);
+  forget(output: KeyedActorOutput): void {
+    const current = this.entries.get(output.key);
     // Forget the entry that stopped, never a fresh one that took its id meanwhile.
-    if (current !== undefined && !current.live) this.entries.delete(output.sessionId);
+    if (current !== undefined && !current.live) this.entries.delete(output.key);
     if (output.owner !== undefined) {
       const left = (this.perOwner.get(output.owner) ?? 1) - 1;
       if (left === 0) this.perOwner.delete(output.owner);
       else this.perOwner.set(output.owner, left);
     }
-    this.policy.stopped(output.sessionId, output.owner, output.reason);
+    this.policy.stopped(output.key, output.owner, output.reason);
   }
 
-  closeSessions(): void {
+  closeEntries(): void {
     for (const entry of [...this.entries.values()]) entry.close();
   }
 
-  liveSessions(): number {
+  liveEntries(): number {
     return this.entries.size;
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { Actor, AnyActorRef } from 'xstate';
 import { createActor } from 'xstate';
+import { KEYED_ACTOR_ID } from '../machines/directory.machine.js';
 import type { SessionHost, SessionMachineInput, SessionStopReason } from '../machines/session.machine.js';
 import { sessionMachine } from '../machines/session.machine.js';
 import { describeClientValue, errorResponse, SessionRuntimeError } from '../protocol/errors.js';
@@ -66,12 +67,10 @@ export class Session
     protected readonly parent: AnyActorRef,
   ) {
     super(sessionId, owner, environment);
-    // One actor id for every session: XState memoises transition candidates per event type on the
-    // parent's state nodes, so a per-session id (`xstate.done.actor.x:123`) would grow that cache
-    // forever. The stopped session's id travels in the done event's output instead.
+    // One actor id for every keyed actor (`KEYED_ACTOR_ID`); the session id travels in the output.
     // The session is its own machine input (`sessionId`, `owner`, `host`): the actor keeps its input
     // for life, and a separate object would be 48 more bytes per session.
-    this.awake = createActor(sessionMachine, { parent, id: 'session', input: this });
+    this.awake = createActor(sessionMachine, { parent, id: KEYED_ACTOR_ID, input: this });
   }
 
   /** The `Mcp-Session-Id`: this actor's key. */
@@ -335,7 +334,7 @@ export class Session
   protected revive(resting: RestingRecord): Actor<typeof sessionMachine> {
     const snapshot = revivedSnapshot(resting, this.sessionId, this.owner, this);
     // `input` is unused when a snapshot is given; the types ask for it all the same.
-    return createActor(sessionMachine, { parent: this.parent, id: 'session', snapshot, input: this });
+    return createActor(sessionMachine, { parent: this.parent, id: KEYED_ACTOR_ID, snapshot, input: this });
   }
 
   beginDrain(): void {

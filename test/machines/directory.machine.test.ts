@@ -2,29 +2,29 @@ import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import type { DirectoryHost } from '../../src/machines/directory.machine.js';
 import { directoryMachine } from '../../src/machines/directory.machine.js';
-import type { SessionMachineOutput } from '../../src/machines/session.machine.js';
+import type { KeyedActorOutput } from '../../src/machines/stopReason.js';
 
 function fakeHost(live: number) {
-  const forgotten: SessionMachineOutput[] = [];
+  const forgotten: KeyedActorOutput[] = [];
   const state = { live, closeCalls: 0 };
   const host: DirectoryHost = {
-    forgetSession: (output) => {
+    forget: (output) => {
       forgotten.push(output);
       state.live--;
     },
-    closeSessions: () => {
+    closeEntries: () => {
       state.closeCalls++;
     },
-    liveSessions: () => state.live,
+    liveEntries: () => state.live,
   };
   return { host, forgotten, state };
 }
 
-const done = (sessionId: string, reason: SessionMachineOutput['reason']) =>
+const done = (key: string, reason: KeyedActorOutput['reason']) =>
   ({
-    type: 'xstate.done.actor.session',
-    actorId: 'session',
-    output: { sessionId, owner: undefined, reason },
+    type: 'xstate.done.actor.keyed',
+    actorId: 'keyed',
+    output: { key, owner: undefined, reason },
   }) as const;
 
 describe('directory machine', () => {
@@ -32,7 +32,7 @@ describe('directory machine', () => {
     const { host, forgotten } = fakeHost(1);
     const actor = createActor(directoryMachine, { input: { host } }).start();
     actor.send(done('a', 'idle'));
-    expect(forgotten).toEqual([{ sessionId: 'a', owner: undefined, reason: 'idle' }]);
+    expect(forgotten).toEqual([{ key: 'a', owner: undefined, reason: 'idle' }]);
     expect(actor.getSnapshot().value).toBe('accepting');
   });
 

@@ -70,7 +70,7 @@ describe('session machine', () => {
     state.idle = true;
     actor.send({ type: 'idle.check' });
     expect(actor.getSnapshot().status).toBe('done');
-    expect(actor.getSnapshot().output).toEqual({ sessionId: 's1', owner: undefined, reason: 'idle' });
+    expect(actor.getSnapshot().output).toEqual({ key: 's1', owner: undefined, reason: 'idle' });
     expect(calls).toEqual(['rearm', 'release:idle']);
   });
 
@@ -86,7 +86,7 @@ describe('session machine', () => {
       const actor = start(host);
       for (const event of prepare) actor.send(event);
       actor.send({ type: 'remove' });
-      expect(actor.getSnapshot().output).toEqual({ sessionId: 's1', owner: undefined, reason: 'removed' });
+      expect(actor.getSnapshot().output).toEqual({ key: 's1', owner: undefined, reason: 'removed' });
       expect(calls).toEqual(['release:removed']);
     }
   });
@@ -98,7 +98,7 @@ describe('session machine', () => {
     expect(actor.getSnapshot().status).toBe('active');
     state.idle = true;
     actor.send({ type: 'sweep', thresholdMs: 10 });
-    expect(actor.getSnapshot().output).toEqual({ sessionId: 's1', owner: undefined, reason: 'swept' });
+    expect(actor.getSnapshot().output).toEqual({ key: 's1', owner: undefined, reason: 'swept' });
   });
 
   it('drains on close while work remains, and stops when drained', () => {
@@ -115,14 +115,14 @@ describe('session machine', () => {
     expect(actor.getSnapshot().value).toBe('stopping');
     state.noWork = true;
     actor.send({ type: 'drained' });
-    expect(actor.getSnapshot().output).toEqual({ sessionId: 's1', owner: undefined, reason: 'closed' });
+    expect(actor.getSnapshot().output).toEqual({ key: 's1', owner: undefined, reason: 'closed' });
     expect(calls).toEqual(['drain', 'release:closed']);
   });
 
   it('stops at once on close when there is no work', () => {
     const actor = start(fakeHost({ noWork: true }).host);
     actor.send({ type: 'close' });
-    expect(actor.getSnapshot().output).toEqual({ sessionId: 's1', owner: undefined, reason: 'closed' });
+    expect(actor.getSnapshot().output).toEqual({ key: 's1', owner: undefined, reason: 'closed' });
   });
 
   it('cancels what is left when the drain expires', () => {
