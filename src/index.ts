@@ -7,6 +7,8 @@
  * `skipLibCheck` (e.g. with `exactOptionalPropertyTypes`) rejects.
  */
 
+export type { HandleDefinition, HandleKind } from './features/handles.js';
+export { defineHandle } from './features/handles.js';
 export type {
   PromptArguments,
   PromptArgumentsSchema,
@@ -25,7 +27,9 @@ export type {
 export { defineResource, defineResourceTemplate } from './features/resources.js';
 export type {
   CallToolResult,
+  NoHandle,
   ToolArguments,
+  ToolContext,
   ToolDefinition,
   ToolInputSchema,
   ToolReturn,
@@ -65,6 +69,7 @@ export { parseMessage } from './protocol/messages.js';
 export type { Clock, TimerHandle } from './runtime/clock.js';
 export { ManualClock, systemClock } from './runtime/clock.js';
 export { RuntimeEventEmitter } from './runtime/events.js';
+export type { HandleCallContext, HandleView } from './runtime/handleAccess.js';
 export type { OutboundRequestOptions } from './runtime/OutboundRequests.js';
 export type { CloseOptions, SessionAccess, SessionRuntime } from './runtime/SessionRuntime.js';
 export type {

@@ -14,6 +14,7 @@ describe('public API', () => {
         "SessionRuntimeError",
         "ToolError",
         "createSessionRuntime",
+        "defineHandle",
         "definePrompt",
         "defineResource",
         "defineResourceTemplate",

@@ -14,7 +14,7 @@ import { createToolHandlers } from './tools.js';
 /** What a server registers. */
 export interface Features<TContext> {
   // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
-  readonly tools: readonly ToolDefinition<any, TContext>[];
+  readonly tools: readonly ToolDefinition<any, TContext, any>[];
   readonly resources: readonly ResourceDefinition<TContext>[];
   readonly resourceTemplates: readonly ResourceTemplateDefinition<TContext>[];
   // biome-ignore lint/suspicious/noExplicitAny: prompts of any argument schema share one list

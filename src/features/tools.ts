@@ -21,6 +21,8 @@ import { describeIssues } from '../protocol/issues.js';
 import { isRecord } from '../protocol/jsonrpc.js';
 import type { ParamHeaderDeclaration } from '../protocol/mcpHeaders.js';
 import { paramHeaderDeclarations } from '../protocol/mcpHeaders.js';
+import type { HandleCallContext, HandleKindConfig } from '../runtime/handleAccess.js';
+import { handleAccessOf } from '../runtime/StateHandle.js';
 import type { HandlerContext, RequestHandler } from '../runtime/types.js';
 import {
   assertDefinitionObject,
@@ -31,6 +33,8 @@ import {
   objectSchemaOf,
   rejectUnknownKeys,
 } from './definitions.js';
+import type { HandleKind } from './handles.js';
+import { describeLifetime, principalOf, shortId, tooManyHandles } from './handles.js';
 import { refuseUnissuedCursor } from './pagination.js';
 
 /** A `tools/call` result as MCP defines it (content blocks, optional structured content). */
@@ -57,7 +61,24 @@ export type ToolArguments<TSchema> = TSchema extends z.ZodType
     ? z.output<z.ZodObject<TSchema>>
     : never;
 
-export interface ToolDefinition<TSchema extends ToolInputSchema = z.ZodObject, TContext = unknown> {
+/** The handle state type of a tool that neither takes nor opens a handle (a marker, never a value). */
+export interface NoHandle {
+  readonly 'mcp-session-runtime/no-handle': true;
+}
+
+/**
+ * The context a tool's handler gets: the request's, plus `handle` (the state handle it runs on)
+ * when the tool takes or opens one.
+ */
+export type ToolContext<TContext, THandleState> = [THandleState] extends [NoHandle]
+  ? HandlerContext<TContext>
+  : HandleCallContext<TContext, THandleState>;
+
+export interface ToolDefinition<
+  TSchema extends ToolInputSchema = z.ZodObject,
+  TContext = unknown,
+  THandleState = NoHandle,
+> {
   /**
    * 1 to 128 characters of `A–Z a–z 0–9 _ - .`, unique within the server (MCP 2025-11-25, "Tools" ›
    * "Tool names"); anything else is a `TypeError` at definition time.
@@ -80,6 +101,21 @@ export interface ToolDefinition<TSchema extends ToolInputSchema = z.ZodObject, T
   readonly advertisedInputSchema?: Readonly<Record<string, unknown>>;
   readonly annotations?: Readonly<Record<string, unknown>>;
   /**
+   * The tool runs on a state handle of this kind (SEP-2567): its `inputSchema` must have the kind's
+   * id argument (`kind.idSchema`). The call runs on that handle's actor, after the calls on it
+   * accepted before, never beside another; `ctx.handle` is the handle. An unknown or expired id, or
+   * another principal's, is a tool execution error telling the model to create a new handle.
+   */
+  readonly handle?: HandleKind<THandleState, TContext>;
+  /**
+   * The tool creates a state handle of this kind: the runtime mints it (bound to the caller's
+   * principal), runs the kind's `create` and then the handler on it (`ctx.handle`), and returns its
+   * id under the kind's argument name in `structuredContent` (and as a text block, unless the
+   * result's text holds it already). A handler that fails or answers `isError` leaves no handle.
+   * The handle's lifetime is added to the tool's description.
+   */
+  readonly opens?: HandleKind<THandleState, TContext>;
+  /**
    * Runs the tool. Return a string (one text block) or a `CallToolResult`. Throw a
    * {@link ToolError} to tell the model what went wrong; anything else it throws, or returns that
    * is not a `CallToolResult`, is answered with a generic `isError` result and reported to the
@@ -87,7 +123,7 @@ export interface ToolDefinition<TSchema extends ToolInputSchema = z.ZodObject, T
    */
   readonly handler: (
     args: ToolArguments<TSchema>,
-    context: HandlerContext<TContext>,
+    context: ToolContext<TContext, THandleState>,
   ) => ToolReturn | Promise<ToolReturn>;
 }
 
@@ -117,6 +153,8 @@ const toolKeys = [
   'inputSchema',
   'advertisedInputSchema',
   'annotations',
+  'handle',
+  'opens',
   'handler',
 ] as const;
 
@@ -126,12 +164,19 @@ const unservedToolFields = ['outputSchema', 'icons', 'execution', '_meta'] as co
 /** MCP 2025-11-25, "Tools" › "Tool names" (SEP-986). */
 const toolNamePattern = /^[A-Za-z0-9_.-]{1,128}$/;
 
+/** How a tool uses a state handle: it runs on one (`takes`) or creates one (`opens`). */
+interface HandleBinding {
+  readonly kind: HandleKind<unknown, unknown>;
+  readonly role: 'takes' | 'opens';
+}
+
 /** A checked tool, ready to serve. */
 interface CompiledTool<TContext> {
   readonly name: string;
   readonly schema: z.ZodType;
   readonly listing: Readonly<Record<string, unknown>>;
   readonly handler: (args: unknown, context: HandlerContext<TContext>) => ToolReturn | Promise<ToolReturn>;
+  readonly binding: HandleBinding | undefined;
 }
 
 /** Definitions already checked by `defineTool`, so that the runtime does not check them twice. */
@@ -160,14 +205,56 @@ function compileTool<TContext>(definition: unknown): CompiledTool<TContext> {
   listing.inputSchema = tool.advertisedInputSchema ?? derived;
   if (tool.annotations !== undefined) listing.annotations = tool.annotations;
   assertMatches(ToolSchema, listing, `${what} as listed in \`tools/list\``);
+  const binding = bindingOf(tool, what, listing.inputSchema as Record<string, unknown>);
   const result: CompiledTool<TContext> = {
     name,
     schema,
     listing,
     handler: tool.handler as CompiledTool<TContext>['handler'],
+    binding,
   };
   compiled.set(definition as object, result as CompiledTool<unknown>);
   return result;
+}
+
+/** The tool's use of a state handle, checked: one role at most, and the id argument where it is needed. */
+function bindingOf(
+  tool: Record<string, unknown>,
+  what: string,
+  inputSchema: Record<string, unknown>,
+): HandleBinding | undefined {
+  const { handle, opens } = tool;
+  if (handle !== undefined && opens !== undefined) {
+    throw new TypeError(`Expected ${what} to have \`handle\` or \`opens\`, not both`);
+  }
+  const kind = handle ?? opens;
+  if (kind === undefined) return undefined;
+  if (!isHandleKind(kind)) {
+    throw new TypeError(
+      `Expected the \`${handle === undefined ? 'opens' : 'handle'}\` of ${what} to be a kind from defineHandle(), got ${describeClientValue(kind)}`,
+    );
+  }
+  if (handle !== undefined) {
+    const properties = isRecord(inputSchema.properties) ? inputSchema.properties : {};
+    const required = Array.isArray(inputSchema.required) ? inputSchema.required : [];
+    if (!(kind.argument in properties) || !required.includes(kind.argument)) {
+      throw new TypeError(
+        `Expected the \`inputSchema\` of ${what} to have a required \`${kind.argument}\` property (the \`${kind.name}\` handle id): add \`${kind.argument}: ${kind.name}.idSchema\``,
+      );
+    }
+    return { kind, role: 'takes' };
+  }
+  return { kind, role: 'opens' };
+}
+
+function isHandleKind(value: unknown): value is HandleKind<unknown, unknown> {
+  return (
+    isRecord(value) &&
+    typeof value.name === 'string' &&
+    typeof value.argument === 'string' &&
+    isRecord(value.config) &&
+    value.idSchema instanceof z.ZodString
+  );
 }
 
 /**
@@ -189,7 +276,10 @@ function compileTool<TContext>(definition: unknown): CompiledTool<TContext> {
 export function defineTool<
   TSchema extends ToolInputSchema = z.ZodObject<Record<never, never>>,
   TContext = unknown,
->(definition: ToolDefinition<TSchema, TContext>): ToolDefinition<TSchema, TContext> {
+  THandleState = NoHandle,
+>(
+  definition: ToolDefinition<TSchema, TContext, THandleState>,
+): ToolDefinition<TSchema, TContext, THandleState> {
   compileTool(definition);
   return definition;
 }
@@ -261,7 +351,7 @@ function isOwnRequestFailure(error: unknown): boolean {
  */
 export function paramHeadersOf(
   // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
-  tools: readonly ToolDefinition<any, unknown>[],
+  tools: readonly ToolDefinition<any, unknown, any>[],
 ): ReadonlyMap<string, readonly ParamHeaderDeclaration[]> {
   const headers = new Map<string, readonly ParamHeaderDeclaration[]>();
   for (const definition of tools) {
@@ -277,10 +367,76 @@ export function paramHeadersOf(
   return headers;
 }
 
+/**
+ * A tool that opens a handle is listed with the handle's lifetime and the tools that take it
+ * (SEP-2567 guidance: state the lifetime in the creating tool's description).
+ */
+function listingWithLifetime<TContext>(
+  tool: CompiledTool<TContext>,
+  tools: readonly CompiledTool<TContext>[],
+): Readonly<Record<string, unknown>> {
+  const { binding } = tool;
+  if (binding?.role !== 'opens') return tool.listing;
+  const { kind } = binding;
+  const takers = tools
+    .filter((other) => other.binding?.role === 'takes' && other.binding.kind.name === kind.name)
+    .map((other) => `\`${other.name}\``);
+  const passTo = takers.length === 0 ? '' : ` (pass it to ${takers.join(', ')})`;
+  const lifetime =
+    kind.config.idleTimeoutMs === Number.POSITIVE_INFINITY
+      ? 'it lasts until it is closed or the server restarts.'
+      : `it expires after ${describeLifetime(kind.config.idleTimeoutMs)} without use.`;
+  const note = `Returns \`${kind.argument}\`, a \`${kind.name}\` handle${passTo}; ${lifetime}`;
+  const description =
+    typeof tool.listing.description === 'string' ? `${tool.listing.description}\n\n${note}` : note;
+  return { ...tool.listing, description };
+}
+
+/** What the model is told when it passes an id that names no live handle it may reach. */
+function unknownHandleText(kind: HandleKind<unknown, unknown>, id: unknown): string {
+  return `Unknown or expired \`${kind.name}\` handle ${shortId(id)}: it may have expired after ${describeLifetime(kind.config.idleTimeoutMs)} without use, or been closed. Create a new one with the tool that opens a \`${kind.name}\` handle, then retry with its \`${kind.argument}\`.`;
+}
+
+/**
+ * The opening tool's result with the new handle's id: in `structuredContent` under the kind's
+ * argument name, and as a JSON text block unless a text block holds the id already (clients that
+ * show the model only `content` still pass it on).
+ */
+function withHandleId(result: CallToolResult, argument: string, id: string): CallToolResult {
+  const structuredContent = { ...(result.structuredContent ?? {}), [argument]: id };
+  const mentioned = result.content.some(
+    (block) => block.type === 'text' && typeof block.text === 'string' && block.text.includes(id),
+  );
+  const content = mentioned
+    ? result.content
+    : [...result.content, { type: 'text', text: JSON.stringify({ [argument]: id }) }];
+  return { ...result, content, structuredContent };
+}
+
+/** The handle kinds the tools take or open, each once, as the runtime serves them. */
+export function handleKindsOf(
+  // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
+  tools: readonly ToolDefinition<any, unknown, any>[],
+): readonly HandleKindConfig[] {
+  const kinds = new Map<string, HandleKind<unknown, unknown>>();
+  for (const definition of tools) {
+    const binding = compileTool(definition).binding;
+    if (binding === undefined) continue;
+    const known = kinds.get(binding.kind.name);
+    if (known !== undefined && known !== binding.kind) {
+      throw new TypeError(
+        `Two different handle kinds are named \`${binding.kind.name}\`; declare each kind once with defineHandle() and share it`,
+      );
+    }
+    kinds.set(binding.kind.name, binding.kind);
+  }
+  return [...kinds.values()].map((kind) => kind.config);
+}
+
 /** Builds the `tools/list` and `tools/call` handlers for a set of tools. */
 export function createToolHandlers<TContext>(
   // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
-  tools: readonly ToolDefinition<any, TContext>[],
+  tools: readonly ToolDefinition<any, TContext, any>[],
 ): Record<'tools/list' | 'tools/call', RequestHandler<TContext>> {
   const checked = tools.map((tool) => compileTool<TContext>(tool));
   assertUnique(
@@ -288,7 +444,7 @@ export function createToolHandlers<TContext>(
     'tool names',
   );
   const byName = new Map(checked.map((tool) => [tool.name, tool]));
-  const listing = { tools: checked.map((tool) => tool.listing) };
+  const listing = { tools: checked.map((tool) => listingWithLifetime(tool, checked)) };
 
   const call: RequestHandler<TContext> = async (params, context) => {
     const name = params.name;
@@ -312,9 +468,97 @@ export function createToolHandlers<TContext>(
         true,
       );
     }
+    const { binding } = tool;
+    if (binding === undefined) return runTool(tool, parsed.data, context);
+    return binding.role === 'takes'
+      ? callOnHandle(tool, binding.kind, args, parsed.data, context)
+      : openHandle(tool, binding.kind, parsed.data, context);
+  };
+
+  /** A tool that takes a handle: its handler runs on the handle's actor, in its FIFO. */
+  const callOnHandle = async (
+    tool: CompiledTool<TContext>,
+    kind: HandleKind<unknown, unknown>,
+    args: Readonly<Record<string, unknown>>,
+    data: unknown,
+    context: HandlerContext<TContext>,
+  ): Promise<CallToolResult> => {
+    const handles = handleAccessOf(context);
+    // The id as the client sent it (the schema may have transformed the parsed arguments).
+    const id = args[kind.argument];
+    const handle =
+      handles === undefined || typeof id !== 'string'
+        ? undefined
+        : handles.reach(kind.name, id, principalOf(context));
+    if (handle === undefined) return textResult(unknownHandleText(kind, id), true);
+    const outcome = await handle.call(context, (onHandle) =>
+      runTool(tool, data, onHandle as unknown as HandlerContext<TContext>),
+    );
+    if (outcome.ok) return outcome.value;
+    if (outcome.refused && (outcome.error as SessionRuntimeError).code === 'session_closed') {
+      // The handle stopped while the call waited for it (closed by an earlier call, or expired).
+      return textResult(unknownHandleText(kind, id), true);
+    }
+    throw outcome.error;
+  };
+
+  /** A tool that opens a handle: mint it, create its state and run the handler on it. */
+  const openHandle = async (
+    tool: CompiledTool<TContext>,
+    kind: HandleKind<unknown, unknown>,
+    data: unknown,
+    context: HandlerContext<TContext>,
+  ): Promise<CallToolResult> => {
+    const handles = handleAccessOf(context);
+    if (handles === undefined) {
+      throw new HandlerFailure(
+        new TypeError('State handles are served only through a runtime'),
+        textResult(failedText(tool.name), true),
+      );
+    }
+    const handle = handles.open(kind.name, principalOf(context));
+    if (handle === 'too_many_per_principal') {
+      return textResult(
+        `You already hold ${kind.config.maxPerPrincipal} open \`${kind.name}\` handles, the most allowed. Finish with one (it expires after ${describeLifetime(kind.config.idleTimeoutMs)} without use) before creating another.`,
+        true,
+      );
+    }
+    if (handle === 'overloaded') throw tooManyHandles(kind);
+    if (handle === 'shutting_down') throw new SessionRuntimeError('shutting_down');
+    const outcome = await handle.call(context, async (onHandle) => {
+      if (kind.create !== undefined) {
+        const args = isRecord(data) ? data : {};
+        try {
+          onHandle.handle.state = await kind.create(args, onHandle);
+        } catch (error) {
+          // The kind's `create` fails as the tool would: a ToolError is the model's to read.
+          if (error instanceof ToolError) return textResult(error.message, true);
+          throw new HandlerFailure(error, textResult(failedText(tool.name), true));
+        }
+      }
+      return runTool(tool, data, onHandle as unknown as HandlerContext<TContext>);
+    });
+    if (!outcome.ok) {
+      handle.remove();
+      throw outcome.error;
+    }
+    // A failed creation leaves no handle: its id is never returned, so nothing could reach it.
+    if (outcome.value.isError === true) {
+      handle.remove();
+      return outcome.value;
+    }
+    return withHandleId(outcome.value, kind.argument, handle.key);
+  };
+
+  /** Runs the tool's handler; what it throws or returns becomes a `CallToolResult` or a protocol error. */
+  const runTool = async (
+    tool: CompiledTool<TContext>,
+    data: unknown,
+    context: HandlerContext<TContext>,
+  ): Promise<CallToolResult> => {
     let value: unknown;
     try {
-      value = await tool.handler(parsed.data, context);
+      value = await tool.handler(data, context);
     } catch (error) {
       if (error instanceof ToolError) return textResult(error.message, true);
       // A protocol error only when its author chose one: a code of JSON-RPC's reserved range (the

@@ -19,6 +19,7 @@ import { checkRequestParams } from '../protocol/params.js';
 import type { RuntimeConfig } from './config.js';
 import type { RuntimeEventEmitter } from './events.js';
 import { targetOf } from './events.js';
+import type { HandleAccess } from './handleAccess.js';
 import type { MetricsRecorder } from './metrics.js';
 import type { OutboundRequestOptions } from './OutboundRequests.js';
 import type { RequestOwner } from './PendingRequest.js';
@@ -40,6 +41,8 @@ export interface MailboxEnvironment {
     options: DispatchOptions | undefined,
     caller: PendingRequest | undefined,
   ) => Promise<DispatchResult>;
+  /** The runtime's state handles (absent for a handle's own mailbox). */
+  readonly handles?: HandleAccess | undefined;
 }
 
 const settledUndefined: Promise<DispatchResult> = Promise.resolve(undefined);
@@ -84,6 +87,10 @@ export abstract class Mailbox implements RequestOwner {
     options: DispatchOptions | undefined,
   ): Promise<DispatchResult> {
     return this.environment.dispatch(sessionId, message, options, caller);
+  }
+
+  get handles(): HandleAccess | undefined {
+    return this.environment.handles;
   }
 
   reportNotificationError(error: unknown): void {

@@ -5,6 +5,7 @@
 import type { JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { jsonRpcNotification } from '../protocol/jsonrpc.js';
 import type { LoggingLevel } from '../protocol/logging.js';
+import type { HandleAccess } from './handleAccess.js';
 import type { OutboundRequestOptions } from './OutboundRequests.js';
 import type {
   DispatchOptions,
@@ -45,6 +46,8 @@ export interface RequestOwner {
   ): Promise<Record<string, unknown>>;
   passesLogLevel(level: LoggingLevel): boolean;
   cancel(requestId: JsonRpcId): void;
+  /** The runtime's state handles, for the tools that take or open one; `undefined` inside a handle. */
+  readonly handles: HandleAccess | undefined;
 }
 
 /** @internal */

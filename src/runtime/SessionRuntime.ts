@@ -29,6 +29,8 @@ import type { RuntimeConfig } from './config.js';
 import type { LookupRefusal } from './Directory.js';
 import { Directory } from './Directory.js';
 import { RuntimeEventEmitter } from './events.js';
+import { HandleRegistry } from './HandleRegistry.js';
+import type { HandleKindConfig } from './handleAccess.js';
 import type { Listen, ListenCapabilities, ListenFilter, ListenSink, ListKind } from './ListenFeed.js';
 import { ListenFeed } from './ListenFeed.js';
 import { MetricsRecorder } from './metrics.js';
@@ -206,6 +208,8 @@ export class SessionRuntimeImpl implements SessionRuntime {
   private readonly subscriptions: Subscriptions | undefined;
   private readonly stateless: StatelessEnvironment;
   private readonly listens: ListenFeed;
+  /** The state handles of every kind the tools take or open. */
+  private readonly handles: HandleRegistry;
   /** Sessionless requests not yet answered (`maxStatelessRequests` bounds them; `close()` drains them). */
   private readonly serving = new Set<StatelessRequest>();
   /** Resolves the drain of sessionless requests when the last is answered; set while closing. */
@@ -221,6 +225,7 @@ export class SessionRuntimeImpl implements SessionRuntime {
    * @param server what `initialize` answers with.
    * @param resourceSubscriptions whether `resources/subscribe` is served.
    * @param toolParamHeaders each tool's `x-mcp-header` declarations, for {@link paramHeadersOf}.
+   * @param handleKinds the kinds of state handle the tools take or open.
    */
   constructor(
     options: RuntimeConfig,
@@ -228,6 +233,7 @@ export class SessionRuntimeImpl implements SessionRuntime {
     server: ServerIdentity,
     resourceSubscriptions: boolean,
     private readonly toolParamHeaders: ReadonlyMap<string, readonly ParamHeaderDeclaration[]> = new Map(),
+    handleKinds: readonly HandleKindConfig[] = [],
   ) {
     this.options = options;
     this.server = server;
@@ -236,6 +242,9 @@ export class SessionRuntimeImpl implements SessionRuntime {
     const served = { tools: listed('tools'), prompts: listed('prompts'), resources: listed('resources') };
     this.listens = new ListenFeed(served, options.maxSubscriptionsPerPrincipal, this.subscriptions);
     this.modernCapabilities = modernCapabilitiesOf(server.capabilities, served);
+    const dispatch: SessionEnvironment['dispatch'] = (sessionId, message, options, caller) =>
+      this.route(sessionId, message, options, caller);
+    this.handles = new HandleRegistry(handleKinds, options, this.events, dispatch);
     const environment: SessionEnvironment = {
       options,
       handlers,
@@ -243,7 +252,8 @@ export class SessionRuntimeImpl implements SessionRuntime {
       metrics: this.metricsRecorder,
       events: this.events,
       subscriptions: this.subscriptions,
-      dispatch: (sessionId, message, options, caller) => this.route(sessionId, message, options, caller),
+      dispatch,
+      handles: this.handles,
     };
     this.stateless = {
       requestState: createRequestStateCodec({
@@ -254,7 +264,8 @@ export class SessionRuntimeImpl implements SessionRuntime {
       handlers,
       metrics: this.metricsRecorder,
       events: this.events,
-      dispatch: environment.dispatch,
+      dispatch,
+      handles: this.handles,
     };
     const { metricsRecorder: metrics, events } = this;
     this.directory = new Directory<Session>({
@@ -522,7 +533,7 @@ export class SessionRuntimeImpl implements SessionRuntime {
   }
 
   metrics(): RuntimeMetrics {
-    return this.metricsRecorder.snapshot();
+    return { ...this.metricsRecorder.snapshot(), handles: this.handles.metrics() };
   }
 
   close(options: CloseOptions = {}): Promise<void> {
@@ -549,11 +560,13 @@ export class SessionRuntimeImpl implements SessionRuntime {
       if (this.serving.size === 0) resolve();
       else this.drainedStateless = resolve;
     });
-    const closed = Promise.all([sessionsClosed, statelessDrained]).then(() => undefined);
+    const handlesClosed = this.handles.close();
+    const closed = Promise.all([sessionsClosed, statelessDrained, handlesClosed]).then(() => undefined);
     this.directory.close();
     const expire = () => {
       for (const session of [...this.directory.values()]) session.actor.send({ type: 'drainExpired' });
       for (const request of [...this.serving]) request.shutDown();
+      this.handles.expire();
     };
     if (drainMs <= 0) {
       expire();

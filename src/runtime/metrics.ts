@@ -30,7 +30,8 @@ export class MetricsRecorder {
     if (ms > this.waitMaxMs) this.waitMaxMs = ms;
   }
 
-  snapshot(): RuntimeMetrics {
+  /** The counters; `handles` is the runtime's to add (the handle registry keeps those). */
+  snapshot(): Omit<RuntimeMetrics, 'handles'> {
     return {
       sessions: this.sessions,
       sessionsStarted: this.sessionsStarted,

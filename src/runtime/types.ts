@@ -181,6 +181,21 @@ export interface RuntimeMetrics {
   readonly cancelled: number;
   /** Messages refused before reaching a mailbox, by reason. */
   readonly rejected: Readonly<Record<string, number>>;
+  /**
+   * State handles by kind: live now, started, stopped by reason, creations refused by a limit.
+   * Calls on a handle are counted once, as their `tools/call` request.
+   */
+  readonly handles: Readonly<
+    Record<
+      string,
+      {
+        readonly live: number;
+        readonly started: number;
+        readonly stopped: Readonly<Record<StopReason, number>>;
+        readonly refused: number;
+      }
+    >
+  >;
   /** Time accepted requests waited in their mailbox before their handler started. */
   readonly mailboxWait: {
     readonly count: number;
@@ -215,6 +230,27 @@ export interface RuntimeEvents {
     /** The tool (`tools/call`), prompt (`prompts/get`) or resource URI (`resources/read`) it addressed. */
     readonly target: string | undefined;
     readonly error: unknown;
+  }) => void;
+  /** A state handle was created (`handleId` is the id its creating tool returns). */
+  handleStarted: (event: { readonly kind: string; readonly handleId: string }) => void;
+  /**
+   * A state handle stopped: `idle` (its kind's `idleTimeoutMs` passed without a call), `removed`
+   * (a handler called `ctx.handle.close()`, or its creating call failed), `swept`
+   * (`runtime.sweepIdle`) or `closed` (`runtime.close`).
+   */
+  handleStopped: (event: {
+    readonly kind: string;
+    readonly handleId: string;
+    readonly reason: StopReason;
+  }) => void;
+  /**
+   * A state handle was not created: `overloaded` (its kind's `maxHandles` live handles) or
+   * `too_many_per_principal` (the caller holds `maxPerPrincipal` of them); `limit` is the limit.
+   */
+  handleRefused: (event: {
+    readonly kind: string;
+    readonly reason: 'overloaded' | 'too_many_per_principal';
+    readonly limit: number;
   }) => void;
   /** A listener of another event threw; the runtime caught it and carried on. */
   listenerError: (event: { readonly event: string; readonly error: unknown }) => void;

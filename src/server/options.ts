@@ -41,7 +41,7 @@ export interface SessionRuntimeOptions<TContext = undefined> {
    * `TypeError`.
    */
   // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
-  readonly tools?: readonly ToolDefinition<any, TContext>[];
+  readonly tools?: readonly ToolDefinition<any, TContext, any>[];
   /** Resources at fixed URIs, from `defineResource` (checked; URIs unique). Sessions may subscribe to them. */
   readonly resources?: readonly ResourceDefinition<TContext>[];
   /** Resource templates, from `defineResourceTemplate` (checked; templates unique). */
@@ -264,7 +264,7 @@ export interface ResolvedOptions<TContext> extends RuntimeConfig {
   readonly capabilities: Readonly<Record<string, unknown>>;
   readonly handlers: Readonly<Record<string, RequestHandler<TContext>>>;
   // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
-  readonly tools: readonly ToolDefinition<any, TContext>[];
+  readonly tools: readonly ToolDefinition<any, TContext, any>[];
   readonly resources: readonly ResourceDefinition<TContext>[];
   readonly resourceTemplates: readonly ResourceTemplateDefinition<TContext>[];
   // biome-ignore lint/suspicious/noExplicitAny: prompts of any argument schema share one list

@@ -83,7 +83,8 @@ describe.each(toolEntries)('tool definitions checked by %s', (_, check) => {
   it.each([
     ['descripton', 'description'],
     ['inputSchemas', 'inputSchema'],
-    ['handle', 'handler'],
+    ['handlr', 'handler'],
+    ['open', 'opens'],
     ['titel', 'title'],
     ['annotation', 'annotations'],
   ])('refuse the misspelt key %s, naming %s', (key, suggestion) => {

@@ -1,0 +1,191 @@
+/**
+ * The state handles of one runtime: one {@link Directory} of {@link StateHandle} actors per kind,
+ * each with the kind's own limits and idle timeout. Handles are minted here (an unguessable id,
+ * insert-if-absent) and reached here (bound to the principal that created them).
+ */
+import { randomBytes } from 'node:crypto';
+import type { SessionStopReason } from '../machines/stopReason.js';
+import type { RuntimeConfig } from './config.js';
+import { Directory } from './Directory.js';
+import type { RuntimeEventEmitter } from './events.js';
+import type { HandleAccess, HandleKindConfig, HandleRefusal } from './handleAccess.js';
+import type { MailboxEnvironment } from './Mailbox.js';
+import { MetricsRecorder } from './metrics.js';
+import type { HandleEnvironment } from './StateHandle.js';
+import { HANDLE_CALL_METHOD, StateHandle } from './StateHandle.js';
+import type { RequestHandler } from './types.js';
+
+/** Counts of one kind of handle, for {@link HandleRegistry.metrics}. */
+export interface HandleKindMetrics {
+  /** Live handles now. */
+  readonly live: number;
+  readonly started: number;
+  readonly stopped: Readonly<Record<SessionStopReason, number>>;
+  /** Creations refused by a limit (`overloaded`, `too_many_per_principal`). */
+  readonly refused: number;
+}
+
+interface Kind {
+  readonly config: HandleKindConfig;
+  readonly directory: Directory<StateHandle>;
+  readonly environment: HandleEnvironment;
+  started: number;
+  refused: number;
+  readonly stopped: Record<SessionStopReason, number>;
+}
+
+/** Runs the work of one handle call (see `StateHandle.call`). */
+const runCall: RequestHandler<unknown> = (params, context) =>
+  (params.run as (context: unknown) => unknown)(context);
+
+/** @internal */
+export class HandleRegistry implements HandleAccess {
+  private readonly kinds = new Map<string, Kind>();
+
+  constructor(
+    kinds: readonly HandleKindConfig[],
+    options: RuntimeConfig,
+    events: RuntimeEventEmitter,
+    dispatch: MailboxEnvironment['dispatch'],
+  ) {
+    const handlers = new Map([[HANDLE_CALL_METHOD, runCall]]);
+    for (const config of kinds) {
+      const environment: HandleEnvironment = {
+        kind: config.name,
+        options: {
+          ...options,
+          idleTimeoutMs: config.idleTimeoutMs,
+          mailboxCapacity: config.mailboxCapacity,
+          // One call at a time per handle: the FIFO that protects its state.
+          maxConcurrentRequests: 1,
+        },
+        handlers,
+        // A handle call is part of its caller's request, which the runtime's metrics count already.
+        metrics: new MetricsRecorder(),
+        events,
+        dispatch,
+      };
+      const stopped: Record<SessionStopReason, number> = { idle: 0, removed: 0, swept: 0, closed: 0 };
+      const kind: Kind = {
+        config,
+        environment,
+        started: 0,
+        refused: 0,
+        stopped,
+        directory: new Directory<StateHandle>({
+          maxEntries: config.maxHandles,
+          maxPerPrincipal: config.maxPerPrincipal,
+          create: (key, owner, parent) => new StateHandle(key, owner, environment, parent),
+          started: (handleId) => {
+            kind.started++;
+            events.safeEmit('handleStarted', { kind: config.name, handleId });
+          },
+          stopped: (handleId, _owner, reason) => {
+            stopped[reason]++;
+            events.safeEmit('handleStopped', { kind: config.name, handleId, reason });
+          },
+          refused: (_key, reason, limit) => {
+            kind.refused++;
+            events.safeEmit('handleRefused', { kind: config.name, reason, limit });
+          },
+        }),
+      };
+      this.kinds.set(config.name, kind);
+    }
+  }
+
+  /** The kind named `name`; a `TypeError` for a kind the runtime was not given (a bug of ours). */
+  private kind(name: string): Kind {
+    const kind = this.kinds.get(name);
+    if (kind === undefined) throw new TypeError(`Unknown handle kind \`${name}\``);
+    return kind;
+  }
+
+  /** The settings of kind `name`. */
+  config(name: string): HandleKindConfig {
+    return this.kind(name).config;
+  }
+
+  /**
+   * A new handle of kind `name` bound to `owner`, with an unguessable id: `<name>_` and 144 random
+   * bits in base64url (visible ASCII, so it may travel in an `Mcp-Param-*` header as is). Or the
+   * refusal when a limit is reached or the runtime is closing.
+   */
+  open(name: string, owner: string | undefined): StateHandle | HandleRefusal {
+    const { directory } = this.kind(name);
+    // A collision of 144 random bits is not going to happen; insert-if-absent makes sure a live
+    // handle would never be handed to a second creator even if it did.
+    for (;;) {
+      const id = `${name}_${randomBytes(18).toString('base64url')}`;
+      if (directory.get(id) !== undefined) continue;
+      const entry = directory.getOrCreate(id, true, owner);
+      if (entry === 'not_found') continue;
+      return entry;
+    }
+  }
+
+  /** The live handle `id` of kind `name` if `owner` may reach it; another principal's is "unknown". */
+  reach(name: string, id: string, owner: string | undefined): StateHandle | undefined {
+    return this.kind(name).directory.reach(id, owner);
+  }
+
+  /** Live handles of kind `name`. */
+  size(name: string): number {
+    return this.kind(name).directory.size;
+  }
+
+  /** Counts per kind. */
+  metrics(): Readonly<Record<string, HandleKindMetrics>> {
+    const out: Record<string, HandleKindMetrics> = {};
+    for (const [name, kind] of this.kinds) {
+      out[name] = {
+        live: kind.directory.size,
+        started: kind.started,
+        stopped: { ...kind.stopped },
+        refused: kind.refused,
+      };
+    }
+    return out;
+  }
+
+  /** Stops every handle idle for at least `thresholdMs`; returns how many stopped. */
+  sweepIdle(thresholdMs: number): number {
+    let stopped = 0;
+    for (const kind of this.kinds.values()) {
+      for (const handle of [...kind.directory.values()]) {
+        handle.sweep(thresholdMs);
+        if (!handle.live) stopped++;
+      }
+    }
+    return stopped;
+  }
+
+  /**
+   * Starts shutdown: no new handles, running and queued calls may finish. Resolves once every
+   * handle stopped; {@link expire} cuts the drain short.
+   */
+  close(): Promise<void> {
+    const closed = [...this.kinds.values()].map(
+      (kind) =>
+        new Promise<void>((resolve) => {
+          const actor = kind.directory.actor;
+          if (actor.getSnapshot().status === 'done') return resolve();
+          const subscription = actor.subscribe({
+            complete: () => {
+              subscription.unsubscribe();
+              resolve();
+            },
+          });
+        }),
+    );
+    for (const kind of this.kinds.values()) kind.directory.close();
+    return Promise.all(closed).then(() => undefined);
+  }
+
+  /** The drain is over: every handle still live stops now, its pending calls answered. */
+  expire(): void {
+    for (const kind of this.kinds.values()) {
+      for (const handle of [...kind.directory.values()]) handle.actor.send({ type: 'drainExpired' });
+    }
+  }
+}
