@@ -4,7 +4,6 @@
  * actor (`StateHandle.ts`) so that the mailbox, which every actor extends, can name the registry
  * without an import cycle.
  */
-import type { LookupRefusal } from './Directory.js';
 import type { HandlerContext } from './types.js';
 
 /**
@@ -57,8 +56,12 @@ export interface HandleKindConfig {
   readonly mailboxCapacity: number;
 }
 
-/** Why a handle could not be created: a limit, or the runtime is closing. */
-export type HandleRefusal = Exclude<LookupRefusal, 'not_found'>;
+/**
+ * Why a handle could not be created: a limit (`overloaded`: the kind's `maxHandles`;
+ * `too_many_per_principal`), or the runtime is closing. Spelt out rather than derived from the
+ * directory's type, so that the public declarations never reach XState's.
+ */
+export type HandleRefusal = 'overloaded' | 'too_many_per_principal' | 'shutting_down';
 
 /** A live handle, as the features reach it. */
 export interface ReachableHandle {

@@ -10,7 +10,7 @@
  *   1  src/runtime                  keyed-actor core, sessions
  *   2  src/features                 tools, resources, prompts, definitions
  *   3  src/server                   composition root: createSessionRuntime
- *   4  src/http, src/stdio          transports
+ *   4  src/http, src/stdio          transports; src/testing, the in-process test client
  *   5  src/auth
  *   6  src/index.ts                 the root entry
  *
@@ -38,6 +38,7 @@ export const LAYERS: readonly Layer[] = [
   { name: 'server', rank: 3, prefix: 'src/server/' },
   { name: 'http', rank: 4, prefix: 'src/http/' },
   { name: 'stdio', rank: 4, prefix: 'src/stdio/' },
+  { name: 'testing', rank: 4, prefix: 'src/testing/' },
   { name: 'auth', rank: 5, prefix: 'src/auth/' },
   { name: 'index', rank: 6, prefix: 'src/index.ts' },
 ];

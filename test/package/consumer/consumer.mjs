@@ -5,10 +5,16 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { PassThrough } from 'node:stream';
-import { createSessionRuntime, defineTool, SUPPORTED_PROTOCOL_VERSIONS } from 'mcp-session-runtime';
+import {
+  createSessionRuntime,
+  defineHandle,
+  defineTool,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from 'mcp-session-runtime';
 import { createJwtAuthenticator } from 'mcp-session-runtime/auth';
 import { createNodeHandler } from 'mcp-session-runtime/http';
 import { serveStdio } from 'mcp-session-runtime/stdio';
+import { connect, ManualClock } from 'mcp-session-runtime/testing';
 import { z } from 'zod';
 
 const version = SUPPORTED_PROTOCOL_VERSIONS[0];
@@ -88,3 +94,27 @@ const refused = await authenticate(
 );
 assert.ok(refused === undefined || refused instanceof Error, 'a garbage token is not a principal');
 console.log('mcp-session-runtime/auth: ok');
+
+// mcp-session-runtime/testing: an in-process client of each era, and a state handle
+const counter = defineHandle({ name: 'counter', create: () => ({ value: 0 }) });
+const testedRuntime = createSessionRuntime({
+  clock: new ManualClock(),
+  tools: [
+    defineTool({ name: 'counter_new', opens: counter, handler: () => 'new' }),
+    defineTool({
+      name: 'counter_bump',
+      handle: counter,
+      inputSchema: { counterId: counter.idSchema },
+      handler: (_args, ctx) => String(++ctx.handle.state.value),
+    }),
+  ],
+});
+for (const protocolVersion of ['2025-11-25', '2026-07-28']) {
+  const client = await connect(testedRuntime, { protocolVersion });
+  const { counterId } = (await client.callTool('counter_new')).structuredContent;
+  const bumped = await client.callTool('counter_bump', { counterId });
+  assert.deepEqual(bumped.content, [{ type: 'text', text: '1' }]);
+  await client.close();
+}
+await testedRuntime.close();
+console.log('mcp-session-runtime/testing: ok');

@@ -12,6 +12,7 @@ import {
 import { createJwtAuthenticator, type JwtAuthenticatorOptions } from 'mcp-session-runtime/auth';
 import { createFetchHandler, createNodeHandler, hardenedServerOptions } from 'mcp-session-runtime/http';
 import { type StdioServer, serveStdio } from 'mcp-session-runtime/stdio';
+import { connect, type TestClient } from 'mcp-session-runtime/testing';
 import { z } from 'zod';
 
 const options: SessionRuntimeOptions = {
@@ -46,4 +47,8 @@ const jwtOptions: JwtAuthenticatorOptions = {
 };
 const authenticate = createJwtAuthenticator({ ...jwtOptions, jwksUri: 'https://issuer.test/jwks.json' });
 
-export { answer, authenticate, fetchHandler, node, serverOptions, stdio };
+const client: Promise<TestClient> = connect(runtime, { protocolVersion: '2026-07-28' });
+// @ts-expect-error not a revision the test client speaks
+connect(runtime, { protocolVersion: '1999-01-01' });
+
+export { answer, authenticate, client, fetchHandler, node, serverOptions, stdio };
