@@ -116,6 +116,16 @@ export interface ToolDefinition<
    */
   readonly opens?: HandleKind<THandleState, TContext>;
   /**
+   * `true`: the tool's calls interleave (Orleans' `[AlwaysInterleave]`): they start at once beside
+   * whatever the session runs, instead of waiting their turn in its FIFO, and hold none of its
+   * `maxConcurrentRequests` slots (`mailboxCapacity` bounds how many run at once). For fast
+   * read-only tools that must not wait behind a slow call; the tool must then be safe to run beside
+   * any other handler of the session. `false` keeps it in order even under the runtime's
+   * `interleaveReadOnlyTools`. A tool on a state handle still runs one call at a time on that handle.
+   * @default in order (or `annotations.readOnlyHint` under `interleaveReadOnlyTools`)
+   */
+  readonly interleave?: boolean;
+  /**
    * Runs the tool. Return a string (one text block) or a `CallToolResult`. Throw a
    * {@link ToolError} to tell the model what went wrong; anything else it throws, or returns that
    * is not a `CallToolResult`, is answered with a generic `isError` result and reported to the
@@ -155,6 +165,7 @@ const toolKeys = [
   'annotations',
   'handle',
   'opens',
+  'interleave',
   'handler',
 ] as const;
 
@@ -177,6 +188,8 @@ interface CompiledTool<TContext> {
   readonly listing: Readonly<Record<string, unknown>>;
   readonly handler: (args: unknown, context: HandlerContext<TContext>) => ToolReturn | Promise<ToolReturn>;
   readonly binding: HandleBinding | undefined;
+  /** `interleave` as given: `undefined` when the tool did not say. */
+  readonly interleave: boolean | undefined;
 }
 
 /** Definitions already checked by `defineTool`, so that the runtime does not check them twice. */
@@ -212,9 +225,37 @@ function compileTool<TContext>(definition: unknown): CompiledTool<TContext> {
     listing,
     handler: tool.handler as CompiledTool<TContext>['handler'],
     binding,
+    interleave: interleaveOf(tool.interleave, what),
   };
   compiled.set(definition as object, result as CompiledTool<unknown>);
   return result;
+}
+
+function interleaveOf(value: unknown, what: string): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  throw new TypeError(
+    `Expected the \`interleave\` of ${what} to be a boolean, got ${describeClientValue(value)}`,
+  );
+}
+
+/**
+ * Which `tools/call` requests interleave (see {@link ToolDefinition.interleave}): a predicate for
+ * the runtime's mailboxes, or `undefined` when no tool does (the mailboxes then skip the check).
+ * `readOnly`: tools annotated `readOnlyHint: true` interleave unless they say `interleave: false`.
+ */
+export function interleavingOf(
+  // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
+  tools: readonly ToolDefinition<any, unknown, any>[],
+  readOnly: boolean,
+): ((method: string, params: Readonly<Record<string, unknown>>) => boolean) | undefined {
+  const names = new Set<unknown>();
+  for (const definition of tools) {
+    const tool = compileTool(definition);
+    const annotations = tool.listing.annotations as Readonly<Record<string, unknown>> | undefined;
+    if (tool.interleave ?? (readOnly && annotations?.readOnlyHint === true)) names.add(tool.name);
+  }
+  if (names.size === 0) return undefined;
+  return (method, params) => method === 'tools/call' && names.has(params.name);
 }
 
 /** The tool's use of a state handle, checked: one role at most, and the id argument where it is needed. */

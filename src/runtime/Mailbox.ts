@@ -43,6 +43,12 @@ export interface MailboxEnvironment {
   ) => Promise<DispatchResult>;
   /** The runtime's state handles (absent for a handle's own mailbox). */
   readonly handles?: HandleAccess | undefined;
+  /**
+   * Whether a request may interleave: start at once beside whatever runs, without waiting in the
+   * queue or taking one of the `maxConcurrentRequests` slots (Orleans' `[AlwaysInterleave]`). For
+   * the tools that opt out of their session's FIFO; absent: none does.
+   */
+  readonly interleaves?: ((method: string, params: Readonly<Record<string, unknown>>) => boolean) | undefined;
 }
 
 const settledUndefined: Promise<DispatchResult> = Promise.resolve(undefined);
@@ -122,10 +128,21 @@ export abstract class Mailbox implements RequestOwner {
     return undefined;
   }
 
+  /**
+   * Slots taken: the holders that run in the actor's order (an interleaving request holds none).
+   * A scan only on a runtime whose tools interleave; the holders are few.
+   */
+  private slotsTaken(): number {
+    if (this.environment.interleaves === undefined) return this.holders.length;
+    let taken = 0;
+    for (const request of this.holders) if (!request.interleaved) taken++;
+    return taken;
+  }
+
   /** Whether a request sent by `caller` would have to wait for handlers that wait for `caller`. */
   protected wouldDeadlock(caller: PendingRequest): boolean {
     const mustWait =
-      this.holders.length >= this.environment.options.maxConcurrentRequests || this.queue.length > 0;
+      this.slotsTaken() >= this.environment.options.maxConcurrentRequests || this.queue.length > 0;
     return mustWait && wouldDeadlock(caller, this.slotHolders());
   }
 
@@ -160,7 +177,10 @@ export abstract class Mailbox implements RequestOwner {
     }
     const invalid = this.invalidParams(message);
     if (invalid !== undefined) return Promise.resolve(invalid);
-    if (this.queue.length >= runtimeOptions.mailboxCapacity) {
+    const interleave = this.environment.interleaves?.(message.method, message.params) === true;
+    // An interleaving request never queues: `mailboxCapacity` bounds how many of them run at once.
+    const waiting = interleave ? this.holders.length - this.slotsTaken() : this.queue.length;
+    if (waiting >= runtimeOptions.mailboxCapacity) {
       metrics.reject('mailbox_full');
       events.safeEmit('overload', {
         sessionId: this.key,
@@ -191,7 +211,11 @@ export abstract class Mailbox implements RequestOwner {
     );
     metrics.accepted++;
     metrics.queued++;
-    if (this.queue.length === 0 && this.holders.length < runtimeOptions.maxConcurrentRequests) {
+    if (interleave) {
+      // Interleaving: it starts now, beside whatever runs, and waits for nothing.
+      request.interleaved = true;
+      this.run(request, now);
+    } else if (this.queue.length === 0 && this.slotsTaken() < runtimeOptions.maxConcurrentRequests) {
       // A free slot and nobody ahead: straight in, without a round trip through the queue.
       this.run(request, now);
     } else {
@@ -241,7 +265,7 @@ export abstract class Mailbox implements RequestOwner {
   /** Starts queued requests while slots are free; `now` is the clock read of the release that freed them. */
   private pump(now: number): void {
     const limit = this.environment.options.maxConcurrentRequests;
-    while (this.holders.length < limit && this.queue.length > 0) {
+    while (this.queue.length > 0 && this.slotsTaken() < limit) {
       this.run(this.queue.shift() as PendingRequest, now);
     }
   }

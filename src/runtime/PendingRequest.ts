@@ -55,6 +55,8 @@ export class PendingRequest implements HandlerContext<unknown> {
   phase: RequestPhase = 'queued';
   /** Whether the handler still holds a concurrency slot. */
   holdsSlot = false;
+  /** Runs beside the actor's ordered requests, in no slot of theirs (an interleaving tool). */
+  interleaved = false;
   /** After a cancel: the timer that gives the slot back once `cancelGraceMs` passed. */
   graceTimer: unknown;
   /** When the handler started, in ms after its session was created (for `requestTimeoutMs`). */

@@ -33,6 +33,7 @@ import { HandleRegistry } from './HandleRegistry.js';
 import type { HandleKindConfig } from './handleAccess.js';
 import type { Listen, ListenCapabilities, ListenFilter, ListenSink, ListKind } from './ListenFeed.js';
 import { ListenFeed } from './ListenFeed.js';
+import type { MailboxEnvironment } from './Mailbox.js';
 import { MetricsRecorder } from './metrics.js';
 import type { PendingRequest } from './PendingRequest.js';
 import type { SessionEnvironment } from './Session.js';
@@ -226,6 +227,7 @@ export class SessionRuntimeImpl implements SessionRuntime {
    * @param resourceSubscriptions whether `resources/subscribe` is served.
    * @param toolParamHeaders each tool's `x-mcp-header` declarations, for {@link paramHeadersOf}.
    * @param handleKinds the kinds of state handle the tools take or open.
+   * @param interleaves which requests start at once beside a session's ordered ones (interleaving tools).
    */
   constructor(
     options: RuntimeConfig,
@@ -234,6 +236,7 @@ export class SessionRuntimeImpl implements SessionRuntime {
     resourceSubscriptions: boolean,
     private readonly toolParamHeaders: ReadonlyMap<string, readonly ParamHeaderDeclaration[]> = new Map(),
     handleKinds: readonly HandleKindConfig[] = [],
+    interleaves?: MailboxEnvironment['interleaves'],
   ) {
     this.options = options;
     this.server = server;
@@ -254,6 +257,7 @@ export class SessionRuntimeImpl implements SessionRuntime {
       subscriptions: this.subscriptions,
       dispatch,
       handles: this.handles,
+      interleaves,
     };
     this.stateless = {
       requestState: createRequestStateCodec({

@@ -3,7 +3,7 @@
  * handlers and capabilities of the registered features, and wires them onto the runtime.
  */
 import { buildHandlers, deriveCapabilities, hasResources } from '../features/capabilities.js';
-import { handleKindsOf, paramHeadersOf } from '../features/tools.js';
+import { handleKindsOf, interleavingOf, paramHeadersOf } from '../features/tools.js';
 import type { ServerIdentity } from '../protocol/lifecycle.js';
 import type { SessionRuntime } from '../runtime/SessionRuntime.js';
 import { SessionRuntimeImpl } from '../runtime/SessionRuntime.js';
@@ -47,5 +47,6 @@ export function createSessionRuntime<TContext = undefined>(
     hasResources(resolved),
     paramHeadersOf(resolved.tools),
     handleKindsOf(resolved.tools),
+    interleavingOf(resolved.tools, resolved.interleaveReadOnlyTools),
   );
 }

@@ -62,6 +62,13 @@ export interface SessionRuntimeOptions<TContext = undefined> {
    */
   readonly maxConcurrentRequests?: number;
   /**
+   * Lets every tool annotated `readOnlyHint: true` interleave (as `defineTool({ interleave: true })`
+   * does): its calls start at once beside the session's running request instead of waiting their
+   * turn. A tool's own `interleave: false` keeps it in order.
+   * @default false
+   */
+  readonly interleaveReadOnlyTools?: boolean;
+  /**
    * Live sessions at once; an `initialize` beyond it gets `overloaded`. No session is evicted for room.
    * @default 10_000
    */
@@ -205,6 +212,7 @@ const optionsSchema = z.strictObject({
   context: z.unknown().optional(),
   mailboxCapacity: positiveInteger.optional(),
   maxConcurrentRequests: positiveInteger.optional(),
+  interleaveReadOnlyTools: z.boolean().optional(),
   maxSessions: positiveInteger.optional(),
   maxSessionsPerPrincipal: positiveInteger
     .or(z.custom<number>((value) => value === Number.POSITIVE_INFINITY))
@@ -270,6 +278,7 @@ export interface ResolvedOptions<TContext> extends RuntimeConfig {
   // biome-ignore lint/suspicious/noExplicitAny: prompts of any argument schema share one list
   readonly prompts: readonly PromptDefinition<any, TContext>[];
   readonly context: TContext;
+  readonly interleaveReadOnlyTools: boolean;
 }
 
 /**
@@ -296,6 +305,7 @@ export function resolveOptions<TContext>(
     context: options.context as TContext,
     mailboxCapacity: options.mailboxCapacity ?? 256,
     maxConcurrentRequests: options.maxConcurrentRequests ?? 1,
+    interleaveReadOnlyTools: options.interleaveReadOnlyTools ?? false,
     maxSessions: options.maxSessions ?? 10_000,
     maxSessionsPerPrincipal: options.maxSessionsPerPrincipal ?? Number.POSITIVE_INFINITY,
     idleTimeoutMs: options.idleTimeoutMs ?? 30 * 60_000,

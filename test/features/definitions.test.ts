@@ -83,7 +83,7 @@ describe.each(toolEntries)('tool definitions checked by %s', (_, check) => {
   it.each([
     ['descripton', 'description'],
     ['inputSchemas', 'inputSchema'],
-    ['handlr', 'handler'],
+    ['hander', 'handler'],
     ['open', 'opens'],
     ['titel', 'title'],
     ['annotation', 'annotations'],
