@@ -21,6 +21,8 @@ import { describeIssues } from '../protocol/issues.js';
 import { isRecord } from '../protocol/jsonrpc.js';
 import type { ParamHeaderDeclaration } from '../protocol/mcpHeaders.js';
 import { paramHeaderDeclarations } from '../protocol/mcpHeaders.js';
+import { BEFORE_TASK, TASK_ARGUMENTS } from '../protocol/tasks.js';
+import type { TaskTool } from '../runtime/Tasks.js';
 import type { HandlerContext, RequestHandler } from '../runtime/types.js';
 import {
   assertDefinitionObject,
@@ -32,6 +34,8 @@ import {
   rejectUnknownKeys,
 } from './definitions.js';
 import { refuseUnissuedCursor } from './pagination.js';
+import type { TaskSupport, ToolExecution } from './tasks.js';
+import { taskSupportOf } from './tasks.js';
 
 /** A `tools/call` result as MCP defines it (content blocks, optional structured content). */
 export interface CallToolResult {
@@ -89,6 +93,26 @@ export interface ToolDefinition<TSchema extends ToolInputSchema = z.ZodObject, T
     args: ToolArguments<TSchema>,
     context: HandlerContext<TContext>,
   ) => ToolReturn | Promise<ToolReturn>;
+  /**
+   * Whether the tool may or must run as a task of the tasks extension (SEP-2663) on MCP
+   * 2026-07-28; see {@link ToolExecution}. Inside a task the handler has its usual context
+   * (`ctx.signal` aborts on `tasks/cancel`); its `ctx.request` moves the task to `input_required`
+   * and resolves with the client's `tasks/update` answer.
+   * @default { taskSupport: 'forbidden' }
+   */
+  readonly execution?: ToolExecution;
+  /**
+   * A step run on the `tools/call` itself before the task is created (tools with
+   * `execution.taskSupport` only): it may ask the client through `ctx.request` (multi-round-trip,
+   * answered `input_required` until the client's retry carries the answers, SEP-2322), then returns
+   * the arguments `handler` gets inside the task (SEP-2663, "Composition with Multi Round-Trip
+   * Requests"). A call that runs as a plain call runs it too, just before `handler`. It fails as
+   * `handler` does (a {@link ToolError} is an `isError` answer, and no task is created).
+   */
+  readonly beforeTask?: (
+    args: ToolArguments<TSchema>,
+    context: HandlerContext<TContext>,
+  ) => ToolArguments<TSchema> | Promise<ToolArguments<TSchema>>;
 }
 
 /**
@@ -118,10 +142,12 @@ const toolKeys = [
   'advertisedInputSchema',
   'annotations',
   'handler',
+  'execution',
+  'beforeTask',
 ] as const;
 
 /** Fields of MCP's `Tool` that a definition cannot carry yet: refused rather than silently dropped. */
-const unservedToolFields = ['outputSchema', 'icons', 'execution', '_meta'] as const;
+const unservedToolFields = ['outputSchema', 'icons', '_meta'] as const;
 
 /** MCP 2025-11-25, "Tools" › "Tool names" (SEP-986). */
 const toolNamePattern = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -132,6 +158,8 @@ interface CompiledTool<TContext> {
   readonly schema: z.ZodType;
   readonly listing: Readonly<Record<string, unknown>>;
   readonly handler: (args: unknown, context: HandlerContext<TContext>) => ToolReturn | Promise<ToolReturn>;
+  readonly taskSupport: TaskSupport;
+  readonly beforeTask: ((args: unknown, context: HandlerContext<TContext>) => unknown) | undefined;
 }
 
 /** Definitions already checked by `defineTool`, so that the runtime does not check them twice. */
@@ -151,6 +179,8 @@ function compileTool<TContext>(definition: unknown): CompiledTool<TContext> {
   const what = `tool \`${name}\``;
   rejectUnknownKeys(tool, toolKeys, what, unservedToolFields);
   assertFunction(tool.handler, `the \`handler\` of ${what}`);
+  const taskSupport = taskSupportOf(tool.execution, what);
+  if (tool.beforeTask !== undefined) assertFunction(tool.beforeTask, `the \`beforeTask\` of ${what}`);
   const where = `the \`inputSchema\` of ${what}`;
   const schema = objectSchemaOf(tool.inputSchema, where) ?? z.strictObject({});
   const derived = objectJsonSchemaOf(schema, where);
@@ -165,6 +195,8 @@ function compileTool<TContext>(definition: unknown): CompiledTool<TContext> {
     schema,
     listing,
     handler: tool.handler as CompiledTool<TContext>['handler'],
+    taskSupport,
+    beforeTask: tool.beforeTask as CompiledTool<TContext>['beforeTask'],
   };
   compiled.set(definition as object, result as CompiledTool<unknown>);
   return result;
@@ -277,6 +309,23 @@ export function paramHeadersOf(
   return headers;
 }
 
+/**
+ * The tools that may run as tasks (the tasks extension, SEP-2663): `execution.taskSupport` other
+ * than `forbidden`, by name, for the runtime.
+ */
+export function taskToolsOf(
+  // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
+  tools: readonly ToolDefinition<any, unknown>[],
+): ReadonlyMap<string, TaskTool> {
+  const tasked = new Map<string, TaskTool>();
+  for (const definition of tools) {
+    const tool = compileTool(definition);
+    if (tool.taskSupport === 'forbidden') continue;
+    tasked.set(tool.name, { taskSupport: tool.taskSupport, beforeTask: tool.beforeTask !== undefined });
+  }
+  return tasked;
+}
+
 /** Builds the `tools/list` and `tools/call` handlers for a set of tools. */
 export function createToolHandlers<TContext>(
   // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
@@ -297,24 +346,39 @@ export function createToolHandlers<TContext>(
     if (tool === undefined) {
       throw new SessionRuntimeError('invalid_params', `Unknown tool: ${describeClientValue(name)}`);
     }
-    const args = params.arguments === undefined ? {} : params.arguments;
-    if (!isRecord(args)) {
-      throw new SessionRuntimeError(
-        'invalid_params',
-        `Expected \`arguments\` to be an object, got ${describeClientValue(args)}`,
-      );
-    }
-    // Tool execution errors from here on: the model sees what was wrong.
-    const parsed = z.safeParse(tool.schema, args);
-    if (!parsed.success) {
-      return textResult(
-        `Invalid arguments for tool \`${tool.name}\`:\n${describeIssues(parsed.error)}`,
-        true,
-      );
+    // Inside a task whose `beforeTask` step ran: the arguments it returned (tasks extension).
+    const prepared = (params as Readonly<Record<PropertyKey, unknown>>)[TASK_ARGUMENTS] as
+      | { readonly value: unknown }
+      | undefined;
+    let input: unknown;
+    if (prepared !== undefined) input = prepared.value;
+    else {
+      const args = params.arguments === undefined ? {} : params.arguments;
+      if (!isRecord(args)) {
+        throw new SessionRuntimeError(
+          'invalid_params',
+          `Expected \`arguments\` to be an object, got ${describeClientValue(args)}`,
+        );
+      }
+      // Tool execution errors from here on: the model sees what was wrong.
+      const parsed = z.safeParse(tool.schema, args);
+      if (!parsed.success) {
+        return textResult(
+          `Invalid arguments for tool \`${tool.name}\`:\n${describeIssues(parsed.error)}`,
+          true,
+        );
+      }
+      input = parsed.data;
     }
     let value: unknown;
     try {
-      value = await tool.handler(parsed.data, context);
+      if (prepared === undefined && tool.beforeTask !== undefined)
+        input = await tool.beforeTask(input, context);
+      // Only the step before the task: the runtime creates the task with these arguments.
+      if ((params as Readonly<Record<PropertyKey, unknown>>)[BEFORE_TASK] === true) {
+        return { [TASK_ARGUMENTS]: { value: input } } as unknown as CallToolResult;
+      }
+      value = await tool.handler(input, context);
     } catch (error) {
       if (error instanceof ToolError) return textResult(error.message, true);
       // A protocol error only when its author chose one: a code of JSON-RPC's reserved range (the

@@ -3,7 +3,7 @@
  * handlers and capabilities of the registered features, and wires them onto the runtime.
  */
 import { buildHandlers, deriveCapabilities, hasResources } from '../features/capabilities.js';
-import { paramHeadersOf } from '../features/tools.js';
+import { paramHeadersOf, taskToolsOf } from '../features/tools.js';
 import type { ServerIdentity } from '../protocol/lifecycle.js';
 import type { SessionRuntime } from '../runtime/SessionRuntime.js';
 import { SessionRuntimeImpl } from '../runtime/SessionRuntime.js';
@@ -46,5 +46,7 @@ export function createSessionRuntime<TContext = undefined>(
     server,
     hasResources(resolved),
     paramHeadersOf(resolved.tools),
+    taskToolsOf(resolved.tools),
+    resolved.tasks,
   );
 }
