@@ -19,6 +19,7 @@ import {
 } from '../src/index.js';
 import { diagnosticTools, listChanged } from './conformance/diagnostics.js';
 import { inputRequiredPrompts, inputRequiredTools } from './conformance/inputRequired.js';
+import { taskTools } from './conformance/tasks.js';
 
 // A 1×1 red PNG and a tiny silent WAV.
 const png =
@@ -263,6 +264,7 @@ const tools = [
   }),
   ...diagnosticTools,
   ...inputRequiredTools,
+  ...taskTools,
 ];
 
 const resources = [

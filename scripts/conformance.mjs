@@ -10,9 +10,10 @@
  * `--requirements 2025-11-25`, and the same pre-release with `--requirements 2026-07-28`. Prints
  * each scenario's result. All three gate: they end with `conformance: P passed, F failed` (plus
  * how many scenarios ran no check), the last line, and any failure there exits 1. The 2026-07-28
- * run counts its scored and its pending scenarios; the tasks extension's scenarios (SEP-2663),
- * which the suite does not score for that revision and this server does not serve yet, are listed
- * apart and counted on their own line (`conformance tasks extension (not gating): …`).
+ * run counts its scored and its pending scenarios, the tasks extension's (SEP-2663) included,
+ * which the suite does not score for that revision. A suite entry may still set kinds of
+ * scenarios apart (`apart`, `label`): they are then listed and counted on their own line
+ * (`conformance <label> (not gating): …`).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -40,9 +41,6 @@ const suites = [
     spec: '@modelcontextprotocol/conformance@0.2.0-alpha.12',
     args: ['--requirements', '2026-07-28'],
     gating: true,
-    // Not scored for 2026-07-28 and not served yet: the tasks extension (its own issue).
-    apart: 'extension',
-    label: 'tasks extension',
   },
 ];
 

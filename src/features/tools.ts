@@ -21,8 +21,10 @@ import { describeIssues } from '../protocol/issues.js';
 import { isRecord } from '../protocol/jsonrpc.js';
 import type { ParamHeaderDeclaration } from '../protocol/mcpHeaders.js';
 import { paramHeaderDeclarations } from '../protocol/mcpHeaders.js';
+import { BEFORE_TASK, TASK_ARGUMENTS } from '../protocol/tasks.js';
 import type { HandleCallContext, HandleKindConfig } from '../runtime/handleAccess.js';
 import { handleAccessOf } from '../runtime/StateHandle.js';
+import type { TaskTool } from '../runtime/Tasks.js';
 import type { HandlerContext, RequestHandler } from '../runtime/types.js';
 import {
   assertDefinitionObject,
@@ -36,6 +38,8 @@ import {
 import type { HandleKind } from './handles.js';
 import { describeLifetime, principalOf, shortId, tooManyHandles } from './handles.js';
 import { refuseUnissuedCursor } from './pagination.js';
+import type { TaskSupport, ToolExecution } from './tasks.js';
+import { taskSupportOf } from './tasks.js';
 
 /** A `tools/call` result as MCP defines it (content blocks, optional structured content). */
 export interface CallToolResult {
@@ -135,6 +139,26 @@ export interface ToolDefinition<
     args: ToolArguments<TSchema>,
     context: ToolContext<TContext, THandleState>,
   ) => ToolReturn | Promise<ToolReturn>;
+  /**
+   * Whether the tool may or must run as a task of the tasks extension (SEP-2663) on MCP
+   * 2026-07-28; see {@link ToolExecution}. Inside a task the handler has its usual context
+   * (`ctx.signal` aborts on `tasks/cancel`); its `ctx.request` moves the task to `input_required`
+   * and resolves with the client's `tasks/update` answer.
+   * @default { taskSupport: 'forbidden' }
+   */
+  readonly execution?: ToolExecution;
+  /**
+   * A step run on the `tools/call` itself before the task is created (tools with
+   * `execution.taskSupport` only): it may ask the client through `ctx.request` (multi-round-trip,
+   * answered `input_required` until the client's retry carries the answers, SEP-2322), then returns
+   * the arguments `handler` gets inside the task (SEP-2663, "Composition with Multi Round-Trip
+   * Requests"). A call that runs as a plain call runs it too, just before `handler`. It fails as
+   * `handler` does (a {@link ToolError} is an `isError` answer, and no task is created).
+   */
+  readonly beforeTask?: (
+    args: ToolArguments<TSchema>,
+    context: HandlerContext<TContext>,
+  ) => ToolArguments<TSchema> | Promise<ToolArguments<TSchema>>;
 }
 
 /**
@@ -167,10 +191,12 @@ const toolKeys = [
   'opens',
   'interleave',
   'handler',
+  'execution',
+  'beforeTask',
 ] as const;
 
 /** Fields of MCP's `Tool` that a definition cannot carry yet: refused rather than silently dropped. */
-const unservedToolFields = ['outputSchema', 'icons', 'execution', '_meta'] as const;
+const unservedToolFields = ['outputSchema', 'icons', '_meta'] as const;
 
 /** MCP 2025-11-25, "Tools" › "Tool names" (SEP-986). */
 const toolNamePattern = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -190,6 +216,8 @@ interface CompiledTool<TContext> {
   readonly binding: HandleBinding | undefined;
   /** `interleave` as given: `undefined` when the tool did not say. */
   readonly interleave: boolean | undefined;
+  readonly taskSupport: TaskSupport;
+  readonly beforeTask: ((args: unknown, context: HandlerContext<TContext>) => unknown) | undefined;
 }
 
 /** Definitions already checked by `defineTool`, so that the runtime does not check them twice. */
@@ -209,6 +237,8 @@ function compileTool<TContext>(definition: unknown): CompiledTool<TContext> {
   const what = `tool \`${name}\``;
   rejectUnknownKeys(tool, toolKeys, what, unservedToolFields);
   assertFunction(tool.handler, `the \`handler\` of ${what}`);
+  const taskSupport = taskSupportOf(tool.execution, what);
+  if (tool.beforeTask !== undefined) assertFunction(tool.beforeTask, `the \`beforeTask\` of ${what}`);
   const where = `the \`inputSchema\` of ${what}`;
   const schema = objectSchemaOf(tool.inputSchema, where) ?? z.strictObject({});
   const derived = objectJsonSchemaOf(schema, where);
@@ -219,6 +249,11 @@ function compileTool<TContext>(definition: unknown): CompiledTool<TContext> {
   if (tool.annotations !== undefined) listing.annotations = tool.annotations;
   assertMatches(ToolSchema, listing, `${what} as listed in \`tools/list\``);
   const binding = bindingOf(tool, what, listing.inputSchema as Record<string, unknown>);
+  if (binding !== undefined && taskSupport !== 'forbidden') {
+    throw new TypeError(
+      `Expected ${what} to run on a state handle or as a task, not both: a task outlives the call that would hold the handle`,
+    );
+  }
   const result: CompiledTool<TContext> = {
     name,
     schema,
@@ -226,6 +261,8 @@ function compileTool<TContext>(definition: unknown): CompiledTool<TContext> {
     handler: tool.handler as CompiledTool<TContext>['handler'],
     binding,
     interleave: interleaveOf(tool.interleave, what),
+    taskSupport,
+    beforeTask: tool.beforeTask as CompiledTool<TContext>['beforeTask'],
   };
   compiled.set(definition as object, result as CompiledTool<unknown>);
   return result;
@@ -474,6 +511,31 @@ export function handleKindsOf(
   return [...kinds.values()].map((kind) => kind.config);
 }
 
+/**
+ * The tools that may run as tasks (the tasks extension, SEP-2663): `execution.taskSupport` other
+ * than `forbidden`, by name, for the runtime.
+ */
+export function taskToolsOf(
+  // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
+  tools: readonly ToolDefinition<any, unknown, any>[],
+): ReadonlyMap<string, TaskTool> {
+  const tasked = new Map<string, TaskTool>();
+  for (const definition of tools) {
+    const tool = compileTool(definition);
+    if (tool.taskSupport === 'forbidden') continue;
+    tasked.set(tool.name, { taskSupport: tool.taskSupport, beforeTask: tool.beforeTask !== undefined });
+  }
+  return tasked;
+}
+
+/** Where a call of a tool that may run as a task stands (see `runTool`). */
+interface TaskStep {
+  readonly prepared: { readonly value: unknown } | undefined;
+  readonly beforeTaskOnly: boolean;
+}
+
+const NO_TASK_STEP: TaskStep = { prepared: undefined, beforeTaskOnly: false };
+
 /** Builds the `tools/list` and `tools/call` handlers for a set of tools. */
 export function createToolHandlers<TContext>(
   // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
@@ -494,26 +556,40 @@ export function createToolHandlers<TContext>(
     if (tool === undefined) {
       throw new SessionRuntimeError('invalid_params', `Unknown tool: ${describeClientValue(name)}`);
     }
-    const args = params.arguments === undefined ? {} : params.arguments;
-    if (!isRecord(args)) {
-      throw new SessionRuntimeError(
-        'invalid_params',
-        `Expected \`arguments\` to be an object, got ${describeClientValue(args)}`,
-      );
-    }
-    // Tool execution errors from here on: the model sees what was wrong.
-    const parsed = z.safeParse(tool.schema, args);
-    if (!parsed.success) {
-      return textResult(
-        `Invalid arguments for tool \`${tool.name}\`:\n${describeIssues(parsed.error)}`,
-        true,
-      );
+    // Inside a task whose `beforeTask` step ran: the arguments it returned (tasks extension).
+    const prepared = (params as Readonly<Record<PropertyKey, unknown>>)[TASK_ARGUMENTS] as
+      | { readonly value: unknown }
+      | undefined;
+    let input: unknown;
+    if (prepared !== undefined) input = prepared.value;
+    else {
+      const args = params.arguments === undefined ? {} : params.arguments;
+      if (!isRecord(args)) {
+        throw new SessionRuntimeError(
+          'invalid_params',
+          `Expected \`arguments\` to be an object, got ${describeClientValue(args)}`,
+        );
+      }
+      // Tool execution errors from here on: the model sees what was wrong.
+      const parsed = z.safeParse(tool.schema, args);
+      if (!parsed.success) {
+        return textResult(
+          `Invalid arguments for tool \`${tool.name}\`:\n${describeIssues(parsed.error)}`,
+          true,
+        );
+      }
+      input = parsed.data;
     }
     const { binding } = tool;
-    if (binding === undefined) return runTool(tool, parsed.data, context);
+    if (binding === undefined) {
+      const beforeTaskOnly = (params as Readonly<Record<PropertyKey, unknown>>)[BEFORE_TASK] === true;
+      return runTool(tool, input, context, { prepared, beforeTaskOnly });
+    }
+    // A tool on a handle never runs as a task (refused when it is defined): its arguments are the call's.
+    const args = params.arguments as Readonly<Record<string, unknown>>;
     return binding.role === 'takes'
-      ? callOnHandle(tool, binding.kind, args, parsed.data, context)
-      : openHandle(tool, binding.kind, parsed.data, context);
+      ? callOnHandle(tool, binding.kind, args, input, context)
+      : openHandle(tool, binding.kind, input, context);
   };
 
   /** A tool that takes a handle: its handler runs on the handle's actor, in its FIFO. */
@@ -591,14 +667,24 @@ export function createToolHandlers<TContext>(
     return withHandleId(outcome.value, kind.argument, handle.key);
   };
 
-  /** Runs the tool's handler; what it throws or returns becomes a `CallToolResult` or a protocol error. */
+  /**
+   * Runs the tool's handler; what it throws or returns becomes a `CallToolResult` or a protocol
+   * error. `step`: for a tool that may run as a task, the arguments its `beforeTask` step prepared
+   * (inside the task), or that only that step is to run (before the task exists).
+   */
   const runTool = async (
     tool: CompiledTool<TContext>,
-    data: unknown,
+    input: unknown,
     context: HandlerContext<TContext>,
+    step: TaskStep = NO_TASK_STEP,
   ): Promise<CallToolResult> => {
+    let data = input;
     let value: unknown;
     try {
+      if (step.prepared === undefined && tool.beforeTask !== undefined)
+        data = await tool.beforeTask(data, context);
+      // Only the step before the task: the runtime creates the task with these arguments.
+      if (step.beforeTaskOnly) return { [TASK_ARGUMENTS]: { value: data } } as unknown as CallToolResult;
       value = await tool.handler(data, context);
     } catch (error) {
       if (error instanceof ToolError) return textResult(error.message, true);

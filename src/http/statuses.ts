@@ -53,6 +53,7 @@ export const httpStatusTable: Readonly<Record<HttpErrorReason, number>> = {
   overloaded: 503,
   mailbox_full: 429,
   too_many_sessions: 429,
+  too_many_tasks: 429,
   shutting_down: 503,
   request_timeout: 200,
   call_cycle: 200,

@@ -40,7 +40,8 @@ export type SessionRuntimeErrorCode =
   | 'invalid_envelope'
   | 'header_mismatch'
   | 'missing_required_client_capability'
-  | 'unsupported_version';
+  | 'unsupported_version'
+  | 'too_many_tasks';
 
 interface ErrorTableRow {
   /** JSON-RPC `error.code`. */
@@ -96,6 +97,8 @@ export const errorTable: Readonly<Record<SessionRuntimeErrorCode, ErrorTableRow>
   },
   // MCP 2026-07-28 (`UnsupportedProtocolVersionError`): `data.supported` and `data.requested`.
   unsupported_version: { jsonRpcCode: -32022, message: 'Unsupported protocol version' },
+  // The tasks extension (SEP-2663): a principal holds `tasks.maxTasksPerPrincipal` live tasks already.
+  too_many_tasks: { jsonRpcCode: -32023, message: 'Too many tasks for this principal' },
 };
 
 /** Extra, typed facts an error carries in `error.data` beside its `reason`. */
@@ -105,7 +108,7 @@ export interface SessionRuntimeErrorData {
   readonly retryAfterSeconds?: number;
   /** For `invalid_params` / `invalid_request`: what was wrong, as zod reports it. */
   readonly issues?: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
-  /** For `overloaded`, `mailbox_full` and `too_many_sessions`: the limit that was reached. */
+  /** For `overloaded`, `mailbox_full`, `too_many_sessions` and `too_many_tasks`: the limit that was reached. */
   readonly limit?: number;
   /** For an unsupported protocol version: the versions this server speaks. */
   readonly supported?: readonly string[];

@@ -25,6 +25,7 @@ import type { ParamHeaderDeclaration } from '../protocol/mcpHeaders.js';
 import type { IncomingMessage, IncomingRequest } from '../protocol/messages.js';
 import { parseMessage } from '../protocol/messages.js';
 import { createRequestStateCodec } from '../protocol/requestState.js';
+import { TASKS_EXTENSION } from '../protocol/tasks.js';
 import type { RuntimeConfig } from './config.js';
 import type { LookupRefusal } from './Directory.js';
 import { Directory } from './Directory.js';
@@ -41,6 +42,8 @@ import { Session } from './Session.js';
 import type { StatelessEnvironment } from './StatelessRequest.js';
 import { StatelessRequest } from './StatelessRequest.js';
 import { Subscriptions } from './Subscriptions.js';
+import type { TasksConfig, TaskTool } from './Tasks.js';
+import { DEFAULT_TASKS_CONFIG, Tasks } from './Tasks.js';
 import type {
   DispatchOptions,
   DispatchResult,
@@ -185,8 +188,14 @@ const DEFAULT_CACHE_HINT: CacheHint = Object.freeze({ ttlMs: 0, cacheScope: 'pri
 function modernCapabilitiesOf(
   capabilities: Readonly<Record<string, unknown>>,
   served: ListenCapabilities,
+  tasks: boolean,
 ): Readonly<Record<string, unknown>> {
   const modern: Record<string, unknown> = { ...capabilities };
+  // The tasks extension (SEP-2663) is announced under `extensions`, never as a `tasks` capability.
+  if (tasks) {
+    const extensions = modern.extensions as Readonly<Record<string, unknown>> | undefined;
+    modern.extensions = { ...extensions, [TASKS_EXTENSION]: {} };
+  }
   for (const kind of ['tools', 'prompts', 'resources'] as const) {
     const own = capabilities[kind] as Readonly<Record<string, unknown>> | undefined;
     if (own !== undefined && served[kind]) modern[kind] = { ...own, listChanged: true };
@@ -219,6 +228,8 @@ export class SessionRuntimeImpl implements SessionRuntime {
   private readonly modernCapabilities: Readonly<Record<string, unknown>>;
   readonly server: ServerIdentity;
   private closing: Promise<void> | undefined;
+  /** The tasks extension (SEP-2663): the live tasks and `tasks/*`, on the 2026-07-28 path. */
+  private readonly tasks: Tasks;
 
   /**
    * @param options validated settings with defaults applied.
@@ -228,6 +239,8 @@ export class SessionRuntimeImpl implements SessionRuntime {
    * @param toolParamHeaders each tool's `x-mcp-header` declarations, for {@link paramHeadersOf}.
    * @param handleKinds the kinds of state handle the tools take or open.
    * @param interleaves which requests start at once beside a session's ordered ones (interleaving tools).
+   * @param taskTools the tools that may run as tasks (the tasks extension), by name.
+   * @param tasksConfig the tasks extension's settings.
    */
   constructor(
     options: RuntimeConfig,
@@ -237,6 +250,8 @@ export class SessionRuntimeImpl implements SessionRuntime {
     private readonly toolParamHeaders: ReadonlyMap<string, readonly ParamHeaderDeclaration[]> = new Map(),
     handleKinds: readonly HandleKindConfig[] = [],
     interleaves?: MailboxEnvironment['interleaves'],
+    taskTools: ReadonlyMap<string, TaskTool> = new Map(),
+    tasksConfig: TasksConfig = DEFAULT_TASKS_CONFIG,
   ) {
     this.options = options;
     this.server = server;
@@ -244,10 +259,10 @@ export class SessionRuntimeImpl implements SessionRuntime {
     const listed = (prefix: string) => handlers.has(`${prefix}/list`);
     const served = { tools: listed('tools'), prompts: listed('prompts'), resources: listed('resources') };
     this.listens = new ListenFeed(served, options.maxSubscriptionsPerPrincipal, this.subscriptions);
-    this.modernCapabilities = modernCapabilitiesOf(server.capabilities, served);
     const dispatch: SessionEnvironment['dispatch'] = (sessionId, message, options, caller) =>
       this.route(sessionId, message, options, caller);
     this.handles = new HandleRegistry(handleKinds, options, this.events, dispatch);
+    this.modernCapabilities = modernCapabilitiesOf(server.capabilities, served, taskTools.size > 0);
     const environment: SessionEnvironment = {
       options,
       handlers,
@@ -271,6 +286,7 @@ export class SessionRuntimeImpl implements SessionRuntime {
       dispatch,
       handles: this.handles,
     };
+    this.tasks = new Tasks(options, this.stateless, tasksConfig, taskTools);
     const { metricsRecorder: metrics, events } = this;
     this.directory = new Directory<Session>({
       maxEntries: options.maxSessions,
@@ -348,6 +364,30 @@ export class SessionRuntimeImpl implements SessionRuntime {
       const result = discoverResult(this.modernCapabilities, this.server.instructions);
       return Promise.resolve({ jsonrpc: '2.0', id, result: this.stamp(method, result) });
     }
+    // The tasks extension (SEP-2663): `tasks/*`, and the calls of tools that may run as tasks.
+    if (this.tasks.served) {
+      if (this.tasks.handles(method))
+        return Promise.resolve(this.answerModern(method, this.tasks.serve(message, envelope, options)));
+      if (method === 'tools/call') {
+        const run = (step: IncomingRequest, stepOptions: DispatchOptions | undefined) =>
+          this.runStateless(step, envelope, stepOptions);
+        const tasked = this.tasks.call(message, envelope, options, run);
+        if (tasked !== undefined) return tasked.then((response) => this.answerModern(method, response));
+      }
+    }
+    return this.runStateless(message, envelope, options).then((response) =>
+      this.answerModern(method, response),
+    );
+  }
+
+  /** Runs a 2026-07-28 request in a `StatelessRequest` (bounded by `maxStatelessRequests`); the answer unstamped. */
+  private runStateless(
+    message: IncomingRequest,
+    envelope: RequestEnvelope,
+    options: DispatchOptions | undefined,
+  ): Promise<DispatchResult> {
+    const metrics = this.metricsRecorder;
+    const { id } = message;
     if (this.serving.size >= this.options.maxStatelessRequests) {
       metrics.reject('overloaded');
       this.events.safeEmit('overload', {
@@ -367,14 +407,19 @@ export class SessionRuntimeImpl implements SessionRuntime {
     this.serving.add(request);
     return request.serve(message, options).then((response) => {
       this.served(request);
-      if (response === undefined) return response;
-      if ('result' in response)
-        return { jsonrpc: '2.0', id: response.id, result: this.stamp(method, response.result) };
-      // 2026-07-28 ("Resources" › "Error Handling"): an unknown resource is -32602 with `data.uri`;
-      // -32002 must not be sent at this revision.
-      if (response.error.code !== RESOURCE_NOT_FOUND) return response;
-      return { jsonrpc: '2.0', id: response.id, error: { ...response.error, code: INVALID_PARAMS } };
+      return response;
     });
+  }
+
+  /** A 2026-07-28 answer on its way out: results stamped, an unknown resource's -32002 made -32602. */
+  private answerModern(method: string, response: DispatchResult): DispatchResult {
+    if (response === undefined) return response;
+    if ('result' in response)
+      return { jsonrpc: '2.0', id: response.id, result: this.stamp(method, response.result) };
+    // 2026-07-28 ("Resources" › "Error Handling"): an unknown resource is -32602 with `data.uri`;
+    // -32002 must not be sent at this revision.
+    if (response.error.code !== RESOURCE_NOT_FOUND) return response;
+    return { jsonrpc: '2.0', id: response.id, error: { ...response.error, code: INVALID_PARAMS } };
   }
 
   paramHeadersOf(name: string): readonly ParamHeaderDeclaration[] {
@@ -564,11 +609,16 @@ export class SessionRuntimeImpl implements SessionRuntime {
       if (this.serving.size === 0) resolve();
       else this.drainedStateless = resolve;
     });
+    // Handles and tasks drain beside them: finished tasks stop at once, running work may finish.
     const handlesClosed = this.handles.close();
-    const closed = Promise.all([sessionsClosed, statelessDrained, handlesClosed]).then(() => undefined);
+    const tasksClosed = this.tasks.close();
+    const closed = Promise.all([sessionsClosed, statelessDrained, handlesClosed, tasksClosed]).then(
+      () => undefined,
+    );
     this.directory.close();
     const expire = () => {
       for (const session of [...this.directory.values()]) session.actor.send({ type: 'drainExpired' });
+      this.tasks.expire();
       for (const request of [...this.serving]) request.shutDown();
       this.handles.expire();
     };

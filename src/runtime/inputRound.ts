@@ -32,6 +32,15 @@ const resultSchemas: Readonly<Record<string, { safeParse(value: unknown): { succ
   'roots/list': ListRootsResultSchema,
 };
 
+/**
+ * Whether `value` is a valid answer to a request of `method` (an `inputResponses` entry): an object
+ * that passes the method's result schema. Shared with the tasks extension's `tasks/update`.
+ */
+export function isInputResponse(method: string, value: unknown): value is Record<string, unknown> {
+  const schema = resultSchemas[method];
+  return isRecord(value) && (schema === undefined || schema.safeParse(value).success);
+}
+
 /** What a sealed `requestState` carries: the answers this request's handler used in earlier rounds. */
 interface SealedInputs {
   readonly inputs: Readonly<Record<string, unknown>>;
@@ -107,8 +116,7 @@ export class InputRound {
     if (!Object.hasOwn(this.inputs, key)) return undefined;
     const value = this.inputs[key];
     if (value === null || value === undefined) return undefined;
-    const schema = resultSchemas[method];
-    if (!isRecord(value) || (schema !== undefined && !schema.safeParse(value).success)) {
+    if (!isInputResponse(method, value)) {
       return `inputResponses["${key}"] is not a valid ${method} result`;
     }
     this.used[key] = value;

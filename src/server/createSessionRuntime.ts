@@ -3,7 +3,7 @@
  * handlers and capabilities of the registered features, and wires them onto the runtime.
  */
 import { buildHandlers, deriveCapabilities, hasResources } from '../features/capabilities.js';
-import { handleKindsOf, interleavingOf, paramHeadersOf } from '../features/tools.js';
+import { handleKindsOf, interleavingOf, paramHeadersOf, taskToolsOf } from '../features/tools.js';
 import type { ServerIdentity } from '../protocol/lifecycle.js';
 import type { SessionRuntime } from '../runtime/SessionRuntime.js';
 import { SessionRuntimeImpl } from '../runtime/SessionRuntime.js';
@@ -48,5 +48,7 @@ export function createSessionRuntime<TContext = undefined>(
     paramHeadersOf(resolved.tools),
     handleKindsOf(resolved.tools),
     interleavingOf(resolved.tools, resolved.interleaveReadOnlyTools),
+    taskToolsOf(resolved.tools),
+    resolved.tasks,
   );
 }

@@ -10,6 +10,8 @@ import type { Clock } from '../runtime/clock.js';
 import { systemClock } from '../runtime/clock.js';
 import type { RuntimeConfig, SpawnPolicy } from '../runtime/config.js';
 import { assertOptionsObject, optionsTypeError } from '../runtime/optionsError.js';
+import type { TasksConfig } from '../runtime/Tasks.js';
+import { DEFAULT_TASKS_CONFIG } from '../runtime/Tasks.js';
 import type { RequestHandler } from '../runtime/types.js';
 
 export type { SpawnPolicy };
@@ -156,6 +158,20 @@ export interface SessionRuntimeOptions<TContext = undefined> {
    */
   readonly maxStatelessRequests?: number;
   /**
+   * The tasks extension (`io.modelcontextprotocol/tasks`, SEP-2663) on MCP 2026-07-28, served when a
+   * tool has `execution.taskSupport`:
+   * - `ttlMs`: how long a finished task's outcome is kept for `tasks/get`, counted from when its work
+   *   ended (the task's `ttlMs` on the wire); integer ms. @default 3_600_000
+   * - `pollIntervalMs`: the poll interval clients are asked to keep (`pollIntervalMs`); integer ms.
+   *   @default 1_000
+   * - `timeoutMs`: how long one task's work may run, input waits included; past it the task is
+   *   `failed` (`request_timeout`). ms or `Infinity`. @default 3_600_000
+   * - `maxTasks`: live tasks in the runtime; one more is refused `overloaded` (-32011). @default 10_000
+   * - `maxTasksPerPrincipal`: live tasks of one authenticated principal; one more is refused
+   *   `too_many_tasks` (-32023). @default 100
+   */
+  readonly tasks?: Partial<TasksConfig>;
+  /**
    * Cache hints (MCP 2026-07-28, SEP-2549) of the results 2026-07-28 clients may reuse, by method:
    * `server/discover`, `tools/list`, `prompts/list`, `resources/list`, `resources/templates/list`,
    * `resources/read` (a resource's own `cacheHint` wins for its reads). `ttlMs` in ms (an integer
@@ -227,6 +243,15 @@ const optionsSchema = z.strictObject({
   clientRequestTimeoutMs: milliseconds('positive').optional(),
   maxSubscriptionsPerPrincipal: positiveInteger.optional(),
   maxStatelessRequests: positiveInteger.optional(),
+  tasks: z
+    .strictObject({
+      ttlMs: positiveInteger.optional(),
+      pollIntervalMs: positiveInteger.optional(),
+      timeoutMs: milliseconds('positive').or(infinity).optional(),
+      maxTasks: positiveInteger.optional(),
+      maxTasksPerPrincipal: positiveInteger.optional(),
+    })
+    .optional(),
   cacheHints: z
     .partialRecord(
       z.enum([
@@ -279,6 +304,8 @@ export interface ResolvedOptions<TContext> extends RuntimeConfig {
   readonly prompts: readonly PromptDefinition<any, TContext>[];
   readonly context: TContext;
   readonly interleaveReadOnlyTools: boolean;
+  /** The tasks extension's settings. */
+  readonly tasks: TasksConfig;
 }
 
 /**
@@ -320,6 +347,13 @@ export function resolveOptions<TContext>(
     maxSubscriptionsPerPrincipal: options.maxSubscriptionsPerPrincipal ?? 16,
     maxStatelessRequests: options.maxStatelessRequests ?? 10_000,
     cacheHints: options.cacheHints ?? {},
+    tasks: {
+      ttlMs: options.tasks?.ttlMs ?? DEFAULT_TASKS_CONFIG.ttlMs,
+      pollIntervalMs: options.tasks?.pollIntervalMs ?? DEFAULT_TASKS_CONFIG.pollIntervalMs,
+      timeoutMs: options.tasks?.timeoutMs ?? DEFAULT_TASKS_CONFIG.timeoutMs,
+      maxTasks: options.tasks?.maxTasks ?? DEFAULT_TASKS_CONFIG.maxTasks,
+      maxTasksPerPrincipal: options.tasks?.maxTasksPerPrincipal ?? DEFAULT_TASKS_CONFIG.maxTasksPerPrincipal,
+    },
     clock: options.clock ?? systemClock,
   };
 }

@@ -99,7 +99,7 @@ describe.each(toolEntries)('tool definitions checked by %s', (_, check) => {
     );
   });
 
-  it.each(['outputSchema', 'icons', 'execution', '_meta'])(
+  it.each(['outputSchema', 'icons', '_meta'])(
     'refuse the MCP field %s, which is not served yet, saying so',
     (key) => {
       expect(() => check({ name: 't', handler, [key]: {} })).toThrow(
@@ -107,6 +107,27 @@ describe.each(toolEntries)('tool definitions checked by %s', (_, check) => {
       );
     },
   );
+
+  it.each(['forbidden', 'optional', 'required', undefined])(
+    'accept execution.taskSupport %s',
+    (taskSupport) => {
+      expect(() => check({ name: 't', handler, execution: { taskSupport } })).not.toThrow();
+    },
+  );
+
+  it.each([
+    ['a string', 'optional', /Expected the `execution` of tool `t` to be an object/],
+    ['an unknown taskSupport', { taskSupport: 'always' }, /Expected `execution.taskSupport` of tool `t`/],
+    ['an unknown key', { taskSuport: 'optional' }, /Unknown key `taskSuport` in the `execution` of tool `t`/],
+  ])('refuse an execution that is %s', (_what, execution, message) => {
+    expect(() => check({ name: 't', handler, execution })).toThrow(message);
+  });
+
+  it('refuse a beforeTask that is not a function', () => {
+    expect(() => check({ name: 't', handler, beforeTask: 'x' })).toThrow(
+      /Expected the `beforeTask` of tool `t` to be a function/,
+    );
+  });
 
   it.each([
     ['no handler', { name: 't' }],
