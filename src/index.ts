@@ -25,6 +25,7 @@ export type {
   ResourceTemplateDefinition,
 } from './features/resources.js';
 export { defineResource, defineResourceTemplate } from './features/resources.js';
+export type { TaskSupport, ToolExecution } from './features/tasks.js';
 export type {
   CallToolResult,
   NoHandle,
