@@ -120,7 +120,8 @@ const MODERN = '2026-07-28';
  * ```ts
  * import { connect } from 'mcp-session-runtime/testing';
  * const client = await connect(runtime, { protocolVersion: '2026-07-28' });
- * expect(await client.callTool('add', { a: 1, b: 2 })).toEqual({ content: [{ type: 'text', text: '3' }] });
+ * const result = await client.callTool('add', { a: 1, b: 2 }); // as answered: resultType, _meta too
+ * expect(result.content).toEqual([{ type: 'text', text: '3' }]);
  * ```
  */
 export async function connect(runtime: SessionRuntime, options: TestClientOptions = {}): Promise<TestClient> {
