@@ -15,7 +15,7 @@
  * (≈ 0.25 µs each) and so skews ratios between engines that create different numbers of them.
  *
  * Flags: `--full`; `--only=<name>[,<name>]` (throughput, tools, sessions10k, io, hol, spawn, memory,
- * http, stateless) to run some scenarios (`http`: the 2025-11-25 contests and idle-session memory;
+ * http, stateless, tasks) to run some scenarios (`http`: the 2025-11-25 contests and idle-session memory;
  * `stateless`: the 2026-07-28 contest alone); `--strict` to exit 1 when a target is missed.
  */
 import os from 'node:os';
@@ -28,6 +28,7 @@ import { ioConcurrency } from './scenarios/ioConcurrency.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { spawnScenario } from './scenarios/spawn.js';
 import { statelessScenario } from './scenarios/stateless.js';
+import { tasksScenario } from './scenarios/tasks.js';
 import { throughput } from './scenarios/throughput.js';
 
 function scenarios(config: BenchConfig): ReadonlyMap<string, Scenario> {
@@ -90,6 +91,7 @@ function scenarios(config: BenchConfig): ReadonlyMap<string, Scenario> {
     ['memory', memoryScenario],
     ['http', httpScenario],
     ['stateless', statelessScenario],
+    ['tasks', tasksScenario],
   ]);
 }
 
