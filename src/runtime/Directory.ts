@@ -27,6 +27,8 @@ export type LookupRefusal = 'not_found' | 'overloaded' | 'too_many_per_principal
 
 /** What the directory needs of an entry (a `KeyedActor` is one). */
 export interface DirectoryEntry {
+  /** The entry's id in the directory. */
+  readonly key: string;
   /** Not stopped. */
   readonly live: boolean;
   /** The principal the entry is bound to. */
@@ -35,6 +37,11 @@ export interface DirectoryEntry {
   start(): void;
   /** Asks the entry to drain and stop (the directory is closing). */
   close(): void;
+  /**
+   * Stops the entry at once if it has no work (shutdown's fast path), in one synchronous step;
+   * true if it did. An entry without it, or that answers false, is asked to `close()`.
+   */
+  stopNow?(reason: 'closed'): boolean;
 }
 
 /** What one kind of keyed actor tells its directory. */
@@ -143,7 +150,13 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
   }
 
   closeEntries(): void {
-    for (const entry of [...this.entries.values()]) entry.close();
+    for (const entry of [...this.entries.values()]) {
+      // An idle entry stops here and now; one with work drains through its machine. Either way
+      // the directory forgets it once it stopped (here, or on its machine's done event).
+      if (entry.stopNow?.('closed') === true)
+        this.forget({ key: entry.key, owner: entry.owner, reason: 'closed' });
+      else entry.close();
+    }
   }
 
   liveEntries(): number {

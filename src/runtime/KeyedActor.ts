@@ -37,6 +37,16 @@ export interface LifecycleActor {
 }
 
 /**
+ * Stands in for the lifecycle actor of an actor stopped by {@link KeyedActor.stopQuietly}: one
+ * shared object, stopped, that ignores events.
+ */
+const STOPPED_AT_REST: LifecycleActor = {
+  start: () => undefined,
+  send: () => undefined,
+  getSnapshot: () => ({ status: 'stopped', value: 'stopped' }),
+};
+
+/**
  * @typeParam TActor the lifecycle actor's type.
  * @typeParam TRecord what the actor keeps of its lifecycle actor while resting.
  * @internal
@@ -75,7 +85,7 @@ export abstract class KeyedActor<TActor extends LifecycleActor, TRecord> extends
 
   /** True while the lifecycle actor is put away. */
   get isResting(): boolean {
-    return this.resting !== undefined;
+    return this.resting !== undefined && this.awake === undefined;
   }
 
   /** Not stopped. A resting actor is live: only its lifecycle actor is put away. */
@@ -92,6 +102,32 @@ export abstract class KeyedActor<TActor extends LifecycleActor, TRecord> extends
   /** Asks the lifecycle machine to drain and stop (its directory is closing). */
   close(): void {
     this.actor.send({ type: 'close' });
+  }
+
+  /**
+   * Shutdown's fast path: an actor with no work stops at once, in this synchronous step, without an
+   * event to its lifecycle machine: an awake lifecycle actor is handed to its parent to stop, as
+   * when it rests (in a state it may rest in; else its machine drains it), a resting one is never revived (reviving it only to stop it was most of the time a closing
+   * runtime spent per session). The same re-check as the machine's guard (`hasNoWork`) in the same
+   * step, so nothing accepted can be left in it. `release` lets go of what the actor holds (its
+   * timer, its listener). Returns false, and does nothing, when the actor has work or stopped
+   * already: its machine must then drain it.
+   */
+  protected stopQuietly(release: () => void): boolean {
+    if (!this.hasNoWork()) return false;
+    const awake = this.awake;
+    if (awake !== undefined) {
+      if (awake.getSnapshot().status !== 'active') return false;
+      // Only its parent may stop it (XState): handed over as when it rests. What the actor
+      // reports of itself is read from its record from now on.
+      const record = this.recordOf(awake);
+      if (record === undefined) return false;
+      this.resting = record;
+      this.parent.send({ type: 'rest', actor: awake });
+    }
+    this.awake = STOPPED_AT_REST as TActor;
+    release();
+    return true;
   }
 
   // ── What the lifecycle machine asks ───────────────────────────────────────────────────────

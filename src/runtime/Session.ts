@@ -88,8 +88,9 @@ export class Session
   }
 
   get state(): SessionState {
-    if (this.resting !== undefined) return this.resting.value;
-    const snapshot = (this.awake as Actor<typeof sessionMachine>).getSnapshot();
+    const awake = this.awake;
+    if (awake === undefined) return (this.resting as RestingRecord).value;
+    const snapshot = awake.getSnapshot();
     return snapshot.status === 'active' ? (snapshot.value as SessionState) : 'stopped';
   }
 
@@ -312,6 +313,11 @@ export class Session
         reason === 'shutting_down' ? { retryAfterSeconds: this.environment.options.retryAfterSeconds } : {},
       ),
     );
+  }
+
+  /** Shutdown's fast path (see `KeyedActor.stopQuietly`): true if the session stopped now. */
+  stopNow(reason: SessionStopReason): boolean {
+    return this.stopQuietly(() => this.releaseAll(reason));
   }
 
   /** A draining session stops once its work is done. */

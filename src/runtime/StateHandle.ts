@@ -99,9 +99,15 @@ export class StateHandle
   }
 
   get lifecycle(): 'live' | 'stopping' | 'stopped' {
-    if (this.resting !== undefined) return 'live';
-    const snapshot = (this.awake as Actor<typeof handleMachine>).getSnapshot();
+    const awake = this.awake;
+    if (awake === undefined) return 'live';
+    const snapshot = awake.getSnapshot();
     return snapshot.status === 'active' ? (snapshot.value as 'live' | 'stopping') : 'stopped';
+  }
+
+  /** Shutdown's fast path (see `KeyedActor.stopQuietly`): true if the handle stopped now. */
+  stopNow(reason: SessionStopReason): boolean {
+    return this.stopQuietly(() => this.releaseAll(reason));
   }
 
   info(): SessionInfo {
