@@ -355,6 +355,27 @@ describe('state handles: limits and shutdown', () => {
     expect(runtime.metrics().handles.cart).toMatchObject({ live: 3, refused: 2 });
   });
 
+  it('counts every unauthenticated caller as one principal against maxPerPrincipal', async () => {
+    const { runtime } = cartServer({ maxPerPrincipal: 2 });
+    await openSession(runtime, 's');
+    await openSession(runtime, 't');
+    const first = await openCart(runtime);
+    await openCart(runtime);
+    // Another session, still no principal: the same count.
+    const third = (await runtime.dispatch(
+      't',
+      request(nextId++, 'tools/call', { name: 'cart_open', arguments: {} }),
+    )) as JsonRpcResponse;
+    expect(resultOf(third).isError).toBe(true);
+    expect(resultOf(third).content[0]?.text).toMatch(/^You already hold 2 open `cart` handles/);
+    // An authenticated principal has a count of its own.
+    await openCart(runtime, 'alice');
+    // Closing one of the anonymous handles gives its place back.
+    await call(runtime, 'cart_checkout', { cartId: first });
+    await openCart(runtime);
+    expect(runtime.metrics().handles.cart).toMatchObject({ live: 3, refused: 1 });
+  });
+
   it('refuses a call beyond the handle’s mailbox with mailbox_full, losing none accepted', async () => {
     const { runtime, release } = cartServer({ mailboxCapacity: 1 });
     const sessions = ['s', 'a', 'b', 'c'];
