@@ -454,6 +454,57 @@ describe('state handles: limits and shutdown', () => {
   });
 });
 
+describe('state handles: residency', () => {
+  it('revives a resting handle without walking the runtime: no state of any handle is read', async () => {
+    const clock = new ManualClock();
+    let reads = 0;
+    const probe = defineHandle({
+      name: 'probe',
+      // XState revives a restored context by reading every enumerable property it can reach; a
+      // walk that crossed the runtime would reach this state through its handle.
+      create: () =>
+        Object.defineProperty({}, 'watched', {
+          enumerable: true,
+          get: () => {
+            reads++;
+            return 0;
+          },
+        }),
+    });
+    const runtime = createSessionRuntime({
+      clock,
+      restAfterMs: 1_000,
+      tools: [
+        defineTool({ name: 'probe_open', opens: probe, handler: () => 'open' }),
+        defineTool({
+          name: 'probe_close',
+          handle: probe,
+          inputSchema: { probeId: probe.idSchema },
+          handler: (_args, ctx) => {
+            ctx.handle.close();
+            return 'closed';
+          },
+        }),
+      ],
+    });
+    const stopped: string[] = [];
+    runtime.events.on('handleStopped', ({ reason }) => stopped.push(reason));
+    await openSession(runtime, 's');
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const opened = resultOf(await call(runtime, 'probe_open', {}));
+      ids.push(opened.structuredContent?.probeId as string);
+    }
+    // Quiet for restAfterMs: the handles put their lifecycle actors away.
+    clock.advance(1_000);
+    // Closing one revives it (its `remove`), and so does shutdown for the others.
+    expect(resultOf(await call(runtime, 'probe_close', { probeId: ids[0] })).content[0]?.text).toBe('closed');
+    await runtime.close({ drainMs: 0 });
+    expect(stopped).toEqual(['removed', 'closed', 'closed']);
+    expect(reads).toBe(0);
+  });
+});
+
 describe('defineHandle and tools: definition errors', () => {
   const cart = defineHandle({ name: 'cart' });
 
