@@ -15,13 +15,15 @@
  * (≈ 0.25 µs each) and so skews ratios between engines that create different numbers of them.
  *
  * Flags: `--full`; `--only=<name>[,<name>]` (throughput, tools, sessions10k, io, hol, spawn, memory,
- * http, stateless, tasks) to run some scenarios (`http`: the 2025-11-25 contests and idle-session memory;
- * `stateless`: the 2026-07-28 contest alone); `--strict` to exit 1 when a target is missed.
+ * http, stateless, handles, tasks) to run some scenarios (`http`: the 2025-11-25 contests and idle-session
+ * memory; `stateless`: the 2026-07-28 contest alone; `handles`: state handles against a Map, in
+ * process; `tasks`: task creation and polling, in process); `--strict` to exit 1 when a target is missed.
  */
 import os from 'node:os';
 import type { BenchConfig, Scenario } from './harness/config.js';
 import { canCollectGarbage } from './harness/measure.js';
 import { Report, renderDetails, renderResults } from './harness/table.js';
+import { handlesScenario } from './scenarios/handles.js';
 import { headOfLineScenario } from './scenarios/headOfLine.js';
 import { httpScenario } from './scenarios/http.js';
 import { ioConcurrency } from './scenarios/ioConcurrency.js';
@@ -91,6 +93,7 @@ function scenarios(config: BenchConfig): ReadonlyMap<string, Scenario> {
     ['memory', memoryScenario],
     ['http', httpScenario],
     ['stateless', statelessScenario],
+    ['handles', handlesScenario],
     ['tasks', tasksScenario],
   ]);
 }

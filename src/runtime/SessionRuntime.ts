@@ -291,6 +291,8 @@ export class SessionRuntimeImpl implements SessionRuntime {
     this.directory = new Directory<Session>({
       maxEntries: options.maxSessions,
       maxPerPrincipal: options.maxSessionsPerPrincipal,
+      // Sessions opened without a principal are not limited per principal (only by maxSessions).
+      anonymousIsOnePrincipal: false,
       create: (sessionId, owner, parent) => new Session(sessionId, owner, environment, parent),
       started: (sessionId) => {
         metrics.sessions++;

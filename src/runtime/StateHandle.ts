@@ -233,10 +233,46 @@ export class StateHandle
     const snapshot = persistedSnapshot<'live', HandleMachineContext>('live', {
       key: this.key,
       owner: this.owner,
-      host: this,
+      host: new HandleHostView(this),
       stopReason: undefined,
     });
     return createActor(handleMachine, { parent: this.parent, id: KEYED_ACTOR_ID, snapshot, input: this });
+  }
+}
+
+/**
+ * The handle as the host of a revived actor. XState walks a restored snapshot's context through
+ * every enumerable property to revive actor references; through the handle itself that walk would
+ * cross the whole runtime (its options, the user's state, Node's list of every armed timer and so
+ * every other handle), for each handle revived: closing N resting handles would take O(N²). The
+ * revived context holds this view instead, whose one field is private and not enumerable (as
+ * `SessionHostView` does for a session).
+ */
+class HandleHostView implements HandleHost {
+  readonly #handle: HandleHost;
+
+  constructor(handle: HandleHost) {
+    this.#handle = handle;
+  }
+
+  isIdle(): boolean {
+    return this.#handle.isIdle();
+  }
+
+  isIdleFor(thresholdMs: number): boolean {
+    return this.#handle.isIdleFor(thresholdMs);
+  }
+
+  hasNoWork(): boolean {
+    return this.#handle.hasNoWork();
+  }
+
+  rearmIdleTimer(): void {
+    this.#handle.rearmIdleTimer();
+  }
+
+  releaseAll(reason: SessionStopReason): void {
+    this.#handle.releaseAll(reason);
   }
 }
 

@@ -123,6 +123,8 @@ export class Tasks {
     this.directory = new Directory<Task>({
       maxEntries: config.maxTasks,
       maxPerPrincipal: config.maxTasksPerPrincipal,
+      // Unauthenticated callers are not one principal here: `maxTasks` alone bounds their tasks.
+      anonymousIsOnePrincipal: false,
       create: (taskId: string, owner: string | undefined, parent: AnyActorRef) =>
         new Task(taskId, owner, taskEnvironment, parent, this.creating as TaskWork, this.settings, changed),
       started: () => {},

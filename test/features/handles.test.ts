@@ -355,6 +355,27 @@ describe('state handles: limits and shutdown', () => {
     expect(runtime.metrics().handles.cart).toMatchObject({ live: 3, refused: 2 });
   });
 
+  it('counts every unauthenticated caller as one principal against maxPerPrincipal', async () => {
+    const { runtime } = cartServer({ maxPerPrincipal: 2 });
+    await openSession(runtime, 's');
+    await openSession(runtime, 't');
+    const first = await openCart(runtime);
+    await openCart(runtime);
+    // Another session, still no principal: the same count.
+    const third = (await runtime.dispatch(
+      't',
+      request(nextId++, 'tools/call', { name: 'cart_open', arguments: {} }),
+    )) as JsonRpcResponse;
+    expect(resultOf(third).isError).toBe(true);
+    expect(resultOf(third).content[0]?.text).toMatch(/^You already hold 2 open `cart` handles/);
+    // An authenticated principal has a count of its own.
+    await openCart(runtime, 'alice');
+    // Closing one of the anonymous handles gives its place back.
+    await call(runtime, 'cart_checkout', { cartId: first });
+    await openCart(runtime);
+    expect(runtime.metrics().handles.cart).toMatchObject({ live: 3, refused: 1 });
+  });
+
   it('refuses a call beyond the handle’s mailbox with mailbox_full, losing none accepted', async () => {
     const { runtime, release } = cartServer({ mailboxCapacity: 1 });
     const sessions = ['s', 'a', 'b', 'c'];
@@ -430,6 +451,57 @@ describe('state handles: limits and shutdown', () => {
     const answer = (await busy) as { error?: { data: { reason: string } } };
     expect(answer.error?.data.reason).toBe('shutting_down');
     expect(stopped.map((event) => event.reason)).toEqual(['closed']);
+  });
+});
+
+describe('state handles: residency', () => {
+  it('revives a resting handle without walking the runtime: no state of any handle is read', async () => {
+    const clock = new ManualClock();
+    let reads = 0;
+    const probe = defineHandle({
+      name: 'probe',
+      // XState revives a restored context by reading every enumerable property it can reach; a
+      // walk that crossed the runtime would reach this state through its handle.
+      create: () =>
+        Object.defineProperty({}, 'watched', {
+          enumerable: true,
+          get: () => {
+            reads++;
+            return 0;
+          },
+        }),
+    });
+    const runtime = createSessionRuntime({
+      clock,
+      restAfterMs: 1_000,
+      tools: [
+        defineTool({ name: 'probe_open', opens: probe, handler: () => 'open' }),
+        defineTool({
+          name: 'probe_close',
+          handle: probe,
+          inputSchema: { probeId: probe.idSchema },
+          handler: (_args, ctx) => {
+            ctx.handle.close();
+            return 'closed';
+          },
+        }),
+      ],
+    });
+    const stopped: string[] = [];
+    runtime.events.on('handleStopped', ({ reason }) => stopped.push(reason));
+    await openSession(runtime, 's');
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const opened = resultOf(await call(runtime, 'probe_open', {}));
+      ids.push(opened.structuredContent?.probeId as string);
+    }
+    // Quiet for restAfterMs: the handles put their lifecycle actors away.
+    clock.advance(1_000);
+    // Closing one revives it (its `remove`), and so does shutdown for the others.
+    expect(resultOf(await call(runtime, 'probe_close', { probeId: ids[0] })).content[0]?.text).toBe('closed');
+    await runtime.close({ drainMs: 0 });
+    expect(stopped).toEqual(['removed', 'closed', 'closed']);
+    expect(reads).toBe(0);
   });
 });
 
