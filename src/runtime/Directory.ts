@@ -43,6 +43,12 @@ export interface DirectoryPolicy<TEntry extends DirectoryEntry> {
   readonly maxEntries: number;
   /** Live entries per principal at most (`Infinity` for no limit). */
   readonly maxPerPrincipal: number;
+  /**
+   * Whether entries bound to no principal count together, as one principal, toward
+   * `maxPerPrincipal`; otherwise they are not limited by it (only by `maxEntries`).
+   * @default false
+   */
+  readonly countsAnonymous?: boolean;
   /** A new entry for `key` bound to `owner`, whose lifecycle actor has `parent` as its parent. */
   create(key: string, owner: string | undefined, parent: AnyActorRef): TEntry;
   /** An entry started. */
@@ -56,8 +62,8 @@ export interface DirectoryPolicy<TEntry extends DirectoryEntry> {
 /** @internal */
 export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
   private readonly entries = new Map<string, TEntry>();
-  /** Live entries per principal, for `maxPerPrincipal`. */
-  private readonly perOwner = new Map<string, number>();
+  /** Live entries per principal (`undefined`: anonymous, if counted), for `maxPerPrincipal`. */
+  private readonly perOwner = new Map<string | undefined, number>();
   readonly actor: Actor<typeof directoryMachine>;
 
   constructor(private readonly policy: DirectoryPolicy<TEntry>) {
@@ -106,16 +112,22 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
       policy.refused(key, 'overloaded', policy.maxEntries);
       return 'overloaded';
     }
-    if (owner !== undefined && (this.perOwner.get(owner) ?? 0) >= policy.maxPerPrincipal) {
+    const counted = this.counts(owner);
+    if (counted && (this.perOwner.get(owner) ?? 0) >= policy.maxPerPrincipal) {
       policy.refused(key, 'too_many_per_principal', policy.maxPerPrincipal);
       return 'too_many_per_principal';
     }
     const entry = policy.create(key, owner, this.actor);
     this.entries.set(key, entry);
-    if (owner !== undefined) this.perOwner.set(owner, (this.perOwner.get(owner) ?? 0) + 1);
+    if (counted) this.perOwner.set(owner, (this.perOwner.get(owner) ?? 0) + 1);
     entry.start();
     policy.started(key);
     return entry;
+  }
+
+  /** Whether entries bound to `owner` count toward `maxPerPrincipal`. */
+  private counts(owner: string | undefined): boolean {
+    return owner !== undefined || this.policy.countsAnonymous === true;
   }
 
   /** Every live entry, for sweeps and shutdown. */
@@ -134,7 +146,7 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
     const current = this.entries.get(output.key);
     // Forget the entry that stopped, never a fresh one that took its id meanwhile.
     if (current !== undefined && !current.live) this.entries.delete(output.key);
-    if (output.owner !== undefined) {
+    if (this.counts(output.owner)) {
       const left = (this.perOwner.get(output.owner) ?? 1) - 1;
       if (left === 0) this.perOwner.delete(output.owner);
       else this.perOwner.set(output.owner, left);

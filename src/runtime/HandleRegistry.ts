@@ -75,6 +75,8 @@ export class HandleRegistry implements HandleAccess {
         directory: new Directory<StateHandle>({
           maxEntries: config.maxHandles,
           maxPerPrincipal: config.maxPerPrincipal,
+          // "Unauthenticated callers share one count" (`HandleDefinition.maxPerPrincipal`).
+          countsAnonymous: true,
           create: (key, owner, parent) => new StateHandle(key, owner, environment, parent),
           started: (handleId) => {
             kind.started++;

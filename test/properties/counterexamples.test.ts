@@ -129,4 +129,22 @@ describe('counterexamples found by the handle race properties', () => {
       );
     }
   });
+
+  /**
+   * Invariant "the model": `maxPerPrincipal` is documented as "Unauthenticated callers share one
+   * count", but the directory counted only authenticated owners, so unauthenticated callers could
+   * open handles up to `maxHandles`. Fixed by a directory policy that counts them as one principal.
+   */
+  it('maxPerPrincipal counts unauthenticated callers together', async () => {
+    const cart = defineHandle({ name: 'cart', maxPerPrincipal: 1 });
+    const runtime = createSessionRuntime({
+      tools: [defineTool({ name: 'cart_open', opens: cart, handler: () => 'opened' })],
+    });
+    const first = structuredOf(await runtime.serve(...modernCall(1, 'cart_open', {})));
+    const second = structuredOf(await runtime.serve(...modernCall(2, 'cart_open', {})));
+
+    expect(first?.isError).toBeUndefined();
+    expect(second?.isError).toBe(true);
+    expect(runtime.metrics().handles.cart).toMatchObject({ live: 1, refused: 1 });
+  });
 });
