@@ -619,10 +619,12 @@ export class SessionRuntimeImpl implements SessionRuntime {
     );
     this.directory.close();
     const expire = () => {
+      // Handles first: a caller ended before its handle would cancel its call there, and the
+      // handle would start the next queued call (with no cancel grace) just before it stops.
+      this.handles.expire();
       for (const session of [...this.directory.values()]) session.actor.send({ type: 'drainExpired' });
       this.tasks.expire();
       for (const request of [...this.serving]) request.shutDown();
-      this.handles.expire();
     };
     if (drainMs <= 0) {
       expire();
