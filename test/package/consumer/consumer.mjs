@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { createSessionRuntime, defineTool, SUPPORTED_PROTOCOL_VERSIONS } from 'mcp-session-runtime';
 import { createJwtAuthenticator } from 'mcp-session-runtime/auth';
+import { LeaseKeeper, MemoryLeaseStore } from 'mcp-session-runtime/cluster';
 import { createNodeHandler } from 'mcp-session-runtime/http';
 import { serveStdio } from 'mcp-session-runtime/stdio';
 import { z } from 'zod';
@@ -88,3 +89,12 @@ const refused = await authenticate(
 );
 assert.ok(refused === undefined || refused instanceof Error, 'a garbage token is not a principal');
 console.log('mcp-session-runtime/auth: ok');
+
+// mcp-session-runtime/cluster (Redis is an optional peer and is not installed here)
+const keeper = new LeaseKeeper({ store: new MemoryLeaseStore(), ownerId: 'consumer', ttlMs: 3_000 });
+const lease = await keeper.claim('session-1');
+assert.equal(lease.fencingToken, 1);
+assert.equal(keeper.holds('session-1'), true);
+await keeper.close();
+await assert.rejects(import('redis'));
+console.log('mcp-session-runtime/cluster: ok');
