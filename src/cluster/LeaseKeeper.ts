@@ -41,6 +41,11 @@ export interface LeaseKeeperOptions {
    * and a step of the store's clock. `renewIntervalMs + safetyMarginMs` must be below `ttlMs`.
    */
   readonly safetyMarginMs?: number;
+  /**
+   * Most leases in one `renewMany` call of a renewal round (default 1000). Batches are sent a few at
+   * a time and answered on their own, so one failed batch costs only its own leases' renewal.
+   */
+  readonly renewBatchSize?: number;
   /** The clock deadlines are read on (default: the lease clock, see `leaseClock.ts`). */
   readonly clock?: Clock;
   /**
@@ -51,6 +56,9 @@ export interface LeaseKeeperOptions {
   readonly onLost?: (lease: Lease, reason: LeaseLostReason) => void;
 }
 
+/** Renewal batches in flight at once (see `LeaseKeeper.renew`). */
+const RENEW_WINDOW = 4;
+
 interface Held {
   readonly lease: Lease;
   /** Lease-clock reading past which the lease counts as lost. */
@@ -60,7 +68,8 @@ interface Held {
 /**
  * Holds the leases of this instance's live actors. `claim` before starting an actor, `holds` before
  * acting for an id (and refuse if it answers `false`), `release` when the actor stops, `close` at
- * shutdown. Renewals of every held lease go to the store together, in one `renewMany` per interval.
+ * shutdown. Every interval, the held leases are renewed together: one `renewMany` per
+ * `renewBatchSize` leases, a few batches in flight at a time.
  *
  * @example
  * ```ts
@@ -74,6 +83,7 @@ export class LeaseKeeper {
   readonly ttlMs: number;
   readonly renewIntervalMs: number;
   readonly safetyMarginMs: number;
+  readonly renewBatchSize: number;
   private readonly store: LeaseStore;
   private readonly clock: Clock;
   private readonly onLost: ((lease: Lease, reason: LeaseLostReason) => void) | undefined;
@@ -107,6 +117,10 @@ export class LeaseKeeper {
       throw new TypeError(
         `Expected \`renewIntervalMs\` + \`safetyMarginMs\` (${this.renewIntervalMs} + ${this.safetyMarginMs}) to be below \`ttlMs\` (${this.ttlMs})`,
       );
+    }
+    this.renewBatchSize = options.renewBatchSize ?? 1000;
+    if (!Number.isSafeInteger(this.renewBatchSize) || this.renewBatchSize <= 0) {
+      throw new TypeError(`Expected \`renewBatchSize\` to be a positive integer, got ${this.renewBatchSize}`);
     }
     this.clock = options.clock ?? leaseClock;
     this.onLost = options.onLost;
@@ -242,36 +256,53 @@ export class LeaseKeeper {
     if (now >= this.nextRenewalAt) {
       this.nextRenewalAt = now + this.renewIntervalMs;
       // One round at a time: a round still waiting for the store keeps its deadlines.
-      if (!this.renewing) this.renew(live, now);
+      if (!this.renewing) this.renew(live);
     }
     this.arm(Math.min(this.nextRenewalAt, earliest));
   }
 
-  private renew(live: readonly Held[], sentAt: number): void {
+  /**
+   * One renewal round: the live leases in batches of `renewBatchSize`, at most
+   * {@link RENEW_WINDOW} batches in flight, each batch's answer applied on its own and counted from
+   * when that batch was sent. A small window keeps the connection busy without queueing so many
+   * batches that the last ones time out waiting behind the first.
+   */
+  private renew(live: readonly Held[]): void {
     this.renewing = true;
+    let next = 0;
+    const sendNext = (): Promise<void> => {
+      if (next >= live.length || this.closed) return Promise.resolve();
+      const batch = live.slice(next, next + this.renewBatchSize);
+      next += batch.length;
+      const sentAt = this.clock.now();
+      return this.store
+        .renewMany(
+          batch.map((held) => held.lease),
+          this.ttlMs,
+        )
+        .then(
+          (renewed) => this.confirm(batch, renewed, sentAt),
+          () => {
+            // Unreachable or slow: this batch's deadlines stand, the next round tries again.
+          },
+        )
+        .then(sendNext);
+    };
+    void Promise.all(Array.from({ length: RENEW_WINDOW }, sendNext)).finally(() => {
+      this.renewing = false;
+    });
+  }
+
+  /** Applies one batch's answers: renewed leases move their deadline, the others are lost. */
+  private confirm(batch: readonly Held[], renewed: readonly boolean[], sentAt: number): void {
+    const now = this.clock.now();
     const deadline = sentAt + this.ttlMs - this.safetyMarginMs;
-    this.store
-      .renewMany(
-        live.map((held) => held.lease),
-        this.ttlMs,
-      )
-      .then(
-        (renewed) => {
-          const now = this.clock.now();
-          live.forEach((held, index) => {
-            if (this.held.get(held.lease.id) !== held) return;
-            if (renewed[index] !== true) this.lose(held, 'taken');
-            else if (now >= held.deadline) this.lose(held, 'expired');
-            else held.deadline = Math.max(held.deadline, deadline);
-          });
-        },
-        () => {
-          // Unreachable or slow: the deadlines stand, the next round tries again.
-        },
-      )
-      .finally(() => {
-        this.renewing = false;
-      });
+    batch.forEach((held, index) => {
+      if (this.held.get(held.lease.id) !== held) return;
+      if (renewed[index] !== true) this.lose(held, 'taken');
+      else if (now >= held.deadline) this.lose(held, 'expired');
+      else held.deadline = Math.max(held.deadline, deadline);
+    });
   }
 
   /**

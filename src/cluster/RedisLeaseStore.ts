@@ -213,6 +213,7 @@ class RedisLeaseStore implements LeaseStore {
   private send(operation: string, args: string[]): Promise<unknown> {
     if (!this.client.isReady)
       return Promise.reject(new LeaseStoreUnavailableError(operation, 'not_connected'));
+    const started = performance.now();
     return new Promise((resolve, reject) => {
       // The client's own timeout drops the command from its queue; this timer settles the promise
       // even if a client ignored the option.
@@ -233,7 +234,10 @@ class RedisLeaseStore implements LeaseStore {
         },
         (error: unknown) => {
           clearTimeout(timer);
-          const timedOut = error instanceof Error && error.name === 'TimeoutError';
+          // node-redis's TimeoutError keeps the name `Error`: know it by its class, or by the clock.
+          const timedOut =
+            (error instanceof Error && error.constructor.name === 'TimeoutError') ||
+            performance.now() - started >= this.timeoutMs;
           reject(
             new LeaseStoreUnavailableError(operation, timedOut ? 'timeout' : 'failed', { cause: error }),
           );

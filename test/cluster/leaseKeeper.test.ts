@@ -103,6 +103,32 @@ describe('LeaseKeeper', () => {
     expect(await store.inner.owner('s999')).toMatchObject({ ownerId: 'me' });
   });
 
+  it('renews in batches answered on their own: a failed batch costs only its own leases', async () => {
+    const { clock, store, keeper, lost } = setup({ renewBatchSize: 400 });
+    const ids = Array.from({ length: 1000 }, (_, index) => `s${index}`);
+    await Promise.all(ids.map((id) => keeper.claim(id)));
+    // Batches that contain s500 (the second one: s400..s799) fail; the others go through.
+    const renewMany = store.renewMany.bind(store);
+    const sizes: number[] = [];
+    store.renewMany = (leases, ttlMs) => {
+      sizes.push(leases.length);
+      return leases.some((lease) => lease.id === 's500')
+        ? Promise.reject(new LeaseStoreUnavailableError('renewMany', 'timeout'))
+        : renewMany(leases, ttlMs);
+    };
+    await advance(clock, 3_000);
+    expect(sizes.slice(0, 3)).toEqual([400, 400, 200]);
+    expect(lost).toHaveLength(400);
+    expect(
+      lost.every(
+        ([id, reason]) => reason === 'expired' && Number(id.slice(1)) >= 400 && Number(id.slice(1)) < 800,
+      ),
+    ).toBe(true);
+    expect(keeper.holds('s0')).toBe(true);
+    expect(keeper.holds('s999')).toBe(true);
+    expect(keeper.size).toBe(600);
+  });
+
   it('gives a lease up at sentAt + ttl - margin when renewals fail, before the store could hand it on', async () => {
     const { clock, inner, store, keeper, lost } = setup();
     const lease = (await keeper.claim('s')) as Lease;

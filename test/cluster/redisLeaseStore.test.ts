@@ -218,6 +218,39 @@ describe('the Redis lease store when Redis cannot answer', () => {
     }
   });
 
+  it('tells a client timeout from a failure, and settles even when the client never answers', async () => {
+    class TimeoutError extends Error {} // node-redis's: its name stays `Error`
+    const answering = (answer: () => Promise<unknown>): RedisCommandClient => ({
+      isReady: true,
+      sendCommand: answer,
+    });
+    const timedOut = createRedisLeaseStore(
+      answering(() => Promise.reject(new TimeoutError())),
+      { timeoutMs: 200 },
+    );
+    await expect(timedOut.owner('x')).rejects.toMatchObject({ reason: 'timeout' });
+    const failing = createRedisLeaseStore(
+      answering(() => Promise.reject(new Error('WRONGTYPE'))),
+      { timeoutMs: 200 },
+    );
+    await expect(failing.owner('x')).rejects.toMatchObject({
+      reason: 'failed',
+      cause: { message: 'WRONGTYPE' },
+    });
+    const silent = createRedisLeaseStore(
+      answering(() => new Promise(() => {})),
+      { timeoutMs: 200 },
+    );
+    const started = performance.now();
+    await expect(silent.claim('x', 'owner', 1000)).rejects.toMatchObject({ reason: 'timeout' });
+    expect(performance.now() - started).toBeLessThan(1000);
+    const garbled = createRedisLeaseStore(
+      answering(() => Promise.resolve('OK')),
+      { timeoutMs: 200 },
+    );
+    await expect(garbled.claim('x', 'owner', 1000)).rejects.toMatchObject({ reason: 'failed' });
+  });
+
   it('refuses a value that is not a client', () => {
     expect(() => createRedisLeaseStore({} as RedisCommandClient)).toThrow(TypeError);
     expect(() => createRedisLeaseStore(client, { timeoutMs: 0 })).toThrow('Expected `timeoutMs`');
