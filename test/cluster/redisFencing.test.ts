@@ -32,7 +32,7 @@ let store: LeaseStore;
 
 beforeAll(async () => {
   client = await connectRedis();
-  store = createRedisLeaseStore(client, { keyPrefix });
+  store = createRedisLeaseStore(client, { keyPrefix, timeoutMs: 5_000 });
 });
 
 afterAll(async () => {
@@ -47,18 +47,18 @@ describe('an owner paused past its lease', () => {
     const keeper = new LeaseKeeper({
       store,
       ownerId: 'paused',
-      ttlMs: 600,
-      renewIntervalMs: 200,
-      safetyMarginMs: 60,
+      ttlMs: 1_500,
+      renewIntervalMs: 500,
+      safetyMarginMs: 150,
       onLost: (lease, reason) => lost.push([lease.id, reason]),
     });
     const other = await connectRedis();
     try {
       const lease = (await keeper.claim('blocked')) as Lease;
-      await sleep(250); // a renewal or two go through
+      await sleep(700); // a renewal goes through
       expect(keeper.holds('blocked')).toBe(true);
-      // A 700 ms stop of the whole thread: no timer, no renewal, no answer is read.
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 700);
+      // A 1700 ms stop of the whole thread: no timer, no renewal, no answer is read.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1_700);
       expect(keeper.holds('blocked')).toBe(false);
       expect(lost).toEqual([['blocked', 'expired']]);
       const next = (await createRedisLeaseStore(other, { keyPrefix }).claim(
@@ -67,7 +67,7 @@ describe('an owner paused past its lease', () => {
         5_000,
       )) as Lease;
       expect(next.fencingToken).toBeGreaterThan(lease.fencingToken);
-      expect(await store.renew(lease, 600)).toBe(false);
+      expect(await store.renew(lease, 1_500)).toBe(false);
       expect(await store.release(lease)).toBe(false);
       expect(await store.owner('blocked')).toEqual({ ownerId: 'next', fencingToken: next.fencingToken });
     } finally {

@@ -22,8 +22,9 @@ let smallBatchStore: LeaseStore;
 
 beforeAll(async () => {
   client = await connectRedis();
-  store = createRedisLeaseStore(client, { keyPrefix });
-  smallBatchStore = createRedisLeaseStore(client, { keyPrefix, batchSize: 3 });
+  // Generous timeouts: these tests are about answers, the timeout tests below about time.
+  store = createRedisLeaseStore(client, { keyPrefix, timeoutMs: 5_000 });
+  smallBatchStore = createRedisLeaseStore(client, { keyPrefix, batchSize: 3, timeoutMs: 5_000 });
 });
 
 afterAll(async () => {
@@ -82,10 +83,17 @@ describe('the Redis lease store', () => {
         return client.sendCommand(args, options);
       },
     };
-    const counted = createRedisLeaseStore(counting, { keyPrefix });
-    const leases = await Promise.all(
-      Array.from({ length: 2500 }, (_, index) => store.claim(`bulk-${index}`, 'bulk-owner', 10_000)),
-    );
+    const counted = createRedisLeaseStore(counting, { keyPrefix, timeoutMs: 5_000 });
+    const leases: (Lease | undefined)[] = [];
+    for (let start = 0; start < 2500; start += 250) {
+      leases.push(
+        ...(await Promise.all(
+          Array.from({ length: 250 }, (_, index) =>
+            store.claim(`bulk-${start + index}`, 'bulk-owner', 10_000),
+          ),
+        )),
+      );
+    }
     await store.renewMany(leases.slice(0, 1) as Lease[], 10_000); // the script is in Redis's cache
     sent.length = 0;
     const renewed = await counted.renewMany(leases as Lease[], 10_000);
@@ -96,7 +104,9 @@ describe('the Redis lease store', () => {
 
   it('gives each id to exactly one of N claimers racing on separate connections (property)', async () => {
     const connections = await Promise.all(Array.from({ length: 6 }, () => connectRedis()));
-    const stores = connections.map((connection) => createRedisLeaseStore(connection, { keyPrefix }));
+    const stores = connections.map((connection) =>
+      createRedisLeaseStore(connection, { keyPrefix, timeoutMs: 5_000 }),
+    );
     let round = 0;
     try {
       await fc.assert(
