@@ -89,6 +89,12 @@ export class LeaseKeeper {
   private readonly onLost: ((lease: Lease, reason: LeaseLostReason) => void) | undefined;
   private readonly held = new Map<string, Held>();
   private readonly claiming = new Map<string, Promise<Lease | undefined>>();
+  /**
+   * Releases on their way to the store. A claim of the same id waits for them: with the same owner
+   * id, a claim that overtook a release (another connection, a retry) would re-arm the old lease
+   * and the late release would then delete it under the new holder.
+   */
+  private readonly releasing = new Map<string, Promise<boolean>>();
   private timer: TimerHandle | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private nextRenewalAt = Number.POSITIVE_INFINITY;
@@ -179,7 +185,7 @@ export class LeaseKeeper {
     const held = this.held.get(id);
     if (held === undefined) return false;
     this.held.delete(id);
-    return this.store.release(held.lease).catch(() => false);
+    return this.giveBack(held.lease);
   }
 
   /**
@@ -196,19 +202,31 @@ export class LeaseKeeper {
   }
 
   private async claimFromStore(id: string): Promise<Lease | undefined> {
+    const releasing = this.releasing.get(id);
+    if (releasing !== undefined) await releasing;
     const sentAt = this.clock.now();
     const lease = await this.store.claim(id, this.ownerId, this.ttlMs);
     if (lease === undefined) return undefined;
     const deadline = sentAt + this.ttlMs - this.safetyMarginMs;
     if (this.closed || this.clock.now() >= deadline) {
       // Too late to use (the answer took most of the ttl) or nobody to keep it: give it back.
-      this.store.release(lease).catch(() => false);
+      void this.giveBack(lease);
       throw new LeaseStoreUnavailableError('claim', this.closed ? 'closed' : 'timeout');
     }
     this.held.set(id, { lease, deadline });
     if (this.nextRenewalAt === Number.POSITIVE_INFINITY) this.nextRenewalAt = sentAt + this.renewIntervalMs;
     this.arm(Math.min(this.nextRenewalAt, deadline));
     return lease;
+  }
+
+  /** Releases `lease` in the store; a claim of its id waits until this settles. Never rejects. */
+  private giveBack(lease: Lease): Promise<boolean> {
+    const release = this.store.release(lease).catch(() => false);
+    const tracked = release.finally(() => {
+      if (this.releasing.get(lease.id) === tracked) this.releasing.delete(lease.id);
+    });
+    this.releasing.set(lease.id, tracked);
+    return tracked;
   }
 
   /** The lease of `id` if it is held and its deadline has not passed; loses it otherwise. */
@@ -226,7 +244,7 @@ export class LeaseKeeper {
     if (this.held.get(held.lease.id) !== held) return;
     this.held.delete(held.lease.id);
     // Past its local deadline the lease may still be ours in the store: give it back early.
-    if (reason === 'expired') this.store.release(held.lease).catch(() => false);
+    if (reason === 'expired') void this.giveBack(held.lease);
     try {
       this.onLost?.(held.lease, reason);
     } catch {

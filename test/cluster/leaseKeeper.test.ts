@@ -33,6 +33,8 @@ type Mode = 'up' | 'down' | 'slow';
 class ControlledStore implements LeaseStore {
   mode: Mode = 'up';
   slowMs = 0;
+  /** When set, a release takes effect in the store only this much later (a slow connection). */
+  releaseDelayMs = 0;
   readonly calls = { claim: 0, renewMany: 0, release: 0, renewed: [] as number[] };
 
   constructor(
@@ -54,6 +56,11 @@ class ControlledStore implements LeaseStore {
   }
   release(lease: Lease) {
     this.calls.release++;
+    if (this.releaseDelayMs > 0) {
+      return new Promise<boolean>((resolve) =>
+        this.clock.setTimeout(() => resolve(this.inner.release(lease)), this.releaseDelayMs),
+      );
+    }
     return this.gate('release', () => this.inner.release(lease));
   }
   owner(id: string) {
@@ -272,6 +279,20 @@ describe('LeaseKeeper', () => {
     expect(await inner.owner('s')).toBeUndefined();
     expect(await keeper.release('s')).toBe(false);
     expect(lost).toEqual([]);
+  });
+
+  it('claims an id again only after its release reached the store, so the release cannot delete the new lease', async () => {
+    const { clock, inner, store, keeper } = setup();
+    const first = (await keeper.claim('s')) as Lease;
+    store.releaseDelayMs = 500;
+    const released = keeper.release('s');
+    const again = keeper.claim('s');
+    await advance(clock, 500);
+    expect(await released).toBe(true);
+    const second = (await again) as Lease;
+    expect(second.fencingToken).toBeGreaterThan(first.fencingToken);
+    expect(await inner.owner('s')).toEqual({ ownerId: 'me', fencingToken: second.fencingToken });
+    expect(keeper.holds('s')).toBe(true);
   });
 
   it('answers false, never rejects, for a release the store cannot take', async () => {
