@@ -8,7 +8,7 @@
  *
  *   0  src/protocol, src/machines   wire types, codes, schemas; the lifecycle tables
  *   1  src/runtime                  keyed-actor core, sessions
- *   2  src/features                 tools, resources, prompts, definitions
+ *   2  src/features, src/cluster    tools, resources, prompts, definitions; leases across instances
  *   3  src/server                   composition root: createSessionRuntime
  *   4  src/http, src/stdio          transports; src/testing, the in-process test client
  *   5  src/auth
@@ -35,6 +35,7 @@ export const LAYERS: readonly Layer[] = [
   { name: 'machines', rank: 0, prefix: 'src/machines/' },
   { name: 'runtime', rank: 1, prefix: 'src/runtime/' },
   { name: 'features', rank: 2, prefix: 'src/features/' },
+  { name: 'cluster', rank: 2, prefix: 'src/cluster/' },
   { name: 'server', rank: 3, prefix: 'src/server/' },
   { name: 'http', rank: 4, prefix: 'src/http/' },
   { name: 'stdio', rank: 4, prefix: 'src/stdio/' },

@@ -47,6 +47,14 @@ describe('the layers of src/', () => {
       .filter((entry) => !entry.endsWith(': xstate'));
     expect(packages).toEqual([]);
   });
+
+  it('names Redis client packages only in src/cluster, so every other entry runs without them', () => {
+    const redisImports = [...graph]
+      .flatMap(([path, imports]) => imports.packages.map((name) => ({ path, name })))
+      .filter(({ name }) => name === 'redis' || name.startsWith('@redis/') || name === 'ioredis')
+      .filter(({ path }) => !path.startsWith('src/cluster/'));
+    expect(redisImports).toEqual([]);
+  });
 });
 
 /** A graph from `file → imported files`, as if each were a `src/` file with those imports. */
@@ -110,6 +118,7 @@ describe('the layer check', () => {
     expect(layerOf('src/machines/session.machine.ts')?.rank).toBe(0);
     expect(layerOf('src/runtime/Session.ts')?.rank).toBe(1);
     expect(layerOf('src/features/tools.ts')?.rank).toBe(2);
+    expect(layerOf('src/cluster/LeaseKeeper.ts')?.rank).toBe(2);
     expect(layerOf('src/server/createSessionRuntime.ts')?.rank).toBe(3);
     expect(layerOf('src/http/index.ts')?.rank).toBe(4);
     expect(layerOf('src/stdio/index.ts')?.rank).toBe(4);
@@ -128,6 +137,8 @@ describe('the layer check', () => {
         'src/protocol/errors.ts': ['../machines/session.machine.js'],
         'src/machines/session.machine.ts': [],
         'src/stdio/serveStdio.ts': ['../http/sse.js', '../server/root.js'],
+        'src/cluster/keeper.ts': ['../features/tools.js', '../runtime/types.js'],
+        'src/runtime/clusterAware.ts': ['../cluster/keeper.js'],
         'src/http/sse.ts': [],
         'src/server/root.ts': [],
         'src/util/helper.ts': ['../index.js'],
@@ -136,7 +147,9 @@ describe('the layer check', () => {
       }),
     );
     expect(report.backArrows).toEqual([
+      'src/cluster/keeper.ts → src/features/tools.ts (cluster and features are siblings)',
       'src/protocol/errors.ts → src/machines/session.machine.ts (protocol and machines are siblings)',
+      'src/runtime/clusterAware.ts → src/cluster/keeper.ts (runtime (1) imports cluster (2))',
       'src/runtime/options.ts → src/features/tools.ts (runtime (1) imports features (2))',
       'src/stdio/serveStdio.ts → src/http/sse.ts (stdio and http are siblings)',
     ]);

@@ -1,9 +1,9 @@
 /**
  * The package a stranger installs: `npm pack` builds it (the `prepare` script), the tarball installs
  * into a fresh project from the registry, and consumers of every entry point (`mcp-session-runtime`,
- * `/http`, `/stdio`, `/auth`, `/testing`) run as plain ESM and type-check under the strictest TypeScript settings
- * with `skipLibCheck` off. Needs the npm registry for the package's dependencies (cached after the
- * first run).
+ * `/http`, `/stdio`, `/auth`, `/testing`, `/cluster`; Redis, an optional peer, is not installed) run
+ * as plain ESM and type-check under the strictest TypeScript settings with `skipLibCheck` off. Needs
+ * the npm registry for the package's dependencies (cached after the first run).
  */
 import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -67,7 +67,7 @@ afterAll(async () => {
 
 describe('the packed package', () => {
   it('ships the build, its types, the licence and the readme, and nothing of the repository beside them', () => {
-    for (const entry of ['', 'http/', 'stdio/', 'auth/', 'testing/']) {
+    for (const entry of ['', 'http/', 'stdio/', 'auth/', 'testing/', 'cluster/']) {
       expect(files).toContain(`dist/src/${entry}index.js`);
       expect(files).toContain(`dist/src/${entry}index.d.ts`);
     }
@@ -111,6 +111,7 @@ describe('the packed package', () => {
       'mcp-session-runtime/stdio: ok',
       'mcp-session-runtime/auth: ok',
       'mcp-session-runtime/testing: ok',
+      'mcp-session-runtime/cluster: ok',
     ]);
   }, 90_000);
 

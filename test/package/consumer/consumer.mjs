@@ -12,6 +12,7 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
 } from 'mcp-session-runtime';
 import { createJwtAuthenticator } from 'mcp-session-runtime/auth';
+import { LeaseKeeper, MemoryLeaseStore } from 'mcp-session-runtime/cluster';
 import { createNodeHandler } from 'mcp-session-runtime/http';
 import { serveStdio } from 'mcp-session-runtime/stdio';
 import { connect, ManualClock } from 'mcp-session-runtime/testing';
@@ -118,3 +119,11 @@ for (const protocolVersion of ['2025-11-25', '2026-07-28']) {
 }
 await testedRuntime.close();
 console.log('mcp-session-runtime/testing: ok');
+// mcp-session-runtime/cluster (Redis is an optional peer and is not installed here)
+const keeper = new LeaseKeeper({ store: new MemoryLeaseStore(), ownerId: 'consumer', ttlMs: 3_000 });
+const lease = await keeper.claim('session-1');
+assert.equal(lease.fencingToken, 1);
+assert.equal(keeper.holds('session-1'), true);
+await keeper.close();
+await assert.rejects(import('redis'));
+console.log('mcp-session-runtime/cluster: ok');

@@ -10,6 +10,14 @@ import {
   type SessionRuntimeOptions,
 } from 'mcp-session-runtime';
 import { createJwtAuthenticator, type JwtAuthenticatorOptions } from 'mcp-session-runtime/auth';
+import {
+  createRedisLeaseStore,
+  type Lease,
+  LeaseKeeper,
+  type LeaseStore,
+  MemoryLeaseStore,
+  type RedisCommandClient,
+} from 'mcp-session-runtime/cluster';
 import { createFetchHandler, createNodeHandler, hardenedServerOptions } from 'mcp-session-runtime/http';
 import { type StdioServer, serveStdio } from 'mcp-session-runtime/stdio';
 import { connect, type TestClient } from 'mcp-session-runtime/testing';
@@ -51,4 +59,12 @@ const client: Promise<TestClient> = connect(runtime, { protocolVersion: '2026-07
 // @ts-expect-error not a revision the test client speaks
 connect(runtime, { protocolVersion: '1999-01-01' });
 
-export { answer, authenticate, client, fetchHandler, node, serverOptions, stdio };
+const leaseStore: LeaseStore = new MemoryLeaseStore();
+const keeper = new LeaseKeeper({ store: leaseStore, ownerId: 'typed' });
+const claimed: Promise<Lease | undefined> = keeper.claim('id');
+// @ts-expect-error a lease store needs a client with sendCommand
+createRedisLeaseStore({ isReady: true });
+const redisStore = (client: RedisCommandClient): LeaseStore =>
+  createRedisLeaseStore(client, { keyPrefix: 'app:' });
+
+export { answer, authenticate, claimed, client, fetchHandler, node, redisStore, serverOptions, stdio };
