@@ -15,7 +15,7 @@
  * (≈ 0.25 µs each) and so skews ratios between engines that create different numbers of them.
  *
  * Flags: `--full`; `--only=<name>[,<name>]` (throughput, tools, sessions10k, io, hol, spawn, memory,
- * http, stateless, handles, tasks) to run some scenarios (`http`: the 2025-11-25 contests and idle-session
+ * http, stateless, handles, tasks, shutdown) to run some scenarios (`http`: the 2025-11-25 contests and idle-session
  * memory; `stateless`: the 2026-07-28 contest alone; `handles`: state handles against a Map, in
  * process; `tasks`: task creation and polling, in process); `--strict` to exit 1 when a target is missed.
  */
@@ -28,6 +28,7 @@ import { headOfLineScenario } from './scenarios/headOfLine.js';
 import { httpScenario } from './scenarios/http.js';
 import { ioConcurrency } from './scenarios/ioConcurrency.js';
 import { memoryScenario } from './scenarios/memory.js';
+import { shutdownScenario } from './scenarios/shutdown.js';
 import { spawnScenario } from './scenarios/spawn.js';
 import { statelessScenario } from './scenarios/stateless.js';
 import { tasksScenario } from './scenarios/tasks.js';
@@ -95,6 +96,7 @@ function scenarios(config: BenchConfig): ReadonlyMap<string, Scenario> {
     ['stateless', statelessScenario],
     ['handles', handlesScenario],
     ['tasks', tasksScenario],
+    ['shutdown', shutdownScenario],
   ]);
 }
 
