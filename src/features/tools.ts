@@ -470,9 +470,20 @@ function listingWithLifetime<TContext>(
   return { ...tool.listing, description };
 }
 
-/** What the model is told when it passes an id that names no live handle it may reach. */
-function unknownHandleText(kind: HandleKind<unknown, unknown>, id: unknown): string {
-  return `Unknown or expired \`${kind.name}\` handle ${shortId(id)}: it may have expired after ${describeLifetime(kind.config.idleTimeoutMs)} without use, or been closed. Create a new one with the tool that opens a \`${kind.name}\` handle, then retry with its \`${kind.argument}\`.`;
+/**
+ * What the model is told when it passes an id that names no live handle it may reach: the tools
+ * that open one (`openers`, as listed), or the kind when none of this server's does.
+ */
+function unknownHandleText(
+  kind: HandleKind<unknown, unknown>,
+  id: unknown,
+  openers: readonly string[],
+): string {
+  const how =
+    openers.length === 0
+      ? `a tool that opens a \`${kind.name}\` handle`
+      : openers.map((name) => `\`${name}\``).join(' or ');
+  return `Unknown or expired \`${kind.name}\` handle ${shortId(id)}: it may have expired after ${describeLifetime(kind.config.idleTimeoutMs)} without use, or been closed. Create a new one with ${how}, then retry with its \`${kind.argument}\`.`;
 }
 
 /**
@@ -547,6 +558,11 @@ export function createToolHandlers<TContext>(
     'tool names',
   );
   const byName = new Map(checked.map((tool) => [tool.name, tool]));
+  /** The tools that open each kind of handle, for the model's "unknown or expired" answer. */
+  const openersOf = (kind: HandleKind<unknown, unknown>): readonly string[] =>
+    checked
+      .filter((tool) => tool.binding?.role === 'opens' && tool.binding.kind.name === kind.name)
+      .map((tool) => tool.name);
   const listing = { tools: checked.map((tool) => listingWithLifetime(tool, checked)) };
 
   const call: RequestHandler<TContext> = async (params, context) => {
@@ -607,14 +623,14 @@ export function createToolHandlers<TContext>(
       handles === undefined || typeof id !== 'string'
         ? undefined
         : handles.reach(kind.name, id, principalOf(context));
-    if (handle === undefined) return textResult(unknownHandleText(kind, id), true);
+    if (handle === undefined) return textResult(unknownHandleText(kind, id, openersOf(kind)), true);
     const outcome = await handle.call(context, (onHandle) =>
       runTool(tool, data, onHandle as unknown as HandlerContext<TContext>),
     );
     if (outcome.ok) return outcome.value;
     if (outcome.refused && (outcome.error as SessionRuntimeError).code === 'session_closed') {
       // The handle stopped while the call waited for it (closed by an earlier call, or expired).
-      return textResult(unknownHandleText(kind, id), true);
+      return textResult(unknownHandleText(kind, id, openersOf(kind)), true);
     }
     throw outcome.error;
   };
