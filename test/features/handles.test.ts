@@ -279,7 +279,7 @@ describe('state handles: calls', () => {
       const result = resultOf(await call(runtime, 'cart_view', { cartId }, principal));
       expect(result.isError).toBe(true);
       expect(result.content[0]?.text).toMatch(
-        /^Unknown or expired `cart` handle ".{16}…": .*Create a new one/,
+        /^Unknown or expired `cart` handle ".{16}…": .*Create a new one with `cart_open`, then retry with its `cartId`\.$/,
       );
       // Never the whole id back, never a hint that it exists for someone else.
       expect(result.content[0]?.text).not.toContain(alices);
