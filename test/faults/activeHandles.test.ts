@@ -99,7 +99,9 @@ describe.each([
     // One timer per session (its idle timer also watches the deadlines of its running requests),
     // and one client-request timeout.
     expect(clock.live.size).toBe(5);
-    if (ref) expect(extraResources(before).Timeout).toBeGreaterThanOrEqual(5);
+    // Real Node timers, ref'd or not as asked: a leaked ref'd one would keep the process alive. (Not
+    // read off the process-wide list, where the test runner's own short-lived timers come and go.)
+    for (const timer of clock.live) expect(timer.hasRef()).toBe(ref);
 
     await runtime.close({ drainMs: 5 });
 
@@ -112,6 +114,14 @@ describe.each([
     await flush();
     expect(clock.live.size).toBe(0);
     expect(runtime.size).toBe(0);
-    expect(extraResources(before)).toEqual({});
+    // The process-wide list also holds the test runner's own short-lived resources (its reporter's
+    // writes, its RPC timers), which come and go on a loaded machine: a leak is what is still there
+    // after they had time to finish. The runtime's own count (`clock.live`) is exact, above.
+    let extra = extraResources(before);
+    for (let attempt = 0; attempt < 50 && Object.keys(extra).length > 0; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      extra = extraResources(before);
+    }
+    expect(extra).toEqual({});
   });
 });
