@@ -31,7 +31,7 @@ export const KEYED_ACTOR_ID = 'keyed';
 export interface DirectoryHost {
   /** Removes a stopped actor from the map and reports it. */
   forget(output: KeyedActorOutput): void;
-  /** Asks every live actor to drain and stop. */
+  /** Asks every live actor to drain and stop (a resting idle one stops at once). */
   closeEntries(): void;
   /** Live actors now. */
   liveEntries(): number;

@@ -38,8 +38,8 @@ export interface DirectoryEntry {
   /** Asks the entry to drain and stop (the directory is closing). */
   close(): void;
   /**
-   * Stops the entry at once if it has no work (shutdown's fast path), in one synchronous step;
-   * true if it did. An entry without it, or that answers false, is asked to `close()`.
+   * Stops the entry at once if it rests and has no work (shutdown's fast path), in one synchronous
+   * step; true if it did. An entry without it, or that answers false, is asked to `close()`.
    */
   stopNow?(reason: 'closed'): boolean;
 }
@@ -162,11 +162,11 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
 
   closeEntries(): void {
     for (const entry of [...this.entries.values()]) {
-      // An idle entry stops here and now; one with work drains through its machine. Either way
+      // A resting idle entry stops here and now; any other drains through its machine. Either way
       // the directory forgets it once it stopped (here, or on its machine's done event).
-      if (entry.stopNow?.('closed') === true)
+      if (entry.stopNow?.('closed') === true) {
         this.forget({ key: entry.key, owner: entry.owner, reason: 'closed' });
-      else entry.close();
+      } else entry.close();
     }
   }
 

@@ -105,26 +105,17 @@ export abstract class KeyedActor<TActor extends LifecycleActor, TRecord> extends
   }
 
   /**
-   * Shutdown's fast path: an actor with no work stops at once, in this synchronous step, without an
-   * event to its lifecycle machine: an awake lifecycle actor is handed to its parent to stop, as
-   * when it rests (in a state it may rest in; else its machine drains it), a resting one is never revived (reviving it only to stop it was most of the time a closing
-   * runtime spent per session). The same re-check as the machine's guard (`hasNoWork`) in the same
-   * step, so nothing accepted can be left in it. `release` lets go of what the actor holds (its
-   * timer, its listener). Returns false, and does nothing, when the actor has work or stopped
-   * already: its machine must then drain it.
+   * Shutdown's fast path: a resting actor with no work stops at once, in this synchronous step,
+   * without reviving its lifecycle actor only to stop it (that revive was most of what closing a
+   * runtime cost per session). The same re-check as the machine's guard (`hasNoWork`) in the same
+   * step, so nothing accepted can be left in it. An awake actor is not stopped here: only its
+   * parent may stop its lifecycle actor (XState), and one event per actor to the parent costs what
+   * the machine's own drain costs; it drains through its machine. `release` lets go of what the
+   * actor holds (its timer, its listener). Returns whether the actor stopped.
    */
   protected stopQuietly(release: () => void): boolean {
-    if (!this.hasNoWork()) return false;
-    const awake = this.awake;
-    if (awake !== undefined) {
-      if (awake.getSnapshot().status !== 'active') return false;
-      // Only its parent may stop it (XState): handed over as when it rests. What the actor
-      // reports of itself is read from its record from now on.
-      const record = this.recordOf(awake);
-      if (record === undefined) return false;
-      this.resting = record;
-      this.parent.send({ type: 'rest', actor: awake });
-    }
+    if (this.awake !== undefined || this.resting === undefined || !this.hasNoWork()) return false;
+    // The resting record stays: what the actor reports of itself is still read from it.
     this.awake = STOPPED_AT_REST as TActor;
     release();
     return true;
