@@ -273,7 +273,10 @@ export class Task extends KeyedActor<Actor<typeof taskMachine>, never> implement
       const ended = () => {
         if (this.inputs?.get(key) !== input) return;
         this.inputs.delete(key);
-        reject(new SessionRuntimeError('request_cancelled', 'The task ended before the client answered'));
+        // Through `input.reject`: the listener on the other signal goes too.
+        input.reject(
+          new SessionRuntimeError('request_cancelled', 'The task ended before the client answered'),
+        );
       };
       const input: PendingInput = {
         method,

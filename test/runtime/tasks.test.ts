@@ -3,6 +3,7 @@
  * before the answer, tasks/get, tasks/update and tasks/cancel, principals, limits, the ttl, the
  * work's timeout, `beforeTask`, and `close()`.
  */
+import { getEventListeners } from 'node:events';
 import { setImmediate as tick } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -226,6 +227,34 @@ describe('tasks extension: lifecycle', () => {
     expect(failed.status).toBe('failed');
     expect(failed.error.code).toBe(-32014);
     expect(failed).not.toHaveProperty('result');
+  });
+
+  it("an input request ended by the work's timeout leaves no listener on the handler's own signal", async () => {
+    const clock = new ManualClock();
+    const own = new AbortController();
+    const tools = [
+      defineTool({
+        name: 'ask_with_signal',
+        execution: { taskSupport: 'required' },
+        handler: async (_args, ctx) => {
+          await ctx.request(
+            'elicitation/create',
+            { message: 'Name?', requestedSchema: { type: 'object', properties: {} } },
+            { signal: own.signal },
+          );
+          return 'never';
+        },
+      }),
+    ];
+    const runtime = createSessionRuntime({ tools, clock, tasks: { timeoutMs: 1_000 } });
+    const { taskId } = (await call(runtime, 'ask_with_signal')).result;
+    await settle();
+    expect((await get(runtime, taskId)).result.status).toBe('input_required');
+    expect(getEventListeners(own.signal, 'abort')).toHaveLength(1);
+    clock.advance(1_000);
+    await settle();
+    expect((await get(runtime, taskId)).result.status).toBe('failed');
+    expect(getEventListeners(own.signal, 'abort')).toHaveLength(0);
   });
 
   it('tasks/cancel acks empty, aborts the handler signal, and the task ends cancelled; a second cancel acks the same', async () => {
