@@ -23,9 +23,11 @@ export interface ServeContext {
  * - a function of the {@link ServeContext} returning either (or a promise of either), called once
  *   per process when the command starts serving.
  *
- * @typeParam TContext the type of the shared `context` every handler receives.
+ * @typeParam TContext the type of the shared `context` every handler receives; any by default, so
+ * that `ServerDefinition` names a definition of any context (the command does not look into it).
  */
-export type ServerDefinition<TContext = undefined> =
+// biome-ignore lint/suspicious/noExplicitAny: a definition of any context, as `tools` lists tools of any
+export type ServerDefinition<TContext = any> =
   | SessionRuntimeOptions<TContext>
   | SessionRuntime
   | ((
