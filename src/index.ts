@@ -88,4 +88,6 @@ export type {
   StopReason,
 } from './runtime/types.js';
 export { createSessionRuntime } from './server/createSessionRuntime.js';
+export type { ServeContext, ServerDefinition } from './server/defineServer.js';
+export { defineServer } from './server/defineServer.js';
 export type { SessionRuntimeOptions, SpawnPolicy } from './server/options.js';

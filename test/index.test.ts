@@ -18,6 +18,7 @@ describe('public API', () => {
         "definePrompt",
         "defineResource",
         "defineResourceTemplate",
+        "defineServer",
         "defineTool",
         "errorTable",
         "httpStatusOf",

@@ -12,7 +12,8 @@
  *   3  src/server                   composition root: createSessionRuntime
  *   4  src/http, src/stdio          transports; src/testing, the in-process test client
  *   5  src/auth
- *   6  src/index.ts                 the root entry
+ *   6  src/index.ts                 the root entry; src/cli, the command (node only: never imported
+ *                                   by the root entry, and it imports none of it)
  *
  * Two layers of one rank are siblings and must not import each other either. Every import counts:
  * `import type`, `export … from`, `import('…')` expressions and `import('…').T` types.
@@ -42,6 +43,7 @@ export const LAYERS: readonly Layer[] = [
   { name: 'testing', rank: 4, prefix: 'src/testing/' },
   { name: 'auth', rank: 5, prefix: 'src/auth/' },
   { name: 'index', rank: 6, prefix: 'src/index.ts' },
+  { name: 'cli', rank: 6, prefix: 'src/cli/' },
 ];
 
 /** What one file imports. */

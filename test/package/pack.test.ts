@@ -2,10 +2,11 @@
  * The package a stranger installs: `npm pack` builds it (the `prepare` script), the tarball installs
  * into a fresh project from the registry, and consumers of every entry point (`mcp-session-runtime`,
  * `/http`, `/stdio`, `/auth`, `/testing`, `/cluster`; Redis, an optional peer, is not installed) run
- * as plain ESM and type-check under the strictest TypeScript settings with `skipLibCheck` off. Needs
+ * as plain ESM and type-check under the strictest TypeScript settings with `skipLibCheck` off; its
+ * `mcp-session-runtime` command runs through `npx` and serves a plain .js module over stdio. Needs
  * the npm registry for the package's dependencies (cached after the first run).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,67 @@ describe('the packed package', () => {
     const outside = files.filter((file) => !/^(dist\/|LICENSE$|README\.md$|package\.json$)/.test(file));
     expect(outside).toEqual([]);
   });
+
+  it('carries the command, executable, and names it as the bin', async () => {
+    expect(files).toContain('dist/src/cli/main.js');
+    const installed = join(project, 'node_modules', 'mcp-session-runtime');
+    const manifest = JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')) as {
+      bin?: Record<string, string>;
+    };
+    expect(manifest.bin).toEqual({ 'mcp-session-runtime': './dist/src/cli/main.js' });
+    expect(
+      (await readFile(join(installed, 'dist/src/cli/main.js'), 'utf8')).startsWith('#!/usr/bin/env node\n'),
+    ).toBe(true);
+  });
+
+  it('runs the command through npx: --help, a .js module over stdio, and a clear refusal of .ts without tsx', async () => {
+    const help = await run('npx', ['--no-install', 'mcp-session-runtime', '--help'], {
+      cwd: project,
+      timeout: 60_000,
+    });
+    expect(help.stdout).toMatch(/^Usage: mcp-session-runtime serve <module>/);
+
+    await writeFile(
+      join(project, 'server.js'),
+      "export default { tools: [{ name: 'hi', handler: () => 'hi' }] };\n",
+    );
+    const child = spawn('npx', ['--no-install', 'mcp-session-runtime', 'serve', 'server.js', '--stdio'], {
+      cwd: project,
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.stdin.end(
+      `${JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+      })}\n`,
+    );
+    expect(await exited).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ id: 1, result: { protocolVersion: '2025-11-25' } });
+
+    // A Node without type stripping (20) and no tsx in this project: a .ts module is refused with what to do.
+    if (!(process.features as { typescript?: unknown }).typescript) {
+      await writeFile(join(project, 'server.ts'), 'export default {};\n');
+      const refused = await run(
+        'npx',
+        ['--no-install', 'mcp-session-runtime', 'serve', 'server.ts', '--stdio'],
+        {
+          cwd: project,
+          timeout: 60_000,
+        },
+      ).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? '' }),
+      );
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('npm install --save-dev tsx');
+    }
+  }, 90_000);
 
   it('carries the sources its source maps point at inside the maps', async () => {
     const maps = files.filter((file) => file.endsWith('.js.map'));

@@ -5,7 +5,9 @@
 import {
   createSessionRuntime,
   type DispatchResult,
+  defineServer,
   defineTool,
+  type ServerDefinition,
   type SessionRuntime,
   type SessionRuntimeOptions,
 } from 'mcp-session-runtime';
@@ -41,6 +43,13 @@ const runtime: SessionRuntime = createSessionRuntime({ ...options, tools: [add] 
 const answer: Promise<DispatchResult> = runtime.dispatch('id', { jsonrpc: '2.0', id: 1, method: 'ping' });
 // @ts-expect-error idleTimeoutMs is a number of milliseconds
 createSessionRuntime({ idleTimeoutMs: '5s' });
+// What a module served by the `mcp-session-runtime` command exports.
+const definition: ServerDefinition = defineServer(({ transport }) => ({
+  tools: [add],
+  idleTimeoutMs: transport === 'stdio' ? Number.POSITIVE_INFINITY : 60_000,
+}));
+// @ts-expect-error a definition is options, a runtime or a function of the transport
+defineServer('server.ts');
 
 const node: (
   request: import('node:http').IncomingMessage,
@@ -67,4 +76,15 @@ createRedisLeaseStore({ isReady: true });
 const redisStore = (client: RedisCommandClient): LeaseStore =>
   createRedisLeaseStore(client, { keyPrefix: 'app:' });
 
-export { answer, authenticate, claimed, client, fetchHandler, node, redisStore, serverOptions, stdio };
+export {
+  answer,
+  authenticate,
+  claimed,
+  client,
+  definition,
+  fetchHandler,
+  node,
+  redisStore,
+  serverOptions,
+  stdio,
+};
