@@ -8,7 +8,7 @@
  * cancels the handler ("closing the stream is cancellation"); there is no resumption.
  */
 import { SubscriptionFilterSchema } from '@modelcontextprotocol/core';
-import type { EraVerdict } from '../protocol/envelope.js';
+import type { EraVerdict, RequestEnvelope } from '../protocol/envelope.js';
 import { ALL_PROTOCOL_VERSIONS, META_KEYS, MODERN_PROTOCOL_VERSIONS } from '../protocol/envelope.js';
 import { errorResponse } from '../protocol/errors.js';
 import type { IncomingNotification, IncomingRequest } from '../protocol/incoming.js';
@@ -17,6 +17,7 @@ import { jsonRpcNotification } from '../protocol/jsonrpc.js';
 import type { HeaderProblem } from '../protocol/mcpHeaders.js';
 import { checkParamHeaders, checkStandardHeaders, stripOws } from '../protocol/mcpHeaders.js';
 import { serializeMessage } from '../protocol/serialize.js';
+import { declaresTasks, TASKS_REQUIRED_CAPABILITIES } from '../protocol/tasks.js';
 import type { ListenSink } from '../runtime/ListenFeed.js';
 import type { SessionAccess, SessionRuntime } from '../server/createSessionRuntime.js';
 import { jsonHeaders, streamHeaders } from './answers.js';
@@ -158,7 +159,7 @@ export class ModernHandler {
     if (problem !== undefined) return this.refuse(exchange, headerMismatch(message, problem), answer);
     // A listen is served here, not by `serve`: it gets the version gate of every other request.
     if (message.method === 'subscriptions/listen' && supported)
-      return this.listen(exchange, message, access, answer);
+      return this.listen(exchange, message, envelope, access, answer);
     const pending = new ModernAnswer(exchange, this.options.keepAliveMs, this.report);
     const response = await this.runtime.serve(message, envelope, {
       principal: access.principal,
@@ -178,16 +179,29 @@ export class ModernHandler {
   private listen(
     exchange: HttpExchange,
     message: IncomingRequest,
+    envelope: RequestEnvelope,
     access: SessionAccess,
     answer: PostAnswer,
   ): void {
     const filter = SubscriptionFilterSchema.safeParse(message.params.notifications);
-    if (!filter.success) {
+    const taskIds = taskIdsOf(message.params.notifications);
+    if (!filter.success || taskIds === false) {
       const response = errorResponse(
         message.id,
         'invalid_params',
-        'Expected `params.notifications` to be a SubscriptionFilter object',
+        taskIds === false
+          ? 'Expected `params.notifications.taskIds` to be an array of task id strings'
+          : 'Expected `params.notifications` to be a SubscriptionFilter object',
       );
+      this.answerNow(exchange, response, answer);
+      return;
+    }
+    // SEP-2663, "Task Status Notifications": a client that asks for task notifications without
+    // declaring the extension MUST get -32021 naming it.
+    if (taskIds !== undefined && !declaresTasks(envelope.clientCapabilities)) {
+      const response = errorResponse(message.id, 'missing_required_client_capability', undefined, {
+        requiredCapabilities: TASKS_REQUIRED_CAPABILITIES,
+      });
       this.answerNow(exchange, response, answer);
       return;
     }
@@ -213,7 +227,11 @@ export class ModernHandler {
         stream.end();
       },
     };
-    const opened = this.runtime.listen(filter.data, sink, access);
+    const opened = this.runtime.listen(
+      taskIds === undefined ? filter.data : { ...filter.data, taskIds },
+      sink,
+      access,
+    );
     if (typeof opened === 'string') {
       const response =
         opened === 'limit'
@@ -304,4 +322,17 @@ function headerMismatch(message: IncomingRequest, problem: HeaderProblem): JsonR
     ...(problem.expected === undefined ? {} : { expected: problem.expected }),
     ...(problem.received === undefined ? {} : { received: problem.received }),
   });
+}
+
+/**
+ * The `taskIds` of a listen's filter (tasks extension, SEP-2663), which the SDK's filter schema
+ * does not know: `undefined` when absent, `false` when not an array of non-empty strings.
+ */
+function taskIdsOf(notifications: unknown): readonly string[] | undefined | false {
+  if (typeof notifications !== 'object' || notifications === null) return undefined;
+  const taskIds = (notifications as { taskIds?: unknown }).taskIds;
+  if (taskIds === undefined) return undefined;
+  if (!Array.isArray(taskIds) || !taskIds.every((id) => typeof id === 'string' && id.length > 0))
+    return false;
+  return taskIds as string[];
 }

@@ -15,6 +15,11 @@ export interface ListenFilter {
   readonly resourcesListChanged?: boolean | undefined;
   /** URIs whose `notifications/resources/updated` the client wants. */
   readonly resourceSubscriptions?: readonly string[] | undefined;
+  /**
+   * Tasks whose `notifications/tasks` the client wants (the tasks extension, SEP-2663, "Task Status
+   * Notifications"); only the caller's own live tasks are honoured.
+   */
+  readonly taskIds?: readonly string[] | undefined;
 }
 
 /** Where a listen's notifications go: the transport's stream. */
@@ -83,6 +88,9 @@ export class ListenFeed {
     if (uris !== undefined && uris.length > 0 && this.subscriptions !== undefined) {
       honored.resourceSubscriptions = [...new Set(uris)];
     }
+    // The caller (the runtime) has kept only the principal's own live tasks.
+    if (filter.taskIds !== undefined && filter.taskIds.length > 0)
+      honored.taskIds = [...new Set(filter.taskIds)];
     return honored;
   }
 
@@ -98,6 +106,7 @@ export class ListenFeed {
   ): Listen | 'limit' | 'too_many_uris' | 'closed' {
     if (this.closed) return 'closed';
     if ((filter.resourceSubscriptions?.length ?? 0) > MAX_RESOURCE_SUBSCRIPTIONS) return 'too_many_uris';
+    if ((filter.taskIds?.length ?? 0) > MAX_RESOURCE_SUBSCRIPTIONS) return 'too_many_uris';
     const key = principal ?? '';
     const held = this.perPrincipal.get(key) ?? 0;
     if (held >= this.maxPerPrincipal) return 'limit';
@@ -123,6 +132,26 @@ export class ListenFeed {
     const message: JsonRpcMessage = jsonRpcNotification(`notifications/${kind}/list_changed`);
     for (const entry of [...this.entries]) {
       if (entry.honored[key] === true && entry.sink.send(message)) told++;
+    }
+    return told;
+  }
+
+  /**
+   * Sends `notifications/tasks` (the task as `tasks/get` would answer now) to the listens of the
+   * task's principal that asked for it; returns how many.
+   */
+  taskChanged(
+    taskId: string,
+    principal: string | undefined,
+    task: Readonly<Record<string, unknown>>,
+  ): number {
+    const key = principal ?? '';
+    let told = 0;
+    let message: JsonRpcMessage | undefined;
+    for (const entry of [...this.entries]) {
+      if (entry.principal !== key || entry.honored.taskIds?.includes(taskId) !== true) continue;
+      message ??= jsonRpcNotification('notifications/tasks', task);
+      if (entry.sink.send(message)) told++;
     }
     return told;
   }

@@ -287,6 +287,10 @@ export class SessionRuntimeImpl implements SessionRuntime {
       handles: this.handles,
     };
     this.tasks = new Tasks(options, this.stateless, tasksConfig, taskTools);
+    // Task status notifications (SEP-2663) go to the listens that asked for the task.
+    this.tasks.listener = (taskId, owner, task) => {
+      this.listens.taskChanged(taskId, owner, task);
+    };
     const { metricsRecorder: metrics, events } = this;
     this.directory = new Directory<Session>({
       maxEntries: options.maxSessions,
@@ -554,7 +558,11 @@ export class SessionRuntimeImpl implements SessionRuntime {
     sink: ListenSink,
     access?: SessionAccess,
   ): Listen | 'limit' | 'too_many_uris' | 'closed' {
-    return this.listens.open(filter, access?.principal?.id, sink);
+    const principal = access?.principal?.id;
+    const asked = filter.taskIds;
+    // Only the caller's own live tasks: another principal's id is answered as an unknown one (not honoured).
+    const taskIds = asked?.filter((taskId) => this.tasks.has(taskId, principal));
+    return this.listens.open(asked === undefined ? filter : { ...filter, taskIds }, principal, sink);
   }
 
   has(sessionId: string, access?: SessionAccess): boolean {

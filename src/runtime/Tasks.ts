@@ -212,6 +212,11 @@ export class Tasks {
    * the extension; -32602 for a missing, unknown, expired or another principal's `taskId`, and for
    * `inputResponses` that are not an object or hold an invalid answer to an outstanding request.
    */
+  /** Whether `taskId` names a live task of `principal`. */
+  has(taskId: string, principal: string | undefined): boolean {
+    return this.directory.reach(taskId, principal) !== undefined;
+  }
+
   serve(
     message: IncomingRequest,
     envelope: RequestEnvelope,
