@@ -12,7 +12,8 @@
  */
 import type { ErrorRequestHandler } from 'express';
 import express from 'express';
-import { createNodeHandler } from '../src/http/index.js';
+import { closeGracefully, createNodeHandler } from '../src/http/index.js';
+import { exampleDrainMs, exitOnSignals } from './listen.js';
 import { createDemoRuntime, logSessionLifecycle } from './tools.js';
 
 const port = Number(process.env.PORT ?? 3000);
@@ -49,8 +50,6 @@ const server = app.listen(port, host, (error?: Error) => {
 });
 
 // Ctrl-C: refuse new work, let running calls finish (up to 5 s), end every stream, then exit.
-process.once('SIGINT', async () => {
-  await runtime.close({ drainMs: 5_000 });
-  server.close();
-  server.closeAllConnections();
-});
+// SIGTERM or Ctrl-C: refuse new sessions (503), let running calls finish (DRAIN_MS, default 5 s),
+// end every stream, close the listener, exit 0.
+exitOnSignals(() => closeGracefully(server, runtime, { drainMs: exampleDrainMs }));

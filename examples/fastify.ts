@@ -12,6 +12,7 @@
 import type { FastifyError } from 'fastify';
 import Fastify from 'fastify';
 import { createNodeHandler } from '../src/http/index.js';
+import { exampleDrainMs, exitOnSignals } from './listen.js';
 import { createDemoRuntime, logSessionLifecycle } from './tools.js';
 
 const port = Number(process.env.PORT ?? 3000);
@@ -52,7 +53,9 @@ try {
 }
 
 // Ctrl-C: refuse new work, let running calls finish (up to 5 s), end every stream, then exit.
-process.once('SIGINT', async () => {
-  await runtime.close({ drainMs: 5_000 });
+// SIGTERM or Ctrl-C: the runtime drains first (new sessions get 503, running calls get DRAIN_MS,
+// default 5 s, every stream ends), then Fastify closes (its onClose hooks run), then exit 0.
+exitOnSignals(async () => {
+  await runtime.close({ drainMs: exampleDrainMs });
   await app.close();
 });

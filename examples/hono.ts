@@ -7,8 +7,14 @@
  */
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { createFetchHandler } from '../src/http/index.js';
-import { explainListenErrors, exampleHost as hostname, examplePort as port } from './listen.js';
+import { closeGracefully, createFetchHandler } from '../src/http/index.js';
+import {
+  exampleDrainMs,
+  exitOnSignals,
+  explainListenErrors,
+  exampleHost as hostname,
+  examplePort as port,
+} from './listen.js';
 import { createDemoRuntime, logHandlerFailures, logSessionLifecycle } from './tools.js';
 
 const runtime = createDemoRuntime();
@@ -29,7 +35,6 @@ const server = serve({ fetch: app.fetch, port, hostname }, () => {
 });
 explainListenErrors(server);
 
-process.once('SIGINT', async () => {
-  await runtime.close({ drainMs: 5_000 });
-  server.close();
-});
+// SIGTERM or Ctrl-C: refuse new sessions (503), let running calls finish (DRAIN_MS, default 5 s),
+// end every stream, close the listener (serve() returns a node:http server), exit 0.
+exitOnSignals(() => closeGracefully(server, runtime, { drainMs: exampleDrainMs }));

@@ -10,8 +10,15 @@
  * rebinding). To serve other machines, bind 0.0.0.0 and pass `allowedHosts`.
  */
 import { createServer } from 'node:http';
-import { createNodeHandler } from '../src/http/index.js';
-import { explainListenErrors, exampleHost as host, examplePort as port } from './listen.js';
+import { closeGracefully, createNodeHandler } from '../src/http/index.js';
+import {
+  exampleDrainMs,
+  exampleEndpoint,
+  exitOnSignals,
+  explainListenErrors,
+  exampleHost as host,
+  examplePort as port,
+} from './listen.js';
 import { createDemoRuntime, logHandlerFailures, logSessionLifecycle } from './tools.js';
 
 const runtime = createDemoRuntime();
@@ -33,13 +40,10 @@ const server = createServer((req, res) => {
 
 explainListenErrors(server);
 server.listen(port, host, () => {
-  process.stderr.write(`MCP server listening on http://${host}:${port}/mcp\n`);
+  process.stderr.write(`MCP server listening on ${exampleEndpoint(server)}\n`);
 });
 
-// Ctrl-C: refuse new work, let running calls finish (up to 5 s), end every stream, then exit.
-process.once('SIGINT', async () => {
-  process.stderr.write('shutting down\n');
-  await runtime.close({ drainMs: 5_000 });
-  server.close();
-  server.closeAllConnections();
-});
+// SIGTERM (a deploy) or Ctrl-C: /ready and new sessions answer 503 with Retry-After, running calls
+// get DRAIN_MS (default 5 s) to finish and are then cancelled with an error answer, every stream
+// ends, the listener closes, and the process exits 0.
+exitOnSignals(() => closeGracefully(server, runtime, { drainMs: exampleDrainMs }));

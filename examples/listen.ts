@@ -38,3 +38,47 @@ export function explainListenErrors(server: Pick<Server, 'once'>): void {
     process.exit(1);
   });
 }
+
+/**
+ * Milliseconds running requests get to finish on shutdown: `DRAIN_MS`, default 5000. An
+ * orchestrator's grace (Kubernetes' `terminationGracePeriodSeconds`, 30 s by default) must exceed it.
+ */
+export const exampleDrainMs = Number(process.env.DRAIN_MS ?? 5_000);
+
+/**
+ * The address `server` listens on, as `http://host:port/mcp` (the real port when `PORT=0` asked
+ * the system for a free one).
+ */
+export function exampleEndpoint(server: Pick<Server, 'address'>): string {
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : examplePort;
+  return `http://${exampleHost}:${port}/mcp`;
+}
+
+/**
+ * On SIGTERM (what an orchestrator sends to stop a container) or SIGINT (Ctrl-C): runs `close`
+ * (a graceful close: see `closeGracefully`), then exits 0; exits 1 if it fails. A second signal
+ * while it runs exits 1 at once, for an operator who will not wait.
+ */
+export function exitOnSignals(close: () => Promise<unknown>): void {
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (closing) {
+      process.stderr.write(`${signal} again: exiting now\n`);
+      process.exit(1);
+    }
+    closing = true;
+    process.stderr.write(`${signal}: draining (up to ${exampleDrainMs} ms), then exiting\n`);
+    close().then(
+      () => {
+        process.stderr.write('closed\n');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        process.stderr.write(`close failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
+}

@@ -14,9 +14,16 @@
 import { createServer } from 'node:http';
 import { z } from 'zod';
 import { createJwtAuthenticator } from '../src/auth/index.js';
-import { createNodeHandler, hardenedServerOptions } from '../src/http/index.js';
+import { closeGracefully, createNodeHandler, hardenedServerOptions } from '../src/http/index.js';
 import { defineTool } from '../src/index.js';
-import { exampleResource, explainListenErrors, exampleHost as host, examplePort as port } from './listen.js';
+import {
+  exampleDrainMs,
+  exampleResource,
+  exitOnSignals,
+  explainListenErrors,
+  exampleHost as host,
+  examplePort as port,
+} from './listen.js';
 import { demoIssuer, demoSecret } from './mint-token.js';
 import { createDemoRuntime, logHandlerFailures, logSessionLifecycle } from './tools.js';
 
@@ -66,9 +73,6 @@ server.listen(port, host, () => {
   process.stderr.write(`secured MCP server listening on ${resource} (issuer ${issuer})\n`);
 });
 
-process.once('SIGINT', async () => {
-  process.stderr.write('shutting down\n');
-  await runtime.close({ drainMs: 5_000 });
-  server.close();
-  server.closeAllConnections();
-});
+// SIGTERM or Ctrl-C: refuse new sessions (503), let running calls finish (DRAIN_MS, default 5 s),
+// end every stream, close the listener, exit 0.
+exitOnSignals(() => closeGracefully(server, runtime, { drainMs: exampleDrainMs }));

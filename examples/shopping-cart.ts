@@ -33,10 +33,17 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { createNodeHandler } from '../src/http/index.js';
+import { closeGracefully, createNodeHandler } from '../src/http/index.js';
 import type { SessionRuntime, SessionRuntimeOptions } from '../src/index.js';
 import { createSessionRuntime, defineHandle, defineTool, ToolError } from '../src/index.js';
-import { exampleHost, examplePort, explainListenErrors } from './listen.js';
+import {
+  exampleDrainMs,
+  exampleEndpoint,
+  exampleHost,
+  examplePort,
+  exitOnSignals,
+  explainListenErrors,
+} from './listen.js';
 import { logHandlerFailures, logSessionLifecycle, shortHash } from './tools.js';
 
 /** What the shop sells, with unit prices in cents. */
@@ -284,13 +291,9 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const server = createCartHttpServer(runtime);
   explainListenErrors(server);
   server.listen(examplePort, exampleHost, () => {
-    process.stderr.write(`Shopping cart MCP server listening on http://${exampleHost}:${examplePort}/mcp\n`);
+    process.stderr.write(`Shopping cart MCP server listening on ${exampleEndpoint(server)}\n`);
   });
-  // Ctrl-C: refuse new work, let running calls finish (up to 5 s), drop every cart, then exit.
-  process.once('SIGINT', async () => {
-    process.stderr.write('shutting down\n');
-    await runtime.close({ drainMs: 5_000 });
-    server.close();
-    server.closeAllConnections();
-  });
+  // SIGTERM or Ctrl-C: refuse new work (503), let running calls finish (DRAIN_MS, default 5 s),
+  // drop every cart, close the listener, exit 0.
+  exitOnSignals(() => closeGracefully(server, runtime, { drainMs: exampleDrainMs }));
 }

@@ -20,7 +20,7 @@ import { serializeMessage } from '../protocol/serialize.js';
 import { declaresTasks, TASKS_REQUIRED_CAPABILITIES } from '../protocol/tasks.js';
 import type { ListenSink } from '../runtime/ListenFeed.js';
 import type { SessionAccess, SessionRuntime } from '../server/createSessionRuntime.js';
-import { jsonHeaders, streamHeaders } from './answers.js';
+import { headersFor, streamHeaders } from './answers.js';
 import type { EventStream, HttpExchange } from './exchange.js';
 import type { PostAnswer } from './headers.js';
 import type { ResolvedHttpOptions } from './options.js';
@@ -100,7 +100,11 @@ class ModernAnswer {
       opened.end();
       return;
     }
-    this.exchange.respond(status, jsonHeaders, serializeMessage(response, this.report) ?? '');
+    this.exchange.respond(
+      status,
+      headersFor(response, undefined),
+      serializeMessage(response, this.report) ?? '',
+    );
   }
 
   private settle(): void {

@@ -67,8 +67,12 @@ export function statusOfResponse(response: JsonRpcResponse): number {
   return 'error' in response ? httpStatusOf(response.error) : 200;
 }
 
-/** The headers of a JSON answer: `Retry-After` when the runtime said when to retry (RFC 9110 §10.2.3). */
-function headersFor(response: JsonRpcResponse, sessionId: string | undefined): ResponseHeaders {
+/**
+ * The headers of a JSON answer: `Retry-After` when the runtime said when to retry (RFC 9110 §10.2.3),
+ * on both eras' answers (`overloaded`, `mailbox_full`, `shutting_down`), and the session id if any.
+ * @internal
+ */
+export function headersFor(response: JsonRpcResponse, sessionId: string | undefined): ResponseHeaders {
   const retryAfter =
     'error' in response ? (response.error.data as { retryAfterSeconds?: unknown } | undefined) : undefined;
   const seconds = retryAfter?.retryAfterSeconds;

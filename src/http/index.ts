@@ -10,6 +10,8 @@ export type {
   ProtectedResourceOptions,
 } from './auth.js';
 export { AuthenticationError } from './auth.js';
+export type { GracefulCloseOptions, GracefullyClosableServer } from './closeGracefully.js';
+export { closeGracefully } from './closeGracefully.js';
 export type { FetchRequestHandler } from './createFetchHandler.js';
 export { createFetchHandler } from './createFetchHandler.js';
 export type { NodeRequestHandler } from './createNodeHandler.js';

@@ -9,6 +9,7 @@ import * as http from '../../src/http/index.js';
 it('exports exactly the HTTP transport API', () => {
   expect(Object.keys(http).sort()).toEqual([
     'AuthenticationError',
+    'closeGracefully',
     'createFetchHandler',
     'createNodeHandler',
     'hardenedServerOptions',
