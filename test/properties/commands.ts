@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import type { Harness } from './harness.js';
 import type { Invariant } from './invariants.js';
 import type { HandlerOutcome, MessageKind, Model, ModelMessage } from './model.js';
-import { compose } from './model.js';
+import { compose, isCallKind } from './model.js';
 import * as model from './transitions.js';
 
 /** What a command acts on besides the model: the harness, and the invariants this run checks. */
@@ -49,24 +49,33 @@ function send(harness: Harness, messages: readonly ModelMessage[], delayed: bool
 
 const via = (delayed: boolean) => (delayed ? ' via network' : '');
 
+/** One call: ordered (`work`) or interleaving (`peek`), and what its handler does. */
+export interface Call {
+  readonly kind: 'work' | 'peek';
+  readonly outcome: HandlerOutcome;
+}
+
+const describeCall = (call: Call) => (call.kind === 'peek' ? `peek:${call.outcome}` : call.outcome);
+
 /**
- * Requests to one session, pipelined in one go. A client that has no session (as far as it knows)
- * opens one first, unless it skips the handshake (then the runtime must refuse the requests).
+ * Calls to one session, ordered and interleaving mixed, pipelined in one go. A client that has no
+ * session (as far as it knows) opens one first, unless it skips the handshake (then the runtime must
+ * refuse the requests).
  */
 function sendWork(
   sessionId: string,
-  outcomes: readonly HandlerOutcome[],
+  calls: readonly Call[],
   delayed: boolean,
   handshake: boolean,
 ): RaceCommand {
-  const label = `work → ${sessionId} (${outcomes.join(', ')})${handshake ? '' : ' without handshake'}`;
+  const label = `work → ${sessionId} (${calls.map(describeCall).join(', ')})${handshake ? '' : ' without handshake'}`;
   return new RaceCommand(`${label}${via(delayed)}`, (state, harness) => {
     const session = state.sessions.get(sessionId);
     const messages: ModelMessage[] = [];
     if (handshake && (session === undefined || session.phase === 'awaitingInitialize')) {
       messages.push(compose(state, sessionId, 'initialize'), compose(state, sessionId, 'initialized'));
     }
-    for (const outcome of outcomes) messages.push(compose(state, sessionId, 'work', { outcome }));
+    for (const call of calls) messages.push(compose(state, sessionId, call.kind, { outcome: call.outcome }));
     send(harness, messages, delayed);
   });
 }
@@ -82,7 +91,7 @@ function sendCancel(sessionId: string, pick: number, delayed: boolean): RaceComm
     // Any request of this id not answered yet, in flight on the network or in the runtime.
     const candidates = state.messages.filter(
       (message) =>
-        message.kind === 'work' && message.sessionId === sessionId && message.expected === undefined,
+        isCallKind(message.kind) && message.sessionId === sessionId && message.expected === undefined,
     );
     const target = candidates.length === 0 ? 0 : (candidates[pick % candidates.length] as ModelMessage).key;
     send(harness, [compose(state, sessionId, 'cancel', { target })], delayed);
@@ -142,10 +151,23 @@ export function raceCommands(options: CommandOptions) {
     { arbitrary: fc.constant<HandlerOutcome>('rejects'), weight: 2 },
     { arbitrary: fc.constant<HandlerOutcome>('hangs'), weight: 1 },
   );
+  // About one call in three interleaves.
+  const call = fc.record({
+    kind: fc.oneof(
+      { arbitrary: fc.constant<Call['kind']>('work'), weight: 2 },
+      { arbitrary: fc.constant<Call['kind']>('peek'), weight: 1 },
+    ),
+    outcome,
+  });
   const work = fc
-    .tuple(sessionId, fc.array(outcome, { minLength: 1, maxLength: 4 }), delayed, handshake)
+    .tuple(sessionId, fc.array(call, { minLength: 1, maxLength: 4 }), delayed, handshake)
     .map(([id, drawn, late, opens]) =>
-      sendWork(id, id === hangingSession ? drawn.map(() => 'hangs' as const) : drawn, late, opens),
+      sendWork(
+        id,
+        id === hangingSession ? drawn.map(({ kind }) => ({ kind, outcome: 'hangs' as const })) : drawn,
+        late,
+        opens,
+      ),
     );
   const around = (ms: number) =>
     fc.oneof(fc.constantFrom(ms - 1, ms, ms + 1), fc.integer({ min: 1, max: 2 * ms }));

@@ -38,15 +38,29 @@ function matches(sent: SentMessage, expected: Expected): boolean {
         answer !== undefined &&
         'result' in answer &&
         answer.id === sent.key &&
-        (sent.kind !== 'work' || (answer.result as { tag?: unknown }).tag === sent.key)
+        (sent.kind !== 'work' || (answer.result as { tag?: unknown }).tag === sent.key) &&
+        (sent.kind !== 'peek' || toolTextOf(answer.result) === String(sent.key))
       );
     case 'handlerError':
+      // A tool's failure is an `isError` result; a method handler's, its own JSON-RPC error.
+      if (sent.kind === 'peek') {
+        return (
+          answer?.id === sent.key && (answer.result as { isError?: unknown } | undefined)?.isError === true
+        );
+      }
       return answer !== undefined && answer.id === sent.key && errorOf(answer)?.code === HANDLER_ERROR_CODE;
     case 'error': {
       const id = isRequestKind(sent.kind) || sent.kind === 'response' ? sent.key : null;
       return answer !== undefined && answer.id === id && errorOf(answer)?.reason === expected.reason;
     }
   }
+}
+
+/** The text of a tool's successful result (`undefined` for an `isError` one). */
+function toolTextOf(result: unknown): string | undefined {
+  const { content, isError } = result as { content?: { text?: unknown }[]; isError?: unknown };
+  const text = content?.[0]?.text;
+  return isError === true || typeof text !== 'string' ? undefined : text;
 }
 
 const mapState = (state: string) => (state === 'initialized' ? 'ready' : state);

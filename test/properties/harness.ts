@@ -1,16 +1,19 @@
 /**
- * The real side of a race run: a runtime (real or fixture) on a `ManualClock`, a `work` handler whose
- * steps fast-check's scheduler releases, a network whose deliveries it orders, and everything the
- * runtime did, as observed from outside: handler starts, answers, events.
+ * The real side of a race run: a runtime (real or fixture) on a `ManualClock`, a `work` handler (run
+ * in its session's order) and a `peek` tool declared `interleave: true` (run at once beside it),
+ * whose steps fast-check's scheduler releases, a network whose deliveries it orders, and everything
+ * the runtime did, as observed from outside: handler starts, answers, events.
  *
  * Checks that must happen at the very moment something occurs (a second live session, a handler
  * starting on a stopped session) are recorded as violations, tagged with their invariant, because an
  * event listener's exception would be swallowed by the runtime's `safeEmit`.
  */
 import type { Scheduler } from 'fast-check';
+import { z } from 'zod';
 import type { DispatchResult, HandlerContext } from '../../src/index.js';
-import { ManualClock } from '../../src/index.js';
+import { defineTool, ManualClock, reasonOf } from '../../src/index.js';
 import type { HandlerOutcome, MessageKind, ModelMessage, ScenarioConfig } from './model.js';
+import { isCallKind } from './model.js';
 import type { RuntimeFactory, RuntimeUnderTest } from './subject.js';
 
 export type InvariantName =
@@ -22,7 +25,11 @@ export type InvariantName =
   | 'settles'
   | 'nothingAfterStop'
   | 'accounting'
-  | 'racingStop';
+  | 'racingStop'
+  | 'interleave';
+
+/** The interleaving tool's name: `peek` messages are `tools/call`s of it. */
+export const PEEK_TOOL = 'peek';
 
 /** The JSON-RPC code of a handler's own error (distinct from every runtime code). */
 export const HANDLER_ERROR_CODE = 4_242;
@@ -40,6 +47,12 @@ export interface SentMessage {
   generation: number;
   /** For `cancel`: whether its target was still unanswered when the cancel arrived. */
   targetPending: boolean;
+  /** Clock time it reached the runtime. */
+  arrivedAt: number;
+  /** How many stimuli had happened when it reached the runtime (none may come before a `peek` starts). */
+  stimuliAtArrival: number;
+  /** Interleaving handlers its session was waiting for when it arrived (by the documented rule). */
+  interleavingAtArrival: number;
   settled: boolean;
   answer: DispatchResult;
 }
@@ -53,6 +66,8 @@ interface HandlerRun {
   readonly sessionId: string;
   readonly generation: number;
   readonly outcome: HandlerOutcome;
+  /** A `peek`: runs beside the ordered handlers, in no slot of theirs. */
+  readonly interleaved: boolean;
   returned: boolean;
   /** Clock time the handler started. */
   readonly startedAt: number;
@@ -96,6 +111,13 @@ function wireMessage(message: SentMessage): unknown {
         method: 'work',
         params: { tag: message.key, outcome: message.outcome },
       };
+    case 'peek':
+      return {
+        jsonrpc: '2.0',
+        id: message.key,
+        method: 'tools/call',
+        params: { name: PEEK_TOOL, arguments: { tag: message.key, outcome: message.outcome } },
+      };
   }
 }
 
@@ -113,7 +135,7 @@ export class Harness {
   /** Handler runs by session generation (`id#generation`), in start order. */
   readonly runs = new Map<string, HandlerRun[]>();
   readonly runByKey = new Map<number, HandlerRun>();
-  /** `work` keys by session generation, in the order they reached the runtime. */
+  /** Call keys (`work` and `peek`) by session generation, in the order they reached the runtime. */
   readonly arrivals = new Map<string, number[]>();
   closeCalls = 0;
   closeSettled = false;
@@ -134,7 +156,16 @@ export class Harness {
     this.network = scheduler.scheduleFunction(deliver);
     this.runtime = factory({
       clock: this.clock,
-      handlers: { work: (params, context) => this.work(params, context) },
+      handlers: { work: (params, context) => this.work(params, context, false) },
+      // Through the runtime's own `interleaves` predicate, as `createSessionRuntime` derives it.
+      tools: [
+        defineTool({
+          name: PEEK_TOOL,
+          interleave: true,
+          inputSchema: z.object({ tag: z.number(), outcome: z.enum(['resolves', 'rejects', 'hangs']) }),
+          handler: (args, context) => this.work(args, context, true) as Promise<string>,
+        }),
+      ],
       idleTimeoutMs: config.idleTimeoutMs,
       maxConcurrentRequests: config.maxConcurrentRequests,
       mailboxCapacity: config.mailboxCapacity,
@@ -196,11 +227,16 @@ export class Harness {
       liveOnArrival: this.isLive(message.sessionId),
       generation: 0,
       targetPending: message.kind === 'cancel' && this.sent.get(message.target)?.settled === false,
+      arrivedAt: this.clock.now(),
+      stimuliAtArrival: this.stimuli.length,
+      interleavingAtArrival: this.interleavingRunning(
+        `${message.sessionId}#${this.generationOf(message.sessionId)}`,
+      ),
       settled: false,
       answer: undefined,
     };
     this.sent.set(message.key, sent);
-    if (message.kind === 'work') {
+    if (isCallKind(message.kind)) {
       // Recorded before dispatch: the handler may start inside it.
       const arrival = `${message.sessionId}#${this.generationOf(message.sessionId)}`;
       this.arrivals.set(arrival, [...(this.arrivals.get(arrival) ?? []), message.key]);
@@ -215,10 +251,15 @@ export class Harness {
 
   // ── The handler ───────────────────────────────────────────────────────────────────────────
 
-  private async work(params: Readonly<Record<string, unknown>>, context: HandlerContext): Promise<unknown> {
+  /** The handler of `work` and (`interleaved`) of the `peek` tool, which answers its tag as text. */
+  private async work(
+    params: Readonly<Record<string, unknown>>,
+    context: Pick<HandlerContext, 'sessionId' | 'signal'>,
+    interleaved: boolean,
+  ): Promise<{ tag: number } | string> {
     const key = params.tag as number;
     const outcome = params.outcome as HandlerOutcome;
-    const run = this.onHandlerStart(context.sessionId, key, outcome);
+    const run = this.onHandlerStart(context.sessionId, key, outcome, interleaved);
     const { signal } = context;
     signal.addEventListener('abort', () => {
       if ((signal.reason as { code?: unknown } | undefined)?.code === 'request_cancelled') {
@@ -236,10 +277,15 @@ export class Harness {
         data: { key },
       });
     }
-    return { tag: key };
+    return interleaved ? String(key) : { tag: key };
   }
 
-  private onHandlerStart(sessionId: string, key: number, outcome: HandlerOutcome): HandlerRun {
+  private onHandlerStart(
+    sessionId: string,
+    key: number,
+    outcome: HandlerOutcome,
+    interleaved: boolean,
+  ): HandlerRun {
     const generation = this.generationOf(sessionId);
     const id = `${sessionId}#${generation}`;
     if (!this.isLive(sessionId)) {
@@ -250,22 +296,27 @@ export class Harness {
       this.violate('nothingAfterStop', `handler of #${key} started in ${id}, which never received it`);
     }
     const runs = this.runs.get(id) ?? [];
-    const previous = runs.at(-1);
-    if (previous !== undefined && arrivals.indexOf(previous.key) > arrivals.indexOf(key)) {
-      this.violate('fifo', `in ${id}, #${key} started after #${previous.key}, which arrived later`);
-    }
-    const running = runs.filter((other) => this.holdsSlot(other)).length + 1;
-    if (running > this.config.maxConcurrentRequests) {
-      this.violate(
-        'concurrency',
-        `in ${id}, ${running} handlers run at once (maxConcurrentRequests ${this.config.maxConcurrentRequests})`,
-      );
+    if (interleaved) this.checkInterleavedStart(id, key);
+    else {
+      const previous = runs.findLast((other) => !other.interleaved);
+      if (previous !== undefined && arrivals.indexOf(previous.key) > arrivals.indexOf(key)) {
+        this.violate('fifo', `in ${id}, #${key} started after #${previous.key}, which arrived later`);
+      }
+      // Only ordered handlers take slots: the interleaving ones beside them do not count.
+      const running = runs.filter((other) => !other.interleaved && this.holdsSlot(other)).length + 1;
+      if (running > this.config.maxConcurrentRequests) {
+        this.violate(
+          'concurrency',
+          `in ${id}, ${running} ordered handlers run at once (maxConcurrentRequests ${this.config.maxConcurrentRequests})`,
+        );
+      }
     }
     const run: HandlerRun = {
       key,
       sessionId,
       generation,
       outcome,
+      interleaved,
       returned: false,
       startedAt: this.clock.now(),
       cancelledAt: undefined,
@@ -273,6 +324,63 @@ export class Harness {
     this.runs.set(id, [...runs, run]);
     this.runByKey.set(key, run);
     return run;
+  }
+
+  /**
+   * An interleaving handler starts at once: in the very step its request reached the runtime (no
+   * handler returned, no message arrived, no time passed since), so it never waited behind the
+   * ordered ones; and at most `mailboxCapacity` interleaving handlers are waited for at once.
+   */
+  private checkInterleavedStart(id: string, key: number): void {
+    const sent = this.sent.get(key);
+    if (
+      sent !== undefined &&
+      (sent.stimuliAtArrival !== this.stimuli.length || sent.arrivedAt !== this.clock.now())
+    ) {
+      this.violate(
+        'interleave',
+        `in ${id}, interleaving #${key} waited: it started ${this.stimuli.length - sent.stimuliAtArrival} event(s) after it arrived (at ${sent.arrivedAt} ms, started at ${this.clock.now()} ms)`,
+      );
+    }
+    const running = this.interleavingRunning(id) + 1;
+    if (running > this.config.mailboxCapacity) {
+      this.violate(
+        'interleave',
+        `in ${id}, ${running} interleaving handlers run at once (mailboxCapacity ${this.config.mailboxCapacity})`,
+      );
+    }
+  }
+
+  /** Interleaving handlers of a session generation (`id#generation`) waited for now. */
+  private interleavingRunning(id: string): number {
+    let running = 0;
+    for (const run of this.runs.get(id) ?? []) if (run.interleaved && this.holdsSlot(run)) running++;
+    return running;
+  }
+
+  /**
+   * Checked after every command: an accepted interleaving call never waits (an ordered one may wait
+   * its turn), and one refused `mailbox_full` found `mailboxCapacity` interleaving calls running.
+   */
+  checkInterleaving(): void {
+    for (const sent of this.sent.values()) {
+      if (sent.kind !== 'peek') continue;
+      if (!sent.settled && !this.runByKey.has(sent.key)) {
+        this.violate(
+          'interleave',
+          `interleaving #${sent.key} (${sent.sessionId}) is unanswered and not started`,
+        );
+      }
+      const error =
+        sent.settled && sent.answer !== undefined && 'error' in sent.answer ? sent.answer.error : undefined;
+      const full = error !== undefined && reasonOf(error) === 'mailbox_full';
+      if (full && sent.interleavingAtArrival < this.config.mailboxCapacity) {
+        this.violate(
+          'interleave',
+          `interleaving #${sent.key} (${sent.sessionId}) refused mailbox_full with ${sent.interleavingAtArrival} running (mailboxCapacity ${this.config.mailboxCapacity})`,
+        );
+      }
+    }
   }
 
   // ── Events ────────────────────────────────────────────────────────────────────────────────

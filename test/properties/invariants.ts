@@ -17,7 +17,7 @@ import {
 } from './compare.js';
 import type { Harness, InvariantName } from './harness.js';
 import type { Model } from './model.js';
-import { isRequestKind } from './model.js';
+import { isCallKind, isRequestKind } from './model.js';
 
 export interface Invariant {
   readonly name: InvariantName;
@@ -71,30 +71,45 @@ export const perSessionFifo: Invariant = {
   },
 };
 
+/**
+ * The slots a live session's ordered handlers take, by the runtime's own count: `info().inFlight`
+ * counts every handler it waits for, so the interleaving ones (by the documented rule) come off.
+ */
+function orderedInFlight(harness: Harness, sessionId: string, inFlight: number): number {
+  const runs = harness.runs.get(`${sessionId}#${harness.generationOf(sessionId)}`) ?? [];
+  return inFlight - runs.filter((run) => run.interleaved && harness.holdsSlot(run)).length;
+}
+
 export const concurrencyLimit: Invariant = {
   name: 'concurrency',
   afterCommand(model, harness) {
     assertNoViolations('concurrency', harness);
     for (const sessionId of model.config.sessionIds) {
-      const inFlight = harness.runtime.info(sessionId)?.inFlight ?? 0;
-      if (inFlight > model.config.maxConcurrentRequests) {
-        fail('concurrency', `${sessionId} reports ${inFlight} in flight`);
+      const info = harness.runtime.info(sessionId);
+      if (info === undefined) continue;
+      const ordered = orderedInFlight(harness, sessionId, info.inFlight);
+      if (ordered > model.config.maxConcurrentRequests) {
+        fail('concurrency', `${sessionId} reports ${ordered} ordered handlers in flight`);
       }
     }
   },
 };
 
-/** Work-conserving per session: a request waits only for its own session's running handlers. */
+/**
+ * Work-conserving per session: a request waits only for its own session's running ordered handlers
+ * (never for another session's, nor for the interleaving ones beside them, which take no slot).
+ */
 function checkIndependence(model: Model, harness: Harness, quiescent: boolean): void {
   for (const sessionId of model.config.sessionIds) {
     const info = harness.runtime.info(sessionId);
     if (info === undefined || info.queued === 0) continue;
     const runs = harness.runs.get(`${sessionId}#${harness.generationOf(sessionId)}`) ?? [];
     const running = runs.filter((run) => harness.holdsSlot(run));
-    if (info.inFlight < model.config.maxConcurrentRequests) {
+    const ordered = orderedInFlight(harness, sessionId, info.inFlight);
+    if (ordered < model.config.maxConcurrentRequests) {
       fail(
         'independence',
-        `${sessionId} has ${info.queued} queued with a free slot (${info.inFlight} in flight)`,
+        `${sessionId} has ${info.queued} queued with a free slot (${ordered} ordered of ${info.inFlight} in flight)`,
       );
     }
     if (quiescent && running.some((run) => run.outcome !== 'hangs')) {
@@ -103,14 +118,20 @@ function checkIndependence(model: Model, harness: Harness, quiescent: boolean): 
   }
   if (!quiescent) return;
   // Once everything that can run has run, a request is unanswered only if its own handler hangs, or
-  // if it waits behind its own session's hung handlers; never because of another session.
+  // if it is ordered and waits behind its own session's hung ordered handlers; never because of
+  // another session, nor of interleaving handlers.
   for (const sent of harness.sent.values()) {
-    if (sent.kind !== 'work' || sent.settled) continue;
+    if (!isCallKind(sent.kind) || sent.settled) continue;
     const run = harness.runByKey.get(sent.key);
     if (run?.outcome === 'hangs') continue;
     if (run !== undefined) fail('independence', `handler of #${sent.key} (${sent.sessionId}) never finished`);
+    if (sent.kind === 'peek') {
+      fail('independence', `interleaving #${sent.key} (${sent.sessionId}) is unanswered and never started`);
+    }
     const runs = harness.runs.get(`${sent.sessionId}#${sent.generation}`) ?? [];
-    const hung = runs.filter((each) => each.outcome === 'hangs' && harness.holdsSlot(each)).length;
+    const hung = runs.filter(
+      (each) => each.outcome === 'hangs' && !each.interleaved && harness.holdsSlot(each),
+    ).length;
     if (hung < model.config.maxConcurrentRequests) {
       fail(
         'independence',
@@ -203,6 +224,21 @@ export const racingStop: Invariant = {
   },
 };
 
+/**
+ * Interleaving calls (`peek`, a tool declared `interleave: true`): each starts at once, in the step
+ * it reached the runtime, beside whatever its session runs, never waiting behind the ordered ones;
+ * at most `mailboxCapacity` of them run at once, and one is refused `mailbox_full` only when that
+ * many run.
+ */
+export const interleaving: Invariant = {
+  name: 'interleave',
+  afterCommand(_model, harness) {
+    harness.checkInterleaving();
+    assertNoViolations('interleave', harness);
+  },
+  atEnd: (model, harness) => interleaving.afterCommand?.(model, harness),
+};
+
 export const allInvariants: readonly Invariant[] = [
   agreesWithModel,
   oneLiveSessionPerId,
@@ -213,4 +249,5 @@ export const allInvariants: readonly Invariant[] = [
   nothingAfterStop,
   accounting,
   racingStop,
+  interleaving,
 ];

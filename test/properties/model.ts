@@ -29,34 +29,51 @@ export type Expected =
   | { readonly kind: 'nothing' };
 
 /**
- * `initialize`, `ping` and `work` are requests; `initialized`, `notice` (a list-changed notification)
- * and `cancel` are notifications; `response` is a client's answer to a server-initiated request.
+ * `initialize`, `ping`, `work` and `peek` are requests; `initialized`, `notice` (a list-changed
+ * notification) and `cancel` are notifications; `response` is a client's answer to a
+ * server-initiated request. `work` runs in its session's order (FIFO, `maxConcurrentRequests`
+ * slots); `peek` is a `tools/call` of an interleaving tool (`interleave: true`): it starts at once
+ * beside whatever runs, holds no slot, and at most `mailboxCapacity` of them run at once.
  */
-export type MessageKind = 'initialize' | 'ping' | 'work' | 'initialized' | 'notice' | 'cancel' | 'response';
+export type MessageKind =
+  | 'initialize'
+  | 'ping'
+  | 'work'
+  | 'peek'
+  | 'initialized'
+  | 'notice'
+  | 'cancel'
+  | 'response';
 
 /** Kinds whose answer carries their id. */
 export const isRequestKind = (kind: MessageKind): boolean =>
-  kind === 'initialize' || kind === 'ping' || kind === 'work';
+  kind === 'initialize' || kind === 'ping' || kind === 'work' || kind === 'peek';
 
-/** One message a client sent. Its `key` is also its JSON-RPC id and, for `work`, the handler's tag. */
+/** Kinds that run a handler: an ordered `work` or an interleaving `peek`. */
+export const isCallKind = (kind: MessageKind): boolean => kind === 'work' || kind === 'peek';
+
+/** One message a client sent. Its `key` is also its JSON-RPC id and, for a call, the handler's tag. */
 export interface ModelMessage {
   readonly key: number;
   readonly sessionId: string;
   readonly kind: MessageKind;
-  /** For `work`: what its handler does once started. */
+  /** For a call (`work`, `peek`): what its handler does once started. */
   readonly outcome: HandlerOutcome;
   /** For `cancel`: the request id it cancels. */
   readonly target: number;
   delivered: boolean;
   expected: Expected | undefined;
-  /** For accepted `work`: the session generation that took it, and where it is. */
+  /** For an accepted call: the session generation that took it, and where it is. */
   generation: number;
   phase: 'unsent' | 'queued' | 'running' | 'settled';
-  /** For started `work`: whether its handler still holds a slot of its (live) session. */
+  /**
+   * For a started call: whether the runtime still waits for its handler (of a live session). For
+   * `work` that is a concurrency slot; a `peek` holds none, but counts towards `mailboxCapacity`.
+   */
   holdsSlot: boolean;
-  /** For started `work`: when its handler started; its slot is given back `requestTimeoutMs` later. */
+  /** For a started call: when its handler started; the runtime stops waiting `requestTimeoutMs` later. */
   startedAt: number;
-  /** For cancelled running `work`: when its grace ends and its slot is given back. */
+  /** For a cancelled running call: when its grace ends and the runtime stops waiting for it. */
   graceUntil: number;
 }
 
@@ -69,11 +86,12 @@ export interface ModelSession {
   readonly generation: number;
   phase: ModelPhase;
   lastActivity: number;
-  /** Accepted requests waiting, oldest first. */
+  /** Accepted ordered requests waiting, oldest first (an interleaving one never waits). */
   readonly mailbox: number[];
   /**
-   * Requests whose handler holds a concurrency slot: until it returns, its request times out, or
-   * (cancelled) its grace ends, whichever is first.
+   * Started requests the runtime waits for (`info().inFlight`): until the handler returns, its
+   * request times out, or (cancelled) its grace ends, whichever is first. The `work` among them hold
+   * the concurrency slots; the `peek` among them count towards `mailboxCapacity`.
    */
   readonly slots: number[];
   /** Every request this session accepted, in dispatch order. */
@@ -159,6 +177,10 @@ export function compose(
   model.messages.push(message);
   return message;
 }
+
+/** How many of the session's waited-for handlers are of `kind` (`work`: the slots taken). */
+export const holdersOf = (model: Model, session: ModelSession, kind: 'work' | 'peek'): number =>
+  session.slots.filter((key) => messageAt(model, key).kind === kind).length;
 
 export const hasNoWork = (session: ModelSession): boolean =>
   session.mailbox.length === 0 && session.slots.length === 0;

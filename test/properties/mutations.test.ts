@@ -15,7 +15,11 @@ import {
   leakyStopRuntime,
   lifoMailboxRuntime,
   pumpAfterStopRuntime,
+  queueBoundInterleaveRuntime,
+  queuedInterleaveRuntime,
   sharedSlotsRuntime,
+  slotTakingInterleaveRuntime,
+  unboundedInterleaveRuntime,
   uncountedCancelRuntime,
   wedgingCancelRuntime,
 } from '../fixtures/smallMutants.js';
@@ -86,6 +90,26 @@ const mutants: readonly Mutant[] = [
     bug: 'a stop that leaves its abandoned handlers counted in flight',
     factory: leakyStopRuntime,
     invariant: invariants.accounting,
+  },
+  {
+    bug: 'an interleaving call that takes one of the session’s slots',
+    factory: slotTakingInterleaveRuntime,
+    invariant: invariants.crossSessionIndependence,
+  },
+  {
+    bug: 'an interleaving call queued behind the ordered ones',
+    factory: queuedInterleaveRuntime,
+    invariant: invariants.interleaving,
+  },
+  {
+    bug: 'interleaving calls that nothing bounds',
+    factory: unboundedInterleaveRuntime,
+    invariant: invariants.interleaving,
+  },
+  {
+    bug: 'an interleaving call refused when the ordered queue is full',
+    factory: queueBoundInterleaveRuntime,
+    invariant: invariants.interleaving,
   },
 ];
 

@@ -12,6 +12,7 @@ import {
   concurrencyLimit,
   crossSessionIndependence,
   everyPromiseSettles,
+  interleaving,
   nothingAfterStop,
   oneLiveSessionPerId,
   perSessionFifo,
@@ -38,10 +39,14 @@ export function describeRaceProperties(title: string, runtime: RuntimeFactory): 
       timeoutFor(numRuns),
     );
 
-    it('2. starts the handlers of one session in dispatch order', holds(perSessionFifo), timeoutFor(numRuns));
+    it(
+      '2. starts the ordered handlers of one session in dispatch order',
+      holds(perSessionFifo),
+      timeoutFor(numRuns),
+    );
 
     it(
-      '3. never runs more than maxConcurrentRequests (1 to 3) handlers of one session at once',
+      '3. never runs more than maxConcurrentRequests (1 to 3) ordered handlers of one session at once',
       holds(concurrencyLimit),
       timeoutFor(numRuns),
     );
@@ -73,6 +78,12 @@ export function describeRaceProperties(title: string, runtime: RuntimeFactory): 
     it(
       '8. serves a message racing an idle stop or refuses it as session_not_found, never drops it',
       holds(racingStop),
+      timeoutFor(numRuns),
+    );
+
+    it(
+      '9. starts an interleaving call at once beside the ordered ones, at most mailboxCapacity at a time',
+      holds(interleaving),
       timeoutFor(numRuns),
     );
   });

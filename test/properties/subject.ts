@@ -12,6 +12,7 @@ import type {
   RuntimeMetrics,
   SessionInfo,
   SpawnPolicy,
+  ToolDefinition,
 } from '../../src/index.js';
 import { createSessionRuntime } from '../../src/index.js';
 
@@ -46,6 +47,9 @@ export interface RuntimeUnderTest {
 export interface SubjectOptions {
   readonly clock: Clock;
   readonly handlers: Readonly<Record<string, RequestHandler>>;
+  /** The `peek` tool, declared `interleave: true`: its calls start at once beside the ordered ones. */
+  // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
+  readonly tools: readonly ToolDefinition<any>[];
   readonly idleTimeoutMs: number;
   readonly maxConcurrentRequests: number;
   readonly mailboxCapacity: number;

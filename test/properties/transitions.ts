@@ -5,7 +5,7 @@
  */
 import type { SessionRuntimeErrorCode, StopReason } from '../../src/index.js';
 import type { Expected, Model, ModelMessage, ModelSession } from './model.js';
-import { hasNoWork, isRequestKind, messageAt } from './model.js';
+import { hasNoWork, holdersOf, isCallKind, isRequestKind, messageAt } from './model.js';
 
 // ── Delivery: the runtime's routing, restated ─────────────────────────────────────────────────
 
@@ -31,7 +31,10 @@ function requestRefusal(model: Model, session: ModelSession, message: ModelMessa
   }
   if (session.phase === 'awaitingInitialize') return 'not_initialized';
   if (session.phase === 'stopping') return 'shutting_down';
-  if (session.mailbox.length >= model.config.mailboxCapacity) return 'mailbox_full';
+  // An ordered request waits in the mailbox; an interleaving one never waits, and `mailboxCapacity`
+  // bounds how many of those run at once instead.
+  const waiting = message.kind === 'peek' ? holdersOf(model, session, 'peek') : session.mailbox.length;
+  if (waiting >= model.config.mailboxCapacity) return 'mailbox_full';
   return undefined;
 }
 
@@ -54,7 +57,7 @@ export function deliver(model: Model, message: ModelMessage): void {
   }
   const refusal = requestRefusal(model, session, message);
   if (refusal !== undefined) refuse(model, message, refusal);
-  else if (message.kind === 'work') accept(model, session, message);
+  else if (isCallKind(message.kind)) accept(model, session, message);
   else {
     if (message.kind === 'initialize') session.phase = 'ready';
     settle(message, { kind: 'result' });
@@ -95,6 +98,11 @@ function accept(model: Model, session: ModelSession, message: ModelMessage): voi
   message.generation = session.generation;
   message.phase = 'queued';
   session.accepted.push(message.key);
+  if (message.kind === 'peek') {
+    // Interleaving: it starts now, beside whatever runs, and waits for nothing.
+    start(model, session, message.key);
+    return;
+  }
   session.mailbox.push(message.key);
   pump(model, session);
 }
@@ -108,7 +116,7 @@ function notification(model: Model, session: ModelSession, message: ModelMessage
 
 function cancel(model: Model, session: ModelSession, target: number): void {
   const request = model.messages[target - 1];
-  if (request === undefined || request.kind !== 'work' || request.generation !== session.generation) return;
+  if (request === undefined || !isCallKind(request.kind) || request.generation !== session.generation) return;
   if (request.sessionId !== session.sessionId) return;
   const running = request.phase === 'running';
   if (request.phase === 'queued') session.mailbox.splice(session.mailbox.indexOf(target), 1);
@@ -149,18 +157,28 @@ function slotExpired(model: Model, session: ModelSession, message: ModelMessage)
   giveBackSlot(model, session, message);
 }
 
-/** Starts queued requests while the session has free slots. */
+/**
+ * Starts queued requests while the session has free slots: only its ordered (`work`) handlers take
+ * them; interleaving ones running beside them do not count.
+ */
 function pump(model: Model, session: ModelSession): void {
-  while (session.slots.length < model.config.maxConcurrentRequests && session.mailbox.length > 0) {
-    const key = session.mailbox.shift() as number;
-    session.slots.push(key);
-    session.started.push(key);
-    const message = messageAt(model, key);
-    message.phase = 'running';
-    message.holdsSlot = true;
-    message.startedAt = model.now;
-    model.handlersRunning++;
+  while (
+    holdersOf(model, session, 'work') < model.config.maxConcurrentRequests &&
+    session.mailbox.length > 0
+  ) {
+    start(model, session, session.mailbox.shift() as number);
   }
+}
+
+/** The request's handler starts now; the runtime waits for it (`inFlight`). */
+function start(model: Model, session: ModelSession, key: number): void {
+  session.slots.push(key);
+  session.started.push(key);
+  const message = messageAt(model, key);
+  message.phase = 'running';
+  message.holdsSlot = true;
+  message.startedAt = model.now;
+  model.handlersRunning++;
 }
 
 /** A draining session stops once its last request is done. */
