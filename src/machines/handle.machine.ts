@@ -10,21 +10,12 @@
  * or its creation failed); `close` is the runtime's shutdown.
  */
 import { assign, setup } from 'xstate';
+import type { KeyedActorHost } from './keyedActorHost.js';
+import { keyedActorActions, keyedActorGuards } from './keyedActorHost.js';
 import type { KeyedActorOutput, SessionStopReason } from './stopReason.js';
 
 /** What the machine needs from the runtime side of a handle: its mailbox and timer. */
-export interface HandleHost {
-  /** One synchronous re-check: nothing queued or running, idle deadline passed. */
-  isIdle(): boolean;
-  /** Like {@link isIdle}, with a caller's threshold instead of the idle timeout. */
-  isIdleFor(thresholdMs: number): boolean;
-  /** True when nothing is queued or running. */
-  hasNoWork(): boolean;
-  /** Arms the idle timer again for the time that remains. */
-  rearmIdleTimer(): void;
-  /** Settles every queued call and aborts every running one; clears the timer. */
-  releaseAll(reason: SessionStopReason): void;
-}
+export type HandleHost = KeyedActorHost;
 
 export interface HandleMachineInput {
   /** The handle id: the actor's key in its directory. */
@@ -57,13 +48,10 @@ export const handleMachine = setup({
     output: {} as KeyedActorOutput,
   },
   guards: {
-    isIdle: ({ context }) => context.host.isIdle(),
-    isIdleFor: ({ context, event }) => event.type === 'sweep' && context.host.isIdleFor(event.thresholdMs),
-    hasNoWork: ({ context }) => context.host.hasNoWork(),
+    ...keyedActorGuards,
   },
   actions: {
-    rearmIdleTimer: ({ context }) => context.host.rearmIdleTimer(),
-    releaseAll: ({ context }) => context.host.releaseAll(context.stopReason ?? 'removed'),
+    ...keyedActorActions,
     stopIdle: assign({ stopReason: 'idle' as const }),
     stopSwept: assign({ stopReason: 'swept' as const }),
     stopRemoved: assign({ stopReason: 'removed' as const }),

@@ -16,6 +16,7 @@
  * for that, since a restored actor runs no entry actions and those states have none.
  */
 import { assign, setup } from 'xstate';
+import { keyedActorActions, keyedActorGuards } from './keyedActorHost.js';
 import type { KeyedActorOutput, SessionStopReason } from './stopReason.js';
 
 export type { SessionStopReason } from './stopReason.js';
@@ -82,9 +83,7 @@ export const sessionMachine = setup({
     output: {} as SessionMachineOutput,
   },
   guards: {
-    isIdle: ({ context }) => context.host.isIdle(),
-    isIdleFor: ({ context, event }) => event.type === 'sweep' && context.host.isIdleFor(event.thresholdMs),
-    hasNoWork: ({ context }) => context.host.hasNoWork(),
+    ...keyedActorGuards,
   },
   actions: {
     recordHandshake: assign(({ event }) =>
@@ -97,9 +96,8 @@ export const sessionMachine = setup({
         : {},
     ),
     recordLogLevel: assign(({ event }) => (event.type === 'setLogLevel' ? { logLevel: event.level } : {})),
-    rearmIdleTimer: ({ context }) => context.host.rearmIdleTimer(),
+    ...keyedActorActions,
     beginDrain: ({ context }) => context.host.beginDrain(),
-    releaseAll: ({ context }) => context.host.releaseAll(context.stopReason ?? 'removed'),
     stopIdle: assign({ stopReason: 'idle' as const }),
     stopSwept: assign({ stopReason: 'swept' as const }),
     stopRemoved: assign({ stopReason: 'removed' as const }),

@@ -19,6 +19,7 @@
  * host (the `Task` keyed actor) to act.
  */
 import { assign, setup } from 'xstate';
+import { keyedActorActions, keyedActorGuards } from './keyedActorHost.js';
 import type { KeyedActorOutput, SessionStopReason } from './stopReason.js';
 
 /** A task's status (SEP-2663, "Task Status"). */
@@ -108,15 +109,12 @@ export const taskMachine = setup({
     output: {} as TaskMachineOutput,
   },
   guards: {
-    isIdle: ({ context }) => context.host.isIdle(),
-    isIdleFor: ({ context, event }) => event.type === 'sweep' && context.host.isIdleFor(event.thresholdMs),
-    hasNoWork: ({ context }) => context.host.hasNoWork(),
+    ...keyedActorGuards,
     closingWithNoWork: ({ context }) => context.closing && context.host.hasNoWork(),
   },
   actions: {
-    rearmIdleTimer: ({ context }) => context.host.rearmIdleTimer(),
+    ...keyedActorActions,
     cancelWork: ({ context }) => context.host.cancelWork(),
-    releaseAll: ({ context }) => context.host.releaseAll(context.stopReason ?? 'removed'),
     markClosing: assign({ closing: true, stopReason: 'closed' as const }),
     stopIdle: assign({ stopReason: 'idle' as const }),
     stopSwept: assign({ stopReason: 'swept' as const }),
