@@ -246,7 +246,7 @@ export class ModernHandler {
             ? errorResponse(
                 id,
                 'invalid_params',
-                'Too many resourceSubscriptions in one listen (at most 100)',
+                'Too many resourceSubscriptions or taskIds in one listen (at most 100 each)',
                 {
                   limit: 100,
                 },

@@ -75,10 +75,12 @@ export class ListenFeed {
     /** Listens one principal may hold at once (anonymous clients share one count). */
     private readonly maxPerPrincipal: number,
     private readonly subscriptions: Subscriptions | undefined,
+    /** Whether `taskId` names a live task of `principal` (only those are honoured). */
+    private readonly ownsTask: (taskId: string, principal: string | undefined) => boolean = () => false,
   ) {}
 
-  /** The part of `filter` this server serves. */
-  honor(filter: ListenFilter): ListenFilter {
+  /** The part of `filter` this server serves to `principal`. */
+  honor(filter: ListenFilter, principal: string | undefined): ListenFilter {
     const { capabilities } = this;
     const honored: { -readonly [K in keyof ListenFilter]: ListenFilter[K] } = {};
     if (filter.toolsListChanged === true && capabilities.tools) honored.toolsListChanged = true;
@@ -88,15 +90,15 @@ export class ListenFeed {
     if (uris !== undefined && uris.length > 0 && this.subscriptions !== undefined) {
       honored.resourceSubscriptions = [...new Set(uris)];
     }
-    // The caller (the runtime) has kept only the principal's own live tasks.
-    if (filter.taskIds !== undefined && filter.taskIds.length > 0)
-      honored.taskIds = [...new Set(filter.taskIds)];
+    // Only the principal's own live tasks: another principal's id is answered as an unknown one.
+    const taskIds = filter.taskIds?.filter((taskId) => this.ownsTask(taskId, principal));
+    if (taskIds !== undefined && taskIds.length > 0) honored.taskIds = [...new Set(taskIds)];
     return honored;
   }
 
   /**
    * Opens a listen for `principal` (`undefined`: anonymous); `'limit'` when the principal holds
-   * `maxPerPrincipal` already, `'too_many_uris'` past {@link MAX_RESOURCE_SUBSCRIPTIONS} URIs,
+   * `maxPerPrincipal` already, `'too_many_uris'` past {@link MAX_RESOURCE_SUBSCRIPTIONS} URIs or task ids,
    * `'closed'` once the runtime is closing.
    */
   open(
@@ -110,7 +112,7 @@ export class ListenFeed {
     const key = principal ?? '';
     const held = this.perPrincipal.get(key) ?? 0;
     if (held >= this.maxPerPrincipal) return 'limit';
-    const entry: Entry = { honored: this.honor(filter), sink, principal: key };
+    const entry: Entry = { honored: this.honor(filter, principal), sink, principal: key };
     this.entries.add(entry);
     this.perPrincipal.set(key, held + 1);
     for (const uri of entry.honored.resourceSubscriptions ?? []) this.subscriptions?.subscribe(uri, sink);

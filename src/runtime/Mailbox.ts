@@ -11,6 +11,7 @@
  * A base class, not an object the actor holds: a session is about 600 bytes at rest, and a mailbox
  * object would add a header and a pointer to every one. Its arrays are created on the first request.
  */
+import type { RequestEnvelope } from '../protocol/envelope.js';
 import { errorResponse, HandlerFailure, jsonRpcErrorOf, SessionRuntimeError } from '../protocol/errors.js';
 import type { JsonRpcId, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import type { IncomingRequest } from '../protocol/messages.js';
@@ -115,6 +116,25 @@ export abstract class Mailbox implements RequestOwner {
   protected abstract afterWork(): void;
 
   // ── The queue ─────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * What a handler sees as `ctx.session` when its request has no session (2026-07-28): the client
+   * as this request's `_meta` envelope describes it, and this mailbox's load.
+   */
+  protected sessionlessInfo(envelope: RequestEnvelope): SessionInfo {
+    return {
+      sessionId: '',
+      state: 'ready',
+      initialized: true,
+      protocolVersion: envelope.protocolVersion,
+      clientInfo: envelope.clientInfo,
+      clientCapabilities: envelope.clientCapabilities,
+      createdAt: this.createdAt,
+      lastActivity: this.lastActivity,
+      queued: this.queue.length,
+      inFlight: this.holders.length,
+    };
+  }
 
   /** Nothing queued and nothing running. */
   protected mailboxEmpty(): boolean {

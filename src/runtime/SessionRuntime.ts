@@ -137,7 +137,7 @@ export interface SessionRuntime {
   /**
    * Opens a `subscriptions/listen` of MCP 2026-07-28 for a transport: `sink` gets the notifications
    * the client asked for and the server serves (`honored`); `'limit'` when the principal holds
-   * `maxSubscriptionsPerPrincipal` listens already, `'too_many_uris'` past 100 `resourceSubscriptions`,
+   * `maxSubscriptionsPerPrincipal` listens already, `'too_many_uris'` past 100 `resourceSubscriptions` or `taskIds`,
    * `'closed'` once the runtime is closing. On
    * `close()` every listen's `sink.end()` is called.
    */
@@ -258,7 +258,12 @@ export class SessionRuntimeImpl implements SessionRuntime {
     this.subscriptions = resourceSubscriptions ? new Subscriptions() : undefined;
     const listed = (prefix: string) => handlers.has(`${prefix}/list`);
     const served = { tools: listed('tools'), prompts: listed('prompts'), resources: listed('resources') };
-    this.listens = new ListenFeed(served, options.maxSubscriptionsPerPrincipal, this.subscriptions);
+    this.listens = new ListenFeed(
+      served,
+      options.maxSubscriptionsPerPrincipal,
+      this.subscriptions,
+      (taskId, principal) => this.tasks.has(taskId, principal),
+    );
     const dispatch: SessionEnvironment['dispatch'] = (sessionId, message, options, caller) =>
       this.route(sessionId, message, options, caller);
     this.handles = new HandleRegistry(handleKinds, options, this.events, dispatch);
@@ -558,11 +563,7 @@ export class SessionRuntimeImpl implements SessionRuntime {
     sink: ListenSink,
     access?: SessionAccess,
   ): Listen | 'limit' | 'too_many_uris' | 'closed' {
-    const principal = access?.principal?.id;
-    const asked = filter.taskIds;
-    // Only the caller's own live tasks: another principal's id is answered as an unknown one (not honoured).
-    const taskIds = asked?.filter((taskId) => this.tasks.has(taskId, principal));
-    return this.listens.open(asked === undefined ? filter : { ...filter, taskIds }, principal, sink);
+    return this.listens.open(filter, access?.principal?.id, sink);
   }
 
   has(sessionId: string, access?: SessionAccess): boolean {

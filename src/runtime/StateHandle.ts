@@ -70,6 +70,8 @@ export class StateHandle
   private calls = 0;
   /** Asked to stop by a handler (`ctx.handle.close()`): stops once the mailbox empties. */
   private closeRequested = false;
+  /** `ctx.handle`, made on the first call and shared by every call on this handle. */
+  private viewOf: HandleView<unknown> | undefined;
 
   constructor(
     key: string,
@@ -168,6 +170,12 @@ export class StateHandle
     // The caller's signal: a cancelled caller cancels its work here (queued: removed; running: aborted).
     const options: DispatchOptions = { signal: caller.signal };
     return this.accept(message, options, undefined, now).then((response) => outcomeOf(response));
+  }
+
+  /** What handlers see of this handle as `ctx.handle`. */
+  get view(): HandleView<unknown> {
+    this.viewOf ??= new HandleViewOf(this);
+    return this.viewOf;
   }
 
   /** `ctx.handle.close()`: the handle stops once its mailbox is empty. */
@@ -302,6 +310,30 @@ function errorOf(response: Extract<JsonRpcResponse, { error: unknown }>): Sessio
   return new SessionRuntimeError(reasonOf(error) ?? 'internal_error', error.message, data);
 }
 
+/** `ctx.handle`: what a handler may see and do of its handle, and nothing else of the actor. */
+class HandleViewOf implements HandleView<unknown> {
+  constructor(private readonly actor: StateHandle) {}
+
+  get id(): string {
+    return this.actor.key;
+  }
+  get kind(): string {
+    return this.actor.kind;
+  }
+  get state(): unknown {
+    return this.actor.state;
+  }
+  set state(value: unknown) {
+    this.actor.state = value;
+  }
+  get createdAt(): number {
+    return this.actor.createdAt;
+  }
+  close(): void {
+    this.actor.requestClose();
+  }
+}
+
 /**
  * The context a handler runs with on a handle: everything of its calling request (identity,
  * progress, logs, `ctx.request`, `ctx.dispatch`), the handle, and a signal that aborts when either
@@ -316,18 +348,7 @@ class HandleCall implements HandleCallContext<unknown> {
     private readonly inner: PendingRequest,
     actor: StateHandle,
   ) {
-    this.handle = {
-      id: actor.key,
-      kind: actor.kind,
-      get state() {
-        return actor.state;
-      },
-      set state(value: unknown) {
-        actor.state = value;
-      },
-      createdAt: actor.createdAt,
-      close: () => actor.requestClose(),
-    };
+    this.handle = actor.view;
   }
 
   get sessionId(): string {

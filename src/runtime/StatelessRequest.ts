@@ -70,19 +70,7 @@ export class StatelessRequest extends Mailbox {
   }
 
   info(): SessionInfo {
-    const { envelope } = this;
-    return {
-      sessionId: '',
-      state: 'ready',
-      initialized: true,
-      protocolVersion: envelope.protocolVersion,
-      clientInfo: envelope.clientInfo,
-      clientCapabilities: envelope.clientCapabilities,
-      createdAt: this.createdAt,
-      lastActivity: this.lastActivity,
-      queued: this.queue.length,
-      inFlight: this.holders.length,
-    };
+    return this.sessionlessInfo(this.envelope);
   }
 
   /**

@@ -362,19 +362,7 @@ export class Task extends KeyedActor<Actor<typeof taskMachine>, never> implement
   }
 
   info(): SessionInfo {
-    const { envelope } = this.work;
-    return {
-      sessionId: '',
-      state: 'ready',
-      initialized: true,
-      protocolVersion: envelope.protocolVersion,
-      clientInfo: envelope.clientInfo,
-      clientCapabilities: envelope.clientCapabilities,
-      createdAt: this.createdAt,
-      lastActivity: this.lastActivity,
-      queued: this.queue.length,
-      inFlight: this.holders.length,
-    };
+    return this.sessionlessInfo(this.work.envelope);
   }
 
   /** `notifications/message` is not supported on tasks (SEP-2663, "Task Status Notifications"). */
