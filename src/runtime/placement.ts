@@ -1,0 +1,107 @@
+/**
+ * Placement: which instance of a cluster runs the actor of an id (a 2025-era session, a state
+ * handle, a task). The runtime's side of the contract; `mcp-session-runtime/cluster` implements it
+ * on Redis leases (`createClusterPlacement`), and a runtime without one is a cluster of one.
+ *
+ * The model is Orleans' grain directory and Akka's shard regions, kept small: an instance
+ * **claims** an id before it starts the id's actor, **holds** it while the actor lives, and
+ * **releases** it when the actor stops. An id is never moved: an actor whose owner died or lost
+ * its claim is gone, and its id answers "not found" (a 2025 client re-initializes, as the
+ * specification says). A request for an id owned elsewhere is **forwarded** to the owner's
+ * `address` by the transport (the HTTP transport proxies the request), so a client never sees
+ * which instance it reached. Requests without an id (2026-07-28 ordinary requests) never ask the
+ * placement anything.
+ *
+ * Placement ids are namespaced by the runtime (`session:<id>`, `handle:<id>`, `task:<id>`), so
+ * that the kinds never collide in a shared store.
+ */
+
+/** Where the actor of an id runs, as far as the placement knows. */
+export type Location =
+  /** This instance runs it (or is about to: its claim is held). */
+  | { readonly kind: 'local' }
+  /** Another instance runs it: forward the request to `address`. */
+  | { readonly kind: 'remote'; readonly instanceId: string; readonly address: string }
+  /** Nobody holds it: the id is unknown, expired, or its owner's claim lapsed. */
+  | { readonly kind: 'none' };
+
+/**
+ * Notifications every instance must deliver to its own subscribers (fan-out): the runtime
+ * publishes them through {@link Placement.publish} and delivers what {@link Placement.subscribe}
+ * hands it, its own publications included.
+ */
+export type ClusterNotification =
+  /** `runtime.notifyResourceUpdated(uri)` on some instance. */
+  | { readonly type: 'resourceUpdated'; readonly uri: string }
+  /** `runtime.notifyListChanged(list)` on some instance. */
+  | { readonly type: 'listChanged'; readonly list: 'tools' | 'prompts' | 'resources' };
+
+/**
+ * The one error a placement rejects with when its store cannot answer (unreachable, slow, failing,
+ * closed). The runtime answers it with `cluster_unavailable` (JSON-RPC -32024; HTTP 503 with
+ * `Retry-After: retryAfterSeconds`); nothing waits for the store to come back.
+ */
+export class PlacementUnavailableError extends Error {
+  readonly code = 'cluster_unavailable' as const;
+  /**
+   * @param message what failed, for logs (never sent to clients).
+   * @param retryAfterSeconds seconds after which a retry may succeed (≥ 1).
+   */
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    options?: { readonly cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'PlacementUnavailableError';
+  }
+}
+
+/** Where the actors of a cluster run: the runtime's option `placement`. */
+export interface Placement {
+  /** This instance's id in the cluster (unique per process start). */
+  readonly instanceId: string;
+  /** This instance's base URL that other instances forward requests to, e.g. `http://10.0.0.5:3000`. */
+  readonly address: string;
+  /**
+   * Claims `id` for this instance before its actor starts: true if this instance holds it now
+   * (claiming an id it holds already is true), false if another instance holds it.
+   * Rejects with {@link PlacementUnavailableError} only.
+   */
+  claim(id: string): Promise<boolean>;
+  /**
+   * Whether this instance holds `id` now: synchronous, read against the clock on every call, so a
+   * process that wakes from a pause past its claim's deadline answers false before it acts.
+   */
+  holds(id: string): boolean;
+  /** Gives `id` back once its actor stopped. Never throws; a failure only lets the claim lapse. */
+  release(id: string): void;
+  /**
+   * Where `id`'s actor runs. Rejects with {@link PlacementUnavailableError} only.
+   */
+  locate(id: string): Promise<Location>;
+  /**
+   * Registers the runtime's listener for ids this instance lost (its claim lapsed or was taken):
+   * the runtime stops their actors at once. One listener; a second replaces the first.
+   */
+  onLost(listener: (id: string) => void): void;
+  /** Sends a notification to every instance's runtime (this one's included). Never throws. */
+  publish(notification: ClusterNotification): void;
+  /** Registers the runtime's listener for published notifications. One listener; a second replaces the first. */
+  onNotification(listener: (notification: ClusterNotification) => void): void;
+}
+
+/**
+ * The id a request is addressed to, for routing in a cluster: a 2025-era session (its
+ * `Mcp-Session-Id`), a state handle (the handle id argument of a `tools/call` of a tool that takes
+ * one) or a task (the `taskId` of `tasks/get|update|cancel`, mirrored in `Mcp-Name`).
+ */
+export interface ActorKey {
+  readonly kind: 'session' | 'handle' | 'task';
+  readonly id: string;
+}
+
+/** The placement id of an actor key: the kinds never collide in a shared store. */
+export function placementIdOf(key: ActorKey): string {
+  return `${key.kind}:${key.id}`;
+}
