@@ -25,7 +25,7 @@ import type { ParamHeaderDeclaration } from '../protocol/mcpHeaders.js';
 import type { IncomingMessage, IncomingRequest } from '../protocol/messages.js';
 import { parseMessage } from '../protocol/messages.js';
 import { createRequestStateCodec } from '../protocol/requestState.js';
-import { TASKS_EXTENSION } from '../protocol/tasks.js';
+import { TASKS_EXTENSION, taskIdOf } from '../protocol/tasks.js';
 import type { RuntimeConfig } from './config.js';
 import type { LookupRefusal } from './Directory.js';
 import { Directory } from './Directory.js';
@@ -37,6 +37,7 @@ import { ListenFeed } from './ListenFeed.js';
 import type { MailboxEnvironment } from './Mailbox.js';
 import { MetricsRecorder } from './metrics.js';
 import type { PendingRequest } from './PendingRequest.js';
+import type { ActorKey, Location, Placement } from './placement.js';
 import type { SessionEnvironment } from './Session.js';
 import { Session } from './Session.js';
 import type { StatelessEnvironment } from './StatelessRequest.js';
@@ -155,6 +156,23 @@ export interface SessionRuntime {
    * With `access`, only a session bound to `access.principal` is removed.
    */
   remove(sessionId: string, access?: SessionAccess): boolean;
+  /**
+   * Where this runtime's actors run in a cluster (the `placement` option), or `undefined` for a
+   * runtime that is a cluster of one.
+   */
+  readonly placement: Placement | undefined;
+  /**
+   * The actor a 2026-07-28 request is addressed to, for routing it in a cluster: the task of
+   * `tasks/get|update|cancel` (its `taskId`), the state handle of a `tools/call` of a tool that takes
+   * one (its id argument); `undefined` for a request any instance may serve.
+   */
+  actorOf(message: IncomingRequest): ActorKey | undefined;
+  /**
+   * Where `key`'s actor runs. `local` when it is live here, and always without a `placement` (this
+   * runtime then answers an unknown id itself). Rejects with `PlacementUnavailableError` only, when
+   * the placement's store cannot answer.
+   */
+  locate(key: ActorKey): Promise<Location>;
   /** Live sessions. */
   readonly size: number;
   /** True until `close()` is called: the runtime takes new sessions and requests (readiness). */
@@ -174,6 +192,8 @@ export interface SessionRuntime {
 
 const RESOURCE_NOT_FOUND = errorTable.resource_not_found.jsonRpcCode;
 const INVALID_PARAMS = errorTable.invalid_params.jsonRpcCode;
+
+const LOCAL: Location = Object.freeze({ kind: 'local' });
 
 const NO_DECLARATIONS: readonly ParamHeaderDeclaration[] = Object.freeze([]);
 
@@ -431,6 +451,23 @@ export class SessionRuntimeImpl implements SessionRuntime {
     // -32002 must not be sent at this revision.
     if (response.error.code !== RESOURCE_NOT_FOUND) return response;
     return { jsonrpc: '2.0', id: response.id, error: { ...response.error, code: INVALID_PARAMS } };
+  }
+
+  get placement(): Placement | undefined {
+    return undefined;
+  }
+
+  actorOf(message: IncomingRequest): ActorKey | undefined {
+    const { method, params } = message;
+    if (method === 'tasks/get' || method === 'tasks/update' || method === 'tasks/cancel') {
+      const taskId = taskIdOf(params);
+      return taskId === undefined ? undefined : { kind: 'task', id: taskId };
+    }
+    return undefined;
+  }
+
+  locate(_key: ActorKey): Promise<Location> {
+    return Promise.resolve(LOCAL);
   }
 
   paramHeadersOf(name: string): readonly ParamHeaderDeclaration[] {

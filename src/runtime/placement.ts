@@ -28,7 +28,7 @@ export type Location =
 /**
  * Notifications every instance must deliver to its own subscribers (fan-out): the runtime
  * publishes them through {@link Placement.publish} and delivers what {@link Placement.subscribe}
- * hands it, its own publications included.
+ * hands it (those of other instances).
  */
 export type ClusterNotification =
   /** `runtime.notifyResourceUpdated(uri)` on some instance. */
@@ -85,7 +85,7 @@ export interface Placement {
    * the runtime stops their actors at once. One listener; a second replaces the first.
    */
   onLost(listener: (id: string) => void): void;
-  /** Sends a notification to every instance's runtime (this one's included). Never throws. */
+  /** Sends a notification to every other instance's runtime (never back to this one: the runtime delivers its own at once). Never throws. */
   publish(notification: ClusterNotification): void;
   /** Registers the runtime's listener for published notifications. One listener; a second replaces the first. */
   onNotification(listener: (notification: ClusterNotification) => void): void;
