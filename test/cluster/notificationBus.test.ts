@@ -156,6 +156,29 @@ describe.each([
   });
 });
 
+describe('the in-process bus', () => {
+  it('delivers to every endpoint of its channel, in publish order, until an endpoint closes', async () => {
+    const first = new MemoryNotificationBus();
+    const second = first.connect();
+    const elsewhere = new MemoryNotificationBus();
+    const got: string[] = [];
+    first.subscribe((message) => got.push(`first ${message}`));
+    second.subscribe((message) => got.push(`second ${message}`));
+    elsewhere.subscribe((message) => got.push(`elsewhere ${message}`));
+    second.publish('1');
+    second.publish('2');
+    expect(got).toEqual([]); // asynchronous, as over a network
+    await vi.waitFor(() => expect(got).toHaveLength(4));
+    expect(got).toEqual(['first 1', 'second 1', 'first 2', 'second 2']);
+    second.close();
+    first.publish('3');
+    await vi.waitFor(() => expect(got).toHaveLength(5));
+    elsewhere.publish('4');
+    await vi.waitFor(() => expect(got).toHaveLength(6));
+    expect(got.slice(4)).toEqual(['first 3', 'elsewhere 4']);
+  });
+});
+
 describe('fan-out over Redis pub/sub without Redis', () => {
   it('never throws from publish when the publishing connection is closed; it reports the message lost', async () => {
     const closed = await connectRedis();
