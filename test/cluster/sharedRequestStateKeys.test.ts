@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedRequestStateKeys } from '../../src/cluster/index.js';
+import { createRequestStateCodec } from '../../src/protocol/requestState.js';
 import { connectRedis, deleteKeys, type TestRedisClient, uniquePrefix } from './redis.js';
 
 const keyPrefix = uniquePrefix('request-state');
@@ -37,6 +38,28 @@ describe('sharedRequestStateKeys', () => {
     expect(await client.get(`${prefix}request-state-key`)).toBe(Buffer.from(key).toString('base64'));
     // A later caller (a restarted instance) reads the same key.
     expect(await sharedRequestStateKeys(client, { keyPrefix: prefix })).toEqual(first);
+  });
+
+  it('lets a state sealed on one instance open on another, and through every rotation step', async () => {
+    const prefix = `${keyPrefix}codec:`;
+    const binding = { principal: 'alice', method: 'tools/call', paramsDigest: 'd' };
+    const one = createRequestStateCodec({
+      keys: await sharedRequestStateKeys(client, { keyPrefix: prefix }),
+    });
+    const two = createRequestStateCodec({ keys: await sharedRequestStateKeys(other, { keyPrefix: prefix }) });
+    expect(two.open(one.seal({ step: 1 }, binding), binding)).toEqual({ ok: true, state: { step: 1 } });
+    const old = await sharedRequestStateKeys(client, { keyPrefix: prefix });
+    const next = await sharedRequestStateKeys(other, { keyPrefix: prefix, name: 'request-state-key-2' });
+    const stepOne = createRequestStateCodec({ keys: [...old, ...next] });
+    const stepTwo = createRequestStateCodec({ keys: [...next, ...old] });
+    const stepThree = createRequestStateCodec({ keys: next });
+    expect(one.open(stepTwo.seal('b', binding), binding)).toMatchObject({
+      ok: false,
+      reason: 'bad_signature',
+    });
+    expect(stepOne.open(stepTwo.seal('b', binding), binding)).toEqual({ ok: true, state: 'b' });
+    expect(stepTwo.open(stepOne.seal('a', binding), binding)).toEqual({ ok: true, state: 'a' });
+    expect(stepThree.open(stepTwo.seal('c', binding), binding)).toEqual({ ok: true, state: 'c' });
   });
 
   it('makes a different key under another prefix or name (a rotation)', async () => {
