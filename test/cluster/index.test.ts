@@ -4,11 +4,15 @@
 import { expect, it } from 'vitest';
 import * as cluster from '../../src/cluster/index.js';
 
-it('exports exactly the lease API', () => {
+it('exports exactly the cluster API', () => {
   expect(Object.keys(cluster).sort()).toEqual([
     'LeaseKeeper',
     'LeaseStoreUnavailableError',
     'MemoryLeaseStore',
+    'MemoryNotificationBus',
+    'createClusterPlacement',
     'createRedisLeaseStore',
+    'createRedisNotificationBus',
+    'sharedRequestStateKeys',
   ]);
 });
