@@ -43,14 +43,17 @@ function isHopByHop(name: string): boolean {
  * `cause`.
  */
 const goneCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ENOTFOUND']);
+/** Errors that mean the request never reached a listening process. */
+const neverSentCodes = new Set(['ECONNREFUSED', 'ENOTFOUND']);
 
-function ownerIsGone(error: unknown): boolean {
+/** The socket error code under a `fetch` failure, if any. */
+function socketErrorOf(error: unknown): string | undefined {
   for (let cause = error, depth = 0; cause instanceof Error && depth < 4; depth++) {
     const code = (cause as { code?: unknown }).code;
-    if (typeof code === 'string' && goneCodes.has(code)) return true;
+    if (typeof code === 'string' && goneCodes.has(code)) return code;
     cause = cause.cause;
   }
-  return false;
+  return undefined;
 }
 
 /** What forwarding did with the exchange. @internal */
@@ -144,18 +147,29 @@ export async function forwardExchange(
     upstream.abort();
   });
   const base = address.endsWith('/') ? address.slice(0, -1) : address;
+  const request: RequestInit = {
+    method: exchange.method,
+    headers: requestHeaders(exchange, options.instanceId),
+    body: exchange.method === 'POST' ? JSON.stringify(body) : null,
+    redirect: 'manual',
+    signal: upstream.signal,
+  };
+  const url = `${base}${exchange.path}`;
   let response: Response;
   try {
-    response = await fetch(`${base}${exchange.path}`, {
-      method: exchange.method,
-      headers: requestHeaders(exchange, options.instanceId),
-      body: exchange.method === 'POST' ? JSON.stringify(body) : null,
-      redirect: 'manual',
-      signal: upstream.signal,
-    });
+    try {
+      response = await fetch(url, request);
+    } catch (error) {
+      // A reset on a pooled keep-alive connection that the owner closed as idle just as it was
+      // reused is no sign of a dead owner: one retry on a fresh connection tells (a dead owner then
+      // refuses it at once).
+      const code = socketErrorOf(error);
+      if (abandoned !== undefined || code === undefined || neverSentCodes.has(code)) throw error;
+      response = await fetch(url, request);
+    }
   } catch (error) {
     if (abandoned === 'client_gone') return 'answered';
-    if (abandoned === undefined && ownerIsGone(error)) return 'owner_gone';
+    if (abandoned === undefined && socketErrorOf(error) !== undefined) return 'owner_gone';
     if (abandoned === undefined) options.report(error);
     answerClusterUnavailable(exchange, 1);
     return 'answered';

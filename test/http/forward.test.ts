@@ -263,6 +263,34 @@ describe('forwarding failures', () => {
     expect(b.errors).toEqual([]);
   });
 
+  it('retries once on a fresh connection when the first is reset, rather than declaring the owner gone', async () => {
+    const b = await start('B');
+    let connections = 0;
+    const answer = JSON.stringify({ jsonrpc: '2.0', id: 12, result: { content: [] } });
+    // Resets its first connection (as a keep-alive connection closed while reused), answers the next.
+    const flaky: Server = createServer((socket) => {
+      connections++;
+      if (connections === 1) {
+        socket.once('data', () => socket.resetAndDestroy());
+        return;
+      }
+      socket.once('data', () =>
+        socket.end(
+          `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${answer.length}\r\nconnection: close\r\n\r\n${answer}`,
+        ),
+      );
+    }).listen(0, '127.0.0.1');
+    await new Promise((resolve) => flaky.once('listening', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => flaky.close(() => resolve())));
+    const { port } = flaky.address() as { port: number };
+    directory.owners.set('session:flaky', 'F');
+    directory.addresses.set('F', `http://127.0.0.1:${port}`);
+    const response = await post(b.url, call(12, 'echo', { text: 'x' }), session('flaky'));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(JSON.parse(answer));
+    expect(connections).toBe(2);
+  });
+
   it('answers 503 with Retry-After when the owner accepts the connection and never answers', async () => {
     const b = await start('B');
     const sockets: Socket[] = [];
