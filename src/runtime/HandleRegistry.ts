@@ -65,7 +65,13 @@ export class HandleRegistry implements HandleAccess {
         events,
         dispatch,
       };
-      const stopped: Record<SessionStopReason, number> = { idle: 0, removed: 0, swept: 0, closed: 0 };
+      const stopped: Record<SessionStopReason, number> = {
+        idle: 0,
+        removed: 0,
+        swept: 0,
+        closed: 0,
+        lease_lost: 0,
+      };
       const kind: Kind = {
         config,
         environment,
