@@ -7,8 +7,9 @@
  * The client going away aborts the upstream request: that is how closing a standalone stream, and
  * on 2026-07-28 cancelling a request, reaches the owner.
  */
-import type { JsonRpcErrorResponse } from '../protocol/jsonrpc.js';
+import { errorResponse } from '../protocol/errors.js';
 import type { EventStream, HttpExchange, ResponseHeaders } from './exchange.js';
+import { httpStatusTable } from './statuses.js';
 
 /** The request header a forwarded request carries: the forwarding instance's id. It is never forwarded again. */
 export const FORWARDED_BY = 'mcp-forwarded-by';
@@ -73,9 +74,6 @@ export interface ForwardOptions {
   readonly report: (error: unknown) => void;
 }
 
-/** The JSON-RPC code of `cluster_unavailable` (the protocol's error table). */
-const CLUSTER_UNAVAILABLE_CODE = -32024;
-
 /**
  * 503 `cluster_unavailable` with `Retry-After: seconds`: the cluster cannot tell, or reach, the
  * instance that owns the request's id now; a retry may succeed.
@@ -84,17 +82,9 @@ const CLUSTER_UNAVAILABLE_CODE = -32024;
 export function answerClusterUnavailable(exchange: HttpExchange, seconds: number): void {
   // `Retry-After` is a whole number of seconds (RFC 9110 §10.2.3).
   const retryAfterSeconds = Math.max(1, Math.ceil(seconds));
-  const body: JsonRpcErrorResponse = {
-    jsonrpc: '2.0',
-    id: null,
-    error: {
-      code: CLUSTER_UNAVAILABLE_CODE,
-      message: 'Cluster unavailable',
-      data: { reason: 'cluster_unavailable', retryAfterSeconds },
-    },
-  };
+  const body = errorResponse(null, 'cluster_unavailable', undefined, { retryAfterSeconds });
   exchange.respond(
-    503,
+    httpStatusTable.cluster_unavailable,
     { 'content-type': 'application/json', 'retry-after': String(retryAfterSeconds) },
     JSON.stringify(body),
   );
