@@ -523,6 +523,22 @@ export function handleKindsOf(
 }
 
 /**
+ * For each tool that takes a state handle (`handle: kind`), the name of its handle id argument
+ * (`kind.argument`), by tool name: what a cluster routes such a call by.
+ */
+export function handleArgumentsOf(
+  // biome-ignore lint/suspicious/noExplicitAny: tools of any input schema share one list
+  tools: readonly ToolDefinition<any, unknown, any>[],
+): ReadonlyMap<string, string> {
+  const arguments_ = new Map<string, string>();
+  for (const definition of tools) {
+    const tool = compileTool(definition);
+    if (tool.binding?.role === 'takes') arguments_.set(tool.name, tool.binding.kind.argument);
+  }
+  return arguments_;
+}
+
+/**
  * The tools that may run as tasks (the tasks extension, SEP-2663): `execution.taskSupport` other
  * than `forbidden`, by name, for the runtime.
  */
@@ -649,7 +665,8 @@ export function createToolHandlers<TContext>(
         textResult(failedText(tool.name), true),
       );
     }
-    const handle = handles.open(kind.name, principalOf(context));
+    // In a cluster the id is claimed first: its result is what reveals the id.
+    const handle = await handles.open(kind.name, principalOf(context));
     if (handle === 'too_many_per_principal') {
       return textResult(
         `You already hold ${kind.config.maxPerPrincipal} open \`${kind.name}\` handles, the most allowed. Finish with one (it expires after ${describeLifetime(kind.config.idleTimeoutMs)} without use) before creating another.`,

@@ -7,6 +7,7 @@ import type { JsonRpcRequest } from '../protocol/jsonrpc.js';
 import type { DispatchOptions } from '../runtime/types.js';
 import type { SessionAccess, SessionRuntime } from '../server/createSessionRuntime.js';
 import { refuse, refuseStream, sessionIdOf, streamHeaders } from './answers.js';
+import type { ClusterRouter } from './ClusterRouter.js';
 import type { EventStream, HttpExchange } from './exchange.js';
 import { acceptsEventStream } from './headers.js';
 import type { ResolvedHttpOptions } from './options.js';
@@ -42,6 +43,8 @@ export class EventStreams {
     report: (error: unknown) => void,
     /** Fails an exchange from a timer, where a throw would end the process. */
     private readonly fail: (exchange: HttpExchange, error: unknown) => void,
+    /** Forwards the streams of sessions owned by another instance; only in a cluster. */
+    private readonly router?: ClusterRouter,
   ) {
     this.standalone = new StandaloneStreams(report);
     this.resumable = new ResumableStreams(1_000, report);
@@ -100,7 +103,10 @@ export class EventStreams {
       },
       onCloseStream: () => open()?.disconnect(),
     };
-    const keepAliveMs = this.options.keepAliveMs;
+    const keepAliveMs =
+      this.router === undefined
+        ? this.options.keepAliveMs
+        : this.router.streamAfterMs(exchange, this.options.keepAliveMs);
     // From a timer, a throw would end the process: it fails this exchange instead.
     const openLate = () => {
       try {
@@ -126,13 +132,15 @@ export class EventStreams {
    * Connections") lets a client hold several, and asks only that each message go out on one of them
    * (here the newest), so clients that open a second GET keep both.
    */
-  openStandaloneStream(exchange: HttpExchange, access: SessionAccess): void {
+  async openStandaloneStream(exchange: HttpExchange, access: SessionAccess): Promise<void> {
     if (!acceptsEventStream(exchange.header('accept'))) {
       refuse(exchange, 'not_acceptable_stream');
       return;
     }
     const sessionId = sessionIdOf(exchange);
     if (sessionId === undefined) return;
+    // In a cluster, the stream of a session owned elsewhere (and its resumption) comes from there.
+    if (this.router !== undefined && (await this.router.routeSession(exchange, sessionId))) return;
     // Another principal's session, and its replayable events, are as unknown as a made-up id.
     if (!this.runtime.has(sessionId, access)) {
       refuse(exchange, 'session_not_found');

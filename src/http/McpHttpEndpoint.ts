@@ -11,6 +11,7 @@ import type { SessionAccess, SessionRuntime } from '../server/createSessionRunti
 import { rateLimited, refuse, sessionIdOf } from './answers.js';
 import type { Authenticate, AuthenticationRequest } from './auth.js';
 import { AuthenticationError, bearerTokenOf, challengeOf } from './auth.js';
+import { ClusterRouter } from './ClusterRouter.js';
 import { EventStreams } from './EventStreams.js';
 import type { HttpExchange, ResponseHeaders } from './exchange.js';
 import { isAllowedHost, isAllowedOrigin } from './headers.js';
@@ -40,6 +41,8 @@ const corsExposedHeaders = 'mcp-session-id, www-authenticate, retry-after';
 export class McpHttpEndpoint {
   readonly streams: EventStreams;
   private readonly posts: PostHandler;
+  /** Routes requests to the instance that owns their id; only for a runtime with a `placement`. */
+  private readonly router: ClusterRouter | undefined;
   private readonly rateLimiter: RateLimiter | undefined;
   /** Failed authentications per remote address, with the same rate as `rateLimit`. */
   private readonly authFailures: RateLimiter | undefined;
@@ -50,10 +53,24 @@ export class McpHttpEndpoint {
   ) {
     this.rateLimiter = options.rateLimit === undefined ? undefined : new RateLimiter(options.rateLimit);
     this.authFailures = options.rateLimit === undefined ? undefined : new RateLimiter(options.rateLimit);
-    this.streams = new EventStreams(runtime, options, this.reportError, (exchange, error) =>
-      this.fail(exchange, error),
+    const placement = runtime.placement;
+    this.router =
+      placement === undefined ? undefined : new ClusterRouter(runtime, placement, options, this.reportError);
+    this.streams = new EventStreams(
+      runtime,
+      options,
+      this.reportError,
+      (exchange, error) => this.fail(exchange, error),
+      this.router,
     );
-    this.posts = new PostHandler(runtime, options, this.streams, this.rateLimiter, this.reportError);
+    this.posts = new PostHandler(
+      runtime,
+      options,
+      this.streams,
+      this.rateLimiter,
+      this.reportError,
+      this.router,
+    );
     // A stopped session (idle, DELETE, runtime closed) ends its standalone stream, so a client sees
     // the end instead of listening forever to a session that will never speak again.
     runtime.events.on('sessionStopped', ({ sessionId }) => this.streams.endSession(sessionId));
@@ -108,8 +125,8 @@ export class McpHttpEndpoint {
         if (wait > 0) return rateLimited(exchange, wait);
       }
       if (method === 'POST') return await this.posts.post(exchange, access, rateKey);
-      if (method === 'GET') return this.streams.openStandaloneStream(exchange, access);
-      return this.deleteSession(exchange, access);
+      if (method === 'GET') return await this.streams.openStandaloneStream(exchange, access);
+      return await this.deleteSession(exchange, access);
     } catch (error) {
       this.fail(exchange, error);
     }
@@ -203,9 +220,10 @@ export class McpHttpEndpoint {
    * `DELETE` ends the session: the runtime aborts its running handlers and answers their requests
    * `session_closed`, which ends their streams ("Session Management" §5).
    */
-  private deleteSession(exchange: HttpExchange, access: SessionAccess): void {
+  private async deleteSession(exchange: HttpExchange, access: SessionAccess): Promise<void> {
     const sessionId = sessionIdOf(exchange);
     if (sessionId === undefined) return;
+    if (this.router !== undefined && (await this.router.routeSession(exchange, sessionId))) return;
     if (this.runtime.remove(sessionId, access)) exchange.respond(200, {});
     else refuse(exchange, 'session_not_found');
   }

@@ -21,6 +21,7 @@ import { declaresTasks, TASKS_REQUIRED_CAPABILITIES } from '../protocol/tasks.js
 import type { ListenSink } from '../runtime/ListenFeed.js';
 import type { SessionAccess, SessionRuntime } from '../server/createSessionRuntime.js';
 import { headersFor, streamHeaders } from './answers.js';
+import type { ClusterRouter } from './ClusterRouter.js';
 import type { EventStream, HttpExchange } from './exchange.js';
 import type { PostAnswer } from './headers.js';
 import type { ResolvedHttpOptions } from './options.js';
@@ -45,13 +46,18 @@ class ModernAnswer {
   private keepAlive: ReturnType<typeof setInterval> | undefined;
   readonly controller = new AbortController();
 
+  /**
+   * @param openAfterMs when the stream opens if nothing was written (`0`: never); `keepAliveMs`, or
+   * less for a forwarded request (`ClusterRouter.streamAfterMs`).
+   */
   constructor(
     private readonly exchange: HttpExchange,
     private readonly keepAliveMs: number,
     private readonly report: (error: unknown) => void,
+    openAfterMs = keepAliveMs,
   ) {
-    if (keepAliveMs > 0) {
-      this.timer = setTimeout(() => this.open(), keepAliveMs);
+    if (openAfterMs > 0) {
+      this.timer = setTimeout(() => this.open(), openAfterMs);
       this.timer.unref?.();
     }
     // The client leaving before the answer is cancellation too, stream or not.
@@ -119,15 +125,21 @@ export class ModernHandler {
     private readonly runtime: SessionRuntime,
     private readonly options: ResolvedHttpOptions,
     private readonly report: (error: unknown) => void,
+    /** Forwards requests of actors owned by another instance; only in a cluster. */
+    private readonly router?: ClusterRouter,
   ) {}
 
-  /** Serves a message the body put in the 2026-07-28 era (or refused while deciding). */
+  /**
+   * Serves a message the body put in the 2026-07-28 era (or refused while deciding). `body` is the
+   * parsed body, sent on when the request is forwarded.
+   */
   async serve(
     exchange: HttpExchange,
     message: IncomingRequest | IncomingNotification,
     verdict: Exclude<EraVerdict, { readonly era: 'legacy' }>,
     access: SessionAccess,
     answer: PostAnswer,
+    body?: unknown,
   ): Promise<void> {
     if (verdict.era === 'refused') return this.refuse(exchange, verdict.response, answer);
     const { envelope } = verdict;
@@ -161,10 +173,15 @@ export class ModernHandler {
       ? headerProblemOf(exchange, message, envelope.protocolVersion, this.runtime)
       : undefined;
     if (problem !== undefined) return this.refuse(exchange, headerMismatch(message, problem), answer);
+    // In a cluster, a request for a task or handle that lives on another instance is served there.
+    if (this.router !== undefined && (await this.router.routeRequest(exchange, message, body))) return;
     // A listen is served here, not by `serve`: it gets the version gate of every other request.
     if (message.method === 'subscriptions/listen' && supported)
       return this.listen(exchange, message, envelope, access, answer);
-    const pending = new ModernAnswer(exchange, this.options.keepAliveMs, this.report);
+    const keepAliveMs = this.options.keepAliveMs;
+    const openAfterMs =
+      this.router === undefined ? keepAliveMs : this.router.streamAfterMs(exchange, keepAliveMs);
+    const pending = new ModernAnswer(exchange, keepAliveMs, this.report, openAfterMs);
     const response = await this.runtime.serve(message, envelope, {
       principal: access.principal,
       onNotification: (notification) => pending.notify(notification),

@@ -15,6 +15,7 @@ import { parseMessage } from '../protocol/messages.js';
 import type { SessionAccess, SessionRuntime } from '../server/createSessionRuntime.js';
 import { refuse, reply, sessionIdOf, streamHeaders } from './answers.js';
 import { BatchHandler } from './BatchHandler.js';
+import type { ClusterRouter } from './ClusterRouter.js';
 import type { EventStreams } from './EventStreams.js';
 import type { HttpExchange } from './exchange.js';
 import type { PostAnswer } from './headers.js';
@@ -56,9 +57,11 @@ export class PostHandler {
     rateLimiter: RateLimiter | undefined,
     /** Tells `onError`; never throws. */
     private readonly report: (error: unknown) => void,
+    /** Forwards requests of ids owned by another instance; only in a cluster. */
+    private readonly router?: ClusterRouter,
   ) {
     this.batches = new BatchHandler(runtime, streams, rateLimiter, report);
-    this.modern = new ModernHandler(runtime, options, report);
+    this.modern = new ModernHandler(runtime, options, report, router);
   }
 
   async post(exchange: HttpExchange, access: SessionAccess, rateKey: string): Promise<void> {
@@ -82,6 +85,16 @@ export class PostHandler {
         });
         return reply(exchange, refused as JsonRpcResponse, undefined, answer, this.report);
       }
+      // A batch of a session lives where its session does.
+      const batchSession = exchange.header('mcp-session-id');
+      if (
+        this.router !== undefined &&
+        batchSession !== undefined &&
+        batchSession !== '' &&
+        (await this.router.routeSession(exchange, batchSession, body.value))
+      ) {
+        return;
+      }
       return this.batches.serve(exchange, body.value, access, rateKey, answer);
     }
     const message = parseMessage(body.value);
@@ -89,7 +102,9 @@ export class PostHandler {
     // without a session; everything else goes on as a 2025 session message.
     if (message.kind === 'request' || message.kind === 'notification') {
       const verdict = classifyEra(message, headerValue(exchange, 'mcp-protocol-version'));
-      if (verdict.era !== 'legacy') return this.modern.serve(exchange, message, verdict, access, answer);
+      if (verdict.era !== 'legacy') {
+        return this.modern.serve(exchange, message, verdict, access, answer, body.value);
+      }
     }
     if (message.kind === 'request' && message.method === 'initialize') {
       return this.initialize(exchange, message, access, answer);
@@ -103,6 +118,11 @@ export class PostHandler {
     }
     const sessionId = sessionIdOf(exchange);
     if (sessionId === undefined) return;
+    // In a cluster, a session that lives on another instance is served there: requests,
+    // notifications and the client's answers to the session's own requests alike.
+    if (this.router !== undefined && (await this.router.routeSession(exchange, sessionId, body.value))) {
+      return;
+    }
     if (message.kind === 'request') return this.serveRequest(exchange, sessionId, message, access, answer);
     // Notifications and the client's responses: 202 and no body ("Sending Messages to the Server").
     const refused = await this.runtime.deliver(sessionId, message, {

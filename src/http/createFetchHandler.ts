@@ -125,6 +125,10 @@ class FetchExchange implements HttpExchange {
     return name === 'host' ? new URL(this.request.url).host : undefined;
   }
 
+  headerEntries(): Iterable<readonly [string, string]> {
+    return this.request.headers.entries();
+  }
+
   async readJson(maxBytes: number, timeoutMs: number): Promise<JsonBody> {
     // A framework read it first (Hono's `c.req.json()`): a `Request` body can be read only once.
     if (this.request.bodyUsed) return alreadyRead;

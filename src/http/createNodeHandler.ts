@@ -152,6 +152,14 @@ class NodeExchange implements HttpExchange {
     return Array.isArray(value) ? value.join(', ') : value;
   }
 
+  *headerEntries(): Iterable<readonly [string, string]> {
+    const headers = this.req.headers;
+    for (const name in headers) {
+      const value = headers[name];
+      if (value !== undefined) yield [name, Array.isArray(value) ? value.join(', ') : value];
+    }
+  }
+
   async readJson(maxBytes: number, timeoutMs: number): Promise<JsonBody> {
     const { req } = this;
     // A body announced over the cap is refused even when a middleware read it under a larger limit.

@@ -78,6 +78,11 @@ export interface HttpExchange {
   /** A request header by lower-case name. */
   header(name: string): string | undefined;
   /**
+   * Every request header as `[lower-case name, value]`, repeated fields joined with `, ` (what a
+   * forward to another instance copies).
+   */
+  headerEntries(): Iterable<readonly [string, string]>;
+  /**
    * Reads and parses the body as JSON, giving up past `maxBytes` or after `timeoutMs` (then the rest
    * of the body is abandoned and the connection is closed after the answer).
    */

@@ -150,6 +150,17 @@ export interface StreamableHttpOptions {
    * @default off
    */
   readonly cors?: CorsOptions;
+  /**
+   * In a cluster (a runtime with a `placement`): milliseconds a request forwarded to the instance
+   * that owns its session, handle or task may wait for that instance's response headers. Past it
+   * the forward is abandoned and the client gets 503 `cluster_unavailable` (JSON-RPC -32024) with
+   * `Retry-After: 1`: the owner is alive but not answering (paused, overloaded). An owner that
+   * serves a forwarded request opens its SSE answer after half this time at most (sooner with a
+   * shorter `keepAliveMs`), so a slow handler never reaches the limit; once the headers are in, a
+   * stream may last as long as it likes. Unused without a placement. At most 2³¹ − 1.
+   * @default 10_000
+   */
+  readonly forwardTimeoutMs?: number;
 }
 
 /** See {@link StreamableHttpOptions.cors}. */
@@ -191,6 +202,7 @@ export interface ResolvedHttpOptions {
   readonly maxStreamsPerPrincipal: number;
   /** `0` when keep-alives are off. */
   readonly keepAliveMs: number;
+  readonly forwardTimeoutMs: number;
   /** CORS origins (as {@link originKey} gives them) and preflight cache time, when on. */
   readonly cors: { readonly origins: ReadonlySet<string>; readonly maxAgeSeconds: number } | undefined;
 }
@@ -238,6 +250,7 @@ const optionsSchema = z.strictObject({
       maxAgeSeconds: z.number().int().min(0).optional(),
     })
     .optional(),
+  forwardTimeoutMs: z.number().int().positive().max(2_147_483_647).optional(),
 });
 
 /**
@@ -317,6 +330,7 @@ export function resolveHttpOptions(given?: StreamableHttpOptions): ResolvedHttpO
     maxStreamsPerSession: options.maxStreamsPerSession ?? 16,
     maxStreamsPerPrincipal: options.maxStreamsPerPrincipal ?? 64,
     keepAliveMs: options.keepAliveMs === false ? 0 : (options.keepAliveMs ?? 15_000),
+    forwardTimeoutMs: options.forwardTimeoutMs ?? 10_000,
     cors:
       options.cors === undefined
         ? undefined

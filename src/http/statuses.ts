@@ -55,6 +55,8 @@ export const httpStatusTable: Readonly<Record<HttpErrorReason, number>> = {
   too_many_sessions: 429,
   too_many_tasks: 429,
   shutting_down: 503,
+  // The cluster's directory could not answer: the client may retry after `Retry-After`.
+  cluster_unavailable: 503,
   request_timeout: 200,
   call_cycle: 200,
   request_cancelled: 200,

@@ -2,8 +2,8 @@
  * The lifecycle of one state handle (the SEP-2567 pattern: cross-request state referenced by an
  * explicit id the client passes on each call), as a table of states.
  *
- *   live ──idle.check [isIdle] / sweep [isIdleFor] / remove──► stopped (final)
- *     └──close──► stopping ──drained [hasNoWork] / drainExpired──► stopped
+ *   live ──idle.check [isIdle] / sweep [isIdleFor] / remove / leaseLost──► stopped (final)
+ *     └──close──► stopping ──drained [hasNoWork] / drainExpired / leaseLost──► stopped
  *
  * Like the session machine, it sees lifecycle changes only: the calls on a handle flow through its
  * mailbox (the `host`) and never become events. `remove` is the handle's own end (a tool closed it,
@@ -33,6 +33,7 @@ export type HandleMachineEvent =
   | { readonly type: 'idle.check' }
   | { readonly type: 'sweep'; readonly thresholdMs: number }
   | { readonly type: 'remove' }
+  | { readonly type: 'leaseLost' }
   | { readonly type: 'close' }
   | { readonly type: 'drained' }
   | { readonly type: 'drainExpired' };
@@ -55,6 +56,7 @@ export const handleMachine = setup({
     stopIdle: assign({ stopReason: 'idle' as const }),
     stopSwept: assign({ stopReason: 'swept' as const }),
     stopRemoved: assign({ stopReason: 'removed' as const }),
+    stopLeaseLost: assign({ stopReason: 'lease_lost' as const }),
     stopClosed: assign({ stopReason: 'closed' as const }),
   },
 }).createMachine({
@@ -70,6 +72,7 @@ export const handleMachine = setup({
         ],
         sweep: { guard: 'isIdleFor', target: 'stopped', actions: 'stopSwept' },
         remove: { target: 'stopped', actions: 'stopRemoved' },
+        leaseLost: { target: 'stopped', actions: 'stopLeaseLost' },
         close: { target: 'stopping', actions: 'stopClosed' },
       },
     },
@@ -80,6 +83,7 @@ export const handleMachine = setup({
         drained: { guard: 'hasNoWork', target: 'stopped' },
         drainExpired: 'stopped',
         remove: 'stopped',
+        leaseLost: { target: 'stopped', actions: 'stopLeaseLost' },
       },
     },
     stopped: {

@@ -3,7 +3,7 @@
  *
  *   awaitingInitialize ──initialize──► initialized ──initialized──► ready
  *          │                               │                          │
- *          └──────── idle.check [isIdle] / sweep [isIdleFor] / remove ┴──► stopped (final)
+ *          └─── idle.check [isIdle] / sweep [isIdleFor] / remove / leaseLost ┴──► stopped (final)
  *                                 close ──► stopping ──drained [hasNoWork] / drainExpired──► stopped
  *
  * Ordinary messages never become events of this machine: they flow through the session's mailbox
@@ -68,6 +68,7 @@ export type SessionMachineEvent =
   | { readonly type: 'idle.check' }
   | { readonly type: 'sweep'; readonly thresholdMs: number }
   | { readonly type: 'remove' }
+  | { readonly type: 'leaseLost' }
   | { readonly type: 'close' }
   | { readonly type: 'drained' }
   | { readonly type: 'drainExpired' };
@@ -101,6 +102,7 @@ export const sessionMachine = setup({
     stopIdle: assign({ stopReason: 'idle' as const }),
     stopSwept: assign({ stopReason: 'swept' as const }),
     stopRemoved: assign({ stopReason: 'removed' as const }),
+    stopLeaseLost: assign({ stopReason: 'lease_lost' as const }),
     stopClosed: assign({ stopReason: 'closed' as const }),
   },
 }).createMachine({
@@ -124,6 +126,8 @@ export const sessionMachine = setup({
     ],
     sweep: { guard: 'isIdleFor', target: '.stopped', actions: 'stopSwept' },
     remove: { target: '.stopped', actions: 'stopRemoved' },
+    // In a cluster: this instance lost the session's claim; it stops at once, even while draining.
+    leaseLost: { target: '.stopped', actions: 'stopLeaseLost' },
     close: { target: '.stopping', actions: 'stopClosed' },
     setLogLevel: { actions: 'recordLogLevel' },
   },

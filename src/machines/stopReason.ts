@@ -11,8 +11,11 @@
  * - `removed`: `runtime.remove(sessionId)` (a transport calls it for an HTTP `DELETE`).
  * - `swept`: `runtime.sweepIdle(thresholdMs)` found it idle for at least `thresholdMs`.
  * - `closed`: `runtime.close()` stopped it.
+ * - `lease_lost`: in a cluster, this instance no longer holds the id's claim (the placement said it
+ *   lost it, or `placement.holds(id)` answered false when a message arrived); the id is then
+ *   answered as an unknown one.
  */
-export type SessionStopReason = 'idle' | 'removed' | 'swept' | 'closed';
+export type SessionStopReason = 'idle' | 'removed' | 'swept' | 'closed' | 'lease_lost';
 
 /**
  * What every keyed actor's lifecycle machine (session, state handle, task) outputs when it reaches

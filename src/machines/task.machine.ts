@@ -7,7 +7,7 @@
  *      ▼                          ▼
  *   completed · failed · cancelled ──idle.check [isIdle] / sweep [isIdleFor]──► stopped (final)
  *
- *   remove ──► stopped (from any state)
+ *   remove / leaseLost ──► stopped (from any state)
  *   close  ──► a finished task stops at once; a running one goes on (`closing`) until its work
  *              ends (then it stops) or the drain is over (`drainExpired`: stopped, and the host
  *              settles it as cancelled)
@@ -74,6 +74,7 @@ export type TaskMachineEvent =
   | { readonly type: 'idle.check' }
   | { readonly type: 'sweep'; readonly thresholdMs: number }
   | { readonly type: 'remove' }
+  | { readonly type: 'leaseLost' }
   | { readonly type: 'close' }
   | { readonly type: 'drained' }
   | { readonly type: 'drainExpired' };
@@ -119,6 +120,7 @@ export const taskMachine = setup({
     stopIdle: assign({ stopReason: 'idle' as const }),
     stopSwept: assign({ stopReason: 'swept' as const }),
     stopRemoved: assign({ stopReason: 'removed' as const }),
+    stopLeaseLost: assign({ stopReason: 'lease_lost' as const }),
     stopClosed: assign({ stopReason: 'closed' as const }),
   },
 }).createMachine({
@@ -133,6 +135,7 @@ export const taskMachine = setup({
   initial: 'working',
   on: {
     remove: { target: '.stopped', actions: 'stopRemoved' },
+    leaseLost: { target: '.stopped', actions: 'stopLeaseLost' },
     // While the work runs the idle check only re-arms (the host says "not idle" anyway).
     'idle.check': { actions: 'rearmIdleTimer' },
   },

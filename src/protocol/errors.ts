@@ -41,7 +41,8 @@ export type SessionRuntimeErrorCode =
   | 'header_mismatch'
   | 'missing_required_client_capability'
   | 'unsupported_version'
-  | 'too_many_tasks';
+  | 'too_many_tasks'
+  | 'cluster_unavailable';
 
 interface ErrorTableRow {
   /** JSON-RPC `error.code`. */
@@ -99,12 +100,18 @@ export const errorTable: Readonly<Record<SessionRuntimeErrorCode, ErrorTableRow>
   unsupported_version: { jsonRpcCode: -32022, message: 'Unsupported protocol version' },
   // The tasks extension (SEP-2663): a principal holds `tasks.maxTasksPerPrincipal` live tasks already.
   too_many_tasks: { jsonRpcCode: -32023, message: 'Too many tasks for this principal' },
+  // In a cluster: the placement's store (the directory of which instance runs which id) could not
+  // answer, so a new id could not be claimed: `data.retryAfterSeconds`.
+  cluster_unavailable: { jsonRpcCode: -32024, message: 'Cluster directory unavailable' },
 };
 
 /** Extra, typed facts an error carries in `error.data` beside its `reason`. */
 export interface SessionRuntimeErrorData {
   readonly reason: SessionRuntimeErrorCode;
-  /** For `overloaded`, `mailbox_full` and `shutting_down`: seconds after which a retry may succeed. */
+  /**
+   * For `overloaded`, `mailbox_full`, `shutting_down` and `cluster_unavailable`: seconds after which
+   * a retry may succeed.
+   */
   readonly retryAfterSeconds?: number;
   /** For `invalid_params` / `invalid_request`: what was wrong, as zod reports it. */
   readonly issues?: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];

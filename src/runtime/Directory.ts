@@ -18,12 +18,26 @@ import { createActor } from 'xstate';
 import type { DirectoryHost } from '../machines/directory.machine.js';
 import { directoryMachine } from '../machines/directory.machine.js';
 import type { KeyedActorOutput, SessionStopReason } from '../machines/stopReason.js';
+import type { ActorKey, Placement } from './placement.js';
+import { PlacementUnavailableError } from './placement.js';
 
 /**
  * Why the directory could not hand out an actor: no live actor with that id may be reached (and
  * none may be created), `maxEntries` or `maxPerPrincipal` reached, or the directory is closing.
  */
 export type LookupRefusal = 'not_found' | 'overloaded' | 'too_many_per_principal' | 'shutting_down';
+
+/**
+ * Why a claimed creation ({@link Directory.claimed}) did not happen: another instance holds the id
+ * (`claim_refused`), or the placement's store could not answer (its error).
+ */
+export type ClaimRefusal = 'claim_refused' | PlacementUnavailableError;
+
+/** The placement a directory's ids are claimed on, and the namespace of its kind (`session:<id>`). */
+export interface DirectoryPlacement {
+  readonly placement: Placement;
+  readonly kind: ActorKey['kind'];
+}
 
 /** What the directory needs of an entry (a `KeyedActor` is one). */
 export interface DirectoryEntry {
@@ -37,6 +51,8 @@ export interface DirectoryEntry {
   start(): void;
   /** Asks the entry to drain and stop (the directory is closing). */
   close(): void;
+  /** Stops the entry at once (`lease_lost`): this instance no longer holds its id. */
+  lose(): void;
   /**
    * Stops the entry at once if it rests and has no work (shutdown's fast path), in one synchronous
    * step; true if it did. An entry without it, or that answers false, is asked to `close()`.
@@ -71,10 +87,26 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
   /** Live entries per principal, for `maxPerPrincipal` (`undefined`: the unauthenticated ones, if counted). */
   private readonly perOwner = new Map<string | undefined, number>();
   readonly actor: Actor<typeof directoryMachine>;
+  /** Claims in flight, by key: a second creator of one key waits on the first's claim (in order). */
+  private readonly claiming = new Map<string, Promise<boolean | PlacementUnavailableError>>();
 
-  constructor(private readonly policy: DirectoryPolicy<TEntry>) {
+  /**
+   * @param policy what differs per kind.
+   * @param cluster with a placement: ids are claimed before their actor starts
+   *   ({@link Directory.claimed}), checked (`holds`) before an entry is handed out, and released
+   *   when their actor stops.
+   */
+  constructor(
+    private readonly policy: DirectoryPolicy<TEntry>,
+    private readonly cluster?: DirectoryPlacement,
+  ) {
     this.actor = createActor(directoryMachine, { input: { host: this } });
     this.actor.start();
+  }
+
+  /** The placement id of `key` (`<kind>:<key>`). */
+  private placementId(key: string): string {
+    return `${(this.cluster as DirectoryPlacement).kind}:${key}`;
   }
 
   get size(): number {
@@ -85,15 +117,70 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
     return this.actor.getSnapshot().value === 'accepting';
   }
 
-  /** The live entry for `key`, if any. */
+  /**
+   * The live entry for `key`, if any. With a placement, an entry whose id this instance no longer
+   * holds (`placement.holds`, synchronous) stops now (`lease_lost`) and counts as absent.
+   */
   get(key: string): TEntry | undefined {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
-    if (entry.live) return entry;
+    if (entry.live) {
+      const { cluster } = this;
+      if (cluster === undefined || cluster.placement.holds(this.placementId(key))) return entry;
+      entry.lose();
+      return undefined;
+    }
     // Stopped, and its done event is still on its way to us (we are inside one of our own
     // actions): it is gone all the same.
     this.entries.delete(key);
     return undefined;
+  }
+
+  /**
+   * The placement told us it lost `key`: its live entry, if any, stops now (`lease_lost`).
+   */
+  lost(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry?.live === true) entry.lose();
+  }
+
+  /**
+   * With a placement: claims `key` for this instance, then runs `create` (which creates the entry,
+   * e.g. with {@link getOrCreate}) in the step the claim settles in. A claim left without a live
+   * entry (`create` refused) is released at once. Claims of one key share one call of
+   * `placement.claim`, so that creators of one key go on in the order they came. Resolves with
+   * `create`'s value, `claim_refused` when another instance holds `key`, or the placement's
+   * {@link PlacementUnavailableError}; never rejects. Without a placement, `create` runs at once.
+   */
+  claimed<T>(key: string, create: () => T): Promise<T | ClaimRefusal> {
+    const { cluster } = this;
+    if (cluster === undefined) return Promise.resolve(create());
+    const id = this.placementId(key);
+    let claim = this.claiming.get(key);
+    if (claim === undefined) {
+      claim = cluster.placement.claim(id).then(
+        (claimed) => {
+          this.claiming.delete(key);
+          return claimed;
+        },
+        (error: unknown) => {
+          this.claiming.delete(key);
+          // The contract says a placement rejects only so; anything else is read as the same.
+          return error instanceof PlacementUnavailableError
+            ? error
+            : new PlacementUnavailableError('Placement failed', 1, { cause: error });
+        },
+      );
+      this.claiming.set(key, claim);
+    }
+    return claim.then((claimed) => {
+      if (claimed instanceof PlacementUnavailableError) return claimed;
+      // Held a moment ago, and still (an earlier creator of this key may have given it back).
+      if (!claimed || !cluster.placement.holds(id)) return 'claim_refused';
+      const created = create();
+      if (this.entries.get(key) === undefined && !this.claiming.has(key)) cluster.placement.release(id);
+      return created;
+    });
   }
 
   /** The live entry for `key` if `owner` may reach it; another principal's entry is "not found". */
@@ -152,6 +239,10 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
     const current = this.entries.get(output.key);
     // Forget the entry that stopped, never a fresh one that took its id meanwhile.
     if (current !== undefined && !current.live) this.entries.delete(output.key);
+    // Its claim goes back, unless a fresh entry took the id meanwhile (it holds the same claim).
+    if (this.cluster !== undefined && !this.entries.has(output.key)) {
+      this.cluster.placement.release(this.placementId(output.key));
+    }
     if (this.counts(output.owner)) {
       const left = (this.perOwner.get(output.owner) ?? 1) - 1;
       if (left === 0) this.perOwner.delete(output.owner);

@@ -5,12 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SessionStopReason } from '../machines/stopReason.js';
+import { SessionRuntimeError } from '../protocol/errors.js';
 import type { RuntimeConfig } from './config.js';
 import { Directory } from './Directory.js';
 import type { RuntimeEventEmitter } from './events.js';
 import type { HandleAccess, HandleKindConfig, HandleRefusal } from './handleAccess.js';
 import type { MailboxEnvironment } from './Mailbox.js';
 import { MetricsRecorder } from './metrics.js';
+import { PlacementUnavailableError } from './placement.js';
 import type { HandleEnvironment } from './StateHandle.js';
 import { HANDLE_CALL_METHOD, StateHandle } from './StateHandle.js';
 import type { RequestHandler } from './types.js';
@@ -41,13 +43,25 @@ const runCall: RequestHandler<unknown> = (params, context) =>
 /** @internal */
 export class HandleRegistry implements HandleAccess {
   private readonly kinds = new Map<string, Kind>();
+  private readonly placement: RuntimeConfig['placement'];
 
+  /**
+   * @param kinds the kinds of handle served.
+   * @param options the runtime's settings (`placement`: handle ids are claimed and released on it).
+   * @param events the runtime's events.
+   * @param dispatch how a handler reaches a session.
+   * @param rejections the runtime's counters: a refused or unavailable claim counts as rejected
+   *   (`claim_refused`, `cluster_unavailable`).
+   */
   constructor(
     kinds: readonly HandleKindConfig[],
     options: RuntimeConfig,
     events: RuntimeEventEmitter,
     dispatch: MailboxEnvironment['dispatch'],
+    private readonly rejections: MetricsRecorder = new MetricsRecorder(),
   ) {
+    const { placement } = options;
+    this.placement = placement;
     const handlers = new Map([[HANDLE_CALL_METHOD, runCall]]);
     for (const config of kinds) {
       const environment: HandleEnvironment = {
@@ -65,32 +79,41 @@ export class HandleRegistry implements HandleAccess {
         events,
         dispatch,
       };
-      const stopped: Record<SessionStopReason, number> = { idle: 0, removed: 0, swept: 0, closed: 0 };
+      const stopped: Record<SessionStopReason, number> = {
+        idle: 0,
+        removed: 0,
+        swept: 0,
+        closed: 0,
+        lease_lost: 0,
+      };
       const kind: Kind = {
         config,
         environment,
         started: 0,
         refused: 0,
         stopped,
-        directory: new Directory<StateHandle>({
-          maxEntries: config.maxHandles,
-          maxPerPrincipal: config.maxPerPrincipal,
-          // Unauthenticated callers share one count, as `HandleDefinition.maxPerPrincipal` says.
-          anonymousIsOnePrincipal: true,
-          create: (key, owner, parent) => new StateHandle(key, owner, environment, parent),
-          started: (handleId) => {
-            kind.started++;
-            events.safeEmit('handleStarted', { kind: config.name, handleId });
+        directory: new Directory<StateHandle>(
+          {
+            maxEntries: config.maxHandles,
+            maxPerPrincipal: config.maxPerPrincipal,
+            // Unauthenticated callers share one count, as `HandleDefinition.maxPerPrincipal` says.
+            anonymousIsOnePrincipal: true,
+            create: (key, owner, parent) => new StateHandle(key, owner, environment, parent),
+            started: (handleId) => {
+              kind.started++;
+              events.safeEmit('handleStarted', { kind: config.name, handleId });
+            },
+            stopped: (handleId, _owner, reason) => {
+              stopped[reason]++;
+              events.safeEmit('handleStopped', { kind: config.name, handleId, reason });
+            },
+            refused: (_key, reason, limit) => {
+              kind.refused++;
+              events.safeEmit('handleRefused', { kind: config.name, reason, limit });
+            },
           },
-          stopped: (handleId, _owner, reason) => {
-            stopped[reason]++;
-            events.safeEmit('handleStopped', { kind: config.name, handleId, reason });
-          },
-          refused: (_key, reason, limit) => {
-            kind.refused++;
-            events.safeEmit('handleRefused', { kind: config.name, reason, limit });
-          },
-        }),
+          placement === undefined ? undefined : { placement, kind: 'handle' },
+        ),
       };
       this.kinds.set(config.name, kind);
     }
@@ -111,19 +134,54 @@ export class HandleRegistry implements HandleAccess {
   /**
    * A new handle of kind `name` bound to `owner`, with an unguessable id: `<name>_` and 144 random
    * bits in base64url (visible ASCII, so it may travel in an `Mcp-Param-*` header as is). Or the
-   * refusal when a limit is reached or the runtime is closing.
+   * refusal when a limit is reached or the runtime is closing. In a cluster the id is claimed
+   * before the handle starts: another instance holding it is `overloaded` (144 random bits do not
+   * collide: such a placement is broken), an unavailable placement rejects with
+   * `cluster_unavailable`.
    */
-  open(name: string, owner: string | undefined): StateHandle | HandleRefusal {
+  open(name: string, owner: string | undefined): Promise<StateHandle | HandleRefusal> {
     const { directory } = this.kind(name);
+    const id = this.mint(name, directory);
+    const create = (): StateHandle | HandleRefusal => {
+      const handle = directory.getOrCreate(id, true, owner);
+      // `not_found`: the fresh id was taken while its claim was on its way (it is not going to be).
+      return handle === 'not_found' ? 'overloaded' : handle;
+    };
+    if (this.placement === undefined) return Promise.resolve(create());
+    return directory.claimed(id, create).then((outcome) => {
+      if (outcome === 'claim_refused') {
+        this.rejections.reject('claim_refused');
+        return 'overloaded';
+      }
+      if (outcome instanceof PlacementUnavailableError) {
+        this.rejections.reject('cluster_unavailable');
+        throw new SessionRuntimeError('cluster_unavailable', undefined, {
+          retryAfterSeconds: outcome.retryAfterSeconds,
+        });
+      }
+      return outcome;
+    });
+  }
+
+  /** A fresh id of kind `name`: no live handle has it. */
+  private mint(name: string, directory: Directory<StateHandle>): string {
     // A collision of 144 random bits is not going to happen; insert-if-absent makes sure a live
     // handle would never be handed to a second creator even if it did.
     for (;;) {
       const id = `${name}_${randomBytes(18).toString('base64url')}`;
-      if (directory.get(id) !== undefined) continue;
-      const entry = directory.getOrCreate(id, true, owner);
-      if (entry === 'not_found') continue;
-      return entry;
+      if (directory.get(id) === undefined) return id;
     }
+  }
+
+  /** Whether a handle `id` of any kind is live here (one this instance no longer holds stops now). */
+  has(id: string): boolean {
+    for (const kind of this.kinds.values()) if (kind.directory.get(id) !== undefined) return true;
+    return false;
+  }
+
+  /** The placement told us it lost `id`: the handle of that id, of whichever kind, stops now. */
+  lost(id: string): void {
+    for (const kind of this.kinds.values()) kind.directory.lost(id);
   }
 
   /** The live handle `id` of kind `name` if `owner` may reach it; another principal's is "unknown". */

@@ -25,6 +25,7 @@ export type KeyedActorEvent =
   | { readonly type: 'idle.check' }
   | { readonly type: 'sweep'; readonly thresholdMs: number }
   | { readonly type: 'remove' }
+  | { readonly type: 'leaseLost' }
   | { readonly type: 'close' }
   | { readonly type: 'drained' }
   | { readonly type: 'drainExpired' };
@@ -102,6 +103,14 @@ export abstract class KeyedActor<TActor extends LifecycleActor, TRecord> extends
   /** Asks the lifecycle machine to drain and stop (its directory is closing). */
   close(): void {
     this.actor.send({ type: 'close' });
+  }
+
+  /**
+   * In a cluster: this instance no longer holds the actor's id. It stops at once (`lease_lost`):
+   * queued requests answered, running ones aborted, as on `remove`.
+   */
+  lose(): void {
+    this.actor.send({ type: 'leaseLost' });
   }
 
   /**

@@ -19,7 +19,7 @@ import type {
   JsonRpcMessage,
   JsonRpcNotification,
 } from '../protocol/jsonrpc.js';
-import { jsonRpcNotification } from '../protocol/jsonrpc.js';
+import { isRecord, jsonRpcNotification } from '../protocol/jsonrpc.js';
 import type { ServerIdentity } from '../protocol/lifecycle.js';
 import type { ParamHeaderDeclaration } from '../protocol/mcpHeaders.js';
 import type { IncomingMessage, IncomingRequest } from '../protocol/messages.js';
@@ -27,7 +27,7 @@ import { parseMessage } from '../protocol/messages.js';
 import { createRequestStateCodec } from '../protocol/requestState.js';
 import { TASKS_EXTENSION, taskIdOf } from '../protocol/tasks.js';
 import type { RuntimeConfig } from './config.js';
-import type { LookupRefusal } from './Directory.js';
+import type { ClaimRefusal, LookupRefusal } from './Directory.js';
 import { Directory } from './Directory.js';
 import { RuntimeEventEmitter } from './events.js';
 import { HandleRegistry } from './HandleRegistry.js';
@@ -37,7 +37,8 @@ import { ListenFeed } from './ListenFeed.js';
 import type { MailboxEnvironment } from './Mailbox.js';
 import { MetricsRecorder } from './metrics.js';
 import type { PendingRequest } from './PendingRequest.js';
-import type { ActorKey, Location, Placement } from './placement.js';
+import type { ActorKey, ClusterNotification, Location, Placement } from './placement.js';
+import { PlacementUnavailableError, placementIdOf } from './placement.js';
 import type { SessionEnvironment } from './Session.js';
 import { Session } from './Session.js';
 import type { StatelessEnvironment } from './StatelessRequest.js';
@@ -127,12 +128,14 @@ export interface SessionRuntime {
   notify(sessionId: string, notification: Omit<JsonRpcNotification, 'jsonrpc'>): boolean;
   /**
    * Tells every session subscribed to `uri` (`resources/subscribe`) that it changed, through its
-   * attached listener. Returns how many sessions were told.
+   * attached listener. Returns how many sessions were told here. With a `placement`, also
+   * published to the other instances, which tell their own sessions.
    */
   notifyResourceUpdated(uri: string): number;
   /**
    * Tells clients that a list changed: every 2025 session through its attached listener, and every
-   * 2026-07-28 `subscriptions/listen` that asked for that kind. Returns how many were told.
+   * 2026-07-28 `subscriptions/listen` that asked for that kind. Returns how many were told here.
+   * With a `placement`, also published to the other instances, which tell their own.
    */
   notifyListChanged(list: ListKind): number;
   /**
@@ -168,9 +171,10 @@ export interface SessionRuntime {
    */
   actorOf(message: IncomingRequest): ActorKey | undefined;
   /**
-   * Where `key`'s actor runs. `local` when it is live here, and always without a `placement` (this
-   * runtime then answers an unknown id itself). Rejects with `PlacementUnavailableError` only, when
-   * the placement's store cannot answer.
+   * Where `key`'s actor runs. `local` when it is live here (and this instance still holds it), and
+   * always without a `placement` (this runtime then answers an unknown id itself); else what
+   * `placement.locate` says, a `remote` naming this instance being `local`. Rejects with
+   * `PlacementUnavailableError` only, when the placement's store cannot answer.
    */
   locate(key: ActorKey): Promise<Location>;
   /** Live sessions. */
@@ -194,6 +198,8 @@ const RESOURCE_NOT_FOUND = errorTable.resource_not_found.jsonRpcCode;
 const INVALID_PARAMS = errorTable.invalid_params.jsonRpcCode;
 
 const LOCAL: Location = Object.freeze({ kind: 'local' });
+
+const LIST_KINDS: ReadonlySet<string> = new Set(['tools', 'prompts', 'resources']);
 
 const NO_DECLARATIONS: readonly ParamHeaderDeclaration[] = Object.freeze([]);
 
@@ -261,6 +267,8 @@ export class SessionRuntimeImpl implements SessionRuntime {
    * @param interleaves which requests start at once beside a session's ordered ones (interleaving tools).
    * @param taskTools the tools that may run as tasks (the tasks extension), by name.
    * @param tasksConfig the tasks extension's settings.
+   * @param handleArguments for each tool that takes a state handle, the name of its handle id
+   *   argument, for {@link actorOf}.
    */
   constructor(
     options: RuntimeConfig,
@@ -272,6 +280,7 @@ export class SessionRuntimeImpl implements SessionRuntime {
     interleaves?: MailboxEnvironment['interleaves'],
     taskTools: ReadonlyMap<string, TaskTool> = new Map(),
     tasksConfig: TasksConfig = DEFAULT_TASKS_CONFIG,
+    private readonly handleArguments: ReadonlyMap<string, string> = new Map(),
   ) {
     this.options = options;
     this.server = server;
@@ -286,7 +295,7 @@ export class SessionRuntimeImpl implements SessionRuntime {
     );
     const dispatch: SessionEnvironment['dispatch'] = (sessionId, message, options, caller) =>
       this.route(sessionId, message, options, caller);
-    this.handles = new HandleRegistry(handleKinds, options, this.events, dispatch);
+    this.handles = new HandleRegistry(handleKinds, options, this.events, dispatch, this.metricsRecorder);
     this.modernCapabilities = modernCapabilitiesOf(server.capabilities, served, taskTools.size > 0);
     const environment: SessionEnvironment = {
       options,
@@ -317,30 +326,55 @@ export class SessionRuntimeImpl implements SessionRuntime {
       this.listens.taskChanged(taskId, owner, task);
     };
     const { metricsRecorder: metrics, events } = this;
-    this.directory = new Directory<Session>({
-      maxEntries: options.maxSessions,
-      maxPerPrincipal: options.maxSessionsPerPrincipal,
-      // Sessions opened without a principal are not limited per principal (only by maxSessions).
-      anonymousIsOnePrincipal: false,
-      create: (sessionId, owner, parent) => new Session(sessionId, owner, environment, parent),
-      started: (sessionId) => {
-        metrics.sessions++;
-        metrics.sessionsStarted++;
-        events.safeEmit('sessionStarted', { sessionId });
+    const { placement } = options;
+    this.directory = new Directory<Session>(
+      {
+        maxEntries: options.maxSessions,
+        maxPerPrincipal: options.maxSessionsPerPrincipal,
+        // Sessions opened without a principal are not limited per principal (only by maxSessions).
+        anonymousIsOnePrincipal: false,
+        create: (sessionId, owner, parent) => new Session(sessionId, owner, environment, parent),
+        started: (sessionId) => {
+          metrics.sessions++;
+          metrics.sessionsStarted++;
+          events.safeEmit('sessionStarted', { sessionId });
+        },
+        stopped: (sessionId, _owner, reason) => {
+          metrics.sessions--;
+          metrics.sessionsStopped[reason]++;
+          events.safeEmit('sessionStopped', { sessionId, reason });
+        },
+        refused: (sessionId, reason, limit) => {
+          events.safeEmit('overload', {
+            sessionId,
+            reason: reason === 'overloaded' ? 'overloaded' : 'too_many_sessions',
+            limit,
+          });
+        },
       },
-      stopped: (sessionId, _owner, reason) => {
-        metrics.sessions--;
-        metrics.sessionsStopped[reason]++;
-        events.safeEmit('sessionStopped', { sessionId, reason });
-      },
-      refused: (sessionId, reason, limit) => {
-        events.safeEmit('overload', {
-          sessionId,
-          reason: reason === 'overloaded' ? 'overloaded' : 'too_many_sessions',
-          limit,
-        });
-      },
-    });
+      placement === undefined ? undefined : { placement, kind: 'session' },
+    );
+    if (placement !== undefined) {
+      placement.onLost((id) => this.lost(id));
+      placement.onNotification((notification) => this.deliverNotification(notification));
+    }
+  }
+
+  /** The placement lost `id` (`<kind>:<id>`): its actor, if live here, stops now (`lease_lost`). */
+  private lost(id: string): void {
+    const colon = id.indexOf(':');
+    const kind = id.slice(0, colon);
+    const key = id.slice(colon + 1);
+    if (kind === 'session') this.directory.lost(key);
+    else if (kind === 'handle') this.handles.lost(key);
+    else if (kind === 'task') this.tasks.lost(key);
+  }
+
+  /** Another instance's notification: told to this instance's clients, never published again. */
+  private deliverNotification(notification: ClusterNotification): void {
+    if (notification.type === 'resourceUpdated') this.tellResourceUpdated(notification.uri);
+    else if (notification.type === 'listChanged' && LIST_KINDS.has(notification.list))
+      this.tellListChanged(notification.list);
   }
 
   get size(): number {
@@ -454,7 +488,7 @@ export class SessionRuntimeImpl implements SessionRuntime {
   }
 
   get placement(): Placement | undefined {
-    return undefined;
+    return this.options.placement;
   }
 
   actorOf(message: IncomingRequest): ActorKey | undefined {
@@ -463,11 +497,38 @@ export class SessionRuntimeImpl implements SessionRuntime {
       const taskId = taskIdOf(params);
       return taskId === undefined ? undefined : { kind: 'task', id: taskId };
     }
+    if (method === 'tools/call') {
+      const { name } = params;
+      const argument = typeof name === 'string' ? this.handleArguments.get(name) : undefined;
+      if (argument === undefined) return undefined;
+      const args = params.arguments;
+      const id = isRecord(args) ? args[argument] : undefined;
+      return typeof id === 'string' && id.length > 0 ? { kind: 'handle', id } : undefined;
+    }
     return undefined;
   }
 
-  locate(_key: ActorKey): Promise<Location> {
-    return Promise.resolve(LOCAL);
+  locate(key: ActorKey): Promise<Location> {
+    const { placement } = this.options;
+    if (placement === undefined || this.isLiveHere(key)) return Promise.resolve(LOCAL);
+    const { instanceId } = placement;
+    return placement
+      .locate(placementIdOf(key))
+      .then((location) =>
+        location.kind === 'remote' && location.instanceId === instanceId ? LOCAL : location,
+      );
+  }
+
+  /** Whether `key`'s actor is live here and this instance holds its id (else it stops now). */
+  private isLiveHere(key: ActorKey): boolean {
+    switch (key.kind) {
+      case 'session':
+        return this.directory.get(key.id) !== undefined;
+      case 'handle':
+        return this.handles.has(key.id);
+      default:
+        return this.tasks.live(key.id);
+    }
   }
 
   paramHeadersOf(name: string): readonly ParamHeaderDeclaration[] {
@@ -514,8 +575,34 @@ export class SessionRuntimeImpl implements SessionRuntime {
       return Promise.resolve(errorResponse(id, 'session_not_found', 'Session id missing'));
     }
     const mayCreate = options?.mayCreate !== false && this.mayCreate(incoming);
-    const session = this.directory.getOrCreate(sessionId, mayCreate, options?.principal?.id);
+    const owner = options?.principal?.id;
+    const { directory } = this;
+    // In a cluster a new session's id is claimed before its actor starts, so the `initialize`
+    // answer that reveals it follows the claim. A live session takes the synchronous path.
+    if (mayCreate && this.options.placement !== undefined && directory.accepting) {
+      if (directory.get(sessionId) === undefined) {
+        return directory
+          .claimed(sessionId, () => directory.getOrCreate(sessionId, true, owner))
+          .then((session) => {
+            if (session instanceof PlacementUnavailableError || session === 'claim_refused')
+              return this.claimRefusal(id, session);
+            if (typeof session === 'string') return this.refusal(id, session);
+            return this.handOver(session, incoming, options, caller);
+          });
+      }
+    }
+    const session = directory.getOrCreate(sessionId, mayCreate, owner);
     if (typeof session === 'string') return Promise.resolve(this.refusal(id, session));
+    return this.handOver(session, incoming, options, caller);
+  }
+
+  /** Hands a classified message to its session. */
+  private handOver(
+    session: Session,
+    incoming: Exclude<IncomingMessage, { readonly kind: 'invalid' }>,
+    options: DispatchOptions | undefined,
+    caller: PendingRequest | undefined,
+  ): Promise<DispatchResult> {
     switch (incoming.kind) {
       case 'request':
         return session.request(incoming, options, caller);
@@ -526,6 +613,22 @@ export class SessionRuntimeImpl implements SessionRuntime {
         session.response(incoming);
         return Promise.resolve(undefined);
     }
+  }
+
+  /**
+   * The answer to a message for a new session whose id could not be claimed: another instance holds
+   * it (answered as an unknown session, `session_not_found`), or the placement's store cannot
+   * answer (`cluster_unavailable`, with its `retryAfterSeconds`). Counted as refused by that reason.
+   */
+  private claimRefusal(id: JsonRpcId | null, refusal: ClaimRefusal): JsonRpcErrorResponse {
+    if (refusal === 'claim_refused') {
+      this.metricsRecorder.reject('claim_refused');
+      return errorResponse(id, 'session_not_found');
+    }
+    this.metricsRecorder.reject('cluster_unavailable');
+    return errorResponse(id, 'cluster_unavailable', undefined, {
+      retryAfterSeconds: refusal.retryAfterSeconds,
+    });
   }
 
   /** The error answer to a message the directory could not hand to a session (counted as refused). */
@@ -582,6 +685,12 @@ export class SessionRuntimeImpl implements SessionRuntime {
   }
 
   notifyResourceUpdated(uri: string): number {
+    const told = this.tellResourceUpdated(uri);
+    this.options.placement?.publish({ type: 'resourceUpdated', uri });
+    return told;
+  }
+
+  private tellResourceUpdated(uri: string): number {
     return this.subscriptions?.notifyUpdated(uri) ?? 0;
   }
 
@@ -589,6 +698,12 @@ export class SessionRuntimeImpl implements SessionRuntime {
     if (list !== 'tools' && list !== 'prompts' && list !== 'resources') {
       throw new TypeError(`Expected \`list\` to be 'tools', 'prompts' or 'resources', got ${String(list)}`);
     }
+    const told = this.tellListChanged(list);
+    this.options.placement?.publish({ type: 'listChanged', list });
+    return told;
+  }
+
+  private tellListChanged(list: ListKind): number {
     let told = this.listens.listChanged(list);
     const message = jsonRpcNotification(`notifications/${list}/list_changed`);
     for (const session of [...this.directory.values()]) if (session.live && session.send(message)) told++;

@@ -12,7 +12,8 @@
  *   `tasks/get` right after finds it (SEP-2663, "Task Creation").
  * - **Unguessable, bound**: a task id is 144 random bits (`crypto.randomBytes`), bound to the
  *   principal that created it; another principal's id is answered exactly as an unknown one
- *   (-32602), as is an expired one.
+ *   (-32602), as is an expired one. In a cluster the id is claimed (`placement.claim`) before the
+ *   task starts: a refused claim is `overloaded`, an unavailable placement `cluster_unavailable`.
  * - **Bounded**: `maxTasks` live tasks (`overloaded`, -32011) and `maxTasksPerPrincipal` per
  *   principal (`too_many_tasks`, -32023), both with `data.limit` and `data.retryAfterSeconds`.
  */
@@ -36,9 +37,11 @@ import {
   taskIdOf,
 } from '../protocol/tasks.js';
 import type { RuntimeConfig } from './config.js';
-import type { LookupRefusal } from './Directory.js';
+import type { ClaimRefusal, LookupRefusal } from './Directory.js';
 import { Directory } from './Directory.js';
 import type { MailboxEnvironment } from './Mailbox.js';
+import type { MetricsRecorder } from './metrics.js';
+import { PlacementUnavailableError } from './placement.js';
 import type { TaskSettings, TaskWork } from './Task.js';
 import { Task } from './Task.js';
 import type { DispatchOptions, DispatchResult } from './types.js';
@@ -92,6 +95,7 @@ export class Tasks {
   /** The work of the task being created: read by the directory's `create`, in the same step. */
   private creating: TaskWork | undefined;
   private readonly settings: TaskSettings;
+  private readonly metrics: MetricsRecorder;
   /** Told of every change a client can see; set by the runtime when it serves `notifications/tasks`. */
   listener: TaskChangeListener | undefined;
 
@@ -108,6 +112,8 @@ export class Tasks {
     private readonly tools: ReadonlyMap<string, TaskTool>,
   ) {
     this.settings = { ttlMs: config.ttlMs, pollIntervalMs: config.pollIntervalMs };
+    this.metrics = environment.metrics;
+    const { placement } = options;
     // A task's mailbox runs its one request; its idle timeout is its ttl; it never rests.
     const taskEnvironment: MailboxEnvironment = {
       ...environment,
@@ -120,21 +126,24 @@ export class Tasks {
       },
     };
     const changed = (task: Task) => this.listener?.(task.key, task.owner, detailedTask(task.view()));
-    this.directory = new Directory<Task>({
-      maxEntries: config.maxTasks,
-      maxPerPrincipal: config.maxTasksPerPrincipal,
-      // Unauthenticated callers are not one principal here: `maxTasks` alone bounds their tasks.
-      anonymousIsOnePrincipal: false,
-      create: (taskId: string, owner: string | undefined, parent: AnyActorRef) =>
-        new Task(taskId, owner, taskEnvironment, parent, this.creating as TaskWork, this.settings, changed),
-      started: () => {},
-      stopped: () => {},
-      refused: (key, reason, limit) => {
-        if (reason === 'overloaded') {
-          environment.events.safeEmit('overload', { sessionId: key, reason: 'overloaded', limit });
-        }
+    this.directory = new Directory<Task>(
+      {
+        maxEntries: config.maxTasks,
+        maxPerPrincipal: config.maxTasksPerPrincipal,
+        // Unauthenticated callers are not one principal here: `maxTasks` alone bounds their tasks.
+        anonymousIsOnePrincipal: false,
+        create: (taskId: string, owner: string | undefined, parent: AnyActorRef) =>
+          new Task(taskId, owner, taskEnvironment, parent, this.creating as TaskWork, this.settings, changed),
+        started: () => {},
+        stopped: () => {},
+        refused: (key, reason, limit) => {
+          if (reason === 'overloaded') {
+            environment.events.safeEmit('overload', { sessionId: key, reason: 'overloaded', limit });
+          }
+        },
       },
-    });
+      placement === undefined ? undefined : { placement, kind: 'task' },
+    );
   }
 
   /** Whether this runtime serves the extension: some tool may run as a task. */
@@ -173,7 +182,7 @@ export class Tasks {
     }
     const invalid = checkRequestParams(message.id, message.method, message.params);
     if (invalid !== undefined) return undefined;
-    if (!tool.beforeTask) return Promise.resolve(this.create(message, envelope, options));
+    if (!tool.beforeTask) return this.create(message, envelope, options);
     const step = { ...message, params: { ...message.params, [BEFORE_TASK]: true } };
     return runStateless(step, options).then((response) => {
       if (response === undefined || 'error' in response) return response;
@@ -187,23 +196,58 @@ export class Tasks {
     });
   }
 
-  /** Creates the task (in the directory, started) and answers `CreateTaskResult`, or a refusal. */
+  /**
+   * Creates the task (in the directory, started) and answers `CreateTaskResult`, or a refusal. In a
+   * cluster the id is claimed first, so `CreateTaskResult` (which reveals it) follows the claim.
+   */
   private create(
     message: IncomingRequest,
     envelope: RequestEnvelope,
     options: DispatchOptions | undefined,
-  ): JsonRpcResponse {
+  ): Promise<JsonRpcResponse> {
     const principal = options?.principal;
     const taskId = randomBytes(18).toString('base64url');
-    this.creating = { message, envelope, principal };
-    let task: Task | LookupRefusal;
-    try {
-      task = this.directory.getOrCreate(taskId, true, principal?.id);
-    } finally {
-      this.creating = undefined;
+    const create = (): JsonRpcResponse => {
+      this.creating = { message, envelope, principal };
+      let task: Task | LookupRefusal;
+      try {
+        task = this.directory.getOrCreate(taskId, true, principal?.id);
+      } finally {
+        this.creating = undefined;
+      }
+      if (typeof task === 'string') return this.refusal(message.id, task);
+      return { jsonrpc: '2.0', id: message.id, result: createTaskResult(task.view()) };
+    };
+    if (this.options.placement === undefined) return Promise.resolve(create());
+    return this.directory
+      .claimed(taskId, create)
+      .then((outcome) => (isClaimRefusal(outcome) ? this.claimRefusal(message.id, outcome) : outcome));
+  }
+
+  /** A claim of a new task's id that failed: another instance holds it, or the placement is down. */
+  private claimRefusal(id: JsonRpcId, refusal: ClaimRefusal): JsonRpcResponse {
+    if (refusal === 'claim_refused') {
+      this.metrics.reject('claim_refused');
+      // 144 random bits do not collide: a placement that refuses a fresh id is broken.
+      return errorResponse(id, 'overloaded', 'Too many tasks', {
+        retryAfterSeconds: this.options.retryAfterSeconds,
+        limit: this.config.maxTasks,
+      });
     }
-    if (typeof task === 'string') return this.refusal(message.id, task);
-    return { jsonrpc: '2.0', id: message.id, result: createTaskResult(task.view()) };
+    this.metrics.reject('cluster_unavailable');
+    return errorResponse(id, 'cluster_unavailable', undefined, {
+      retryAfterSeconds: refusal.retryAfterSeconds,
+    });
+  }
+
+  /** Whether task `taskId` is live here, whoever owns it (one this instance no longer holds stops now). */
+  live(taskId: string): boolean {
+    return this.directory.get(taskId) !== undefined;
+  }
+
+  /** The placement told us it lost `taskId`: its task stops now. */
+  lost(taskId: string): void {
+    this.directory.lost(taskId);
   }
 
   /**
@@ -289,4 +333,8 @@ export class Tasks {
         return errorResponse(id, 'shutting_down', undefined, { retryAfterSeconds });
     }
   }
+}
+
+function isClaimRefusal(outcome: JsonRpcResponse | ClaimRefusal): outcome is ClaimRefusal {
+  return outcome === 'claim_refused' || outcome instanceof PlacementUnavailableError;
 }

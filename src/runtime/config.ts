@@ -5,6 +5,7 @@
  * tools, resources or prompts those options also carry.
  */
 import type { Clock } from './clock.js';
+import type { Placement } from './placement.js';
 
 /** Which messages may create a session for an id the directory does not know. */
 export type SpawnPolicy = 'initialize' | 'any';
@@ -47,4 +48,6 @@ export interface RuntimeConfig {
   /** Keys of the `requestState` codec (multi-round-trip requests), ≥ 32 bytes each; the first seals. */
   readonly requestStateKeys: readonly (string | Uint8Array)[];
   readonly clock: Clock;
+  /** Where the actors run in a cluster; `undefined` (or absent) for a cluster of one. */
+  readonly placement?: Placement | undefined;
 }

@@ -82,8 +82,13 @@ export interface ReachableHandle {
 export interface HandleAccess {
   /** The settings of kind `name`. */
   config(name: string): HandleKindConfig;
-  /** A new handle of kind `name` bound to `owner`, or why not. */
-  open(name: string, owner: string | undefined): ReachableHandle | HandleRefusal;
+  /**
+   * A new handle of kind `name` bound to `owner`, or why not. In a cluster its id is claimed first
+   * (`placement.claim`); a refused claim is `overloaded`, and the promise rejects with a
+   * `SessionRuntimeError` `cluster_unavailable` (`data.retryAfterSeconds`) when the placement's
+   * store cannot answer. Without a placement it settles in the step it is called in.
+   */
+  open(name: string, owner: string | undefined): Promise<ReachableHandle | HandleRefusal>;
   /** The live handle `id` of kind `name` if `owner` may reach it; another principal's is `undefined`. */
   reach(name: string, id: string, owner: string | undefined): ReachableHandle | undefined;
 }

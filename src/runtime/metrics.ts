@@ -8,7 +8,13 @@ import type { RuntimeMetrics, StopReason } from './types.js';
 export class MetricsRecorder {
   sessions = 0;
   sessionsStarted = 0;
-  readonly sessionsStopped: Record<StopReason, number> = { idle: 0, removed: 0, swept: 0, closed: 0 };
+  readonly sessionsStopped: Record<StopReason, number> = {
+    idle: 0,
+    removed: 0,
+    swept: 0,
+    closed: 0,
+    lease_lost: 0,
+  };
   queued = 0;
   inFlight = 0;
   accepted = 0;

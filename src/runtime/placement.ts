@@ -66,12 +66,16 @@ export interface Placement {
   /**
    * Claims `id` for this instance before its actor starts: true if this instance holds it now
    * (claiming an id it holds already is true), false if another instance holds it.
-   * Rejects with {@link PlacementUnavailableError} only.
+   * Rejects with {@link PlacementUnavailableError} only. The runtime has at most one claim of an id
+   * in flight, and releases a claim at once if the actor could not be created after all (a limit
+   * was reached, or the runtime is closing).
    */
   claim(id: string): Promise<boolean>;
   /**
    * Whether this instance holds `id` now: synchronous, read against the clock on every call, so a
-   * process that wakes from a pause past its claim's deadline answers false before it acts.
+   * process that wakes from a pause past its claim's deadline answers false before it acts. The
+   * runtime reads it before every message it hands to a live actor, and right after a claim
+   * resolved true: it must be cheap (no I/O).
    */
   holds(id: string): boolean;
   /** Gives `id` back once its actor stopped. Never throws; a failure only lets the claim lapse. */

@@ -236,7 +236,8 @@ export interface RuntimeEvents {
   /**
    * A state handle stopped: `idle` (its kind's `idleTimeoutMs` passed without a call), `removed`
    * (a handler called `ctx.handle.close()`, or its creating call failed), `swept`
-   * (`runtime.sweepIdle`) or `closed` (`runtime.close`).
+   * (`runtime.sweepIdle`), `closed` (`runtime.close`) or `lease_lost` (in a cluster, this instance
+   * no longer holds its id).
    */
   handleStopped: (event: {
     readonly kind: string;

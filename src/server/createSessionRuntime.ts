@@ -3,7 +3,13 @@
  * handlers and capabilities of the registered features, and wires them onto the runtime.
  */
 import { buildHandlers, deriveCapabilities, hasResources } from '../features/capabilities.js';
-import { handleKindsOf, interleavingOf, paramHeadersOf, taskToolsOf } from '../features/tools.js';
+import {
+  handleArgumentsOf,
+  handleKindsOf,
+  interleavingOf,
+  paramHeadersOf,
+  taskToolsOf,
+} from '../features/tools.js';
 import type { ServerIdentity } from '../protocol/lifecycle.js';
 import type { SessionRuntime } from '../runtime/SessionRuntime.js';
 import { SessionRuntimeImpl } from '../runtime/SessionRuntime.js';
@@ -50,5 +56,6 @@ export function createSessionRuntime<TContext = undefined>(
     interleavingOf(resolved.tools, resolved.interleaveReadOnlyTools),
     taskToolsOf(resolved.tools),
     resolved.tasks,
+    handleArgumentsOf(resolved.tools),
   );
 }

@@ -10,6 +10,7 @@ import type { Clock } from '../runtime/clock.js';
 import { systemClock } from '../runtime/clock.js';
 import type { RuntimeConfig, SpawnPolicy } from '../runtime/config.js';
 import { assertOptionsObject, optionsTypeError } from '../runtime/optionsError.js';
+import type { Placement } from '../runtime/placement.js';
 import type { TasksConfig } from '../runtime/Tasks.js';
 import { DEFAULT_TASKS_CONFIG } from '../runtime/Tasks.js';
 import type { RequestHandler } from '../runtime/types.js';
@@ -191,6 +192,25 @@ export interface SessionRuntimeOptions<TContext = undefined> {
   >;
   /** Time source for idle expiry and timeouts; a `ManualClock` in tests. @default systemClock */
   readonly clock?: Clock;
+  /**
+   * Runs this runtime as one instance of a cluster (`createClusterPlacement` from
+   * `mcp-session-runtime/cluster`, or any object with the {@link Placement} functions):
+   * - every new session, state handle and task id is claimed (`placement.claim('<kind>:<id>')`)
+   *   before the answer that reveals it (`initialize`, the opening tool's result,
+   *   `CreateTaskResult`). A claim another instance holds answers a session's `initialize`
+   *   `session_not_found` (-32001) and a handle's or task's creation `overloaded` (-32011); a
+   *   placement that cannot answer `cluster_unavailable` (-32024, `data.retryAfterSeconds`; HTTP 503
+   *   with `Retry-After`). No actor starts for an id not claimed.
+   * - an actor's id is released (`placement.release`) when it stops, for any reason.
+   * - an id the placement reports lost (`onLost`), or no longer holds (`holds`, checked before a
+   *   message reaches its actor), stops its actor at once with reason `lease_lost`; the message is
+   *   answered as for an unknown id.
+   * - `notifyResourceUpdated` and `notifyListChanged` are published to the other instances, and
+   *   theirs are delivered here.
+   * Omitted, the runtime is a cluster of one.
+   * @default undefined
+   */
+  readonly placement?: Placement;
 }
 
 const positiveInteger = z.number().int().positive();
@@ -207,6 +227,9 @@ const milliseconds = (lowest: 'positive' | 'zero') => {
       : number.min(0, 'Expected 0 ms or more')
   ).max(MAX_TIMER_MS, `Expected at most ${MAX_TIMER_MS} ms (about 24.8 days; Infinity turns it off)`);
 };
+
+/** The functions of a {@link Placement}. */
+const PLACEMENT_FUNCTIONS = ['claim', 'holds', 'release', 'locate', 'onLost', 'publish', 'onNotification'];
 
 const infinity = z.custom<number>((value) => value === Number.POSITIVE_INFINITY, 'Expected Infinity');
 
@@ -288,6 +311,17 @@ const optionsSchema = z.strictObject({
       'Expected a clock with now, setTimeout and clearTimeout',
     )
     .optional(),
+  placement: z
+    .custom<Placement>(
+      (value) =>
+        typeof value === 'object' &&
+        value !== null &&
+        typeof (value as Record<string, unknown>).instanceId === 'string' &&
+        typeof (value as Record<string, unknown>).address === 'string' &&
+        PLACEMENT_FUNCTIONS.every((key) => typeof (value as Record<string, unknown>)[key] === 'function'),
+      `Expected a placement with instanceId and address (strings) and ${'claim, holds, release, locate, onLost, publish and onNotification'} (functions)`,
+    )
+    .optional(),
 });
 
 /** Options with every default applied: the runtime's settings and what the features serve. */
@@ -355,5 +389,6 @@ export function resolveOptions<TContext>(
       maxTasksPerPrincipal: options.tasks?.maxTasksPerPrincipal ?? DEFAULT_TASKS_CONFIG.maxTasksPerPrincipal,
     },
     clock: options.clock ?? systemClock,
+    placement: options.placement,
   };
 }

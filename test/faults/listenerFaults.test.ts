@@ -56,7 +56,13 @@ describe('a runtime event listener that throws', () => {
     expect(runtime.has('removed')).toBe(false);
     await openSession(runtime, 'closed');
     await expectClosedClean(runtime, clock);
-    expect(runtime.metrics().sessionsStopped).toEqual({ idle: 1, removed: 1, swept: 0, closed: 1 });
+    expect(runtime.metrics().sessionsStopped).toEqual({
+      idle: 1,
+      removed: 1,
+      swept: 0,
+      closed: 1,
+      lease_lost: 0,
+    });
     expect(reported).toEqual(Array.from({ length: 3 }, () => ({ event: 'sessionStopped', error: boom })));
   });
 

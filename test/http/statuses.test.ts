@@ -6,13 +6,21 @@ import { describe, expect, it } from 'vitest';
 import { createDemoRuntime } from '../../examples/tools.js';
 import { createFetchHandler, httpStatusOf } from '../../src/http/index.js';
 import { httpReasonOf, httpStatusTable } from '../../src/http/statuses.js';
-import { errorTable, httpStatusOf as rootHttpStatusOf, SessionRuntimeError } from '../../src/index.js';
+import {
+  createSessionRuntime,
+  errorTable,
+  httpStatusOf as rootHttpStatusOf,
+  SessionRuntimeError,
+} from '../../src/index.js';
+import type { Placement } from '../../src/runtime/placement.js';
+import { PlacementUnavailableError } from '../../src/runtime/placement.js';
 import { initializeRequest } from '../helpers.js';
 
 describe('httpStatusOf', () => {
   it('maps runtime errors to HTTP statuses and leaves handler codes at 200', () => {
     expect(httpStatusOf(new SessionRuntimeError('session_not_found').toJsonRpcError())).toBe(404);
     expect(httpStatusOf(new SessionRuntimeError('overloaded').toJsonRpcError())).toBe(503);
+    expect(httpStatusOf(new SessionRuntimeError('cluster_unavailable').toJsonRpcError())).toBe(503);
     expect(httpStatusOf(new SessionRuntimeError('mailbox_full').toJsonRpcError())).toBe(429);
     expect(httpStatusOf(new SessionRuntimeError('invalid_request').toJsonRpcError())).toBe(400);
     expect(httpStatusOf({ code: -32002, message: 'Resource not found' })).toBe(200);
@@ -63,6 +71,38 @@ describe('the status of every error answer is its reason’s', () => {
     });
     expect(httpStatusOf(body.error)).toBe(500);
     expect(errors).toEqual([expect.any(TypeError)]);
+    await runtime.close();
+  });
+
+  it('sends cluster_unavailable (the placement cannot claim a new session id) as 503 with Retry-After', async () => {
+    const placement: Placement = {
+      instanceId: 'a',
+      address: 'http://10.0.0.1:3000',
+      claim: () => Promise.reject(new PlacementUnavailableError('store unreachable', 9)),
+      holds: () => false,
+      release: () => {},
+      locate: () => Promise.resolve({ kind: 'none' }),
+      onLost: () => {},
+      publish: () => {},
+      onNotification: () => {},
+    };
+    const runtime = createSessionRuntime({ placement });
+    const mcp = createFetchHandler(runtime);
+    const response = await mcp(
+      new Request('http://localhost/mcp', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify(initializeRequest(0)),
+      }),
+    );
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('9');
+    expect(((await response.json()) as { error: unknown }).error).toEqual({
+      code: -32024,
+      message: 'Cluster directory unavailable',
+      data: { reason: 'cluster_unavailable', retryAfterSeconds: 9 },
+    });
+    expect(runtime.size).toBe(0);
     await runtime.close();
   });
 });

@@ -394,7 +394,7 @@ export const handleAccounting: HandleInvariant = {
   afterCommand(model, harness) {
     compareCounters('accounting', model, harness);
     const metrics = harness.runtime.metrics().handles[KIND];
-    const stops: Record<string, number> = { idle: 0, removed: 0, swept: 0, closed: 0 };
+    const stops: Record<string, number> = { idle: 0, removed: 0, swept: 0, closed: 0, lease_lost: 0 };
     for (const reasons of harness.stopReasons.values()) {
       for (const reason of reasons) stops[reason] = (stops[reason] ?? 0) + 1;
     }

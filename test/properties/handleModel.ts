@@ -140,7 +140,11 @@ export function createHandleModel(config: HandleScenarioConfig): HandleModel {
     handles: new Map(),
     calls: new Map(),
     lastKey: 0,
-    counters: { started: 0, stopped: { idle: 0, removed: 0, swept: 0, closed: 0 }, refused: 0 },
+    counters: {
+      started: 0,
+      stopped: { idle: 0, removed: 0, swept: 0, closed: 0, lease_lost: 0 },
+      refused: 0,
+    },
     closeRequested: false,
   };
 }

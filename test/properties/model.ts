@@ -145,7 +145,7 @@ export function createModel(config: ScenarioConfig): Model {
       failed: 0,
       cancelled: 0,
       sessionsStarted: 0,
-      sessionsStopped: { idle: 0, removed: 0, swept: 0, closed: 0 },
+      sessionsStopped: { idle: 0, removed: 0, swept: 0, closed: 0, lease_lost: 0 },
       rejected: {},
     },
     handlersRunning: 0,

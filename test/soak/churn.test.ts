@@ -52,7 +52,13 @@ describe('churn of 20,000 sessions beside steady long sessions', () => {
     // The warm-up wave (1,000 sessions) goes through the same cycle before the measured churn.
     const churned = SESSIONS + 1_000;
     expect(metrics.sessionsStarted).toBe(churned + LONG_SESSIONS);
-    expect(metrics.sessionsStopped).toEqual({ idle: churned, removed: 0, swept: 0, closed: LONG_SESSIONS });
+    expect(metrics.sessionsStopped).toEqual({
+      idle: churned,
+      removed: 0,
+      swept: 0,
+      closed: LONG_SESSIONS,
+      lease_lost: 0,
+    });
     expect(metrics.sessions).toBe(0);
     expect(metrics.queued).toBe(0);
     expect(metrics.inFlight).toBe(0);

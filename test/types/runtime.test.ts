@@ -41,7 +41,7 @@ describe('SessionRuntime types', () => {
 
   it('StopReason is the session machine stop reason, and keys the stop counters', () => {
     expectTypeOf<StopReason>().toEqualTypeOf<SessionStopReason>();
-    expectTypeOf<StopReason>().toEqualTypeOf<'idle' | 'removed' | 'swept' | 'closed'>();
+    expectTypeOf<StopReason>().toEqualTypeOf<'idle' | 'removed' | 'swept' | 'closed' | 'lease_lost'>();
     expectTypeOf<RuntimeMetrics['sessionsStopped']>().toEqualTypeOf<Readonly<Record<StopReason, number>>>();
     expectTypeOf<Parameters<RuntimeEvents['sessionStopped']>[0]['reason']>().toEqualTypeOf<StopReason>();
     expect(createSessionRuntime().metrics().sessionsStopped).toEqual({
@@ -49,6 +49,7 @@ describe('SessionRuntime types', () => {
       removed: 0,
       swept: 0,
       closed: 0,
+      lease_lost: 0,
     });
   });
 

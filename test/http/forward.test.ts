@@ -1,0 +1,435 @@
+/**
+ * Forwarding in a cluster: a request for an id owned by another instance is served by that owner
+ * through the instance the client reached, so the client never notices which one it hit. Two real
+ * instances (runtimes behind the Node or fetch handler on ephemeral ports) share a fake placement.
+ */
+import type { Server, Socket } from 'node:net';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineTool } from '../../src/index.js';
+import { PlacementUnavailableError } from '../../src/runtime/placement.js';
+import type { Instance, InstanceOptions } from './forwardCluster.js';
+import {
+  eventsOf,
+  FakeDirectory,
+  initialize,
+  initializeBody,
+  post,
+  startInstance,
+} from './forwardCluster.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
+type Json = Record<string, any>;
+
+const TASKS = 'io.modelcontextprotocol/tasks';
+
+const tools = [
+  defineTool({
+    name: 'echo',
+    inputSchema: z.object({ text: z.string() }),
+    handler: ({ text }) => text,
+  }),
+  defineTool({
+    name: 'steps',
+    inputSchema: z.object({ count: z.number().int() }),
+    handler: async ({ count }, ctx) => {
+      for (let step = 1; step <= count; step++) {
+        await sleep(2);
+        ctx.progress({ progress: step, total: count });
+      }
+      return `done after ${count}`;
+    },
+  }),
+  defineTool({
+    name: 'ask',
+    handler: async (_args, ctx) => {
+      const answer = await ctx.request('elicitation/create', {
+        message: 'Your name?',
+        requestedSchema: { type: 'object', properties: { name: { type: 'string' } } },
+      });
+      return `hello ${String((answer.content as { name?: unknown } | undefined)?.name)}`;
+    },
+  }),
+  defineTool({
+    name: 'nap',
+    inputSchema: z.object({ ms: z.number().int() }),
+    handler: async ({ ms }) => {
+      await sleep(ms);
+      return 'rested';
+    },
+  }),
+  defineTool({
+    name: 'hang',
+    handler: (_args, ctx) => {
+      ctx.progress({ progress: 1 });
+      return new Promise((_resolve, reject) =>
+        ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)),
+      );
+    },
+  }),
+  defineTool({
+    name: 'sleepy',
+    execution: { taskSupport: 'required' },
+    handler: (_args, ctx) =>
+      new Promise((_resolve, reject) =>
+        ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)),
+      ),
+  }),
+];
+
+const directory = new FakeDirectory();
+const instances: Instance[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
+
+async function start(id: string, options: InstanceOptions = {}): Promise<Instance> {
+  const instance = await startInstance(id, directory, {
+    ...options,
+    runtime: { tools, tasks: {}, ...options.runtime },
+  });
+  instances.push(instance);
+  return instance;
+}
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+  await Promise.all(instances.splice(0).map((instance) => instance.close()));
+  directory.owners.clear();
+  directory.addresses.clear();
+});
+
+const session = (sessionId: string) => ({
+  'mcp-session-id': sessionId,
+  'mcp-protocol-version': '2025-11-25',
+});
+const call = (id: number, name: string, args: Json = {}, meta?: Json) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name, arguments: args, ...(meta === undefined ? {} : { _meta: meta }) },
+});
+const forwardedTo = (instance: Instance) =>
+  instance.received.filter((request) => request.forwardedBy !== undefined);
+
+/** Reads an SSE body until `done` says so for the text so far; the text. */
+async function readUntil(response: Response, done: (text: string) => boolean): Promise<string> {
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  while (!done(text)) {
+    const { done: ended, value } = await reader.read();
+    if (ended) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  reader.releaseLock();
+  return text;
+}
+
+describe('forwarding 2025-era sessions', () => {
+  it('answers a POST sent to B for a session on A from A, as JSON', async () => {
+    const a = await start('A');
+    const b = await start('B');
+    const sessionId = await initialize(a.url);
+    const response = await post(b.url, call(1, 'echo', { text: 'hi' }), session(sessionId));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(((await response.json()) as Json).result.content[0].text).toBe('hi');
+    expect(forwardedTo(a).map((request) => [request.method, request.forwardedBy])).toEqual([['POST', 'B']]);
+    expect(b.runtime.size).toBe(0);
+  });
+
+  it('streams an SSE answer through B: progress in order, then the response', async () => {
+    const a = await start('A');
+    const b = await start('B');
+    const sessionId = await initialize(a.url);
+    const response = await post(
+      b.url,
+      call(2, 'steps', { count: 4 }, { progressToken: 'p' }),
+      session(sessionId),
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    const events = eventsOf(await response.text()) as Json[];
+    expect(events.map((event) => event.params?.progress ?? event.result?.content[0].text)).toEqual([
+      1,
+      2,
+      3,
+      4,
+      'done after 4',
+    ]);
+  });
+
+  it('routes a batch by its session', async () => {
+    const a = await start('A');
+    const b = await start('B');
+    const opened = await post(a.url, {
+      ...initializeBody,
+      params: { ...initializeBody.params, protocolVersion: '2025-03-26' },
+    });
+    const sessionId = opened.headers.get('mcp-session-id') as string;
+    await opened.body?.cancel();
+    const response = await post(b.url, [call(3, 'echo', { text: 'batched' })], {
+      'mcp-session-id': sessionId,
+      'mcp-protocol-version': '2025-03-26',
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Json[];
+    expect(body[0]?.result.content[0].text).toBe('batched');
+  });
+
+  it("opens the standalone GET stream through B, carries A's notifications, and closes it on A when the client leaves", async () => {
+    const a = await start('A');
+    const b = await start('B');
+    const sessionId = await initialize(a.url);
+    const client = new AbortController();
+    const response = await fetch(b.url, {
+      headers: { accept: 'text/event-stream', ...session(sessionId) },
+      signal: client.signal,
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    // A's stream is attached once the forwarded GET reached it.
+    const notification = { method: 'notifications/message', params: { level: 'info', data: 'from A' } };
+    while (!a.runtime.notify(sessionId, notification)) await sleep(2);
+    const text = await readUntil(response, (seen) => seen.includes('from A'));
+    expect(eventsOf(text)).toContainEqual({ jsonrpc: '2.0', ...notification });
+    const upstream = forwardedTo(a).find((request) => request.method === 'GET');
+    client.abort();
+    // The owner sees its side of the stream close: the upstream request was aborted.
+    await upstream?.closed;
+    expect(upstream).toBeDefined();
+  });
+
+  it('ends the session on A with a DELETE sent to B', async () => {
+    const a = await start('A');
+    const b = await start('B');
+    const sessionId = await initialize(a.url);
+    const response = await fetch(b.url, { method: 'DELETE', headers: session(sessionId) });
+    expect(response.status).toBe(200);
+    expect(a.runtime.has(sessionId)).toBe(false);
+    const again = await post(b.url, call(4, 'echo', { text: 'x' }), session(sessionId));
+    expect(again.status).toBe(404);
+  });
+
+  it('serves the official SDK client pointed at B for a session living on A (progress, elicitation)', async () => {
+    const a = await start('A');
+    const b = await start('B');
+    // A load balancer that sent the handshake to A and everything after it to B.
+    let first = true;
+    const balanced = (_url: string | URL, init?: RequestInit) => {
+      const target = first ? a.url : b.url;
+      first = false;
+      return fetch(target, init);
+    };
+    const transport = new StreamableHTTPClientTransport(new URL(b.url), { fetch: balanced });
+    const client = new Client({ name: 'sdk', version: '1' }, { capabilities: { elicitation: {} } });
+    client.setRequestHandler(ElicitRequestSchema, async () => ({
+      action: 'accept',
+      content: { name: 'Ada' },
+    }));
+    await client.connect(transport);
+    cleanups.push(() => client.close());
+    expect(a.runtime.has(transport.sessionId as string)).toBe(true);
+    expect(b.runtime.size).toBe(0);
+    const progress: number[] = [];
+    const stepped = await client.callTool({ name: 'steps', arguments: { count: 3 } }, undefined, {
+      onprogress: ({ progress: step }) => progress.push(step),
+    });
+    expect(stepped.content).toEqual([{ type: 'text', text: 'done after 3' }]);
+    expect(progress).toEqual([1, 2, 3]);
+    const asked = await client.callTool({ name: 'ask', arguments: {} });
+    expect(asked.content).toEqual([{ type: 'text', text: 'hello Ada' }]);
+    // The client's answer to A's elicitation went to B, and on to A.
+    expect(forwardedTo(a).length).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('forwarding failures', () => {
+  it('answers 404 session_not_found from B when the owner is gone (connection refused)', async () => {
+    const a = await start('A');
+    const b = await start('B');
+    const sessionId = await initialize(a.url);
+    await a.close();
+    // The owner's claim has not lapsed yet: the placement still names A.
+    directory.owners.set(`session:${sessionId}`, 'A');
+    const response = await post(b.url, call(5, 'echo', { text: 'x' }), session(sessionId));
+    expect(response.status).toBe(404);
+    const body = (await response.json()) as Json;
+    expect(body.error).toMatchObject({ code: -32001, data: { reason: 'session_not_found' } });
+    expect(b.errors).toEqual([]);
+  });
+
+  it('retries once on a fresh connection when the first is reset, rather than declaring the owner gone', async () => {
+    const b = await start('B');
+    let connections = 0;
+    const answer = JSON.stringify({ jsonrpc: '2.0', id: 12, result: { content: [] } });
+    // Resets its first connection (as a keep-alive connection closed while reused), answers the next.
+    const flaky: Server = createServer((socket) => {
+      connections++;
+      if (connections === 1) {
+        socket.once('data', () => socket.resetAndDestroy());
+        return;
+      }
+      socket.once('data', () =>
+        socket.end(
+          `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${answer.length}\r\nconnection: close\r\n\r\n${answer}`,
+        ),
+      );
+    }).listen(0, '127.0.0.1');
+    await new Promise((resolve) => flaky.once('listening', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => flaky.close(() => resolve())));
+    const { port } = flaky.address() as { port: number };
+    directory.owners.set('session:flaky', 'F');
+    directory.addresses.set('F', `http://127.0.0.1:${port}`);
+    const response = await post(b.url, call(12, 'echo', { text: 'x' }), session('flaky'));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(JSON.parse(answer));
+    expect(connections).toBe(2);
+  });
+
+  it('answers 503 with Retry-After when the owner accepts the connection and never answers', async () => {
+    const b = await start('B');
+    const sockets: Socket[] = [];
+    // Reads (and drops) what it is sent, so that it sees its peer close; never answers.
+    const paused: Server = createServer((socket) => sockets.push(socket.resume())).listen(0, '127.0.0.1');
+    await new Promise((resolve) => paused.once('listening', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          paused.close(() => resolve());
+        }),
+    );
+    const { port } = paused.address() as { port: number };
+    directory.owners.set('session:paused', 'P');
+    directory.addresses.set('P', `http://127.0.0.1:${port}`);
+    const response = await post(b.url, call(6, 'echo', { text: 'x' }), session('paused'));
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('1');
+    const body = (await response.json()) as Json;
+    expect(body.error).toMatchObject({
+      code: -32024,
+      data: { reason: 'cluster_unavailable', retryAfterSeconds: 1 },
+    });
+    // The abandoned upstream request was aborted: its connection closes.
+    const socket = sockets[0] as Socket;
+    if (!socket.destroyed) await new Promise((resolve) => socket.once('close', resolve));
+    expect(socket.destroyed).toBe(true);
+  });
+
+  it('cuts the client’s stream off when the owner’s stream breaks mid-way', async () => {
+    const a = await start('A');
+    const b = await start('B');
+    const sessionId = await initialize(a.url);
+    const response = await post(b.url, call(10, 'hang', {}, { progressToken: 'h' }), session(sessionId));
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const { value } = await reader.read();
+    expect(new TextDecoder().decode(value)).toContain('notifications/progress');
+    a.dropConnections();
+    // Our stream ends too (cut off, as the owner's was), never left open.
+    await expect(
+      (async () => {
+        for (;;) if ((await reader.read()).done) return 'ended';
+      })(),
+    ).rejects.toThrow();
+  });
+
+  it('does not give up on a slow handler: the owner opens its SSE answer before forwardTimeoutMs', async () => {
+    const a = await start('A');
+    const b = await start('B');
+    const sessionId = await initialize(a.url);
+    // forwardTimeoutMs is 200 on both; the call takes longer.
+    const response = await post(b.url, call(11, 'nap', { ms: 350 }), session(sessionId));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    const events = eventsOf(await response.text()) as Json[];
+    expect(events.at(-1)?.result.content[0].text).toBe('rested');
+  });
+
+  it('answers 503 with the placement’s Retry-After when locate rejects', async () => {
+    const b = await start('B');
+    b.placement.locateWith = () => Promise.reject(new PlacementUnavailableError('store down', 3));
+    const response = await post(b.url, call(7, 'echo', { text: 'x' }), session('anywhere'));
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('3');
+    expect(((await response.json()) as Json).error).toMatchObject({
+      code: -32024,
+      data: { reason: 'cluster_unavailable', retryAfterSeconds: 3 },
+    });
+  });
+
+  it('never forwards a forwarded request again: two instances that each name the other end in not found', async () => {
+    const a = await start('A');
+    const b = await start('B');
+    a.placement.locateWith = async () => ({ kind: 'remote', instanceId: 'B', address: b.address });
+    b.placement.locateWith = async () => ({ kind: 'remote', instanceId: 'A', address: a.address });
+    const response = await post(b.url, call(8, 'echo', { text: 'x' }), session('ghost'));
+    expect(response.status).toBe(404);
+    expect(a.received.map((request) => request.forwardedBy)).toEqual(['B']);
+    expect(b.received.map((request) => request.forwardedBy)).toEqual([undefined]);
+  });
+});
+
+describe('forwarding 2026-07-28 requests', () => {
+  const modern = async (url: URL, method: string, params: Json, id: number) => {
+    const body = {
+      jsonrpc: '2.0',
+      id,
+      method,
+      params: {
+        ...params,
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+          'io.modelcontextprotocol/clientCapabilities': { extensions: { [TASKS]: {} } },
+        },
+      },
+    };
+    const name = typeof params.taskId === 'string' ? params.taskId : params.name;
+    return post(url, body, { 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, 'mcp-name': name });
+  };
+
+  it('serves tasks/get of a task on A through B', async () => {
+    const a = await start('A');
+    const b = await start('B');
+    const created = (await (
+      await modern(a.url, 'tools/call', { name: 'sleepy', arguments: {} }, 1)
+    ).json()) as Json;
+    const taskId = created.result.taskId as string;
+    const unknown = (await (await modern(b.url, 'tasks/get', { taskId }, 2)).json()) as Json;
+    // Nobody said where it lives: B answers for itself.
+    expect(unknown.error).toBeDefined();
+    directory.owners.set(`task:${taskId}`, 'A');
+    const response = await modern(b.url, 'tasks/get', { taskId }, 3);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as Json).result).toMatchObject({ taskId, status: 'working' });
+    expect(forwardedTo(a).length).toBe(1);
+  });
+});
+
+describe('request headers of both handler forms', () => {
+  it.each(['node', 'fetch'] as const)('forwards the end-to-end headers from the %s form', async (kind) => {
+    const a = await start('A');
+    const b = await start('B', { kind });
+    const sessionId = await initialize(a.url);
+    const response = await post(b.url, call(9, 'echo', { text: 'x' }), {
+      ...session(sessionId),
+      'x-trace': 'abc',
+      'proxy-authorization': 'secret',
+    });
+    expect(response.status).toBe(200);
+    const [forwarded] = forwardedTo(a);
+    expect(forwarded?.headers).toMatchObject({
+      'x-trace': 'abc',
+      'mcp-session-id': sessionId,
+      'mcp-forwarded-by': 'B',
+      'content-type': 'application/json',
+    });
+    expect(forwarded?.headers['proxy-authorization']).toBeUndefined();
+    expect(forwarded?.headers.host).toBe(new URL(a.address).host);
+  });
+});
