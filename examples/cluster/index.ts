@@ -7,9 +7,10 @@
  * Needs a Redis (`REDIS_URL`, default `redis://127.0.0.1:6379`). Ctrl-C stops the proxy and the
  * instances (each drains and gives its leases back).
  */
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, ChildProcessByStdio } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createClient } from 'redis';
 import { createRoundRobinProxy } from './proxy.js';
@@ -27,10 +28,11 @@ function startInstance(index: number): Promise<{ child: ChildProcess; url: strin
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const name = `instance ${index + 1}`;
-  createInterface({ input: child.stderr! }).on('line', (line) => process.stderr.write(`[${name}] ${line}\n`));
+  const { stdout, stderr } = child as ChildProcessByStdio<null, Readable, Readable>;
+  createInterface({ input: stderr }).on('line', (line) => process.stderr.write(`[${name}] ${line}\n`));
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${name} exited with code ${code} before listening`)));
-    createInterface({ input: child.stdout! }).once('line', (line) => {
+    createInterface({ input: stdout }).once('line', (line) => {
       const ready = JSON.parse(line) as { url: string; instanceId: string };
       resolve({ child, url: ready.url, instanceId: ready.instanceId });
     });

@@ -122,7 +122,9 @@ function tools(instanceId: string) {
 const client = await createClient({ url: redisUrl })
   .on('error', (error: Error) => log(`redis: ${error.message}`))
   .connect();
-const subscriber = client.duplicate().on('error', (error: Error) => log(`redis subscriber: ${error.message}`));
+const subscriber = client
+  .duplicate()
+  .on('error', (error: Error) => log(`redis subscriber: ${error.message}`));
 await subscriber.connect();
 
 // Listen first: the placement advertises this instance's real address (PORT=0 picks a free one).

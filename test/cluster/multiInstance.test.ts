@@ -9,7 +9,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from '@modelcontextprotocol/client';
+import {
+  Client as ClientV2,
+  StreamableHTTPClientTransport as TransportV2,
+} from '@modelcontextprotocol/client';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -24,8 +27,14 @@ const TASKS = 'io.modelcontextprotocol/tasks';
 const TTL_MS = 2_000;
 /** How long a forward waits for the owner's response headers. */
 const FORWARD_TIMEOUT_MS = 1_000;
-/** A request not settled after this long is hung. */
-const HUNG_MS = 8_000;
+/**
+ * A request not settled after this long is hung. Generous for two shared cores running three
+ * instances, the proxy and 200 clients at once (connects were seen to take 6 s there); a request
+ * that is really lost never settles at all.
+ */
+const HUNG_MS = 30_000;
+/** The SDK clients of each era in the load test. */
+const CLIENTS_PER_ERA = 100;
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
 type Json = Record<string, any>;
@@ -81,7 +90,10 @@ async function startCluster(count: number, env: Record<string, string> = {}) {
 async function readBody(response: Response): Promise<Json | undefined> {
   const text = await response.text();
   if (text.length === 0) return undefined;
-  if (!(response.headers.get('content-type') ?? '').includes('text/event-stream')) return JSON.parse(text);
+  const type = response.headers.get('content-type') ?? '';
+  // The proxy's own 502 (an instance died with the request in flight) is plain text.
+  if (type.includes('application/json')) return JSON.parse(text);
+  if (!type.includes('text/event-stream')) return { text };
   let found: Json | undefined;
   for (const line of text.split('\n')) {
     if (!line.startsWith('data:')) continue;
@@ -108,7 +120,8 @@ async function post(url: string, body: Json, headers: Record<string, string> = {
     });
     return { status: response.status, body: await readBody(response), headers: response.headers };
   } catch (error) {
-    if (error instanceof Error && error.name === 'TimeoutError') throw new HungRequest(`hung: ${body.method}`);
+    if (error instanceof Error && error.name === 'TimeoutError')
+      throw new HungRequest(`hung: ${body.method}`);
     throw error;
   }
 }
@@ -201,13 +214,16 @@ describe('three instances behind a round-robin proxy', () => {
   it('200 clients of both eras: sessions, handles and tasks isolated, counters exact', async () => {
     const { instances, url } = await startCluster(3);
     const servedBy = new Set<string>();
-    const legacy = Array.from({ length: 100 }, async (_, k) => {
+    const legacy = Array.from({ length: CLIENTS_PER_ERA }, async (_, k) => {
       const client = new ClientV1({ name: `legacy ${k}`, version: '1.0.0' });
       const transport = new TransportV1(new URL(url));
       await bounded(client.connect(transport), 'connect 1.x');
       const sessionOwners = new Set<string>();
       for (let i = 1; i <= 4; i++) {
-        const result = (await bounded(client.callTool({ name: 'session_count', arguments: {} }), 'count')) as Json;
+        const result = (await bounded(
+          client.callTool({ name: 'session_count', arguments: {} }),
+          'count',
+        )) as Json;
         expect(result.structuredContent.count).toBe(i);
         sessionOwners.add(result.structuredContent.instanceId);
       }
@@ -228,7 +244,7 @@ describe('three instances behind a round-robin proxy', () => {
       await bounded(transport.terminateSession(), 'terminate');
       await client.close();
     });
-    const current = Array.from({ length: 100 }, async (_, k) => {
+    const current = Array.from({ length: CLIENTS_PER_ERA }, async (_, k) => {
       const client = new ClientV2(
         { name: `modern ${k}`, version: '1.0.0' },
         { versionNegotiation: { mode: { pin: MODERN } } },
@@ -252,7 +268,12 @@ describe('three instances behind a round-robin proxy', () => {
       await client.close();
     });
     const tasks = Array.from({ length: 20 }, async (_, k) => {
-      const created = await modern(url, 'tools/call', { name: 'slow_double', arguments: { n: k, ms: 50 } }, 'slow_double');
+      const created = await modern(
+        url,
+        'tools/call',
+        { name: 'slow_double', arguments: { n: k, ms: 50 } },
+        'slow_double',
+      );
       expect(created.body?.result?.resultType).toBe('task');
       const taskId = created.body?.result?.taskId as string;
       for (let poll = 0; poll < 200; poll++) {
@@ -277,7 +298,13 @@ describe('three instances behind a round-robin proxy', () => {
       Array.from({ length: 30 }, async () => {
         const sessionId = await openSession(url);
         const first = await callInSession(url, sessionId, 'session_count');
-        return { sessionId, owner: ownerOf(instances, first), count: 1, notFoundAt: undefined as number | undefined };
+        return {
+          sessionId,
+          owner: ownerOf(instances, first),
+          count: 1,
+          unanswered: 0,
+          notFoundAt: undefined as number | undefined,
+        };
       }),
     );
     const victim = sessions[0]?.owner as Instance;
@@ -288,20 +315,32 @@ describe('three instances behind a round-robin proxy', () => {
     const load = sessions.map(async (session) => {
       while (Date.now() < deadline) {
         try {
+          const sentAt = Date.now();
           const answer = await callInSession(url, session.sessionId, 'session_count');
-          if (session.owner === victim && Date.now() >= killedAt) {
+          if (session.owner === victim && sentAt >= killedAt) {
             // After the kill: the definitive 404 (or 503 while the owner is unreachable), never a result.
-            expect([404, 503]).toContain(answer.status);
+            expect([404, 503], JSON.stringify(answer.body)).toContain(answer.status);
             if (answer.status === 404) {
               expect(answer.body?.error?.code).toBe(-32001);
               session.notFoundAt ??= Date.now();
             }
           } else if (answer.status === 200) {
-            // Exact: every call before the kill, and every call of another owner's session, counts once.
-            expect(answer.body?.result?.structuredContent?.count).toBe(++session.count);
+            // Exact: each answered call counted once; a call whose answer was lost with the killed
+            // instance (the proxy's 502) counted at most once.
+            const count = answer.body?.result?.structuredContent?.count as number;
+            expect(count).toBeGreaterThan(session.count);
+            expect(count).toBeLessThanOrEqual(session.count + 1 + session.unanswered);
+            session.count = count;
+            session.unanswered = 0;
+          } else if (session.owner !== victim) {
+            // Outcome unknown, so counted at most once: the proxy's 502 (the request was in flight
+            // on the killed instance, as the entry that was forwarding it), or a forward that
+            // timed out (503) while the owner was busy.
+            expect([502, 503]).toContain(answer.status);
+            session.unanswered++;
           } else {
-            // A call racing the kill on the victim's own session.
-            expect(session.owner).toBe(victim);
+            // A call of the victim's own session racing the kill.
+            expect([404, 502, 503]).toContain(answer.status);
           }
         } catch (error) {
           if (error instanceof HungRequest) hung++;
@@ -310,14 +349,16 @@ describe('three instances behind a round-robin proxy', () => {
       }
     });
     await sleep(1_000);
-    killedAt = Date.now();
+    const killing = Date.now();
     await killInstance(victim);
+    // From here on the victim is gone: a request sent now cannot reach it.
+    killedAt = Date.now();
     await Promise.all(load);
     expect(hung).toBe(0);
     for (const session of sessions) {
       if (session.owner === victim) {
         expect(session.notFoundAt).toBeDefined();
-        expect((session.notFoundAt as number) - killedAt).toBeLessThanOrEqual(TTL_MS + 500);
+        expect((session.notFoundAt as number) - killing).toBeLessThanOrEqual(TTL_MS + 500);
       } else {
         // Untouched: still served, and more calls than before the kill.
         expect(session.count).toBeGreaterThan(2);
@@ -332,9 +373,14 @@ describe('three instances behind a round-robin proxy', () => {
     const opened = await callModern(owner.url, 'tally_open');
     const tallyId = opened.body?.result?.structuredContent?.tallyId as string;
     expect(ownerOf(instances, opened)).toBe(owner);
-    expect((await callModern(other.url, 'tally_add', { tallyId, amount: 5 })).body?.result?.structuredContent?.total).toBe(5);
+    expect(
+      (await callModern(other.url, 'tally_add', { tallyId, amount: 5 })).body?.result?.structuredContent
+        ?.total,
+    ).toBe(5);
     const sessionId = await openSession(owner.url);
-    expect((await callInSession(other.url, sessionId, 'session_count')).body?.result?.structuredContent?.count).toBe(1);
+    expect(
+      (await callInSession(other.url, sessionId, 'session_count')).body?.result?.structuredContent?.count,
+    ).toBe(1);
 
     owner.child.kill('SIGSTOP');
     const pausedAt = Date.now();
