@@ -17,9 +17,19 @@
  * Flags: `--full`; `--only=<name>[,<name>]` (throughput, tools, sessions10k, io, hol, spawn, memory,
  * http, stateless, handles, tasks, shutdown) to run some scenarios (`http`: the 2025-11-25 contests and idle-session
  * memory; `stateless`: the 2026-07-28 contest alone; `handles`: state handles against a Map, in
- * process; `tasks`: task creation and polling, in process); `--strict` to exit 1 when a target is missed.
+ * process; `tasks`: task creation and polling, in process); `--strict` to exit 1 when a target is missed;
+ * `--chart=<path>` to write the chart elsewhere (default `.cache/bench/bench.svg`).
+ *
+ * After the tables it writes the comparison as one SVG chart (`harness/chart.ts`: a panel per
+ * scenario and metric, a bar per engine scaled to the panel's best, ours highlighted, the machine line
+ * and date in the title) and prints its path: `npm run bench -- --chart=docs/bench.svg` renews the one
+ * that docs/performance.md shows. Scenarios that compare only configurations of ours (tasks, shutdown)
+ * have no panel; the chart's footnote names every scenario that ran without one.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
+import { renderChart } from './harness/chart.js';
 import type { BenchConfig, Scenario } from './harness/config.js';
 import { canCollectGarbage } from './harness/measure.js';
 import { Report, renderDetails, renderResults } from './harness/table.js';
@@ -100,17 +110,22 @@ function scenarios(config: BenchConfig): ReadonlyMap<string, Scenario> {
   ]);
 }
 
+const DEFAULT_CHART = '.cache/bench/bench.svg';
+
 function parseArguments(argv: readonly string[]): {
   config: BenchConfig;
   only: Set<string> | undefined;
   strict: boolean;
+  chartPath: string;
 } {
   const full = argv.includes('--full');
   const onlyFlag = argv.find((argument) => argument.startsWith('--only='));
+  const chartFlag = argv.find((argument) => argument.startsWith('--chart='));
   return {
     config: { full, runs: full ? 5 : 3 },
     only: onlyFlag === undefined ? undefined : new Set(onlyFlag.slice('--only='.length).split(',')),
     strict: argv.includes('--strict'),
+    chartPath: chartFlag === undefined ? DEFAULT_CHART : chartFlag.slice('--chart='.length),
   };
 }
 
@@ -126,15 +141,46 @@ function describeMachine(config: BenchConfig): string {
   ].join('; ');
 }
 
+/** Writes the chart of `report.figures` to `chartPath` (directories created) and prints the path. */
+async function writeChart(
+  chartPath: string,
+  report: Report,
+  machine: string,
+  startedAt: Date,
+  uncharted: readonly string[],
+): Promise<void> {
+  const endLoad = os
+    .loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ');
+  const footnotes = [
+    `Load average at the start of the run (in the title) and at its end: ${endLoad}; the machine may be shared.`,
+    'Produced by `npm run bench`; the tables it prints hold the targets, verdicts and CPU figures.',
+    ...(uncharted.length === 0
+      ? []
+      : [`Ran without a figure to chart: ${uncharted.join(', ')} (see the tables).`]),
+  ];
+  const date = `${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const svg = renderChart({ figures: report.figures, machine, date, footnotes });
+  await mkdir(path.dirname(path.resolve(chartPath)), { recursive: true });
+  await writeFile(chartPath, svg);
+  console.log(`\nChart: ${chartPath}`);
+}
+
 async function main(): Promise<void> {
-  const { config, only, strict } = parseArguments(process.argv.slice(2));
+  const { config, only, strict, chartPath } = parseArguments(process.argv.slice(2));
   const report = new Report();
   const started = performance.now();
-  console.log(`mcp-session-runtime bench: ${describeMachine(config)}`);
+  const startedAt = new Date();
+  const machine = describeMachine(config);
+  console.log(`mcp-session-runtime bench: ${machine}`);
+  const uncharted: string[] = [];
   for (const [name, scenario] of scenarios(config)) {
     if (only !== undefined && !only.has(name)) continue;
     const scenarioStarted = performance.now();
+    const figuresBefore = report.figures.length;
     await scenario(config, report);
+    if (report.figures.length === figuresBefore) uncharted.push(name);
     console.log(`  (${name}: ${((performance.now() - scenarioStarted) / 1000).toFixed(1)} s)`);
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -147,6 +193,7 @@ async function main(): Promise<void> {
   console.log(`\n${targets.length - misses.length} of ${targets.length} targets met.`);
   for (const miss of misses)
     console.log(`MISS: ${miss.scenario}: ${miss.ratio} against ${miss.target} (ours ${miss.ours})`);
+  await writeChart(chartPath, report, machine, startedAt, uncharted);
   if (strict && misses.length > 0) process.exitCode = 1;
 }
 

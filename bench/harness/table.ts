@@ -25,6 +25,27 @@ export interface DetailRow {
   readonly figures: string;
 }
 
+/** The unit of a {@link Figure}; it decides how the chart prints a value. */
+export type FigureUnit = 'calls/s' | 'msg/s' | 'sessions/s' | 'ms' | 'bytes' | 'µs/call';
+
+/**
+ * The numbers behind a row, for the chart: the figure each engine reached in the same run, in the
+ * same unit. The rows hold strings for the tables; the chart needs the numbers themselves.
+ */
+export interface Figure {
+  /** The panel's title, e.g. `HTTP JSON: tools/call echo, 50 sessions closed loop`. */
+  readonly scenario: string;
+  /** What was measured, e.g. `calls/s`, `p99 latency`, `heap per idle session`. */
+  readonly metric: string;
+  readonly unit: FigureUnit;
+  /** `true` for rates, `false` for latencies, CPU and bytes. */
+  readonly higherIsBetter: boolean;
+  /** Engine name → value, in the order to draw them; the key `ours` is this runtime. */
+  readonly values: Readonly<Record<string, number>>;
+  /** A caveat printed under the title (errors in the run, a baseline measured at another size). */
+  readonly note?: string;
+}
+
 /** PASS when `value` meets a lower bound. */
 export function atLeast(value: number, bound: number): Verdict {
   return value >= bound ? 'PASS' : 'MISS';
@@ -72,6 +93,7 @@ export function renderDetails(rows: readonly DetailRow[]): string {
 export class Report {
   readonly results: ResultRow[] = [];
   readonly details: DetailRow[] = [];
+  readonly figures: Figure[] = [];
 
   add(row: ResultRow): void {
     this.results.push(row);
@@ -83,6 +105,11 @@ export class Report {
 
   detail(row: DetailRow): void {
     this.details.push(row);
+  }
+
+  /** Records the numbers of one comparison for the chart (see `chart.ts`); prints nothing. */
+  figure(figure: Figure): void {
+    this.figures.push(figure);
   }
 
   get misses(): readonly ResultRow[] {

@@ -335,6 +335,20 @@ async function contestDoor(door: Door, config: BenchConfig, report: Report): Pro
     target: '—',
     verdict: erred ? 'MISS' : 'info',
   });
+  const note = erred ? { note: `${handle.errors + map.errors} errors: a miss` } : {};
+  for (const [metric, unit, higherIsBetter, value] of [
+    ['calls per second', 'calls/s', true, (standing: DoorStanding) => standing.rate],
+    ['CPU per call', 'µs/call', false, (standing: DoorStanding) => standing.cpuPerCall],
+  ] as const) {
+    report.figure({
+      scenario: label,
+      metric,
+      unit,
+      higherIsBetter,
+      values: { ours: value(handle), 'Map keyed by argument': value(map) },
+      ...note,
+    });
+  }
   for (const [name, standing] of [
     ['state handle', handle],
     ['Map keyed by argument', map],
@@ -396,6 +410,13 @@ async function memory(config: BenchConfig, report: Report): Promise<void> {
     ratio: formatRatio(resting / entry),
     target: '—',
     verdict: 'info',
+  });
+  report.figure({
+    scenario,
+    metric: 'heap per idle counter',
+    unit: 'bytes',
+    higherIsBetter: false,
+    values: { ours: resting, 'Map entry (id, state, owner)': entry },
   });
   report.detail({
     scenario: 'heap per idle handle',

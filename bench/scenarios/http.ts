@@ -61,6 +61,7 @@ function reportContest(mode: ResponseMode, ours: ServerStanding, sdk: ServerStan
     target: '≤ 0.33× (1/3)',
     verdict: judged(atMost(p99Ratio, P99_TARGET), ours, sdk),
   });
+  reportFigures(label, 'official SDK 1.x', ours, sdk, report);
   for (const standing of [ours, sdk]) {
     const rates = standing.runs.map((run) => (run.calls * 1000) / run.elapsedMs);
     report.detail({
@@ -73,6 +74,33 @@ function reportContest(mode: ResponseMode, ours: ServerStanding, sdk: ServerStan
         `load generator CPU ${standing.clientCpuPerCall.toFixed(1)} µs/call`,
         `${standing.errors} errors`,
       ].join(', '),
+    });
+  }
+}
+
+/** The chart's figures of one contest: calls/s, p99 and server CPU per call, ours beside `sdkName`. */
+export function reportFigures(
+  scenario: string,
+  sdkName: string,
+  ours: ServerStanding,
+  sdk: ServerStanding,
+  report: Report,
+): void {
+  const errors = ours.errors + sdk.errors;
+  const note = errors > 0 ? { note: `${errors} errors: a miss` } : {};
+  const figures = [
+    ['tools/call per second', 'calls/s', true, (standing: ServerStanding) => standing.rate],
+    ['p99 latency', 'ms', false, (standing: ServerStanding) => standing.p99],
+    ['server CPU per call', 'µs/call', false, (standing: ServerStanding) => standing.serverCpuPerCall],
+  ] as const;
+  for (const [metric, unit, higherIsBetter, value] of figures) {
+    report.figure({
+      scenario,
+      metric,
+      unit,
+      higherIsBetter,
+      values: { ours: value(ours), [sdkName]: value(sdk) },
+      ...note,
     });
   }
 }
@@ -98,6 +126,14 @@ function reportMemory(ours: IdleMemory, sdk: IdleMemory, report: Report): void {
     ratio: `${formatRatio(perSession(sdk) / perSession(ours))} less`,
     target: `≤ ${formatBytes(PER_SESSION_TARGET)}`,
     verdict: complete ? atMost(perSession(ours), PER_SESSION_TARGET) : 'MISS',
+  });
+  report.figure({
+    scenario: `HTTP: idle sessions (${counts})`,
+    metric: 'heap per idle session',
+    unit: 'bytes',
+    higherIsBetter: false,
+    values: { ours: perSession(ours), 'official SDK 1.x': perSession(sdk) },
+    ...(complete ? {} : { note: `only ${ours.liveWhenWeighed} / ${sdk.liveWhenWeighed} live when weighed` }),
   });
   const wait = `${(ours.idleWaitMs / 1000).toFixed(1)} s`;
   report.add({

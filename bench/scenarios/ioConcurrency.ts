@@ -47,6 +47,13 @@ export async function ioConcurrency(config: BenchConfig, report: Report): Promis
     config.runs,
   );
   const ourStanding = standingOf(standings, ours.label);
+  report.figure({
+    scenario: LABEL,
+    metric: 'messages per second',
+    unit: 'msg/s',
+    higherIsBetter: true,
+    values: Object.fromEntries([...standings.values()].map((standing) => [standing.name, standing.rate])),
+  });
   for (const [baseline, target] of [
     [standingOf(standings, lock.label), 50],
     [standingOf(standings, raw.label), undefined],

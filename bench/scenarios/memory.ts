@@ -121,6 +121,17 @@ export async function memoryScenario(config: BenchConfig, report: Report): Promi
     target: `≤ ${formatBytes(PER_SESSION_TARGET)}`,
     verdict: atMost(perSession, PER_SESSION_TARGET),
   });
+  report.figure({
+    scenario: 'idle initialized sessions at 100k (idle timer armed, resting)',
+    metric: 'heap per session',
+    unit: 'bytes',
+    higherIsBetter: false,
+    values: {
+      ours: perSession,
+      'bare initialized session actor (no runtime)': bareBytes,
+      [`naive root actor (at ${formatCount(naiveCount)})`]: naiveBytes,
+    },
+  });
   report.add({
     scenario: 'same, against a bare initialized session actor with parent (no runtime)',
     ours: formatBytes(perSession),

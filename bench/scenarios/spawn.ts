@@ -175,6 +175,21 @@ export async function spawnScenario(config: BenchConfig, report: Report): Promis
       target: `≥ ${formatCount(TARGET_RATE)} /s`,
       verdict: atLeast(spawnRate, TARGET_RATE),
     });
+    report.figure({
+      scenario: `spawn at ${formatCount(size)} sessions`,
+      metric: 'sessions created per second by initialize',
+      unit: 'sessions/s',
+      higherIsBetter: true,
+      values: {
+        ours: spawnRate,
+        'bare session actors': bareRate,
+        'bare session actors + initialize event': bareInitializedRate,
+        ...(naiveRate === undefined
+          ? {}
+          : { [`naive XState spawnChild (at ${formatCount(naiveSize as number)})`]: naiveRate }),
+      },
+      ...(errors > 0 ? { note: `${errors} errors` } : {}),
+    });
     report.add({
       scenario: 'same, against bare session actors (+ initialize event)',
       ours: `${formatCount(spawnRate)} /s`,

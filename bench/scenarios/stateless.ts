@@ -25,7 +25,7 @@ import { atLeast } from '../harness/table.js';
 import type { ContestPlan, ServerStanding } from '../http/contest.js';
 import { runContest } from '../http/contest.js';
 import type { ResponseMode } from '../http/McpHttpClient.js';
-import { errorNote, judged, orMiss } from './http.js';
+import { errorNote, judged, orMiss, reportFigures } from './http.js';
 
 const CLIENTS = 50;
 const CPU_TARGET = 5;
@@ -58,6 +58,7 @@ function reportContest(mode: ResponseMode, ours: ServerStanding, sdk: ServerStan
     target: `server CPU per call ≥ ${CPU_TARGET}× less`,
     verdict: judged(atLeast(cpuRatio, CPU_TARGET), ours, sdk),
   });
+  reportFigures(label, 'official SDK 2.x createMcpHandler', ours, sdk, report);
   for (const standing of [ours, sdk]) {
     const rates = standing.runs.map((run) => (run.calls * 1000) / run.elapsedMs);
     const cpus = standing.runs.map((run) => run.serverCpuMicros / run.calls);

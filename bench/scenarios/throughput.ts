@@ -95,6 +95,15 @@ export async function throughput(shape: ThroughputShape, config: BenchConfig, re
   const standings = await compare(contestants, config.runs);
   const ourStanding = standingOf(standings, ours.label);
   addRows(shape, standings, ourStanding, report);
+  const errors = [...standings.values()].reduce((sum, standing) => sum + standing.errors, 0);
+  report.figure({
+    scenario: shape.label,
+    metric: 'messages per second',
+    unit: 'msg/s',
+    higherIsBetter: true,
+    values: Object.fromEntries([...standings.values()].map((standing) => [standing.name, standing.rate])),
+    ...(errors > 0 ? { note: `${errors} errors` } : {}),
+  });
   for (const standing of standings.values()) {
     const extra =
       standing.name === ours.label
