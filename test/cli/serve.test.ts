@@ -61,10 +61,11 @@ describe('serve --http', () => {
 
     // A call in flight when SIGTERM arrives is answered; meanwhile the server is not ready and
     // refuses new sessions. Its first progress turns the answer into an SSE stream: the headers say
-    // the handler is running.
+    // the handler is running. Its second step is long, so that the checks below run while it is in
+    // flight even on a loaded machine (once it is answered, the server closes its connections).
     const slow = await postModern(url, 3, 'tools/call', {
       name: 'slow',
-      arguments: { steps: 2, delayMs: 400 },
+      arguments: { steps: 2, delayMs: 1_500 },
       _meta: { progressToken: 'p' },
     });
     expect(slow.headers.get('content-type')).toContain('text/event-stream');
