@@ -4,7 +4,9 @@
  * are `http` and `stateless`: there each server (ours, and one on the official SDK) runs in a child
  * process of its own, also interleaved, and this process is the load generator (see
  * `scenarios/http.ts`: 2025-11-25 sessions against the SDK 1.x; `scenarios/stateless.ts`: MCP
- * 2026-07-28 sessionless requests against the SDK 2.x `createMcpHandler`).
+ * 2026-07-28 sessionless requests against the SDK 2.x `createMcpHandler`); and `cluster`, where two
+ * clustered instances of ours run as child processes against Redis and the forwarded path is
+ * compared with the direct one (`scenarios/cluster.ts`).
  *
  *   npm run bench        quick (about 2 min)
  *   npm run bench:full   more runs, longer windows, the slow naive baselines at full size
@@ -15,9 +17,11 @@
  * (≈ 0.25 µs each) and so skews ratios between engines that create different numbers of them.
  *
  * Flags: `--full`; `--only=<name>[,<name>]` (throughput, tools, sessions10k, io, hol, spawn, memory,
- * http, stateless, handles, tasks, shutdown) to run some scenarios (`http`: the 2025-11-25 contests and idle-session
+ * http, stateless, handles, tasks, shutdown, cluster) to run some scenarios (`http`: the 2025-11-25 contests and idle-session
  * memory; `stateless`: the 2026-07-28 contest alone; `handles`: state handles against a Map, in
- * process; `tasks`: task creation and polling, in process); `--strict` to exit 1 when a target is missed;
+ * process; `tasks`: task creation and polling, in process; `cluster`: forwarded against direct
+ * requests between two clustered instances in child processes, with Redis operations per request,
+ * skipped with one line when no Redis is reachable); `--strict` to exit 1 when a target is missed;
  * `--chart=<path>` to write the chart elsewhere (default `.cache/bench/bench.svg`).
  *
  * After the tables it writes the comparison as one SVG chart (`harness/chart.ts`: a panel per
@@ -33,6 +37,7 @@ import { renderChart } from './harness/chart.js';
 import type { BenchConfig, Scenario } from './harness/config.js';
 import { canCollectGarbage } from './harness/measure.js';
 import { Report, renderDetails, renderResults } from './harness/table.js';
+import { clusterScenario } from './scenarios/cluster.js';
 import { handlesScenario } from './scenarios/handles.js';
 import { headOfLineScenario } from './scenarios/headOfLine.js';
 import { httpScenario } from './scenarios/http.js';
@@ -107,6 +112,7 @@ function scenarios(config: BenchConfig): ReadonlyMap<string, Scenario> {
     ['handles', handlesScenario],
     ['tasks', tasksScenario],
     ['shutdown', shutdownScenario],
+    ['cluster', clusterScenario],
   ]);
 }
 
