@@ -831,7 +831,6 @@ export class SessionRuntimeImpl implements SessionRuntime {
 
   private shutDown(drainMs: number): Promise<void> {
     const { clock } = this.options;
-    this.gauges.close();
     // A listen has no work to drain: it ends at once, with its completion result.
     this.listens.endAll();
     const sessionsClosed = new Promise<void>((resolve) => {
@@ -852,8 +851,9 @@ export class SessionRuntimeImpl implements SessionRuntime {
     // Handles and tasks drain beside them: finished tasks stop at once, running work may finish.
     const handlesClosed = this.handles.close();
     const tasksClosed = this.tasks.close();
-    const closed = Promise.all([sessionsClosed, statelessDrained, handlesClosed, tasksClosed]).then(
-      () => undefined,
+    // The gauges go on reporting through the drain, and stop once every actor has stopped.
+    const closed = Promise.all([sessionsClosed, statelessDrained, handlesClosed, tasksClosed]).then(() =>
+      this.gauges.close(),
     );
     this.directory.close();
     const expire = () => {

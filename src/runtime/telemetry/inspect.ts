@@ -6,7 +6,7 @@
 /**
  * One inspection event of XState v5 (`@xstate.actor`, `@xstate.event`, `@xstate.snapshot`,
  * `@xstate.microstep`, `@xstate.action`). Every event names its actor (`actorRef`, whose `id`
- * is `keyed-actor` for a session, handle or task, and whose snapshot's `context` holds its key)
+ * is `keyed` for a session, handle or task, and whose snapshot's `context` holds its key)
  * and the root of its system (`rootId`: one directory per kind); `@xstate.event` carries `event`
  * and `sourceRef`, `@xstate.snapshot` carries `snapshot` and the `event` that led to it.
  */
