@@ -102,6 +102,7 @@ export class EventStreams {
         stream.write(request);
       },
       onCloseStream: () => open()?.disconnect(),
+      telemetry: exchange.telemetry,
     };
     const keepAliveMs =
       this.router === undefined

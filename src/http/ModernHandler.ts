@@ -186,6 +186,7 @@ export class ModernHandler {
       principal: access.principal,
       onNotification: (notification) => pending.notify(notification),
       signal: pending.controller.signal,
+      telemetry: exchange.telemetry,
     });
     pending.finish(response, answer);
   }

@@ -151,7 +151,10 @@ export class PostHandler {
       return this.serveRequest(exchange, claimed, message, access, answer);
     }
     const sessionId = this.mintSessionId();
-    const response = await this.runtime.deliver(sessionId, message, access);
+    const response = await this.runtime.deliver(sessionId, message, {
+      principal: access.principal,
+      telemetry: exchange.telemetry,
+    });
     // A refused handshake leaves no session: the runtime stops one whose initialize failed.
     if (response === undefined) return refuse(exchange, 'internal_server_error');
     reply(exchange, response, 'error' in response ? undefined : sessionId, answer, this.report);

@@ -5,12 +5,14 @@
  */
 
 import { assertSessionRuntime } from '../runtime/optionsError.js';
+import type { RequestTelemetry } from '../runtime/types.js';
 import type { SessionRuntime } from '../server/createSessionRuntime.js';
 import type { EventStream, HttpExchange, JsonBody, ResponseHeaders } from './exchange.js';
 import { ClosableEventStream, parseJsonBody } from './exchange.js';
 import { McpHttpEndpoint } from './McpHttpEndpoint.js';
 import type { StreamableHttpOptions } from './options.js';
 import { resolveHttpOptions } from './options.js';
+import { fetchTelemetry } from './telemetry.js';
 
 /**
  * A Web-standard request handler. It reads the `Request` body itself (under `maxBodyBytes` and
@@ -97,6 +99,10 @@ class FetchExchange implements HttpExchange {
   private extraHeaders: ResponseHeaders | undefined;
   answered = false;
   readonly remoteAddress = undefined;
+
+  get telemetry(): RequestTelemetry | undefined {
+    return fetchTelemetry();
+  }
 
   constructor(
     private readonly request: Request,

@@ -5,12 +5,14 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { assertSessionRuntime } from '../runtime/optionsError.js';
+import type { RequestTelemetry } from '../runtime/types.js';
 import type { SessionRuntime } from '../server/createSessionRuntime.js';
 import type { EventStream, HttpExchange, JsonBody, ResponseHeaders } from './exchange.js';
 import { ClosableEventStream, parseJsonBody } from './exchange.js';
 import { McpHttpEndpoint } from './McpHttpEndpoint.js';
 import type { StreamableHttpOptions } from './options.js';
 import { resolveHttpOptions } from './options.js';
+import { nodeTelemetry } from './telemetry.js';
 
 /**
  * A `node:http` request listener, also mountable in Express, Fastify and Koa. The POST body comes
@@ -141,6 +143,10 @@ class NodeExchange implements HttpExchange {
 
   get remoteAddress(): string | undefined {
     return this.req.socket.remoteAddress;
+  }
+
+  get telemetry(): RequestTelemetry | undefined {
+    return nodeTelemetry(this.req);
   }
 
   get answered(): boolean {

@@ -3,6 +3,7 @@
  * `Request`/`Response` each implement {@link HttpExchange} in a few lines; everything MCP-specific
  * (statuses, sessions, SSE framing) lives once, in `McpHttpEndpoint`.
  */
+import type { RequestTelemetry } from '../runtime/types.js';
 
 /** Response headers, lower-case names. @internal */
 export type ResponseHeaders = Readonly<Record<string, string>>;
@@ -75,6 +76,11 @@ export interface HttpExchange {
   readonly path: string;
   /** The peer's address, where the server form knows it. */
   readonly remoteAddress: string | undefined;
+  /**
+   * What the runtime's OpenTelemetry spans and metrics get from this transport (`network.*`,
+   * `client.*`); `undefined` while no OpenTelemetry SDK is registered.
+   */
+  readonly telemetry?: RequestTelemetry | undefined;
   /** A request header by lower-case name. */
   header(name: string): string | undefined;
   /**

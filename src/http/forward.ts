@@ -8,6 +8,7 @@
  * on 2026-07-28 cancelling a request, reaches the owner.
  */
 import { errorResponse } from '../protocol/errors.js';
+import { recordForward } from '../runtime/telemetry/forwarded.js';
 import type { EventStream, HttpExchange, ResponseHeaders } from './exchange.js';
 import { httpStatusTable } from './statuses.js';
 
@@ -158,9 +159,16 @@ export async function forwardExchange(
       response = await fetch(url, request);
     }
   } catch (error) {
-    if (abandoned === 'client_gone') return 'answered';
-    if (abandoned === undefined && socketErrorOf(error) !== undefined) return 'owner_gone';
+    if (abandoned === 'client_gone') {
+      recordForward('client_gone');
+      return 'answered';
+    }
+    if (abandoned === undefined && socketErrorOf(error) !== undefined) {
+      recordForward('owner_gone');
+      return 'owner_gone';
+    }
     if (abandoned === undefined) options.report(error);
+    recordForward(abandoned ?? 'error');
     answerClusterUnavailable(exchange, 1);
     return 'answered';
   } finally {
@@ -176,6 +184,7 @@ export async function forwardExchange(
     // Our client gone (the stream closed on our side): the owner sees its connection close.
     stream.onClose(() => upstream.abort());
     await pipeEventStream(response.body, stream, exchange);
+    recordForward('ok');
     return 'answered';
   }
   let text: string;
@@ -184,9 +193,11 @@ export async function forwardExchange(
   } catch {
     // The owner failed mid-answer, or the client left while it was read.
     if (abandoned !== 'client_gone') answerClusterUnavailable(exchange, 1);
+    recordForward(abandoned === 'client_gone' ? 'client_gone' : 'error');
     return 'answered';
   }
   exchange.respond(response.status, headers, text);
+  recordForward('ok');
   return 'answered';
 }
 

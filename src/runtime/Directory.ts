@@ -20,6 +20,8 @@ import { directoryMachine } from '../machines/directory.machine.js';
 import type { KeyedActorOutput, SessionStopReason } from '../machines/stopReason.js';
 import type { ActorKey, Placement } from './placement.js';
 import { PlacementUnavailableError } from './placement.js';
+import type { InspectionObserver } from './telemetry/inspect.js';
+import { recordLeaseChange } from './telemetry/leaseChanges.js';
 
 /**
  * Why the directory could not hand out an actor: no live actor with that id may be reached (and
@@ -75,10 +77,12 @@ export interface DirectoryPolicy<TEntry extends DirectoryEntry> {
   create(key: string, owner: string | undefined, parent: AnyActorRef): TEntry;
   /** An entry started. */
   started(key: string): void;
-  /** An entry stopped and left the map. */
-  stopped(key: string, owner: string | undefined, reason: SessionStopReason): void;
+  /** An entry stopped and left the map (`entry`: the one that stopped, when it was still in the map). */
+  stopped(key: string, owner: string | undefined, reason: SessionStopReason, entry?: TEntry): void;
   /** An entry could not be created for `key`: a limit of `limit` was reached. */
   refused(key: string, reason: 'overloaded' | 'too_many_per_principal', limit: number): void;
+  /** Receives the directory actor's inspection events (the `inspect` runtime option). */
+  readonly inspect?: InspectionObserver | undefined;
 }
 
 /** @internal */
@@ -100,7 +104,12 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
     private readonly policy: DirectoryPolicy<TEntry>,
     private readonly cluster?: DirectoryPlacement,
   ) {
-    this.actor = createActor(directoryMachine, { input: { host: this } });
+    this.actor = createActor(
+      directoryMachine,
+      policy.inspect === undefined
+        ? { input: { host: this } }
+        : { input: { host: this }, inspect: policy.inspect },
+    );
     this.actor.start();
   }
 
@@ -127,6 +136,7 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
     if (entry.live) {
       const { cluster } = this;
       if (cluster === undefined || cluster.placement.holds(this.placementId(key))) return entry;
+      recordLeaseChange('loss', cluster.kind);
       entry.lose();
       return undefined;
     }
@@ -141,7 +151,10 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
    */
   lost(key: string): void {
     const entry = this.entries.get(key);
-    if (entry?.live === true) entry.lose();
+    if (entry?.live === true) {
+      if (this.cluster !== undefined) recordLeaseChange('loss', this.cluster.kind);
+      entry.lose();
+    }
   }
 
   /**
@@ -176,9 +189,16 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
     return claim.then((claimed) => {
       if (claimed instanceof PlacementUnavailableError) return claimed;
       // Held a moment ago, and still (an earlier creator of this key may have given it back).
-      if (!claimed || !cluster.placement.holds(id)) return 'claim_refused';
+      if (!claimed || !cluster.placement.holds(id)) {
+        recordLeaseChange('claim_refused', cluster.kind);
+        return 'claim_refused';
+      }
+      recordLeaseChange('claim', cluster.kind);
       const created = create();
-      if (this.entries.get(key) === undefined && !this.claiming.has(key)) cluster.placement.release(id);
+      if (this.entries.get(key) === undefined && !this.claiming.has(key)) {
+        recordLeaseChange('release', cluster.kind);
+        cluster.placement.release(id);
+      }
       return created;
     });
   }
@@ -238,9 +258,11 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
   forget(output: KeyedActorOutput): void {
     const current = this.entries.get(output.key);
     // Forget the entry that stopped, never a fresh one that took its id meanwhile.
-    if (current !== undefined && !current.live) this.entries.delete(output.key);
+    const stopped = current !== undefined && !current.live ? current : undefined;
+    if (stopped !== undefined) this.entries.delete(output.key);
     // Its claim goes back, unless a fresh entry took the id meanwhile (it holds the same claim).
     if (this.cluster !== undefined && !this.entries.has(output.key)) {
+      recordLeaseChange('release', this.cluster.kind);
       this.cluster.placement.release(this.placementId(output.key));
     }
     if (this.counts(output.owner)) {
@@ -248,7 +270,7 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
       if (left === 0) this.perOwner.delete(output.owner);
       else this.perOwner.set(output.owner, left);
     }
-    this.policy.stopped(output.key, output.owner, output.reason);
+    this.policy.stopped(output.key, output.owner, output.reason, stopped);
   }
 
   closeEntries(): void {

@@ -111,12 +111,22 @@ export class HandleRegistry implements HandleAccess {
               kind.refused++;
               events.safeEmit('handleRefused', { kind: config.name, reason, limit });
             },
+            inspect: options.inspect,
           },
           placement === undefined ? undefined : { placement, kind: 'handle' },
         ),
       };
       this.kinds.set(config.name, kind);
     }
+  }
+
+  /** Live handles whose lifecycle actor rests, over every kind (for the gauges, at collection time). */
+  resting(): number {
+    let resting = 0;
+    for (const kind of this.kinds.values()) {
+      for (const handle of kind.directory.values()) if (handle.isResting) resting++;
+    }
+    return resting;
   }
 
   /** The kind named `name`; a `TypeError` for a kind the runtime was not given (a bug of ours). */

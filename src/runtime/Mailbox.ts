@@ -11,6 +11,7 @@
  * A base class, not an object the actor holds: a session is about 600 bytes at rest, and a mailbox
  * object would add a header and a pointer to every one. Its arrays are created on the first request.
  */
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { RequestEnvelope } from '../protocol/envelope.js';
 import { errorResponse, HandlerFailure, jsonRpcErrorOf, SessionRuntimeError } from '../protocol/errors.js';
 import type { JsonRpcId, JsonRpcResponse } from '../protocol/jsonrpc.js';
@@ -25,6 +26,7 @@ import type { MetricsRecorder } from './metrics.js';
 import type { OutboundRequestOptions } from './OutboundRequests.js';
 import type { RequestOwner } from './PendingRequest.js';
 import { NO_REQUESTS, PendingRequest, removeFrom } from './PendingRequest.js';
+import { recordMailboxWait } from './telemetry/mailboxWait.js';
 import type { DispatchOptions, DispatchResult, RequestHandler, SessionInfo } from './types.js';
 import { wouldDeadlock } from './waitFor.js';
 
@@ -229,6 +231,9 @@ export abstract class Mailbox implements RequestOwner {
       options,
       caller,
     );
+    // The request's span, if one is active: its handler runs in it even when started later by another.
+    const active = context.active();
+    if (active !== ROOT_CONTEXT) request.traceContext = active;
     metrics.accepted++;
     metrics.queued++;
     if (interleave) {
@@ -299,7 +304,10 @@ export abstract class Mailbox implements RequestOwner {
     else this.holders.push(request);
     metrics.queued--;
     metrics.inFlight++;
-    metrics.recordMailboxWait(request.enqueuedAt === undefined ? 0 : now - request.enqueuedAt);
+    const waitMs = request.enqueuedAt === undefined ? 0 : now - request.enqueuedAt;
+    metrics.recordMailboxWait(waitMs);
+    const traceContext = request.traceContext;
+    if (traceContext !== undefined) recordMailboxWait(traceContext, waitMs);
     if (options.requestTimeoutMs !== Number.POSITIVE_INFINITY) {
       // Since the actor's creation rather than a clock reading: a small integer for the first
       // twelve days of an actor, where a clock reading would be a heap number of its own.
@@ -310,7 +318,10 @@ export abstract class Mailbox implements RequestOwner {
     // Everything the handler hands back is untrusted: it may throw anything (even `undefined`), or
     // return a thenable whose `then` throws. Each path ends in exactly one succeed or fail.
     try {
-      const outcome = handler(request.params, request);
+      const outcome =
+        traceContext === undefined
+          ? handler(request.params, request)
+          : context.with(traceContext, handler, undefined, request.params, request);
       if (typeof (outcome as PromiseLike<unknown> | null)?.then === 'function') {
         (outcome as PromiseLike<unknown>).then(
           (value) => this.succeed(request, value),

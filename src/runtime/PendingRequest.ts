@@ -2,6 +2,7 @@
  * One accepted request on its way through a session's mailbox. It is also the handler's context
  * object (one allocation per request, not two); its bookkeeping fields are internal.
  */
+import type { Context } from '@opentelemetry/api';
 import type { JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { jsonRpcNotification } from '../protocol/jsonrpc.js';
 import type { LoggingLevel } from '../protocol/logging.js';
@@ -72,6 +73,11 @@ export class PendingRequest implements HandlerContext<unknown> {
   private readonly abortListener: (() => void) | undefined;
   /** Requests this handler sent other sessions (`ctx.dispatch`) and still awaits. */
   outstanding: Set<PendingRequest> | undefined;
+  /**
+   * The OpenTelemetry context the request arrived in (its SERVER span's), which its handler runs
+   * in; `undefined` while no context manager holds one (no SDK registered).
+   */
+  traceContext: Context | undefined;
 
   constructor(
     readonly owner: RequestOwner,

@@ -94,6 +94,16 @@ export class Session
     return snapshot.status === 'active' ? (snapshot.value as SessionState) : 'stopped';
   }
 
+  /** The revision `initialize` agreed on; `undefined` before it. Never revives. */
+  get protocolVersion(): string | undefined {
+    return this.facts.protocolVersion;
+  }
+
+  /** Server→client requests of this session's handlers awaiting the client's answer. */
+  get outboundPending(): number {
+    return this.outbound?.size ?? 0;
+  }
+
   /** The handshake and settings, from the resting record or the actor's context; never revives. */
   private get facts(): SessionFacts {
     return this.resting ?? (this.awake as Actor<typeof sessionMachine>).getSnapshot().context;

@@ -3,6 +3,7 @@
  * actor through the directory (insert-if-absent), and its implementation.
  */
 
+import { context } from '@opentelemetry/api';
 import type { CacheHint, RequestEnvelope } from '../protocol/envelope.js';
 import {
   ALL_PROTOCOL_VERSIONS,
@@ -46,6 +47,9 @@ import { StatelessRequest } from './StatelessRequest.js';
 import { Subscriptions } from './Subscriptions.js';
 import type { TasksConfig, TaskTool } from './Tasks.js';
 import { DEFAULT_TASKS_CONFIG, Tasks } from './Tasks.js';
+import { RequestObservation } from './telemetry/requestSpan.js';
+import { RuntimeGauges } from './telemetry/runtimeGauges.js';
+import { recordSessionDuration } from './telemetry/sessionDuration.js';
 import type {
   DispatchOptions,
   DispatchResult,
@@ -256,6 +260,8 @@ export class SessionRuntimeImpl implements SessionRuntime {
   private closing: Promise<void> | undefined;
   /** The tasks extension (SEP-2663): the live tasks and `tasks/*`, on the 2026-07-28 path. */
   private readonly tasks: Tasks;
+  /** The observable instruments' readings, taken from the counters at collection time. */
+  private readonly gauges: RuntimeGauges;
 
   /**
    * @param options validated settings with defaults applied.
@@ -339,9 +345,10 @@ export class SessionRuntimeImpl implements SessionRuntime {
           metrics.sessionsStarted++;
           events.safeEmit('sessionStarted', { sessionId });
         },
-        stopped: (sessionId, _owner, reason) => {
+        stopped: (sessionId, _owner, reason, session) => {
           metrics.sessions--;
           metrics.sessionsStopped[reason]++;
+          if (session !== undefined) recordSessionDuration(session, reason, options.clock.now());
           events.safeEmit('sessionStopped', { sessionId, reason });
         },
         refused: (sessionId, reason, limit) => {
@@ -351,9 +358,12 @@ export class SessionRuntimeImpl implements SessionRuntime {
             limit,
           });
         },
+        inspect: options.inspect,
       },
       placement === undefined ? undefined : { placement, kind: 'session' },
     );
+    this.gauges = new RuntimeGauges(this);
+    this.gauges.sync();
     if (placement !== undefined) {
       placement.onLost((id) => this.lost(id));
       placement.onNotification((notification) => this.deliverNotification(notification));
@@ -397,6 +407,22 @@ export class SessionRuntimeImpl implements SessionRuntime {
     message: IncomingRequest,
     envelope: RequestEnvelope,
     options?: DispatchOptions,
+  ): Promise<DispatchResult> {
+    const observation = RequestObservation.start(message, undefined, options?.telemetry?.attributes);
+    if (observation === undefined) return this.serveModern(message, envelope, options);
+    if (this.closing === undefined) this.gauges.sync();
+    return context
+      .with(observation.context, this.serveModern, this, message, envelope, options)
+      .then((response) => {
+        observation.end(response, envelope.protocolVersion);
+        return response;
+      });
+  }
+
+  private serveModern(
+    message: IncomingRequest,
+    envelope: RequestEnvelope,
+    options: DispatchOptions | undefined,
   ): Promise<DispatchResult> {
     const { id, method } = message;
     const metrics = this.metricsRecorder;
@@ -559,7 +585,38 @@ export class SessionRuntimeImpl implements SessionRuntime {
     return this.deliverFrom(sessionId, parseMessage(message), options, caller);
   }
 
+  /**
+   * A request observed (its SERVER span, its duration) when telemetry is collected; anything else,
+   * or everything while no OpenTelemetry SDK is registered, straight to {@link deliverUnobserved}.
+   * Notifications get no span: the runtime answers them in the same step, with nothing to time.
+   */
   private deliverFrom(
+    sessionId: string,
+    incoming: IncomingMessage,
+    options: DispatchOptions | undefined,
+    caller: PendingRequest | undefined,
+  ): Promise<DispatchResult> {
+    if (incoming.kind !== 'request') return this.deliverUnobserved(sessionId, incoming, options, caller);
+    const observation = RequestObservation.start(incoming, sessionId, options?.telemetry?.attributes);
+    if (observation === undefined) return this.deliverUnobserved(sessionId, incoming, options, caller);
+    if (this.closing === undefined) this.gauges.sync();
+    return context
+      .with(observation.context, this.deliverUnobserved, this, sessionId, incoming, options, caller)
+      .then((response) => {
+        observation.end(response, this.protocolVersionOf(sessionId, response));
+        return response;
+      });
+  }
+
+  /** The revision a 2025 session speaks (the one `initialize` just agreed on, for its answer). */
+  private protocolVersionOf(sessionId: string, response: DispatchResult): string | undefined {
+    const agreed =
+      response !== undefined && 'result' in response ? response.result.protocolVersion : undefined;
+    if (typeof agreed === 'string') return agreed;
+    return this.directory.get(sessionId)?.protocolVersion;
+  }
+
+  private deliverUnobserved(
     sessionId: string,
     incoming: IncomingMessage,
     options: DispatchOptions | undefined,
@@ -748,6 +805,25 @@ export class SessionRuntimeImpl implements SessionRuntime {
     return { ...this.metricsRecorder.snapshot(), handles: this.handles.metrics() };
   }
 
+  /** For the gauges, at collection time: live actors resting, by kind. @internal */
+  restingActors(): Readonly<Record<'session' | 'handle' | 'task', number>> {
+    let session = 0;
+    for (const entry of this.directory.values()) if (entry.isResting) session++;
+    return { session, handle: this.handles.resting(), task: this.tasks.resting() };
+  }
+
+  /** For the gauges, at collection time: live tasks by status. @internal */
+  tasksByStatus(): Readonly<Record<string, number>> {
+    return this.tasks.byStatus();
+  }
+
+  /** For the gauges, at collection time: server→client requests awaiting the client. @internal */
+  outboundPending(): number {
+    let pending = 0;
+    for (const session of this.directory.values()) pending += session.outboundPending;
+    return pending;
+  }
+
   close(options: CloseOptions = {}): Promise<void> {
     this.closing ??= this.shutDown(options.drainMs ?? 5_000);
     return this.closing;
@@ -775,8 +851,9 @@ export class SessionRuntimeImpl implements SessionRuntime {
     // Handles and tasks drain beside them: finished tasks stop at once, running work may finish.
     const handlesClosed = this.handles.close();
     const tasksClosed = this.tasks.close();
-    const closed = Promise.all([sessionsClosed, statelessDrained, handlesClosed, tasksClosed]).then(
-      () => undefined,
+    // The gauges go on reporting through the drain, and stop once every actor has stopped.
+    const closed = Promise.all([sessionsClosed, statelessDrained, handlesClosed, tasksClosed]).then(() =>
+      this.gauges.close(),
     );
     this.directory.close();
     const expire = () => {

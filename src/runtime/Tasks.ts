@@ -141,6 +141,7 @@ export class Tasks {
             environment.events.safeEmit('overload', { sessionId: key, reason: 'overloaded', limit });
           }
         },
+        inspect: options.inspect,
       },
       placement === undefined ? undefined : { placement, kind: 'task' },
     );
@@ -154,6 +155,22 @@ export class Tasks {
   /** Live tasks. */
   get size(): number {
     return this.directory.size;
+  }
+
+  /** Live tasks by status (for the gauges, at collection time). */
+  byStatus(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const task of this.directory.values()) {
+      if (task.live) counts[task.status] = (counts[task.status] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  /** Live tasks whose lifecycle actor rests: none (a task never rests); here for the gauges' symmetry. */
+  resting(): number {
+    let resting = 0;
+    for (const task of this.directory.values()) if (task.isResting) resting++;
+    return resting;
   }
 
   /** Whether `method` is one of the extension's own (`tasks/get`, `tasks/update`, `tasks/cancel`). */

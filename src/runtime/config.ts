@@ -6,6 +6,7 @@
  */
 import type { Clock } from './clock.js';
 import type { Placement } from './placement.js';
+import type { InspectionObserver } from './telemetry/inspect.js';
 
 /** Which messages may create a session for an id the directory does not know. */
 export type SpawnPolicy = 'initialize' | 'any';
@@ -50,4 +51,6 @@ export interface RuntimeConfig {
   readonly clock: Clock;
   /** Where the actors run in a cluster; `undefined` (or absent) for a cluster of one. */
   readonly placement?: Placement | undefined;
+  /** Receives the inspection events of every actor (XState's `inspect`); absent: none. */
+  readonly inspect?: InspectionObserver | undefined;
 }

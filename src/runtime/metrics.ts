@@ -2,6 +2,7 @@
  * The runtime's counters. Plain mutable numbers on one object: incrementing one is the whole cost
  * a message pays for being counted. {@link MetricsRecorder.snapshot} copies them out.
  */
+import { activeInstruments } from './telemetry/instruments.js';
 import type { RuntimeMetrics, StopReason } from './types.js';
 
 /** @internal */
@@ -31,6 +32,8 @@ export class MetricsRecorder {
   }
 
   recordMailboxWait(ms: number): void {
+    // Only where an OpenTelemetry meter provider is registered: a histogram has no observable form.
+    activeInstruments()?.mailboxWait.record(ms / 1000);
     this.waitCount++;
     this.waitTotalMs += ms;
     if (ms > this.waitMaxMs) this.waitMaxMs = ms;

@@ -152,6 +152,20 @@ export interface DispatchOptions {
    * client name one (the Streamable HTTP transport passes it for everything but `initialize`).
    */
   readonly mayCreate?: boolean;
+  /**
+   * What the transport knows of the connection, for OpenTelemetry (see docs/observability.md):
+   * `attributes` go on the request's SERVER span (`network.transport`: `tcp` for HTTP, `pipe` for
+   * stdio; `network.protocol.name`, `network.protocol.version`, `client.address`, `client.port`),
+   * and the `network.*` ones on `mcp.server.operation.duration` too. Ignored while no OpenTelemetry
+   * SDK is registered.
+   */
+  readonly telemetry?: RequestTelemetry | undefined;
+}
+
+/** Transport facts about one request, for its telemetry (semantic conventions for MCP, status: Development). */
+export interface RequestTelemetry {
+  /** Attribute name → value, e.g. `{ 'network.transport': 'tcp', 'client.port': 52144 }`. */
+  readonly attributes?: Readonly<Record<string, string | number>> | undefined;
 }
 
 /** What {@link SessionRuntime.dispatch} resolves with. */

@@ -13,6 +13,7 @@ import { assertOptionsObject, optionsTypeError } from '../runtime/optionsError.j
 import type { Placement } from '../runtime/placement.js';
 import type { TasksConfig } from '../runtime/Tasks.js';
 import { DEFAULT_TASKS_CONFIG } from '../runtime/Tasks.js';
+import type { InspectionObserver } from '../runtime/telemetry/inspect.js';
 import type { RequestHandler } from '../runtime/types.js';
 
 export type { SpawnPolicy };
@@ -193,6 +194,20 @@ export interface SessionRuntimeOptions<TContext = undefined> {
   /** Time source for idle expiry and timeouts; a `ManualClock` in tests. @default systemClock */
   readonly clock?: Clock;
   /**
+   * Receives the XState inspection events (`@xstate.actor`, `@xstate.event`, `@xstate.snapshot`,
+   * `@xstate.microstep`, `@xstate.action`) of every lifecycle actor: sessions, state handles, tasks
+   * and their directories. A function, or an observer with `next` such as `@statelyai/inspect`'s
+   * `createBrowserInspector().inspect`. Only lifecycle changes are XState events: ordinary
+   * requests take the mailbox path and are never inspected. For debugging: every event costs a call.
+   * See docs/observability.md.
+   * @default undefined (no inspection)
+   * @example
+   * inspect: (event) => {
+   *   if (event.type === '@xstate.snapshot') console.log((event as { snapshot: { value: unknown } }).snapshot.value);
+   * }
+   */
+  readonly inspect?: InspectionObserver;
+  /**
    * Runs this runtime as one instance of a cluster (`createClusterPlacement` from
    * `mcp-session-runtime/cluster`, or any object with the {@link Placement} functions):
    * - every new session, state handle and task id is claimed (`placement.claim('<kind>:<id>')`)
@@ -311,6 +326,16 @@ const optionsSchema = z.strictObject({
       'Expected a clock with now, setTimeout and clearTimeout',
     )
     .optional(),
+  inspect: z
+    .custom<InspectionObserver>(
+      (value) =>
+        typeof value === 'function' ||
+        (typeof value === 'object' &&
+          value !== null &&
+          typeof (value as Record<string, unknown>).next === 'function'),
+      'Expected a function or an observer with next',
+    )
+    .optional(),
   placement: z
     .custom<Placement>(
       (value) =>
@@ -390,5 +415,6 @@ export function resolveOptions<TContext>(
     },
     clock: options.clock ?? systemClock,
     placement: options.placement,
+    inspect: options.inspect,
   };
 }

@@ -13,7 +13,8 @@ import { parseMessage } from '../protocol/messages.js';
 import { serializeMessage } from '../protocol/serialize.js';
 import type { Clock } from '../runtime/clock.js';
 import { assertSessionRuntime } from '../runtime/optionsError.js';
-import type { DispatchOptions, DispatchResult } from '../runtime/types.js';
+import { ATTR_NETWORK_TRANSPORT } from '../runtime/telemetry/semconv.js';
+import type { DispatchOptions, DispatchResult, RequestTelemetry } from '../runtime/types.js';
 import type { SessionRuntime } from '../server/createSessionRuntime.js';
 import type { StdioServerOptions } from './options.js';
 import { resolveStdioOptions } from './options.js';
@@ -95,6 +96,11 @@ function dropResponse(): undefined {
   return undefined;
 }
 
+/** What a stdio request's telemetry says of its transport (semantic conventions for MCP): a pipe. */
+const STDIO_TELEMETRY: RequestTelemetry = Object.freeze({
+  attributes: Object.freeze({ [ATTR_NETWORK_TRANSPORT]: 'pipe' }),
+});
+
 /** The one session of a stdio server, between the lines read and the channel written. */
 class StdioConnection {
   /** The work of every line read and not yet answered. */
@@ -113,6 +119,7 @@ class StdioConnection {
     private readonly log: (message: string) => void,
   ) {
     this.dispatchOptions = {
+      telemetry: STDIO_TELEMETRY,
       onNotification: (notification) => channel.write(notification),
       // A handler's request to the client: the answer comes on stdin, so only while it is read.
       onRequest: (request: JsonRpcRequest) => {
