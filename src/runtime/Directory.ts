@@ -136,8 +136,11 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
     if (entry.live) {
       const { cluster } = this;
       if (cluster === undefined || cluster.placement.holds(this.placementId(key))) return entry;
-      recordLeaseChange('loss', cluster.kind);
-      entry.lose();
+      // `holds` may have told the placement's `onLost` already, which stopped the entry (`lost`).
+      if (entry.live) {
+        recordLeaseChange('loss', cluster.kind);
+        entry.lose();
+      }
       return undefined;
     }
     // Stopped, and its done event is still on its way to us (we are inside one of our own
