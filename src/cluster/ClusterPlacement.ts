@@ -41,6 +41,13 @@ export interface ClusterPlacementOptions {
   readonly renewBatchSize?: number;
   /** Carries notifications to the other instances; without one, `publish` sends nothing. */
   readonly bus?: NotificationBus;
+  /**
+   * A secret every instance shares, at least 32 bytes (a string counts as its UTF-8 bytes), e.g.
+   * `(await sharedRequestStateKeys(client, { name: 'forwarding-key' }))[0]`. With it, a forwarded
+   * request carries a signed hop and its owner does not rate-limit it again by the forwarding
+   * instance's address (see `Placement.forwardingKey`). @default none
+   */
+  readonly forwardingKey?: string | Uint8Array;
   /** The clock lease deadlines are read on. @default the lease clock (see `leaseClock.ts`) */
   readonly clock?: Clock;
   /**
@@ -107,6 +114,7 @@ const lists: ReadonlySet<unknown> = new Set(['tools', 'prompts', 'resources']);
 class LeasePlacement implements ClusterPlacement {
   readonly instanceId: string;
   readonly address: string;
+  readonly forwardingKey: Uint8Array | undefined;
   readonly ready: Promise<void>;
   private readonly ownerId: string;
   private readonly store: LeaseStore;
@@ -123,6 +131,7 @@ class LeasePlacement implements ClusterPlacement {
     this.instanceId = instanceId;
     this.address = address;
     this.ownerId = `${instanceId} ${address}`;
+    this.forwardingKey = checkedForwardingKey(options.forwardingKey);
     this.store = options.store;
     this.reportError = options.onError;
     this.keeper = new LeaseKeeper({
@@ -314,6 +323,21 @@ function unavailable(operation: 'claim' | 'locate', error: unknown): PlacementUn
       cause: error,
     },
   );
+}
+
+/** The forwarding key's bytes (a copy), once it is known to be at least 32 bytes. */
+function checkedForwardingKey(key: unknown): Uint8Array | undefined {
+  if (key === undefined) return undefined;
+  const bytes =
+    typeof key === 'string'
+      ? new TextEncoder().encode(key)
+      : key instanceof Uint8Array
+        ? Uint8Array.from(key)
+        : undefined;
+  if (bytes === undefined || bytes.length < 32) {
+    throw new TypeError('Expected `forwardingKey` to be a string or Uint8Array of at least 32 bytes');
+  }
+  return bytes;
 }
 
 /** The address as given, once it is known to be an http(s) URL without whitespace. */

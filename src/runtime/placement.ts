@@ -64,6 +64,15 @@ export interface Placement {
   /** This instance's base URL that other instances forward requests to, e.g. `http://10.0.0.5:3000`. */
   readonly address: string;
   /**
+   * A secret every instance of the cluster shares (at least 32 bytes), or `undefined`. With it, the
+   * HTTP transport signs each hop it forwards (who forwarded it, for which client address, when) and
+   * an owner that verifies the signature trusts the hop: it does not rate-limit the request again (the
+   * instance the client reached did), and counts failed authentications by the client's address.
+   * Without it, an owner limits forwarded requests by the forwarding instance's address, so the
+   * clients one instance forwards share one bucket there.
+   */
+  readonly forwardingKey?: Uint8Array | undefined;
+  /**
    * Claims `id` for this instance before its actor starts: true if this instance holds it now
    * (claiming an id it holds already is true), false if another instance holds it.
    * Rejects with {@link PlacementUnavailableError} only. The runtime has at most one claim of an id
