@@ -7,10 +7,10 @@
  * requests to the client, the response). The client going away aborts the upstream request: that
  * is how closing a standalone stream, and on 2026-07-28 cancelling a request, reaches the owner.
  *
- * `node:http` rather than the global `fetch`: undici's `fetch` cost about ten times the CPU of the
- * whole direct call per forwarded request (docs/cluster.md, "Measured: forwarding"), and only
- * `node:http` tells whether a reset hit a reused connection (`request.reusedSocket`), the one case
- * that is safe to retry.
+ * `node:http` rather than the global `fetch`: undici's `fetch` spent about four times the client CPU
+ * per request, more than the whole direct call costs (docs/cluster.md, "Measured: forwarding"), and
+ * only `node:http` tells whether a reset hit a reused connection (`request.reusedSocket`), the one
+ * case that is safe to retry.
  */
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
