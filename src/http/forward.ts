@@ -1,12 +1,20 @@
 /**
  * Forwarding one exchange to the instance of a cluster that owns its id (a 2025-era session, a
  * state handle, a task), so that a client never notices which instance it reached. The request goes
- * to `${address}${path}` with the global `fetch` (its connections are pooled and kept alive), and
- * the owner's answer comes back as it is: status, end-to-end headers, and a `text/event-stream`
- * body chunk by chunk as it arrives (progress, the owner's requests to the client, the response).
- * The client going away aborts the upstream request: that is how closing a standalone stream, and
- * on 2026-07-28 cancelling a request, reaches the owner.
+ * to `${address}${path}` with `node:http` (`node:https` for an `https:` address) over a keep-alive
+ * connection pool per protocol, and the owner's answer comes back as it is: status, end-to-end
+ * headers, and a `text/event-stream` body chunk by chunk as it arrives (progress, the owner's
+ * requests to the client, the response). The client going away aborts the upstream request: that
+ * is how closing a standalone stream, and on 2026-07-28 cancelling a request, reaches the owner.
+ *
+ * `node:http` rather than the global `fetch`: undici's `fetch` spent about four times the client CPU
+ * per request, more than the whole direct call costs (docs/cluster.md, "Measured: forwarding"), and
+ * only `node:http` tells whether a reset hit a reused connection (`request.reusedSocket`), the one
+ * case that is safe to retry.
  */
+import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { errorResponse } from '../protocol/errors.js';
 import { recordForward } from '../runtime/telemetry/forwarded.js';
 import type { EventStream, HttpExchange, ResponseHeaders } from './exchange.js';
@@ -28,9 +36,10 @@ const hopByHop = new Set([
   'trailer',
   'host',
   'content-length',
-  // `fetch` refuses it; the body is already read.
+  // The body is already read: a `100-continue` would only delay the forward.
   'expect',
-  // `fetch` decodes a compressed body: what we pass on is the decoded one.
+  // We pass bodies on as text, so we ask the owner for an unencoded one (RFC 9110 §12.5.3).
+  'accept-encoding',
   'content-encoding',
   FORWARDED_BY,
 ]);
@@ -40,22 +49,35 @@ function isHopByHop(name: string): boolean {
 }
 
 /**
- * Errors of a connection that the owner refused or dropped before any response: its process is
- * gone (or going). undici reports them as `TypeError('fetch failed')` with the socket's error as
- * `cause`.
+ * The pools of connections to owners, one per protocol, made on first use. Idle connections close
+ * after 4 s, before Node's server default `keepAliveTimeout` of 5 s closes them from the other side
+ * (the owner's `Keep-Alive: timeout=…` hint shortens it further), so a reused connection is seldom
+ * one the owner is closing. `maxSockets` stays unbounded: a forwarded SSE stream (a standalone GET
+ * lasts as long as its session) holds its connection, and a cap would queue unrelated calls behind
+ * such streams until `forwardTimeoutMs` answered them 503. Up to 128 idle connections per owner are
+ * kept; a burst beyond that opens (and then closes) more.
  */
-const goneCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'ENOTFOUND']);
-/** Errors that mean the request never reached a listening process. */
-const neverSentCodes = new Set(['ECONNREFUSED', 'ENOTFOUND']);
+const agentOptions = { keepAlive: true, maxFreeSockets: 128, timeout: 4_000, scheduling: 'lifo' } as const;
+let httpAgent: HttpAgent | undefined;
+let httpsAgent: HttpsAgent | undefined;
 
-/** The socket error code under a `fetch` failure, if any. */
-function socketErrorOf(error: unknown): string | undefined {
-  for (let cause = error, depth = 0; cause instanceof Error && depth < 4; depth++) {
-    const code = (cause as { code?: unknown }).code;
-    if (typeof code === 'string' && goneCodes.has(code)) return code;
-    cause = cause.cause;
+function pooledAgent(https: boolean): HttpAgent {
+  if (https) {
+    httpsAgent ??= new HttpsAgent(agentOptions);
+    return httpsAgent;
   }
-  return undefined;
+  httpAgent ??= new HttpAgent(agentOptions);
+  return httpAgent;
+}
+
+/** Errors of a connection that never reached a listening process: its owner is gone. */
+const refusedCodes = new Set(['ECONNREFUSED', 'ENOTFOUND']);
+/** Errors of a connection that the owner dropped before any response (`socket hang up` is ECONNRESET). */
+const resetCodes = new Set(['ECONNRESET', 'EPIPE']);
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** What forwarding did with the exchange. @internal */
@@ -92,27 +114,80 @@ export function answerClusterUnavailable(exchange: HttpExchange, seconds: number
 }
 
 /** The request headers sent to the owner: the client's end-to-end ones, and who forwarded it. */
-function requestHeaders(exchange: HttpExchange, instanceId: string): Headers {
-  const headers = new Headers();
-  for (const [name, value] of exchange.headerEntries()) if (!isHopByHop(name)) headers.append(name, value);
-  headers.set(FORWARDED_BY, instanceId);
+function requestHeaders(
+  exchange: HttpExchange,
+  instanceId: string,
+  body: Buffer | undefined,
+): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {};
+  for (const [name, value] of exchange.headerEntries()) if (!isHopByHop(name)) headers[name] = value;
+  headers[FORWARDED_BY] = instanceId;
+  headers['accept-encoding'] = 'identity';
+  if (body !== undefined) headers['content-length'] = body.length;
   return headers;
 }
 
 /** The owner's end-to-end response headers, passed to the client. */
-function responseHeaders(response: Response): ResponseHeaders {
+function responseHeaders(response: IncomingMessage): ResponseHeaders {
   const headers: Record<string, string> = {};
-  for (const [name, value] of response.headers) if (!isHopByHop(name)) headers[name] = value;
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (value === undefined || isHopByHop(name)) continue;
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
   return headers;
 }
 
-function isEventStream(contentType: string | null): boolean {
+function isEventStream(contentType: string | undefined): boolean {
   return contentType?.trimStart().toLowerCase().startsWith('text/event-stream') === true;
+}
+
+/** How one attempt to send the request ended: response headers, or a failure before them. */
+type Sent =
+  | { readonly kind: 'response'; readonly response: IncomingMessage }
+  | { readonly kind: 'failed'; readonly error: unknown; readonly reusedSocket: boolean };
+
+/**
+ * Sends the request once: over a pooled connection, or (`fresh`) over a new one of its own that
+ * closes after the answer. `started` receives the request as soon as it exists, so that it can be
+ * aborted. Resolves at the response headers or the first failure; never rejects.
+ */
+function send(
+  url: string,
+  method: string,
+  headers: OutgoingHttpHeaders,
+  body: Buffer | undefined,
+  fresh: boolean,
+  started: (request: ClientRequest) => void,
+): Promise<Sent> {
+  return new Promise((resolve) => {
+    let request: ClientRequest;
+    try {
+      const target = new URL(url);
+      const https = target.protocol === 'https:';
+      const agent = fresh ? false : pooledAgent(https);
+      request = (https ? httpsRequest : httpRequest)(target, { method, headers, agent });
+    } catch (error) {
+      // A malformed address, or one of another protocol.
+      resolve({ kind: 'failed', error, reusedSocket: false });
+      return;
+    }
+    const failed = (error: unknown) => resolve({ kind: 'failed', error, reusedSocket: request.reusedSocket });
+    request.once('response', (response) => resolve({ kind: 'response', response }));
+    // Errors after the response headers reach the response; this one stays as a guard.
+    request.on('error', failed);
+    request.once('close', () => failed(new Error('The forwarded request closed before any response')));
+    started(request);
+    request.end(body);
+  });
 }
 
 /**
  * Forwards `exchange` to the instance at `address` (a base URL such as `http://10.0.0.5:3000`) and
  * passes its answer through. `body` is the request's parsed JSON body (POST), sent re-serialized.
+ *
+ * A reset before any response on a reused pooled connection (the owner closed it as idle just as
+ * it was reused) is retried once on a fresh connection; a refused connection, or a reset on a fresh
+ * one, means the owner is gone.
  *
  * Resolves `owner_gone` when the connection was refused or reset before any response (nothing has
  * been answered: serve the request here); `answered` otherwise, after: the owner's answer (an SSE
@@ -127,103 +202,103 @@ export async function forwardExchange(
   body: unknown,
   options: ForwardOptions,
 ): Promise<ForwardOutcome> {
-  const upstream = new AbortController();
   let abandoned: 'timeout' | 'client_gone' | undefined;
-  const timer = setTimeout(() => {
-    abandoned ??= 'timeout';
-    upstream.abort();
-  }, options.timeoutMs);
-  exchange.onClientGone(() => {
-    abandoned ??= 'client_gone';
-    upstream.abort();
-  });
-  const base = address.endsWith('/') ? address.slice(0, -1) : address;
-  const request: RequestInit = {
-    method: exchange.method,
-    headers: requestHeaders(exchange, options.instanceId),
-    body: exchange.method === 'POST' ? JSON.stringify(body) : null,
-    redirect: 'manual',
-    signal: upstream.signal,
+  let upstream: ClientRequest | undefined;
+  const abandon = (reason: 'timeout' | 'client_gone') => {
+    abandoned ??= reason;
+    upstream?.destroy();
   };
-  const url = `${base}${exchange.path}`;
-  let response: Response;
-  try {
-    try {
-      response = await fetch(url, request);
-    } catch (error) {
-      // A reset on a pooled keep-alive connection that the owner closed as idle just as it was
-      // reused is no sign of a dead owner: one retry on a fresh connection tells (a dead owner then
-      // refuses it at once).
-      const code = socketErrorOf(error);
-      if (abandoned !== undefined || code === undefined || neverSentCodes.has(code)) throw error;
-      response = await fetch(url, request);
-    }
-  } catch (error) {
+  const started = (request: ClientRequest) => {
+    upstream = request;
+    if (abandoned !== undefined) request.destroy();
+  };
+  const timer = setTimeout(() => abandon('timeout'), options.timeoutMs);
+  exchange.onClientGone(() => abandon('client_gone'));
+  const url = `${address.endsWith('/') ? address.slice(0, -1) : address}${exchange.path}`;
+  const payload = exchange.method === 'POST' ? Buffer.from(JSON.stringify(body)) : undefined;
+  const headers = requestHeaders(exchange, options.instanceId, payload);
+  let sent = await send(url, exchange.method, headers, payload, false, started);
+  // Node's safe retry: the reset hit a reused connection before any response.
+  if (sent.kind === 'failed' && abandoned === undefined && sent.reusedSocket && isReset(sent.error)) {
+    sent = await send(url, exchange.method, headers, payload, true, started);
+  }
+  clearTimeout(timer);
+  if (sent.kind === 'failed') {
     if (abandoned === 'client_gone') {
       recordForward('client_gone');
       return 'answered';
     }
-    if (abandoned === undefined && socketErrorOf(error) !== undefined) {
+    if (abandoned === undefined && (isReset(sent.error) || refusedCodes.has(codeOf(sent.error) ?? ''))) {
       recordForward('owner_gone');
       return 'owner_gone';
     }
-    if (abandoned === undefined) options.report(error);
+    if (abandoned === undefined) options.report(sent.error);
     recordForward(abandoned ?? 'error');
     answerClusterUnavailable(exchange, 1);
     return 'answered';
-  } finally {
-    clearTimeout(timer);
   }
-  const headers = responseHeaders(response);
-  if (
-    response.status === 200 &&
-    response.body !== null &&
-    isEventStream(response.headers.get('content-type'))
-  ) {
-    const stream = exchange.openStream(headers);
-    // Our client gone (the stream closed on our side): the owner sees its connection close.
-    stream.onClose(() => upstream.abort());
-    await pipeEventStream(response.body, stream, exchange);
+  const { response } = sent;
+  const request = upstream as ClientRequest;
+  const answerHeaders = responseHeaders(response);
+  if (response.statusCode === 200 && isEventStream(response.headers['content-type'])) {
+    await pipeEventStream(response, exchange.openStream(answerHeaders), exchange, request);
     recordForward('ok');
     return 'answered';
   }
-  let text: string;
-  try {
-    text = await response.text();
-  } catch {
-    // The owner failed mid-answer, or the client left while it was read.
+  const text = await readText(response);
+  // The owner failed mid-answer, or the client left while it was read.
+  if (text === undefined) {
     if (abandoned !== 'client_gone') answerClusterUnavailable(exchange, 1);
     recordForward(abandoned === 'client_gone' ? 'client_gone' : 'error');
     return 'answered';
   }
-  exchange.respond(response.status, headers, text);
+  exchange.respond(response.statusCode ?? 502, answerHeaders, text);
   recordForward('ok');
   return 'answered';
 }
 
+function isReset(error: unknown): boolean {
+  return resetCodes.has(codeOf(error) ?? '');
+}
+
+/** A whole body as UTF-8 text; `undefined` when it was cut off. */
+function readText(response: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    response.on('data', (chunk: Buffer) => chunks.push(chunk));
+    response.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    // After `end` this changes nothing; before it, the body was cut off.
+    response.once('close', () => resolve(undefined));
+    response.on('error', () => {});
+  });
+}
+
 /**
- * Copies an SSE body as it arrives (the text is already framed as events by the owner); ends ours
- * with it, or cuts ours off when the owner's breaks (a client then resumes or retries, as after any
- * dropped stream).
+ * Copies an SSE body as it arrives (the text is already framed as events by the owner; a UTF-8
+ * character split across chunks is decoded whole); ends ours with it, or cuts ours off when the
+ * owner's breaks (a client then resumes or retries, as after any dropped stream). Our stream closing
+ * first (the client left) closes the owner's connection.
  */
-async function pipeEventStream(
-  body: ReadableStream<Uint8Array>,
+function pipeEventStream(
+  response: IncomingMessage,
   stream: EventStream,
   exchange: HttpExchange,
+  request: ClientRequest,
 ): Promise<void> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      const text = decoder.decode(value, { stream: true });
-      if (text !== '') stream.write(text);
-    }
-    const rest = decoder.decode();
-    if (rest !== '') stream.write(rest);
-    stream.end();
-  } catch {
-    if (!stream.closed) exchange.abort();
-  }
+  return new Promise((resolve) => {
+    stream.onClose(() => {
+      if (!response.complete) request.destroy();
+    });
+    response.setEncoding('utf8');
+    response.on('data', (text: string) => stream.write(text));
+    response.once('end', () => {
+      stream.end();
+      resolve();
+    });
+    response.once('close', () => {
+      if (!stream.closed) exchange.abort();
+      resolve();
+    });
+    response.on('error', () => {});
+  });
 }

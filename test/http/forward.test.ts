@@ -129,6 +129,29 @@ async function readUntil(response: Response, done: (text: string) => boolean): P
   return text;
 }
 
+/** A JSON-RPC answer, and the raw keep-alive HTTP response that carries it. */
+const answer = { jsonrpc: '2.0', id: 12, result: { content: [] } };
+const jsonAnswer = `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${JSON.stringify(answer).length}\r\n\r\n${JSON.stringify(answer)}`;
+
+/** A raw TCP server on an ephemeral port standing in for an owner; closed (its sockets too) after the test. */
+async function listenRaw(onConnection: (socket: Socket) => void): Promise<number> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    onConnection(socket);
+  }).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  return (server.address() as { port: number }).port;
+}
+
 describe('forwarding 2025-era sessions', () => {
   it('answers a POST sent to B for a session on A from A, as JSON', async () => {
     const a = await start('A');
@@ -161,6 +184,32 @@ describe('forwarding 2025-era sessions', () => {
       4,
       'done after 4',
     ]);
+  });
+
+  it('passes on a UTF-8 character split across two chunks of an SSE answer whole', async () => {
+    const b = await start('B');
+    const message = { jsonrpc: '2.0', id: 14, result: { content: [{ type: 'text', text: 'café 🙂 ok' }] } };
+    const bytes = Buffer.from(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    // Inside the four bytes of the emoji.
+    const cut = bytes.indexOf(Buffer.from('🙂')) + 2;
+    const chunk = (part: Buffer) =>
+      Buffer.concat([Buffer.from(`${part.length.toString(16)}\r\n`), part, Buffer.from('\r\n')]);
+    const port = await listenRaw((socket) => {
+      socket.once('data', async () => {
+        socket.write(
+          'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n',
+        );
+        socket.write(chunk(bytes.subarray(0, cut)));
+        // Two reads on B's side, not one.
+        await sleep(30);
+        socket.end(Buffer.concat([chunk(bytes.subarray(cut)), Buffer.from('0\r\n\r\n')]));
+      });
+    });
+    directory.owners.set('session:split', 'S');
+    directory.addresses.set('S', `http://127.0.0.1:${port}`);
+    const response = await post(b.url, call(14, 'echo', { text: 'x' }), session('split'));
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    expect(eventsOf(await response.text())).toEqual([message]);
   });
 
   it('routes a batch by its session', async () => {
@@ -263,32 +312,49 @@ describe('forwarding failures', () => {
     expect(b.errors).toEqual([]);
   });
 
-  it('retries once on a fresh connection when the first is reset, rather than declaring the owner gone', async () => {
+  it('retries once on a fresh connection when a reused keep-alive connection is reset before any response', async () => {
     const b = await start('B');
     let connections = 0;
-    const answer = JSON.stringify({ jsonrpc: '2.0', id: 12, result: { content: [] } });
-    // Resets its first connection (as a keep-alive connection closed while reused), answers the next.
-    const flaky: Server = createServer((socket) => {
-      connections++;
-      if (connections === 1) {
-        socket.once('data', () => socket.resetAndDestroy());
-        return;
-      }
-      socket.once('data', () =>
-        socket.end(
-          `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${answer.length}\r\nconnection: close\r\n\r\n${answer}`,
-        ),
-      );
-    }).listen(0, '127.0.0.1');
-    await new Promise((resolve) => flaky.once('listening', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => flaky.close(() => resolve())));
-    const { port } = flaky.address() as { port: number };
+    // The first connection answers its first request and stays open, then resets on the next (as an
+    // owner closing it as idle just as it is reused would); any later connection answers.
+    const port = await listenRaw((socket) => {
+      const connection = ++connections;
+      let requests = 0;
+      socket.on('data', (data: Buffer) => {
+        for (let ends = data.toString('latin1').split('\r\n\r\n').length - 1; ends > 0; ends--) {
+          requests++;
+          if (connection === 1 && requests === 2) {
+            socket.resetAndDestroy();
+            return;
+          }
+          socket.write(jsonAnswer);
+        }
+      });
+    });
     directory.owners.set('session:flaky', 'F');
     directory.addresses.set('F', `http://127.0.0.1:${port}`);
-    const response = await post(b.url, call(12, 'echo', { text: 'x' }), session('flaky'));
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual(JSON.parse(answer));
+    const first = await post(b.url, call(12, 'echo', { text: 'x' }), session('flaky'));
+    expect(await first.json()).toEqual(answer);
+    const second = await post(b.url, call(12, 'echo', { text: 'x' }), session('flaky'));
+    expect(second.status).toBe(200);
+    expect(await second.json()).toEqual(answer);
     expect(connections).toBe(2);
+  });
+
+  it('declares the owner gone when a fresh connection is reset before any response: no retry', async () => {
+    const b = await start('B');
+    let connections = 0;
+    const port = await listenRaw((socket) => {
+      connections++;
+      socket.once('data', () => socket.resetAndDestroy());
+    });
+    directory.owners.set('session:resetting', 'R');
+    directory.addresses.set('R', `http://127.0.0.1:${port}`);
+    const response = await post(b.url, call(13, 'echo', { text: 'x' }), session('resetting'));
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as Json).error).toMatchObject({ data: { reason: 'session_not_found' } });
+    expect(connections).toBe(1);
+    expect(b.errors).toEqual([]);
   });
 
   it('answers 503 with Retry-After when the owner accepts the connection and never answers', async () => {
@@ -420,6 +486,7 @@ describe('request headers of both handler forms', () => {
       ...session(sessionId),
       'x-trace': 'abc',
       'proxy-authorization': 'secret',
+      'accept-encoding': 'gzip, br',
     });
     expect(response.status).toBe(200);
     const [forwarded] = forwardedTo(a);
@@ -428,6 +495,8 @@ describe('request headers of both handler forms', () => {
       'mcp-session-id': sessionId,
       'mcp-forwarded-by': 'B',
       'content-type': 'application/json',
+      // Bodies are passed on as text: the owner is asked for an unencoded one.
+      'accept-encoding': 'identity',
     });
     expect(forwarded?.headers['proxy-authorization']).toBeUndefined();
     expect(forwarded?.headers.host).toBe(new URL(a.address).host);
