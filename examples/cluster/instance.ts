@@ -142,6 +142,8 @@ const placement = createClusterPlacement({
   store: createRedisLeaseStore(client, { keyPrefix }),
   bus: createRedisNotificationBus({ publisher: client, subscriber, keyPrefix }),
   address,
+  // Signs each forwarded hop, so that an owner limits forwarded requests per client.
+  forwardingKey: (await sharedRequestStateKeys(client, { keyPrefix, name: 'forwarding-key' }))[0],
   ttlMs,
   onError: (error) => log(`cluster: ${error instanceof Error ? error.message : String(error)}`),
 });

@@ -47,7 +47,7 @@ export interface ClusterPlacementOptions {
    * request carries a signed hop and its owner does not rate-limit it again by the forwarding
    * instance's address (see `Placement.forwardingKey`). @default none
    */
-  readonly forwardingKey?: string | Uint8Array;
+  readonly forwardingKey?: string | Uint8Array | undefined;
   /** The clock lease deadlines are read on. @default the lease clock (see `leaseClock.ts`) */
   readonly clock?: Clock;
   /**

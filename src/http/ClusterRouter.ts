@@ -15,7 +15,8 @@ import type { ActorKey, Placement } from '../runtime/placement.js';
 import { PlacementUnavailableError } from '../runtime/placement.js';
 import type { SessionRuntime } from '../server/createSessionRuntime.js';
 import type { HttpExchange } from './exchange.js';
-import { answerClusterUnavailable, FORWARDED_BY, forwardExchange } from './forward.js';
+import { answerClusterUnavailable, forwardExchange } from './forward.js';
+import { FORWARDED_BY } from './forwardedHop.js';
 import type { ResolvedHttpOptions } from './options.js';
 
 /** @internal */
@@ -70,6 +71,7 @@ export class ClusterRouter {
     if (location.kind !== 'remote' || location.instanceId === this.placement.instanceId) return false;
     const outcome = await forwardExchange(exchange, location.address, body, {
       instanceId: this.placement.instanceId,
+      forwardingKey: this.placement.forwardingKey,
       timeoutMs: this.options.forwardTimeoutMs,
       report: this.report,
     });

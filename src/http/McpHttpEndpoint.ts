@@ -14,6 +14,7 @@ import { AuthenticationError, bearerTokenOf, challengeOf } from './auth.js';
 import { ClusterRouter } from './ClusterRouter.js';
 import { EventStreams } from './EventStreams.js';
 import type { HttpExchange, ResponseHeaders } from './exchange.js';
+import { FORWARDED_BY, verifyHop } from './forwardedHop.js';
 import { isAllowedHost, isAllowedOrigin } from './headers.js';
 import type { ResolvedHttpOptions } from './options.js';
 import { originKey } from './options.js';
@@ -104,7 +105,7 @@ export class McpHttpEndpoint {
         return refuse(exchange, 'method_not_allowed');
       }
       // Every request, before any session is looked at: a session id is not a credential.
-      const address = `address:${exchange.remoteAddress}`;
+      const address = `address:${this.clientAddressOf(exchange)}`;
       let access = anonymous;
       const hook = this.options.authenticate;
       if (hook !== undefined) {
@@ -130,6 +131,18 @@ export class McpHttpEndpoint {
     } catch (error) {
       this.fail(exchange, error);
     }
+  }
+
+  /**
+   * The client's address: the peer's, or for a request another instance of the cluster forwarded
+   * with a hop signed by the cluster's `forwardingKey`, the address of the client that reached that
+   * instance, so that rate limits and failed authentications count per client here too, not per
+   * forwarding instance. An unsigned or unverifiable hop changes nothing.
+   */
+  private clientAddressOf(exchange: HttpExchange): string | undefined {
+    const key = this.runtime.placement?.forwardingKey;
+    if (key === undefined || exchange.header(FORWARDED_BY) === undefined) return exchange.remoteAddress;
+    return verifyHop(key, exchange)?.clientAddress ?? exchange.remoteAddress;
   }
 
   /** `ready`: 200 while the runtime takes new work, 503 with `Retry-After` once it drains. */

@@ -12,16 +12,17 @@
  * only `node:http` tells whether a reset hit a reused connection (`request.reusedSocket`), the one
  * case that is safe to retry.
  */
+
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { errorResponse } from '../protocol/errors.js';
 import { recordForward } from '../runtime/telemetry/forwarded.js';
 import type { EventStream, HttpExchange, ResponseHeaders } from './exchange.js';
+import { FORWARDED_AT, FORWARDED_BY, FORWARDED_FOR, FORWARDED_SIGNATURE, signHop } from './forwardedHop.js';
 import { httpStatusTable } from './statuses.js';
 
 /** The request header a forwarded request carries: the forwarding instance's id. It is never forwarded again. */
-export const FORWARDED_BY = 'mcp-forwarded-by';
 
 /**
  * Headers of one connection, not of the message (RFC 9110 §7.6.1), and those the forwarding
@@ -42,6 +43,9 @@ const hopByHop = new Set([
   'accept-encoding',
   'content-encoding',
   FORWARDED_BY,
+  FORWARDED_FOR,
+  FORWARDED_AT,
+  FORWARDED_SIGNATURE,
 ]);
 
 function isHopByHop(name: string): boolean {
@@ -91,6 +95,8 @@ export type ForwardOutcome =
 export interface ForwardOptions {
   /** This instance's id, sent as `mcp-forwarded-by`. */
   readonly instanceId: string;
+  /** The cluster's shared secret: the hop is signed with it (`forwardedHop.ts`). */
+  readonly forwardingKey?: Uint8Array | undefined;
   /** Milliseconds to wait for the owner's response headers. */
   readonly timeoutMs: number;
   /** Tells `onError`; never throws. */
@@ -116,12 +122,13 @@ export function answerClusterUnavailable(exchange: HttpExchange, seconds: number
 /** The request headers sent to the owner: the client's end-to-end ones, and who forwarded it. */
 function requestHeaders(
   exchange: HttpExchange,
-  instanceId: string,
+  options: ForwardOptions,
   body: Buffer | undefined,
 ): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of exchange.headerEntries()) if (!isHopByHop(name)) headers[name] = value;
-  headers[FORWARDED_BY] = instanceId;
+  if (options.forwardingKey === undefined) headers[FORWARDED_BY] = options.instanceId;
+  else Object.assign(headers, signHop(options.forwardingKey, options.instanceId, exchange));
   headers['accept-encoding'] = 'identity';
   if (body !== undefined) headers['content-length'] = body.length;
   return headers;
@@ -216,7 +223,7 @@ export async function forwardExchange(
   exchange.onClientGone(() => abandon('client_gone'));
   const url = `${address.endsWith('/') ? address.slice(0, -1) : address}${exchange.path}`;
   const payload = exchange.method === 'POST' ? Buffer.from(JSON.stringify(body)) : undefined;
-  const headers = requestHeaders(exchange, options.instanceId, payload);
+  const headers = requestHeaders(exchange, options, payload);
   let sent = await send(url, exchange.method, headers, payload, false, started);
   // Node's safe retry: the reset hit a reused connection before any response.
   if (sent.kind === 'failed' && abandoned === undefined && sent.reusedSocket && isReset(sent.error)) {

@@ -355,6 +355,23 @@ describe('the cluster placement options', () => {
       createClusterPlacement({ store, address: 'http://a', ttlMs: 300, renewIntervalMs: 300 }),
     ).toThrow(TypeError);
   });
+
+  it('takes a forwarding key of at least 32 bytes, as a string or a copy of the bytes', () => {
+    const store = new MemoryLeaseStore();
+    expect(createClusterPlacement({ store, address: 'http://a' }).forwardingKey).toBeUndefined();
+    const bytes = new Uint8Array(32).fill(7);
+    const placement = createClusterPlacement({ store, address: 'http://a', forwardingKey: bytes });
+    bytes.fill(0);
+    expect([...(placement.forwardingKey ?? [])]).toEqual(new Array(32).fill(7));
+    expect(
+      createClusterPlacement({ store, address: 'http://a', forwardingKey: 'k'.repeat(32) }).forwardingKey,
+    ).toHaveLength(32);
+    for (const forwardingKey of ['k'.repeat(31), new Uint8Array(31), 42]) {
+      expect(() =>
+        createClusterPlacement({ store, address: 'http://a', forwardingKey } as ClusterPlacementOptions),
+      ).toThrow(/`forwardingKey`/);
+    }
+  });
 });
 
 describe('placements racing on Redis', () => {

@@ -25,6 +25,8 @@ export class FakeDirectory {
 export class FakePlacement implements Placement {
   /** When set, answers `locate` instead of the directory (a test's own verdict, or a rejection). */
   locateWith: ((id: string) => Promise<Location>) | undefined;
+  /** The cluster's shared forwarding secret, if the test gives one. */
+  forwardingKey: Uint8Array | undefined;
   private lost: ((id: string) => void) | undefined;
   private listener: ((notification: ClusterNotification) => void) | undefined;
 
@@ -132,6 +134,8 @@ export interface InstanceOptions {
   readonly http?: StreamableHttpOptions;
   /** The handler form: `node` (`createNodeHandler`) or `fetch` (`createFetchHandler` on Hono's Node server). */
   readonly kind?: 'node' | 'fetch';
+  /** The placement's `forwardingKey`. */
+  readonly forwardingKey?: Uint8Array;
 }
 
 /** Starts one instance of the cluster `directory`; `forwardTimeoutMs` is 200 unless `http` says otherwise. */
@@ -142,6 +146,7 @@ export async function startInstance(
 ): Promise<Instance> {
   const base = createSessionRuntime(options.runtime);
   const placement = new FakePlacement(id, '', directory);
+  placement.forwardingKey = options.forwardingKey;
   const runtime = clustered(base, placement);
   const errors: unknown[] = [];
   const httpOptions: StreamableHttpOptions = {
