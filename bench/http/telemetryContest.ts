@@ -1,10 +1,10 @@
 /**
- * Our HTTP server against itself with an OpenTelemetry SDK registered: two children of
- * `ourServer.js`, one plain, one started with `--telemetry=<signals>` (SDK registered, Prometheus
- * text at `GET /metrics`), each driven by the same closed loop of `clients` sessions, warmed up,
- * then timed in interleaved windows (plain, SDK, SDK, plain, …) with medians taken. While the SDK
- * server is being timed (or warmed up) this process scrapes its `/metrics` every `scrapeEveryMs`,
- * as a Prometheus server would (more often than the usual 15 s, so a scrape's cost shows).
+ * Our HTTP server against itself with an OpenTelemetry SDK registered: one child of `ourServer.js`
+ * per configuration, plain or started with `--telemetry=<signals>` (SDK registered, Prometheus text
+ * at `GET /metrics`), each driven by the same closed loop of `clients` sessions, warmed up, then
+ * timed in interleaved windows (A B C, C B A, …) with medians taken. While an SDK server is being
+ * timed (or warmed up) this process scrapes its `/metrics` every `scrapeEveryMs`, as a Prometheus
+ * server would (more often than the usual 15 s, so a scrape's cost shows).
  */
 import { get } from 'node:http';
 import { median, percentile } from '../harness/stats.js';
@@ -15,10 +15,14 @@ import { closedLoop, closeSessions, openSessions } from './loadGenerator.js';
 import type { McpHttpSession, ResponseMode } from './McpHttpClient.js';
 import { ServerProcess } from './ServerProcess.js';
 
+/** A server of the contest: without an SDK (`none`), or with one registering `signals`. */
+export type TelemetryConfiguration = 'none' | TelemetrySignals;
+
 /** The shape of one contest. */
 export interface TelemetryContestPlan {
   readonly mode: ResponseMode;
-  readonly signals: TelemetrySignals;
+  /** The servers: `none` (no SDK) or the signals an SDK registers. */
+  readonly configurations: readonly TelemetryConfiguration[];
   readonly clients: number;
   readonly warmUpMs: number;
   readonly windowMs: number;
@@ -48,14 +52,15 @@ export interface TelemetryStanding {
   readonly scrapes: number;
 }
 
-/** Both standings, and the last scrape of the SDK server (to show it really collected). */
+/** The standing of each configuration, and its last scrape (empty without an SDK). */
 export interface TelemetryContestResult {
-  readonly plain: TelemetryStanding;
-  readonly withSdk: TelemetryStanding;
+  readonly standing: TelemetryStanding;
+  /** A scrape after the last window: it shows the SDK really collected. */
   readonly lastScrape: string;
 }
 
 interface Contender {
+  readonly configuration: TelemetryConfiguration;
   readonly server: ServerProcess;
   readonly pool: HttpConnectionPool;
   readonly sessions: readonly McpHttpSession[];
@@ -77,20 +82,18 @@ export function scrapeMetrics(port: number): Promise<string> {
   });
 }
 
-async function startContender(plan: TelemetryContestPlan, scraped: boolean): Promise<Contender> {
+async function startContender(
+  plan: TelemetryContestPlan,
+  configuration: TelemetryConfiguration,
+): Promise<Contender> {
+  const scraped = configuration !== 'none';
   const server = await ServerProcess.start({
     kind: 'ours',
-    arguments: [`--mode=${plan.mode}`, ...(scraped ? [`--telemetry=${plan.signals}`] : [])],
+    arguments: [`--mode=${plan.mode}`, ...(scraped ? [`--telemetry=${configuration}`] : [])],
   });
   const pool = new HttpConnectionPool(server.port);
-  const sessions = await openSessions(
-    pool,
-    plan.mode,
-    plan.clients,
-    plan.clients,
-    scraped ? 'otel' : 'plain',
-  );
-  return { server, pool, sessions, scraped, runs: [], warmUp: undefined };
+  const sessions = await openSessions(pool, plan.mode, plan.clients, plan.clients, configuration);
+  return { configuration, server, pool, sessions, scraped, runs: [], warmUp: undefined };
 }
 
 /** Runs the closed loop for `windowMs`, scraping the server meanwhile when it has an SDK. */
@@ -132,11 +135,15 @@ function standingOf(contender: Contender): TelemetryStanding {
   };
 }
 
-/** Runs the plain server and the SDK server under the same closed loop, interleaved. */
-export async function runTelemetryContest(plan: TelemetryContestPlan): Promise<TelemetryContestResult> {
-  const contenders = [await startContender(plan, false), await startContender(plan, true)];
-  let lastScrape = '';
+/** Runs one server per configuration under the same closed loop, interleaved. */
+export async function runTelemetryContest(
+  plan: TelemetryContestPlan,
+): Promise<Map<TelemetryConfiguration, TelemetryContestResult>> {
+  const contenders: Contender[] = [];
+  const results = new Map<TelemetryConfiguration, TelemetryContestResult>();
   try {
+    for (const configuration of plan.configurations)
+      contenders.push(await startContender(plan, configuration));
     for (const contender of contenders) {
       contender.warmUp = (await loadWhileScraping(contender, plan.warmUpMs, plan.scrapeEveryMs)).run;
     }
@@ -149,14 +156,16 @@ export async function runTelemetryContest(plan: TelemetryContestPlan): Promise<T
         contender.runs.push({ ...run, serverCpuMicros, scrapes });
       }
     }
-    lastScrape = await scrapeMetrics((contenders[1] as Contender).server.port);
-    for (const contender of contenders) await closeSessions(contender.sessions, plan.clients);
+    for (const contender of contenders) {
+      const lastScrape = contender.scraped ? await scrapeMetrics(contender.server.port) : '';
+      results.set(contender.configuration, { standing: standingOf(contender), lastScrape });
+      await closeSessions(contender.sessions, plan.clients);
+    }
   } finally {
     for (const contender of contenders) {
       contender.pool.close();
       await contender.server.stop();
     }
   }
-  const [plain, withSdk] = contenders.map(standingOf) as [TelemetryStanding, TelemetryStanding];
-  return { plain, withSdk, lastScrape };
+  return results;
 }
