@@ -6,6 +6,7 @@
  *   npx tsc -p bench/tsconfig.json
  *   node .cache/bench/bench/profileHttp.js ours json 10     # server, mode, seconds
  *   node .cache/bench/bench/profileHttp.js ours json 10 2026-07-28   # the stateless contest's load
+ *   node .cache/bench/bench/profileHttp.js ours json 10 2025-11-25 traces+metrics   # with an OpenTelemetry SDK
  *   node .cache/bench/bench/readProfile.js .cache/prof/http/<file>.cpuprofile
  */
 import { mkdirSync, readdirSync } from 'node:fs';
@@ -17,8 +18,13 @@ import { McpStatelessCaller } from './http/McpHttpClient.js';
 import type { ChildKind, ServerKind } from './http/ServerProcess.js';
 import { ServerProcess } from './http/ServerProcess.js';
 
-const [kindArgument = 'ours', modeArgument = 'json', secondsArgument = '10', eraArgument = '2025-11-25'] =
-  process.argv.slice(2);
+const [
+  kindArgument = 'ours',
+  modeArgument = 'json',
+  secondsArgument = '10',
+  eraArgument = '2025-11-25',
+  telemetryArgument,
+] = process.argv.slice(2);
 if (kindArgument !== 'ours' && kindArgument !== 'sdk') {
   throw new TypeError(`Expected a server (ours, sdk), got ${kindArgument}`);
 }
@@ -39,7 +45,11 @@ const before = new Set(readdirSync(directory));
 
 const server = await ServerProcess.start({
   kind: script,
-  arguments: [`--mode=${mode}`],
+  // `ourServer` registers the SDK of `harness/telemetrySdk.ts` (`traces+metrics` or `metrics`).
+  arguments: [
+    `--mode=${mode}`,
+    ...(telemetryArgument === undefined ? [] : [`--telemetry=${telemetryArgument}`]),
+  ],
   profileDirectory: directory,
 });
 const pool = new HttpConnectionPool(server.port);

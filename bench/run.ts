@@ -6,7 +6,8 @@
  * `scenarios/http.ts`: 2025-11-25 sessions against the SDK 1.x; `scenarios/stateless.ts`: MCP
  * 2026-07-28 sessionless requests against the SDK 2.x `createMcpHandler`); and `cluster`, where two
  * clustered instances of ours run as child processes against Redis and the forwarded path is
- * compared with the direct one (`scenarios/cluster.ts`).
+ * compared with the direct one (`scenarios/cluster.ts`); and `telemetry`, which compares ours with an
+ * OpenTelemetry SDK registered against ours without, in process and over HTTP (child processes).
  *
  *   npm run bench        quick (about 2 min)
  *   npm run bench:full   more runs, longer windows, the slow naive baselines at full size
@@ -17,11 +18,13 @@
  * (≈ 0.25 µs each) and so skews ratios between engines that create different numbers of them.
  *
  * Flags: `--full`; `--only=<name>[,<name>]` (throughput, tools, sessions10k, io, hol, spawn, memory,
- * http, stateless, handles, tasks, shutdown, cluster) to run some scenarios (`http`: the 2025-11-25 contests and idle-session
+ * http, stateless, handles, tasks, shutdown, cluster, telemetry) to run some scenarios (`http`: the 2025-11-25 contests and idle-session
  * memory; `stateless`: the 2026-07-28 contest alone; `handles`: state handles against a Map, in
  * process; `tasks`: task creation and polling, in process; `cluster`: forwarded against direct
  * requests between two clustered instances in child processes, with Redis operations per request,
- * skipped with one line when no Redis is reachable); `--strict` to exit 1 when a target is missed;
+ * skipped with one line when no Redis is reachable; `telemetry`: the hot path's cost with an
+ * OpenTelemetry SDK and the Prometheus exporter registered, in process and over HTTP, and the
+ * no-SDK path's share of a call); `--strict` to exit 1 when a target is missed;
  * `--chart=<path>` to write the chart elsewhere (default `.cache/bench/bench.svg`).
  *
  * After the tables it writes the comparison as one SVG chart (`harness/chart.ts`: a panel per
@@ -47,6 +50,7 @@ import { shutdownScenario } from './scenarios/shutdown.js';
 import { spawnScenario } from './scenarios/spawn.js';
 import { statelessScenario } from './scenarios/stateless.js';
 import { tasksScenario } from './scenarios/tasks.js';
+import { telemetryScenario } from './scenarios/telemetry.js';
 import { throughput } from './scenarios/throughput.js';
 
 function scenarios(config: BenchConfig): ReadonlyMap<string, Scenario> {
@@ -113,6 +117,7 @@ function scenarios(config: BenchConfig): ReadonlyMap<string, Scenario> {
     ['tasks', tasksScenario],
     ['shutdown', shutdownScenario],
     ['cluster', clusterScenario],
+    ['telemetry', telemetryScenario],
   ]);
 }
 

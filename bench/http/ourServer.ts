@@ -8,10 +8,13 @@
  * nothing and the answer is plain JSON. The SDK server (`sdkServer.ts`) does exactly the same work.
  *
  * `--idle-timeout-ms=<ms>` sets the runtime's idle timeout (the memory phase uses a short one).
+ * `--telemetry=traces+metrics` (or `metrics`) registers an OpenTelemetry SDK first
+ * (`harness/telemetrySdk.ts`) and serves its Prometheus text at `GET /metrics`.
  */
 import { z } from 'zod';
 import { createNodeHandler } from '../../src/http/index.js';
 import { createSessionRuntime, defineTool } from '../../src/index.js';
+import { parseSignals, TelemetrySdk } from '../harness/telemetrySdk.js';
 import { argumentOf, serveBenchmarkChild } from './childControl.js';
 
 const echo = defineTool({
@@ -25,6 +28,9 @@ const echo = defineTool({
 });
 
 const idleTimeout = argumentOf('idle-timeout-ms');
+const signals = parseSignals(argumentOf('telemetry'));
+const sdk = signals === undefined ? undefined : new TelemetrySdk(signals);
+sdk?.install();
 const runtime = createSessionRuntime({
   serverInfo: { name: 'bench-ours', version: '1.0.0' },
   tools: [echo],
@@ -35,6 +41,7 @@ const handler = createNodeHandler(runtime);
 serveBenchmarkChild(
   (req, res) => {
     if (req.url === '/mcp') handler(req, res);
+    else if (req.url === '/metrics' && sdk !== undefined) sdk.prometheus.getMetricsRequestHandler(req, res);
     else res.writeHead(404).end();
   },
   () => runtime.size,
