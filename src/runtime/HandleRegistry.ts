@@ -194,6 +194,16 @@ export class HandleRegistry implements HandleAccess {
     return this.kind(name).directory.size;
   }
 
+  /** Calls `visit` with every live handle and its kind's name (for `runtime.snapshot()`). */
+  forEach(visit: (kind: string, handle: StateHandle) => void): void {
+    for (const [name, kind] of this.kinds) for (const handle of kind.directory.values()) visit(name, handle);
+  }
+
+  /** The name of every kind served. */
+  kindNames(): IterableIterator<string> {
+    return this.kinds.keys();
+  }
+
   /** Counts per kind. */
   metrics(): Readonly<Record<string, HandleKindMetrics>> {
     const out: Record<string, HandleKindMetrics> = {};

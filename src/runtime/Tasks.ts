@@ -240,6 +240,11 @@ export class Tasks {
     });
   }
 
+  /** The live tasks (for `runtime.snapshot()`). */
+  values(): IterableIterator<Task> {
+    return this.directory.values();
+  }
+
   /** Whether task `taskId` is live here, whoever owns it (one this instance no longer holds stops now). */
   live(taskId: string): boolean {
     return this.directory.get(taskId) !== undefined;
