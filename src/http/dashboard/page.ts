@@ -79,8 +79,8 @@ th { color: var(--muted); font-weight: 500; font-size: 12px; }
     <div class="card"><div class="label">Requests/s</div><div class="value" data-testid="rate" id="rate">–</div><div class="detail" id="rate-detail"></div></div>
   </section>
   <section class="charts">
-    <div class="panel"><h2><span>Live actors · last 5 min</span><span id="actors-max"></span></h2><svg id="chart-actors" viewBox="0 0 600 140" preserveAspectRatio="none" role="img" aria-label="live actors over the last 5 minutes"></svg></div>
-    <div class="panel"><h2><span>Requests/s · last 5 min</span><span id="rate-max"></span></h2><svg id="chart-rate" viewBox="0 0 600 140" preserveAspectRatio="none" role="img" aria-label="requests per second over the last 5 minutes"></svg></div>
+    <div class="panel"><h2><span>Live actors · up to 5 min</span><span id="actors-max"></span></h2><svg id="chart-actors" viewBox="0 0 600 140" preserveAspectRatio="none" role="img" aria-label="live actors over the last 5 minutes"></svg></div>
+    <div class="panel"><h2><span>Requests/s · up to 5 min</span><span id="rate-max"></span></h2><svg id="chart-rate" viewBox="0 0 600 140" preserveAspectRatio="none" role="img" aria-label="requests per second over the last 5 minutes"></svg></div>
   </section>
   <section class="panel">
     <h2><span>Actors · most recently active</span><span id="page-note"></span></h2>
@@ -158,7 +158,10 @@ th { color: var(--muted); font-weight: 500; font-size: 12px; }
     var max = 1;
     history.forEach(function (point) { if (point[key] > max) max = point[key]; });
     max = Math.ceil(max * 1.15);
-    var x = function (t) { return ((t - (now - WINDOW_MS)) / WINDOW_MS) * 600; };
+    // Until 5 minutes of history exist, the axis spans what there is (at least 30 s).
+    var start = history.length > 0 ? Math.max(history[0].t, now - WINDOW_MS) : now - WINDOW_MS;
+    var span = Math.max(now - start, 30000);
+    var x = function (t) { return ((t - (now - span)) / span) * 600; };
     var y = function (v) { return 136 - (v / max) * 130; };
     var nodes = [];
     [0.25, 0.5, 0.75].forEach(function (f) {
