@@ -3,7 +3,7 @@
  * shortened ids, handler durations per method, and the latest stops and refusals.
  */
 import { describe, expect, it } from 'vitest';
-import { createSessionRuntime, ManualClock } from '../../src/index.js';
+import { createSessionRuntime, defineHandle, defineTool, ManualClock } from '../../src/index.js';
 import { LATENCY_BOUNDS_MS, MethodLatencies } from '../../src/runtime/methodLatency.js';
 import { shortId } from '../../src/runtime/RecentEvents.js';
 import { deferred, flush, initializeRequest, openSession, request } from '../helpers.js';
@@ -154,6 +154,31 @@ describe('runtime.snapshot', () => {
     gate.resolve();
     await Promise.all(pending);
     await runtime.close();
+  });
+
+  it('counts state handles by kind and lists them beside the sessions', async () => {
+    const clock = new ManualClock();
+    const counter = defineHandle({ name: 'counter', idleTimeoutMs: 5_000, create: () => ({ n: 0 }) });
+    const runtime = createSessionRuntime({
+      clock,
+      tools: [defineTool({ name: 'open', opens: counter, handler: () => 'opened' })],
+    });
+    await openSession(runtime, 'session-with-handles');
+    await runtime.dispatch('session-with-handles', request(1, 'tools/call', { name: 'open' }));
+    await runtime.dispatch('session-with-handles', request(2, 'tools/call', { name: 'open' }));
+    clock.advance(1_000);
+    const snapshot = runtime.snapshot();
+    expect(snapshot.handles).toEqual({ counter: { live: 2, resting: 0 } });
+    const handles = snapshot.actors.filter((actor) => actor.kind === 'handle');
+    expect(handles).toHaveLength(2);
+    expect(handles[0]).toMatchObject({
+      handleKind: 'counter',
+      state: 'live',
+      idleLeftMs: 4_000,
+      clientName: undefined,
+    });
+    expect(snapshot.actors.map((actor) => actor.kind).sort()).toEqual(['handle', 'handle', 'session']);
+    await runtime.close({ drainMs: 0 });
   });
 
   it('keeps only the last 50 events', async () => {
