@@ -7,9 +7,14 @@
  *   npx tsx examples/http-server.ts
  *
  * It binds 127.0.0.1 by default, and the handler refuses other `Host`/`Origin` values (DNS
- * rebinding). To serve other machines, bind 0.0.0.0 and pass `allowedHosts`.
+ * rebinding). To serve other machines, bind 0.0.0.0 and pass `allowedHosts`. The operator's views,
+ * http://127.0.0.1:3000/dashboard (live sessions) and http://127.0.0.1:3000/metrics (Prometheus),
+ * answer this machine only.
  */
 import { createServer } from 'node:http';
+import { metrics } from '@opentelemetry/api';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { closeGracefully, createNodeHandler } from '../src/http/index.js';
 import {
   exampleDrainMs,
@@ -21,6 +26,11 @@ import {
 } from './listen.js';
 import { createDemoRuntime, logHandlerFailures, logSessionLifecycle } from './tools.js';
 
+// GET /metrics: whatever is measured through @opentelemetry/api, in the Prometheus text format.
+// The provider is registered before the runtime exists, so that instruments made at start-up see it.
+const exporter = new PrometheusExporter({ preventServerStart: true });
+metrics.setGlobalMeterProvider(new MeterProvider({ readers: [exporter] }));
+
 const runtime = createDemoRuntime();
 logSessionLifecycle(runtime);
 logHandlerFailures(runtime);
@@ -28,13 +38,24 @@ logHandlerFailures(runtime);
 const mcp = createNodeHandler(runtime, {
   // GET /health and /ready for a load balancer or an orchestrator's probes.
   health: true,
+  // GET /metrics for Prometheus and GET /dashboard for a person: both answer this machine only.
+  metrics: { exporter },
+  dashboard: true,
   onError: (error) =>
     process.stderr.write(`transport error: ${error instanceof Error ? error.stack : String(error)}\n`),
 });
 
 const server = createServer((req, res) => {
   const path = req.url?.split('?')[0];
-  if (path === '/mcp' || path === '/health' || path === '/ready') mcp(req, res);
+  if (
+    path === '/mcp' ||
+    path === '/health' ||
+    path === '/ready' ||
+    path === '/metrics' ||
+    path === '/dashboard' ||
+    path === '/dashboard/events'
+  )
+    mcp(req, res);
   else res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: the MCP endpoint is /mcp\n');
 });
 

@@ -71,8 +71,11 @@ export type { Clock, TimerHandle } from './runtime/clock.js';
 export { ManualClock, systemClock } from './runtime/clock.js';
 export { RuntimeEventEmitter } from './runtime/events.js';
 export type { HandleCallContext, HandleView } from './runtime/handleAccess.js';
+export type { MethodLatency } from './runtime/methodLatency.js';
 export type { OutboundRequestOptions } from './runtime/OutboundRequests.js';
+export type { RecentEvent } from './runtime/RecentEvents.js';
 export type { CloseOptions, SessionAccess, SessionRuntime } from './runtime/SessionRuntime.js';
+export type { ActorSummary, RuntimeSnapshot, SnapshotOptions } from './runtime/snapshot.js';
 export type {
   ClientInfo,
   DispatchOptions,

@@ -16,6 +16,7 @@ import { EventStreams } from './EventStreams.js';
 import type { HttpExchange, ResponseHeaders } from './exchange.js';
 import { FORWARDED_BY, verifyHop } from './forwardedHop.js';
 import { isAllowedHost, isAllowedOrigin } from './headers.js';
+import { OperatorRoutes } from './OperatorRoutes.js';
 import type { ResolvedHttpOptions } from './options.js';
 import { originKey } from './options.js';
 import { PostHandler } from './PostHandler.js';
@@ -47,6 +48,8 @@ export class McpHttpEndpoint {
   private readonly rateLimiter: RateLimiter | undefined;
   /** Failed authentications per remote address, with the same rate as `rateLimit`. */
   private readonly authFailures: RateLimiter | undefined;
+  /** `metrics` and `dashboard`, when either is on. */
+  private readonly operator: OperatorRoutes | undefined;
 
   constructor(
     private readonly runtime: SessionRuntime,
@@ -54,6 +57,10 @@ export class McpHttpEndpoint {
   ) {
     this.rateLimiter = options.rateLimit === undefined ? undefined : new RateLimiter(options.rateLimit);
     this.authFailures = options.rateLimit === undefined ? undefined : new RateLimiter(options.rateLimit);
+    this.operator =
+      options.metrics === undefined && options.dashboard === undefined
+        ? undefined
+        : new OperatorRoutes(runtime, options, this.reportError);
     const placement = runtime.placement;
     this.router =
       placement === undefined ? undefined : new ClusterRouter(runtime, placement, options, this.reportError);
@@ -100,6 +107,8 @@ export class McpHttpEndpoint {
         if (exchange.path === health.healthPath) return exchange.respond(200, healthHeaders, HEALTHY);
         if (exchange.path === health.readyPath) return this.readiness(exchange);
       }
+      const operated = this.operator?.serve(exchange);
+      if (operated !== undefined) return await operated;
       const method = exchange.method;
       if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
         return refuse(exchange, 'method_not_allowed');

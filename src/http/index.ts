@@ -18,7 +18,14 @@ export type { NodeRequestHandler } from './createNodeHandler.js';
 export { createNodeHandler } from './createNodeHandler.js';
 export type { HardenedServerOptions } from './hardenedServerOptions.js';
 export { hardenedServerOptions } from './hardenedServerOptions.js';
-export type { CorsOptions, StreamableHttpOptions } from './options.js';
+export type {
+  CorsOptions,
+  DashboardOptions,
+  MetricsEndpointOptions,
+  MetricsResponse,
+  PrometheusMetricsExporter,
+  StreamableHttpOptions,
+} from './options.js';
 export type { RateLimitOptions } from './RateLimiter.js';
 export type { HttpErrorReason, HttpRefusalReason } from './statuses.js';
 export { httpStatusOf } from './statuses.js';

@@ -161,6 +161,89 @@ export interface StreamableHttpOptions {
    * @default 10_000
    */
   readonly forwardTimeoutMs?: number;
+  /**
+   * A Prometheus scrape endpoint on `GET`: the text format of whatever is measured through
+   * `@opentelemetry/api`, as `@opentelemetry/exporter-prometheus` writes it (route the path to the
+   * handler too). `true`, or an object without `exporter`, loads that package and
+   * `@opentelemetry/sdk-metrics` (optional peer dependencies; install them) on first use and
+   * registers a `MeterProvider` reading into a new exporter as the global one: instruments made
+   * before it is registered stay no-ops (the metrics API has no proxy), so to see those, build the
+   * provider yourself with `new PrometheusExporter({ preventServerStart: true })` among its
+   * `readers` and pass that exporter. Like `health`, after the Host and Origin checks and before
+   * authentication; by default it answers loopback peers only (see {@link MetricsEndpointOptions}).
+   * @default off
+   */
+  readonly metrics?: boolean | MetricsEndpointOptions;
+  /**
+   * A live view of the runtime for its operator: `GET <path>` serves one self-contained HTML page
+   * (no external requests), `GET <path>/events` a `text/event-stream` of `runtime.snapshot()` once a
+   * second (route both to the handler). It shows counts by state, the most recently active actors
+   * with shortened ids, live actors and requests per second over the last 5 minutes, the slowest
+   * methods by p99, and the latest stops and refusals; never a whole id or a payload. Before
+   * authentication, and loopback peers only unless `allowRemote` (see {@link DashboardOptions}).
+   * @default off
+   */
+  readonly dashboard?: boolean | DashboardOptions;
+}
+
+/**
+ * What the `/metrics` endpoint uses of a `PrometheusExporter` (`@opentelemetry/exporter-prometheus`),
+ * named by shape so that this package's types do not depend on that optional package.
+ */
+export interface PrometheusMetricsExporter {
+  /** Writes the current metrics in the Prometheus text format to `response` (status, header, body). */
+  getMetricsRequestHandler(request: unknown, response: MetricsResponse): void;
+}
+
+/** The part of a `node:http` `ServerResponse` a `PrometheusExporter` writes its answer to. */
+export interface MetricsResponse {
+  statusCode: number;
+  setHeader(name: string, value: number | string | readonly string[]): unknown;
+  end(body?: string): unknown;
+}
+
+/** See {@link StreamableHttpOptions.metrics}. */
+export interface MetricsEndpointOptions {
+  /**
+   * The path of the scrape endpoint.
+   * @default '/metrics'
+   */
+  readonly path?: string;
+  /**
+   * Answer peers that are not loopback addresses too. Off, any other peer gets 403, and so does
+   * every request in the fetch form, which does not see the peer's address: turn it on there and
+   * guard the path yourself (metrics tell the load and the methods of a server).
+   * @default false
+   */
+  readonly allowRemote?: boolean;
+  /**
+   * A `PrometheusExporter` built with `preventServerStart: true` and registered as a reader of your
+   * `MeterProvider`.
+   * @default one created for you, with a global `MeterProvider` (see {@link StreamableHttpOptions.metrics})
+   */
+  readonly exporter?: PrometheusMetricsExporter;
+}
+
+/** See {@link StreamableHttpOptions.dashboard}. */
+export interface DashboardOptions {
+  /**
+   * The page's path; its event stream is at `<path>/events`.
+   * @default '/dashboard'
+   */
+  readonly path?: string;
+  /**
+   * Answer peers that are not loopback addresses too (the fetch form never sees the address: it
+   * needs this, and your own guard in front). The page shows client names and the load of every
+   * session: keep it private.
+   * @default false
+   */
+  readonly allowRemote?: boolean;
+  /**
+   * Dashboard event streams open at once; one past it gets 503. Every stream shares one snapshot
+   * a second, whatever their number.
+   * @default 4
+   */
+  readonly maxStreams?: number;
 }
 
 /** See {@link StreamableHttpOptions.cors}. */
@@ -203,6 +286,23 @@ export interface ResolvedHttpOptions {
   /** `0` when keep-alives are off. */
   readonly keepAliveMs: number;
   readonly forwardTimeoutMs: number;
+  /** The scrape endpoint, when on; `exporter` undefined: one is created on first use. */
+  readonly metrics:
+    | {
+        readonly path: string;
+        readonly allowRemote: boolean;
+        readonly exporter: PrometheusMetricsExporter | undefined;
+      }
+    | undefined;
+  /** The dashboard, when on. */
+  readonly dashboard:
+    | {
+        readonly path: string;
+        readonly eventsPath: string;
+        readonly allowRemote: boolean;
+        readonly maxStreams: number;
+      }
+    | undefined;
   /** CORS origins (as {@link originKey} gives them) and preflight cache time, when on. */
   readonly cors: { readonly origins: ReadonlySet<string>; readonly maxAgeSeconds: number } | undefined;
 }
@@ -251,6 +351,35 @@ const optionsSchema = z.strictObject({
     })
     .optional(),
   forwardTimeoutMs: z.number().int().positive().max(2_147_483_647).optional(),
+  metrics: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        path: z.string().startsWith('/').optional(),
+        allowRemote: z.boolean().optional(),
+        exporter: z
+          .custom<PrometheusMetricsExporter>(
+            (value) =>
+              typeof value === 'object' &&
+              value !== null &&
+              typeof (value as { getMetricsRequestHandler?: unknown }).getMetricsRequestHandler ===
+                'function',
+            { message: 'a PrometheusExporter (with getMetricsRequestHandler)' },
+          )
+          .optional(),
+      }),
+    ])
+    .optional(),
+  dashboard: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        path: z.string().startsWith('/').optional(),
+        allowRemote: z.boolean().optional(),
+        maxStreams: z.number().int().positive().optional(),
+      }),
+    ])
+    .optional(),
 });
 
 /**
@@ -331,9 +460,33 @@ export function resolveHttpOptions(given?: StreamableHttpOptions): ResolvedHttpO
     maxStreamsPerPrincipal: options.maxStreamsPerPrincipal ?? 64,
     keepAliveMs: options.keepAliveMs === false ? 0 : (options.keepAliveMs ?? 15_000),
     forwardTimeoutMs: options.forwardTimeoutMs ?? 10_000,
+    metrics: resolveMetrics(options.metrics),
+    dashboard: resolveDashboard(options.dashboard),
     cors:
       options.cors === undefined
         ? undefined
         : { origins: corsOrigins, maxAgeSeconds: options.cors.maxAgeSeconds ?? 600 },
+  };
+}
+
+function resolveMetrics(given: StreamableHttpOptions['metrics']): ResolvedHttpOptions['metrics'] {
+  if (given === undefined || given === false) return undefined;
+  const options = given === true ? {} : given;
+  return {
+    path: options.path ?? '/metrics',
+    allowRemote: options.allowRemote ?? false,
+    exporter: options.exporter,
+  };
+}
+
+function resolveDashboard(given: StreamableHttpOptions['dashboard']): ResolvedHttpOptions['dashboard'] {
+  if (given === undefined || given === false) return undefined;
+  const options = given === true ? {} : given;
+  const path = (options.path ?? '/dashboard').replace(/\/+$/, '') || '/dashboard';
+  return {
+    path,
+    eventsPath: `${path}/events`,
+    allowRemote: options.allowRemote ?? false,
+    maxStreams: options.maxStreams ?? 4,
   };
 }

@@ -15,6 +15,7 @@ import { MetricsRecorder } from './metrics.js';
 import { PlacementUnavailableError } from './placement.js';
 import type { HandleEnvironment } from './StateHandle.js';
 import { HANDLE_CALL_METHOD, StateHandle } from './StateHandle.js';
+import type { SnapshotEntry } from './snapshot.js';
 import type { RequestHandler } from './types.js';
 
 /** Counts of one kind of handle, for {@link HandleRegistry.metrics}. */
@@ -202,6 +203,19 @@ export class HandleRegistry implements HandleAccess {
   /** Live handles of kind `name`. */
   size(name: string): number {
     return this.kind(name).directory.size;
+  }
+
+  /**
+   * Calls `visit` with every live handle and its kind's name (for `runtime.snapshot()`), typed by
+   * what the snapshot reads (as `Tasks.values`, to keep XState's types out of the declarations).
+   */
+  forEach(visit: (kind: string, handle: SnapshotEntry & { readonly lifecycle: string }) => void): void {
+    for (const [name, kind] of this.kinds) for (const handle of kind.directory.values()) visit(name, handle);
+  }
+
+  /** The name of every kind served. */
+  kindNames(): IterableIterator<string> {
+    return this.kinds.keys();
   }
 
   /** Counts per kind. */

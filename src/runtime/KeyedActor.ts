@@ -158,6 +158,14 @@ export abstract class KeyedActor<TActor extends LifecycleActor, TRecord> extends
     this.actor.send({ type: 'sweep', thresholdMs });
   }
 
+  /**
+   * Milliseconds from `now` (a clock reading) to the idle deadline, `idleTimeoutMs` after the
+   * latest activity: negative once past it, `Infinity` without an idle timeout.
+   */
+  idleLeftMs(now: number): number {
+    return this.lastActivity + this.environment.options.idleTimeoutMs - now;
+  }
+
   // ── The timer ─────────────────────────────────────────────────────────────────────────────
 
   protected watchDeadline(startedAfterMs: number): void {

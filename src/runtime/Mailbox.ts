@@ -308,13 +308,12 @@ export abstract class Mailbox implements RequestOwner {
     metrics.recordMailboxWait(waitMs);
     const traceContext = request.traceContext;
     if (traceContext !== undefined) recordMailboxWait(traceContext, waitMs);
-    if (options.requestTimeoutMs !== Number.POSITIVE_INFINITY) {
-      // Since the actor's creation rather than a clock reading: a small integer for the first
-      // twelve days of an actor, where a clock reading would be a heap number of its own.
-      const startedAfterMs = now - this.createdAt;
-      request.startedAfterMs = startedAfterMs;
-      this.watchDeadline(startedAfterMs);
-    }
+    // Since the actor's creation rather than a clock reading: a small integer for the first
+    // twelve days of an actor, where a clock reading would be a heap number of its own. Read for
+    // the request deadline and for the handler's duration when it gives its slot back.
+    const startedAfterMs = now - this.createdAt;
+    request.startedAfterMs = startedAfterMs;
+    if (options.requestTimeoutMs !== Number.POSITIVE_INFINITY) this.watchDeadline(startedAfterMs);
     // Everything the handler hands back is untrusted: it may throw anything (even `undefined`), or
     // return a thenable whose `then` throws. Each path ends in exactly one succeed or fail.
     try {
@@ -373,9 +372,12 @@ export abstract class Mailbox implements RequestOwner {
     if (!request.holdsSlot) return false;
     request.holdsSlot = false;
     this.clearGraceTimer(request);
-    this.environment.metrics.inFlight--;
+    const { metrics, options } = this.environment;
+    metrics.inFlight--;
     removeFrom(this.holders, request);
-    this.lastActivity = this.environment.options.clock.now();
+    const now = options.clock.now();
+    this.lastActivity = now;
+    metrics.latencies?.record(request.method, now - this.createdAt - request.startedAfterMs);
     // Only a handler that settled on its own is answered here (not a cancelled or timed-out one).
     return true;
   }

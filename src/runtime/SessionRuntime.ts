@@ -36,15 +36,19 @@ import type { HandleKindConfig } from './handleAccess.js';
 import type { Listen, ListenCapabilities, ListenFilter, ListenSink, ListKind } from './ListenFeed.js';
 import { ListenFeed } from './ListenFeed.js';
 import type { MailboxEnvironment } from './Mailbox.js';
+import { MethodLatencies } from './methodLatency.js';
 import { MetricsRecorder } from './metrics.js';
 import type { PendingRequest } from './PendingRequest.js';
 import type { ActorKey, ClusterNotification, Location, Placement } from './placement.js';
 import { PlacementUnavailableError, placementIdOf } from './placement.js';
+import { RecentEvents } from './RecentEvents.js';
 import type { SessionEnvironment } from './Session.js';
 import { Session } from './Session.js';
 import type { StatelessEnvironment } from './StatelessRequest.js';
 import { StatelessRequest } from './StatelessRequest.js';
 import { Subscriptions } from './Subscriptions.js';
+import type { RuntimeSnapshot, SnapshotCandidate, SnapshotOptions } from './snapshot.js';
+import { RecentTop, snapshotLimitOf, summaryOf } from './snapshot.js';
 import type { TasksConfig, TaskTool } from './Tasks.js';
 import { DEFAULT_TASKS_CONFIG, Tasks } from './Tasks.js';
 import { RequestObservation } from './telemetry/requestSpan.js';
@@ -189,6 +193,21 @@ export interface SessionRuntime {
   sweepIdle(thresholdMs: number): number;
   /** A copy of the counters. */
   metrics(): RuntimeMetrics;
+  /**
+   * What a dashboard shows, in one pass over the live actors: sessions by state, handles by kind,
+   * tasks by status, resting actors, in flight and queued, request counters, handler durations per
+   * method, the latest 50 stops and refusals, and a page of at most `limit` actors (default 50, at
+   * most 500; the most recently active first) with shortened ids and no payloads. Linear in the live
+   * actors (with a bounded heap for the page); meant for a once-a-second poll, not for the request
+   * path.
+   * @throws TypeError when `limit` is not an integer from 0 to 500.
+   * @example
+   * ```ts
+   * const { sessions, actors } = runtime.snapshot({ limit: 10 });
+   * console.log(sessions.live, actors[0]?.id); // 3 '1f0c9a2e…'
+   * ```
+   */
+  snapshot(options?: SnapshotOptions): RuntimeSnapshot;
   /** Runtime events: `sessionStarted`, `sessionStopped`, `overload`, `handlerError`, `listenerError`. */
   readonly events: RuntimeEventEmitter;
   /**
@@ -258,6 +277,8 @@ export class SessionRuntimeImpl implements SessionRuntime {
   private readonly modernCapabilities: Readonly<Record<string, unknown>>;
   readonly server: ServerIdentity;
   private closing: Promise<void> | undefined;
+  /** The latest stops and refusals; listens from the first `snapshot()` on. */
+  private recent: RecentEvents | undefined;
   /** The tasks extension (SEP-2663): the live tasks and `tasks/*`, on the 2026-07-28 path. */
   private readonly tasks: Tasks;
   /** The observable instruments' readings, taken from the counters at collection time. */
@@ -822,6 +843,72 @@ export class SessionRuntimeImpl implements SessionRuntime {
     let pending = 0;
     for (const session of this.directory.values()) pending += session.outboundPending;
     return pending;
+  }
+
+  snapshot(options?: SnapshotOptions): RuntimeSnapshot {
+    const limit = snapshotLimitOf(options);
+    const { clock } = this.options;
+    // What is recorded only for a watched runtime starts now.
+    this.recent ??= new RecentEvents(this.events, () => clock.now());
+    this.metricsRecorder.latencies ??= new MethodLatencies();
+    const latencies = this.metricsRecorder.latencies;
+    const now = clock.now();
+    const top = new RecentTop(limit);
+    const sessionStates: Record<string, number> = {};
+    let restingSessions = 0;
+    let live = 0;
+    for (const session of this.directory.values()) {
+      if (!session.live) continue;
+      live++;
+      const state = session.state;
+      sessionStates[state] = (sessionStates[state] ?? 0) + 1;
+      if (session.isResting) restingSessions++;
+      top.offer({ entry: session, kind: 'session', handleKind: undefined, state });
+    }
+    const handles: Record<string, { live: number; resting: number }> = {};
+    for (const name of this.handles.kindNames()) handles[name] = { live: 0, resting: 0 };
+    let restingHandles = 0;
+    this.handles.forEach((kind, handle) => {
+      if (!handle.live) return;
+      const counts = handles[kind] as { live: number; resting: number };
+      counts.live++;
+      if (handle.isResting) {
+        counts.resting++;
+        restingHandles++;
+      }
+      top.offer({ entry: handle, kind: 'handle', handleKind: kind, state: handle.lifecycle });
+    });
+    const taskStatuses: Record<string, number> = {};
+    let liveTasks = 0;
+    for (const task of this.tasks.values()) {
+      if (!task.live) continue;
+      liveTasks++;
+      const status = task.status;
+      taskStatuses[status] = (taskStatuses[status] ?? 0) + 1;
+      top.offer({ entry: task, kind: 'task', handleKind: undefined, state: status });
+    }
+    const metrics = this.metricsRecorder;
+    let rejected = 0;
+    for (const reason in metrics.rejected) rejected += metrics.rejected[reason] as number;
+    return {
+      at: now,
+      sessions: { live, resting: restingSessions, byState: sessionStates },
+      handles,
+      tasks: { live: liveTasks, byStatus: taskStatuses },
+      resting: restingSessions + restingHandles,
+      inFlight: metrics.inFlight,
+      queued: metrics.queued,
+      requests: {
+        accepted: metrics.accepted,
+        completed: metrics.completed,
+        failed: metrics.failed,
+        cancelled: metrics.cancelled,
+        rejected,
+      },
+      methods: latencies.summary(),
+      actors: top.sorted().map((candidate: SnapshotCandidate) => summaryOf(candidate, now)),
+      recent: this.recent.list(),
+    };
   }
 
   close(options: CloseOptions = {}): Promise<void> {

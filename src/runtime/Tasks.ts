@@ -42,6 +42,7 @@ import { Directory } from './Directory.js';
 import type { MailboxEnvironment } from './Mailbox.js';
 import type { MetricsRecorder } from './metrics.js';
 import { PlacementUnavailableError } from './placement.js';
+import type { SnapshotEntry } from './snapshot.js';
 import type { TaskSettings, TaskWork } from './Task.js';
 import { Task } from './Task.js';
 import type { DispatchOptions, DispatchResult } from './types.js';
@@ -255,6 +256,14 @@ export class Tasks {
     return errorResponse(id, 'cluster_unavailable', undefined, {
       retryAfterSeconds: refusal.retryAfterSeconds,
     });
+  }
+
+  /**
+   * The live tasks (for `runtime.snapshot()`), typed by what the snapshot reads: naming `Task` in
+   * this public signature would put the task machine's XState types in the package's declarations.
+   */
+  values(): IterableIterator<SnapshotEntry & { readonly status: string }> {
+    return this.directory.values();
   }
 
   /** Whether task `taskId` is live here, whoever owns it (one this instance no longer holds stops now). */

@@ -2,6 +2,8 @@
  * The runtime's counters. Plain mutable numbers on one object: incrementing one is the whole cost
  * a message pays for being counted. {@link MetricsRecorder.snapshot} copies them out.
  */
+
+import type { MethodLatencies } from './methodLatency.js';
 import { activeInstruments } from './telemetry/instruments.js';
 import type { RuntimeMetrics, StopReason } from './types.js';
 
@@ -23,6 +25,11 @@ export class MetricsRecorder {
   failed = 0;
   cancelled = 0;
   readonly rejected: Record<string, number> = {};
+  /**
+   * How long handlers held their slot, per method (`runtime.snapshot().methods`): created by the
+   * first `snapshot()`, so that a runtime nobody watches pays nothing for it.
+   */
+  latencies: MethodLatencies | undefined;
   private waitCount = 0;
   private waitTotalMs = 0;
   private waitMaxMs = 0;
