@@ -71,6 +71,8 @@ export type { Clock, TimerHandle } from './runtime/clock.js';
 export { ManualClock, systemClock } from './runtime/clock.js';
 export { RuntimeEventEmitter } from './runtime/events.js';
 export type { HandleCallContext, HandleView } from './runtime/handleAccess.js';
+export type { HandleStore, HandleStoreOperation, StoredHandle } from './runtime/handleStore.js';
+export { HandleStoreError, MemoryHandleStore, StaleFencingTokenError } from './runtime/handleStore.js';
 export type { MethodLatency } from './runtime/methodLatency.js';
 export type { OutboundRequestOptions } from './runtime/OutboundRequests.js';
 export type { RecentEvent } from './runtime/RecentEvents.js';

@@ -6,12 +6,15 @@ describe('public API', () => {
     expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
       [
         "ClientRequestError",
+        "HandleStoreError",
         "LATEST_PROTOCOL_VERSION",
         "LOGGING_LEVELS",
         "ManualClock",
+        "MemoryHandleStore",
         "RuntimeEventEmitter",
         "SUPPORTED_PROTOCOL_VERSIONS",
         "SessionRuntimeError",
+        "StaleFencingTokenError",
         "ToolError",
         "createSessionRuntime",
         "defineHandle",

@@ -177,6 +177,10 @@ class LeasePlacement implements ClusterPlacement {
     return this.keeper.holds(id);
   }
 
+  fencingToken(id: string): number | undefined {
+    return this.keeper.lease(id)?.fencingToken;
+  }
+
   release(id: string): void {
     // The keeper's release never rejects; the store's failure reaches `onError` on its way.
     void this.keeper.release(id);

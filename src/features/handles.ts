@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { describeClientValue, SessionRuntimeError } from '../protocol/errors.js';
 import type { HandleKindConfig } from '../runtime/handleAccess.js';
+import type { HandleStore } from '../runtime/handleStore.js';
 import type { HandlerContext } from '../runtime/types.js';
 import { assertDefinitionObject, rejectUnknownKeys } from './definitions.js';
 
@@ -70,6 +71,19 @@ export interface HandleDefinition<TState = unknown, TContext = unknown> {
    * @default 64
    */
   readonly mailboxCapacity?: number;
+  /**
+   * Where handles of this kind are persisted, so that one outlives the process that served it: a
+   * restart, or in a cluster the death of its owner (the next instance a call reaches revives it).
+   * The store receives the state object (serialize it as you like) with the principal and the
+   * fencing token; it is saved after the handle is created and after each call on it that returns,
+   * before that call answers; loaded when a call names an id that is not live anywhere; deleted
+   * when the handle ends for good (`ctx.handle.close()`, idle timeout), never at `runtime.close`.
+   * A failed save answers its call with a tool execution error (the change may not be kept). In a
+   * cluster a store must refuse a save with a fencing token lower than one it has seen for the id
+   * (`MemoryHandleStore` does). See {@link HandleStore}.
+   * @default undefined (state lives in this process's memory only, and ends with it)
+   */
+  readonly store?: HandleStore<TState>;
 }
 
 /**
@@ -103,6 +117,7 @@ const handleKeys = [
   'maxHandles',
   'maxPerPrincipal',
   'mailboxCapacity',
+  'store',
 ] as const;
 
 const kindNamePattern = /^[a-z][a-z0-9_-]{0,31}$/;
@@ -183,12 +198,26 @@ export function defineHandle<TState = undefined, TContext = unknown>(
       `Expected the \`description\` of ${what} to be a string, got ${describeClientValue(raw.description)}`,
     );
   }
+  const store = raw.store as Record<string, unknown> | undefined;
+  if (
+    store !== undefined &&
+    (store === null ||
+      typeof store !== 'object' ||
+      typeof store.load !== 'function' ||
+      typeof store.save !== 'function' ||
+      typeof store.delete !== 'function')
+  ) {
+    throw new TypeError(
+      `Expected the \`store\` of ${what} to be an object with \`load\`, \`save\` and \`delete\` methods, got ${describeClientValue(store)}`,
+    );
+  }
   const config: HandleKindConfig = {
     name,
     idleTimeoutMs: positiveNumber(raw.idleTimeoutMs, 30 * 60_000, `the \`idleTimeoutMs\` of ${what}`, false),
     maxHandles: positiveNumber(raw.maxHandles, 10_000, `the \`maxHandles\` of ${what}`, true),
     maxPerPrincipal: positiveNumber(raw.maxPerPrincipal, 100, `the \`maxPerPrincipal\` of ${what}`, true),
     mailboxCapacity: positiveNumber(raw.mailboxCapacity, 64, `the \`mailboxCapacity\` of ${what}`, true),
+    ...(store === undefined ? {} : { store: definition.store as HandleStore }),
   };
   const about = typeof raw.description === 'string' ? ` (${raw.description})` : '';
   const meta: Record<string, unknown> = {

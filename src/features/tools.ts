@@ -22,7 +22,13 @@ import { isRecord } from '../protocol/jsonrpc.js';
 import type { ParamHeaderDeclaration } from '../protocol/mcpHeaders.js';
 import { paramHeaderDeclarations } from '../protocol/mcpHeaders.js';
 import { BEFORE_TASK, TASK_ARGUMENTS } from '../protocol/tasks.js';
-import type { HandleCallContext, HandleKindConfig } from '../runtime/handleAccess.js';
+import type {
+  HandleCallContext,
+  HandleKindConfig,
+  HandleRefusal,
+  ReachableHandle,
+} from '../runtime/handleAccess.js';
+import { HandleStoreError } from '../runtime/handleStore.js';
 import { handleAccessOf } from '../runtime/StateHandle.js';
 import type { TaskTool } from '../runtime/Tasks.js';
 import type { HandlerContext, RequestHandler } from '../runtime/types.js';
@@ -486,6 +492,11 @@ function unknownHandleText(
   return `Unknown or expired \`${kind.name}\` handle ${shortId(id)}: it may have expired after ${describeLifetime(kind.config.idleTimeoutMs)} without use, or been closed. Create a new one with ${how}, then retry with its \`${kind.argument}\`.`;
 }
 
+/** What the model is told when it holds as many handles of `kind` as it may. */
+function tooManyPerPrincipalText(kind: HandleKind<unknown, unknown>): string {
+  return `You already hold ${kind.config.maxPerPrincipal} open \`${kind.name}\` handles, the most allowed. Finish with one (it expires after ${describeLifetime(kind.config.idleTimeoutMs)} without use) before creating another.`;
+}
+
 /**
  * The opening tool's result with the new handle's id: in `structuredContent` under the kind's
  * argument name, and as a JSON text block unless a text block holds the id already (clients that
@@ -635,15 +646,41 @@ export function createToolHandlers<TContext>(
     const handles = handleAccessOf(context);
     // The id as the client sent it (the schema may have transformed the parsed arguments).
     const id = args[kind.argument];
-    const handle =
+    let handle: ReachableHandle | HandleRefusal | HandleStoreError | undefined =
       handles === undefined || typeof id !== 'string'
         ? undefined
         : handles.reach(kind.name, id, principalOf(context));
+    // Not live here: a kind with a store revives it from its record (a restart, a dead owner).
+    if (
+      handle === undefined &&
+      kind.config.store !== undefined &&
+      handles !== undefined &&
+      typeof id === 'string'
+    )
+      handle = await handles.revive(kind.name, id, principalOf(context));
     if (handle === undefined) return textResult(unknownHandleText(kind, id, openersOf(kind)), true);
+    if (handle instanceof HandleStoreError) {
+      return textResult(
+        `The \`${kind.name}\` handle ${shortId(id)} could not be loaded right now. Retry in a moment.`,
+        true,
+      );
+    }
+    if (handle === 'too_many_per_principal') return textResult(tooManyPerPrincipalText(kind), true);
+    if (handle === 'overloaded') throw tooManyHandles(kind);
+    if (handle === 'shutting_down') throw new SessionRuntimeError('shutting_down');
     const outcome = await handle.call(context, (onHandle) =>
       runTool(tool, data, onHandle as unknown as HandlerContext<TContext>),
     );
     if (outcome.ok) return outcome.value;
+    if (outcome.error instanceof HandleStoreError) {
+      throw new HandlerFailure(
+        outcome.error,
+        textResult(
+          `Tool \`${tool.name}\` ran, but the \`${kind.name}\` handle's state could not be saved: the change may not be kept. Check the handle's state before relying on it.`,
+          true,
+        ),
+      );
+    }
     if (outcome.refused && (outcome.error as SessionRuntimeError).code === 'session_closed') {
       // The handle stopped while the call waited for it (closed by an earlier call, or expired).
       return textResult(unknownHandleText(kind, id, openersOf(kind)), true);
@@ -667,12 +704,7 @@ export function createToolHandlers<TContext>(
     }
     // In a cluster the id is claimed first: its result is what reveals the id.
     const handle = await handles.open(kind.name, principalOf(context));
-    if (handle === 'too_many_per_principal') {
-      return textResult(
-        `You already hold ${kind.config.maxPerPrincipal} open \`${kind.name}\` handles, the most allowed. Finish with one (it expires after ${describeLifetime(kind.config.idleTimeoutMs)} without use) before creating another.`,
-        true,
-      );
-    }
+    if (handle === 'too_many_per_principal') return textResult(tooManyPerPrincipalText(kind), true);
     if (handle === 'overloaded') throw tooManyHandles(kind);
     if (handle === 'shutting_down') throw new SessionRuntimeError('shutting_down');
     const outcome = await handle.call(context, async (onHandle) => {
@@ -682,14 +714,33 @@ export function createToolHandlers<TContext>(
           onHandle.handle.state = await kind.create(args, onHandle);
         } catch (error) {
           // The kind's `create` fails as the tool would: a ToolError is the model's to read.
+          onHandle.handle.close();
           if (error instanceof ToolError) return textResult(error.message, true);
           throw new HandlerFailure(error, textResult(failedText(tool.name), true));
         }
       }
-      return runTool(tool, data, onHandle as unknown as HandlerContext<TContext>);
+      // A failed creation is closed before its slot ends, so that a store never saves it.
+      let result: CallToolResult;
+      try {
+        result = await runTool(tool, data, onHandle as unknown as HandlerContext<TContext>);
+      } catch (error) {
+        onHandle.handle.close();
+        throw error;
+      }
+      if (result.isError === true) onHandle.handle.close();
+      return result;
     });
     if (!outcome.ok) {
       handle.remove();
+      if (outcome.error instanceof HandleStoreError) {
+        throw new HandlerFailure(
+          outcome.error,
+          textResult(
+            `Tool \`${tool.name}\` could not create a \`${kind.name}\` handle: its state could not be saved. Retry in a moment.`,
+            true,
+          ),
+        );
+      }
       throw outcome.error;
     }
     // A failed creation leaves no handle: its id is never returned, so nothing could reach it.

@@ -10,9 +10,11 @@ import type { RuntimeConfig } from './config.js';
 import { Directory } from './Directory.js';
 import type { RuntimeEventEmitter } from './events.js';
 import type { HandleAccess, HandleKindConfig, HandleRefusal } from './handleAccess.js';
+import type { StoredHandle } from './handleStore.js';
+import { HandleStoreError } from './handleStore.js';
 import type { MailboxEnvironment } from './Mailbox.js';
 import { MetricsRecorder } from './metrics.js';
-import { PlacementUnavailableError } from './placement.js';
+import { PlacementUnavailableError, placementIdOf } from './placement.js';
 import type { HandleEnvironment } from './StateHandle.js';
 import { HANDLE_CALL_METHOD, StateHandle } from './StateHandle.js';
 import type { SnapshotEntry } from './snapshot.js';
@@ -35,7 +37,14 @@ interface Kind {
   started: number;
   refused: number;
   readonly stopped: Record<SessionStopReason, number>;
+  /** With a store: loads in flight, by id (concurrent revivals of one id share one). */
+  readonly loading: Map<string, Promise<StoredHandle | HandleStoreError | undefined>>;
+  /** With a store: deletes in flight, by id (a revival waits for them: an ended handle stays ended). */
+  readonly deleting: Map<string, Promise<void>>;
 }
+
+/** Ends that are for good: the record of the handle is deleted (not `closed`, nor `lease_lost`). */
+const endsForGood: ReadonlySet<SessionStopReason> = new Set(['idle', 'removed', 'swept']);
 
 /** Runs the work of one handle call (see `StateHandle.call`). */
 const runCall: RequestHandler<unknown> = (params, context) =>
@@ -67,6 +76,7 @@ export class HandleRegistry implements HandleAccess {
     for (const config of kinds) {
       const environment: HandleEnvironment = {
         kind: config.name,
+        store: config.store,
         options: {
           ...options,
           idleTimeoutMs: config.idleTimeoutMs,
@@ -93,6 +103,8 @@ export class HandleRegistry implements HandleAccess {
         started: 0,
         refused: 0,
         stopped,
+        loading: new Map(),
+        deleting: new Map(),
         directory: new Directory<StateHandle>(
           {
             maxEntries: config.maxHandles,
@@ -104,9 +116,10 @@ export class HandleRegistry implements HandleAccess {
               kind.started++;
               events.safeEmit('handleStarted', { kind: config.name, handleId });
             },
-            stopped: (handleId, _owner, reason) => {
+            stopped: (handleId, _owner, reason, entry) => {
               stopped[reason]++;
               events.safeEmit('handleStopped', { kind: config.name, handleId, reason });
+              if (entry?.persisted === true && endsForGood.has(reason)) this.forgetStored(kind, entry);
             },
             refused: (_key, reason, limit) => {
               kind.refused++;
@@ -198,6 +211,89 @@ export class HandleRegistry implements HandleAccess {
   /** The live handle `id` of kind `name` if `owner` may reach it; another principal's is "unknown". */
   reach(name: string, id: string, owner: string | undefined): StateHandle | undefined {
     return this.kind(name).directory.reach(id, owner);
+  }
+
+  /**
+   * Handle `id` of kind `name` revived from the kind's store for `owner`: loaded (one load per id
+   * at a time, after any delete of it in flight), bound to `owner` (another principal's record is
+   * `undefined`, as an unknown id), claimed in a cluster (held elsewhere: `undefined`), created
+   * insert-if-absent with the loaded state. See `HandleAccess.revive`.
+   */
+  async revive(
+    name: string,
+    id: string,
+    owner: string | undefined,
+  ): Promise<StateHandle | HandleRefusal | HandleStoreError | undefined> {
+    const kind = this.kind(name);
+    const { store } = kind.config;
+    if (store === undefined) return undefined;
+    let loading = kind.loading.get(id);
+    if (loading === undefined) {
+      const pending = (kind.deleting.get(id) ?? Promise.resolve())
+        .then(() => store.load(id))
+        .catch((cause: unknown) => new HandleStoreError('load', name, id, { cause }))
+        .finally(() => kind.loading.delete(id));
+      kind.loading.set(id, pending);
+      loading = pending;
+    }
+    const record = await loading;
+    if (record instanceof HandleStoreError) {
+      kind.environment.events.safeEmit('handleStoreError', {
+        kind: name,
+        handleId: id,
+        operation: 'load',
+        error: record,
+      });
+      return record;
+    }
+    if (record === undefined || record.principal !== owner) return undefined;
+    const { directory } = kind;
+    const create = (): StateHandle | HandleRefusal | undefined => {
+      const live = directory.get(id);
+      if (live !== undefined) return live.owner === owner ? live : undefined;
+      const handle = directory.getOrCreate(id, true, owner);
+      if (handle === 'not_found') return undefined;
+      if (typeof handle === 'string') return handle;
+      handle.state = record.state;
+      handle.persisted = true;
+      handle.fencingToken = this.placement?.fencingToken?.(placementIdOf({ kind: 'handle', id }));
+      return handle;
+    };
+    if (this.placement === undefined) return create();
+    const outcome = await directory.claimed(id, create);
+    if (outcome === 'claim_refused') {
+      this.rejections.reject('claim_refused');
+      return undefined;
+    }
+    if (outcome instanceof PlacementUnavailableError) {
+      this.rejections.reject('cluster_unavailable');
+      throw new SessionRuntimeError('cluster_unavailable', undefined, {
+        retryAfterSeconds: outcome.retryAfterSeconds,
+      });
+    }
+    return outcome;
+  }
+
+  /** Deletes the record of `handle`, which ended for good; a failure is `handleStoreError`. */
+  private forgetStored(kind: Kind, handle: StateHandle): void {
+    const { store } = kind.config;
+    if (store === undefined) return;
+    const id = handle.key;
+    const deleting: Promise<void> = Promise.resolve()
+      .then(() => store.delete(id, handle.fencingToken))
+      .catch((cause: unknown) => {
+        const error = new HandleStoreError('delete', kind.config.name, id, { cause });
+        kind.environment.events.safeEmit('handleStoreError', {
+          kind: kind.config.name,
+          handleId: id,
+          operation: 'delete',
+          error,
+        });
+      })
+      .finally(() => {
+        if (kind.deleting.get(id) === deleting) kind.deleting.delete(id);
+      });
+    kind.deleting.set(id, deleting);
   }
 
   /** Live handles of kind `name`. */

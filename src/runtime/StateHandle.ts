@@ -33,11 +33,14 @@ import type {
   HandleView,
   ReachableHandle,
 } from './handleAccess.js';
+import type { HandleStore } from './handleStore.js';
+import { HandleStoreError } from './handleStore.js';
 import { KeyedActor } from './KeyedActor.js';
 import type { MailboxEnvironment } from './Mailbox.js';
 import type { OutboundRequestOptions } from './OutboundRequests.js';
 import { PendingRequest } from './PendingRequest.js';
 import { persistedSnapshot } from './persistedSnapshot.js';
+import { placementIdOf } from './placement.js';
 import type {
   DispatchOptions,
   DispatchResult,
@@ -54,6 +57,8 @@ export const HANDLE_CALL_METHOD = 'handle/call';
 export interface HandleEnvironment extends MailboxEnvironment {
   /** The handle's kind (its name). */
   readonly kind: string;
+  /** Where handles of the kind are persisted; `undefined`: in memory only. */
+  readonly store: HandleStore | undefined;
 }
 
 /** The record a resting handle keeps of its lifecycle actor: nothing but the fact it was live. */
@@ -72,6 +77,13 @@ export class StateHandle
   private closeRequested = false;
   /** `ctx.handle`, made on the first call and shared by every call on this handle. */
   private viewOf: HandleView<unknown> | undefined;
+  /**
+   * With a store: whether the store may hold a record of this handle (a save was attempted, or the
+   * handle was revived from one), so that its end deletes it.
+   */
+  persisted = false;
+  /** With a store: the fencing token of the last save (or of the claim it was revived under). */
+  fencingToken: number | undefined;
 
   constructor(
     key: string,
@@ -154,13 +166,17 @@ export class StateHandle
           : new SessionRuntimeError('session_closed', 'The handle was closed');
       return Promise.resolve({ ok: false, error, refused: true });
     }
-    const run = async (inner: PendingRequest): Promise<HandleCallOutcome<Awaited<T>>> => {
-      try {
-        return { ok: true, value: await work(new HandleCall(caller, inner, this)) };
-      } catch (error) {
-        return { ok: false, error, refused: false };
-      }
-    };
+    const { store } = this.environment;
+    const run =
+      store === undefined
+        ? async (inner: PendingRequest): Promise<HandleCallOutcome<Awaited<T>>> => {
+            try {
+              return { ok: true, value: await work(new HandleCall(caller, inner, this)) };
+            } catch (error) {
+              return { ok: false, error, refused: false };
+            }
+          }
+        : (inner: PendingRequest) => this.runAndSave(store, () => work(new HandleCall(caller, inner, this)));
     const message: IncomingRequest = {
       kind: 'request',
       id: ++this.calls,
@@ -170,6 +186,42 @@ export class StateHandle
     // The caller's signal: a cancelled caller cancels its work here (queued: removed; running: aborted).
     const options: DispatchOptions = { signal: caller.signal };
     return this.accept(message, options, undefined, now).then((response) => outcomeOf(response));
+  }
+
+  /**
+   * A call's work, then (still in the call's slot, so one handle's saves are ordered) the save of
+   * the state it left. No save after work that threw (the next call that returns saves the state),
+   * on a handle asked to close (its end deletes the record), or once this instance no longer holds
+   * the handle's id (fencing: another owner may be serving it). A failed save is the call's
+   * outcome: a {@link HandleStoreError}.
+   */
+  private async runAndSave<T>(
+    store: HandleStore,
+    work: () => T | Promise<T>,
+  ): Promise<HandleCallOutcome<Awaited<T>>> {
+    let value: Awaited<T>;
+    try {
+      value = await work();
+    } catch (error) {
+      return { ok: false, error, refused: false };
+    }
+    if (this.closeRequested || this.lifecycle === 'stopped') return { ok: true, value };
+    const { placement } = this.environment.options;
+    const placementId = placementIdOf({ kind: 'handle', id: this.key });
+    if (placement !== undefined && !placement.holds(placementId)) return { ok: true, value };
+    const fencingToken = placement?.fencingToken?.(placementId);
+    this.persisted = true;
+    this.fencingToken = fencingToken;
+    try {
+      await store.save(this.key, { state: this.state, principal: this.owner, fencingToken });
+    } catch (cause) {
+      return {
+        ok: false,
+        error: new HandleStoreError('save', this.kind, this.key, { cause }),
+        refused: false,
+      };
+    }
+    return { ok: true, value };
   }
 
   /** What handlers see of this handle as `ctx.handle`. */

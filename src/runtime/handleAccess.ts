@@ -4,6 +4,7 @@
  * actor (`StateHandle.ts`) so that the mailbox, which every actor extends, can name the registry
  * without an import cycle.
  */
+import type { HandleStore, HandleStoreError } from './handleStore.js';
 import type { HandlerContext } from './types.js';
 
 /**
@@ -54,6 +55,8 @@ export interface HandleKindConfig {
   readonly maxPerPrincipal: number;
   /** Calls that may wait on one handle behind the running one. */
   readonly mailboxCapacity: number;
+  /** Where handles of this kind are persisted (see `HandleStore`); `undefined`: in memory only. */
+  readonly store?: HandleStore | undefined;
 }
 
 /**
@@ -91,4 +94,17 @@ export interface HandleAccess {
   open(name: string, owner: string | undefined): Promise<ReachableHandle | HandleRefusal>;
   /** The live handle `id` of kind `name` if `owner` may reach it; another principal's is `undefined`. */
   reach(name: string, id: string, owner: string | undefined): ReachableHandle | undefined;
+  /**
+   * Handle `id` of kind `name` revived from its kind's store for `owner` (see `HandleStore`), for
+   * an id {@link reach} did not find: `undefined` when the kind has no store, the store has no
+   * record of it, the record is another principal's, or (in a cluster) another instance holds the
+   * id; a refusal as {@link open}'s; the {@link HandleStoreError} of a failed load. Concurrent
+   * revivals of one id load it once and create one handle. Rejects only as {@link open} does
+   * (`cluster_unavailable`).
+   */
+  revive(
+    name: string,
+    id: string,
+    owner: string | undefined,
+  ): Promise<ReachableHandle | HandleRefusal | HandleStoreError | undefined>;
 }

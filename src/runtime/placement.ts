@@ -87,6 +87,13 @@ export interface Placement {
    * resolved true: it must be cheap (no I/O).
    */
   holds(id: string): boolean;
+  /**
+   * The fencing token of this instance's claim on `id` (a number that grows with every new holder
+   * of the id), or `undefined` if it holds none or the placement has no tokens. The runtime passes
+   * it with every write to a handle's store (`HandleStore.save`), so that a store can refuse the
+   * writes of an instance that lost the id to a later one. Synchronous and cheap, as {@link holds}.
+   */
+  fencingToken?(id: string): number | undefined;
   /** Gives `id` back once its actor stopped. Never throws; a failure only lets the claim lapse. */
   release(id: string): void;
   /**

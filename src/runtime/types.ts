@@ -267,6 +267,18 @@ export interface RuntimeEvents {
     readonly reason: 'overloaded' | 'too_many_per_principal';
     readonly limit: number;
   }) => void;
+  /**
+   * A state handle's store (`defineHandle({ store })`) failed to `load` a record (the call that
+   * would have revived the handle got a tool execution error) or to `delete` one (the record stays).
+   * A failed `save` is a `handlerError` of the call it followed. `error` is a `HandleStoreError`
+   * whose `cause` is what the store rejected with.
+   */
+  handleStoreError: (event: {
+    readonly kind: string;
+    readonly handleId: string;
+    readonly operation: 'load' | 'delete';
+    readonly error: unknown;
+  }) => void;
   /** A listener of another event threw; the runtime caught it and carried on. */
   listenerError: (event: { readonly event: string; readonly error: unknown }) => void;
 }
