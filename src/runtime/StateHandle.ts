@@ -191,9 +191,9 @@ export class StateHandle
   /**
    * A call's work, then (still in the call's slot, so one handle's saves are ordered) the save of
    * the state it left. No save after work that threw (the next call that returns saves the state),
-   * on a handle asked to close (its end deletes the record), or once this instance no longer holds
-   * the handle's id (fencing: another owner may be serving it). A failed save is the call's
-   * outcome: a {@link HandleStoreError}.
+   * nor on a handle asked to close (its end deletes the record). Once this instance no longer
+   * holds the handle's id (fencing: another owner may be serving it) nothing is saved and the call
+   * fails as a failed save does. A failed save is the call's outcome: a {@link HandleStoreError}.
    */
   private async runAndSave<T>(
     store: HandleStore,
@@ -208,7 +208,15 @@ export class StateHandle
     if (this.closeRequested || this.lifecycle === 'stopped') return { ok: true, value };
     const { placement } = this.environment.options;
     const placementId = placementIdOf({ kind: 'handle', id: this.key });
-    if (placement !== undefined && !placement.holds(placementId)) return { ok: true, value };
+    if (placement !== undefined && !placement.holds(placementId)) {
+      // Fencing: another instance may be serving the id now; what this call changed is not kept.
+      const cause = new Error('This instance no longer holds the handle id');
+      return {
+        ok: false,
+        error: new HandleStoreError('save', this.kind, this.key, { cause }),
+        refused: false,
+      };
+    }
     const fencingToken = placement?.fencingToken?.(placementId);
     this.persisted = true;
     this.fencingToken = fencingToken;
