@@ -64,6 +64,8 @@ export interface ClusterPlacement extends Placement {
   readonly ready: Promise<void>;
   /** How many ids this instance holds now. */
   readonly size: number;
+  /** The fencing token of this instance's lease on `id` (see `LeaseKeeper.lease`), or `undefined` if not held. */
+  fencingToken(id: string): number | undefined;
   /**
    * Releases every lease (best effort), stops renewing and unsubscribes from the bus; the connections
    * stay open. Later claims reject with {@link PlacementUnavailableError}. Never rejects.

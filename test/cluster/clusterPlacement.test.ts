@@ -133,6 +133,22 @@ describe.each([
     expect(a.size).toBe(1);
   });
 
+  it('names the fencing token of a held id, growing with each new holder, and none for an id not held', async () => {
+    const { a, b } = pair();
+    const id = `handle:${randomUUID()}`;
+    expect(a.fencingToken(id)).toBeUndefined();
+    expect(await a.claim(id)).toBe(true);
+    const first = a.fencingToken(id);
+    expect(typeof first).toBe('number');
+    expect(b.fencingToken(id)).toBeUndefined();
+    a.release(id);
+    expect(a.fencingToken(id)).toBeUndefined();
+    // The release reaches the store on its way (on Redis, a round trip).
+    while ((await b.locate(id)).kind !== 'none') await flush();
+    expect(await b.claim(id)).toBe(true);
+    expect(b.fencingToken(id)).toBeGreaterThan(first as number);
+  });
+
   it('locates nobody for an unknown id, and for a released one', async () => {
     const { a, b } = pair();
     const id = `handle:${randomUUID()}`;
