@@ -286,7 +286,14 @@ function parseEnvelope(message: string): Envelope | undefined {
   }
   const { origin, notification } = (value ?? {}) as { origin?: unknown; notification?: unknown };
   if (typeof origin !== 'string' || origin.length === 0) return undefined;
-  const body = (notification ?? {}) as { type?: unknown; uri?: unknown; list?: unknown };
+  const body = (notification ?? {}) as {
+    type?: unknown;
+    uri?: unknown;
+    list?: unknown;
+    taskId?: unknown;
+    principal?: unknown;
+    task?: unknown;
+  };
   if (body.type === 'resourceUpdated' && typeof body.uri === 'string') {
     return { origin, notification: { type: 'resourceUpdated', uri: body.uri } };
   }
@@ -296,7 +303,23 @@ function parseEnvelope(message: string): Envelope | undefined {
       notification: { type: 'listChanged', list: body.list as 'tools' | 'prompts' | 'resources' },
     };
   }
+  if (
+    body.type === 'taskStatus' &&
+    typeof body.taskId === 'string' &&
+    body.taskId.length > 0 &&
+    (body.principal === undefined || typeof body.principal === 'string') &&
+    isRecord(body.task)
+  ) {
+    // JSON has no `undefined`: an unauthenticated owner's message carries no `principal`.
+    const { taskId, principal, task } = body;
+    return { origin, notification: { type: 'taskStatus', taskId, principal, task } };
+  }
   return undefined;
+}
+
+/** Whether `value` is a JSON object (not `null`, not an array). */
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** `store`, with the failures of `release` told to `report` (the keeper swallows them). */

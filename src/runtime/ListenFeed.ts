@@ -17,7 +17,12 @@ export interface ListenFilter {
   readonly resourceSubscriptions?: readonly string[] | undefined;
   /**
    * Tasks whose `notifications/tasks` the client wants (the tasks extension, SEP-2663, "Task Status
-   * Notifications"); only the caller's own live tasks are honoured.
+   * Notifications"). Without a placement only the caller's own live tasks are honoured (another
+   * principal's id is answered as an unknown one). With a placement every id listed is honoured,
+   * so `honored.taskIds` echoes the request: a task may run on another instance, which this one
+   * cannot ask synchronously, and dropping only the ids known here to be another principal's would
+   * tell the caller that they exist. Nothing leaks: a task's status is sent only to listens of the
+   * task's own principal.
    */
   readonly taskIds?: readonly string[] | undefined;
 }
@@ -75,7 +80,7 @@ export class ListenFeed {
     /** Listens one principal may hold at once (anonymous clients share one count). */
     private readonly maxPerPrincipal: number,
     private readonly subscriptions: Subscriptions | undefined,
-    /** Whether `taskId` names a live task of `principal` (only those are honoured). */
+    /** Whether to honour `taskId` for `principal` (the runtime: a live task of theirs, or any id in a cluster). */
     private readonly ownsTask: (taskId: string, principal: string | undefined) => boolean = () => false,
   ) {}
 
@@ -90,7 +95,7 @@ export class ListenFeed {
     if (uris !== undefined && uris.length > 0 && this.subscriptions !== undefined) {
       honored.resourceSubscriptions = [...new Set(uris)];
     }
-    // Only the principal's own live tasks: another principal's id is answered as an unknown one.
+    // Only the ids `ownsTask` accepts: without a placement, another principal's id is answered as an unknown one.
     const taskIds = filter.taskIds?.filter((taskId) => this.ownsTask(taskId, principal));
     if (taskIds !== undefined && taskIds.length > 0) honored.taskIds = [...new Set(taskIds)];
     return honored;

@@ -151,7 +151,9 @@ export interface SessionRuntime {
    * the client asked for and the server serves (`honored`); `'limit'` when the principal holds
    * `maxSubscriptionsPerPrincipal` listens already, `'too_many_uris'` past 100 `resourceSubscriptions` or `taskIds`,
    * `'closed'` once the runtime is closing. On
-   * `close()` every listen's `sink.end()` is called.
+   * `close()` every listen's `sink.end()` is called. `taskIds` honoured: without a `placement`, the
+   * caller's own live tasks; with one, every id listed (a task may run on another instance), and a
+   * task's status reaches only its own principal's listens, on every instance.
    */
   listen(
     filter: ListenFilter,
@@ -318,7 +320,9 @@ export class SessionRuntimeImpl implements SessionRuntime {
       served,
       options.maxSubscriptionsPerPrincipal,
       this.subscriptions,
-      (taskId, principal) => this.tasks.has(taskId, principal),
+      // In a cluster a task may run on another instance, which this one cannot ask synchronously:
+      // every id is honoured there, and `taskChanged` tells only the task's own principal.
+      (taskId, principal) => options.placement !== undefined || this.tasks.has(taskId, principal),
     );
     const dispatch: SessionEnvironment['dispatch'] = (sessionId, message, options, caller) =>
       this.route(sessionId, message, options, caller);
@@ -348,9 +352,11 @@ export class SessionRuntimeImpl implements SessionRuntime {
       handles: this.handles,
     };
     this.tasks = new Tasks(options, this.stateless, tasksConfig, taskTools);
-    // Task status notifications (SEP-2663) go to the listens that asked for the task.
+    // Task status notifications (SEP-2663) go to the listens that asked for the task, on every
+    // instance of a cluster.
     this.tasks.listener = (taskId, owner, task) => {
       this.listens.taskChanged(taskId, owner, task);
+      options.placement?.publish({ type: 'taskStatus', taskId, principal: owner, task });
     };
     const { metricsRecorder: metrics, events } = this;
     const { placement } = options;
@@ -406,6 +412,8 @@ export class SessionRuntimeImpl implements SessionRuntime {
     if (notification.type === 'resourceUpdated') this.tellResourceUpdated(notification.uri);
     else if (notification.type === 'listChanged' && LIST_KINDS.has(notification.list))
       this.tellListChanged(notification.list);
+    else if (notification.type === 'taskStatus')
+      this.listens.taskChanged(notification.taskId, notification.principal, notification.task);
   }
 
   get size(): number {

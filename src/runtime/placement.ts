@@ -34,7 +34,20 @@ export type ClusterNotification =
   /** `runtime.notifyResourceUpdated(uri)` on some instance. */
   | { readonly type: 'resourceUpdated'; readonly uri: string }
   /** `runtime.notifyListChanged(list)` on some instance. */
-  | { readonly type: 'listChanged'; readonly list: 'tools' | 'prompts' | 'resources' };
+  | { readonly type: 'listChanged'; readonly list: 'tools' | 'prompts' | 'resources' }
+  /**
+   * A task's status changed on the instance that runs it (tasks extension, SEP-2663, "Task Status
+   * Notifications"): every instance tells the `subscriptions/listen` streams of `principal` (the
+   * task's owner; `undefined` for an unauthenticated caller) that asked for `taskId`, and no other.
+   * `task` is the params of the `notifications/tasks` they get: the task as `tasks/get` answers it
+   * now (JSON: `taskId`, `status`, timestamps, and its `result`, `error` or `inputRequests`).
+   */
+  | {
+      readonly type: 'taskStatus';
+      readonly taskId: string;
+      readonly principal: string | undefined;
+      readonly task: Readonly<Record<string, unknown>>;
+    };
 
 /**
  * The one error a placement rejects with when its store cannot answer (unreachable, slow, failing,
