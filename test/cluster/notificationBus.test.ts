@@ -120,6 +120,13 @@ describe.each([
       '{"origin":"x","notification":{"type":"resourceUpdated"}}',
       '{"origin":"x","notification":{"type":"listChanged","list":"everything"}}',
       '{"origin":"x","notification":{"type":"somethingNew"}}',
+      '{"origin":"x","notification":{"type":"taskStatus","principal":"p","task":{}}}',
+      '{"origin":"x","notification":{"type":"taskStatus","taskId":"","task":{}}}',
+      '{"origin":"x","notification":{"type":"taskStatus","taskId":"t","principal":7,"task":{}}}',
+      '{"origin":"x","notification":{"type":"taskStatus","taskId":"t","principal":null,"task":{}}}',
+      '{"origin":"x","notification":{"type":"taskStatus","taskId":"t","task":"working"}}',
+      '{"origin":"x","notification":{"type":"taskStatus","taskId":"t","task":[]}}',
+      '{"origin":"x","notification":{"type":"taskStatus","taskId":"t"}}',
     ];
     for (const message of malformed) a.bus.publish(message);
     const updated: ClusterNotification = { type: 'resourceUpdated', uri: 'file:///after' };
@@ -129,6 +136,17 @@ describe.each([
     expect(String(b.errors[0])).toMatch(/malformed cluster notification: not json/);
     // The origin received the malformed messages on its own subscription too.
     expect(a.errors).toHaveLength(malformed.length);
+  });
+
+  it("carries a task's status, with its principal or without one (an unauthenticated owner)", async () => {
+    const [a, b] = (await instances(factory, 2)) as [Instance, Instance];
+    const task = { taskId: 't1', status: 'completed', result: { content: [{ type: 'text', text: 'ok' }] } };
+    a.placement.publish({ type: 'taskStatus', taskId: 't1', principal: 'alice', task });
+    a.placement.publish({ type: 'taskStatus', taskId: 't1', principal: undefined, task });
+    await vi.waitFor(() => expect(b.received).toHaveLength(2));
+    expect(b.received[0]).toEqual({ type: 'taskStatus', taskId: 't1', principal: 'alice', task });
+    expect(b.received[1]).toEqual({ type: 'taskStatus', taskId: 't1', principal: undefined, task });
+    expect(b.errors).toEqual([]);
   });
 
   it("reports an exception of the runtime's listener and delivers the next notification", async () => {

@@ -537,6 +537,58 @@ describe('fan-out of notifications', () => {
     expect(placement.published).toEqual([]);
   });
 
+  it("publishes a task's status changes with its principal, and tells its listens here", async () => {
+    const { runtime, placement } = setUp();
+    const { message, envelope } = modern('tools/call', { name: 'job', arguments: {} }, true);
+    const answer = (await runtime.serve(message, envelope, {
+      principal: { id: 'alice' },
+    })) as unknown as Json;
+    const taskId = answer.result.taskId as string;
+    await flush();
+    const published = placement.published.filter((notification) => notification.type === 'taskStatus');
+    expect(published.at(-1)).toEqual({
+      type: 'taskStatus',
+      taskId,
+      principal: 'alice',
+      task: expect.objectContaining({ taskId, status: 'completed' }),
+    });
+  });
+
+  it("tells another instance's task status to the listens of its principal that asked, never published again", () => {
+    const { runtime, placement } = setUp();
+    const sink = () => {
+      const told: JsonRpcMessage[] = [];
+      return { told, send: (message: JsonRpcMessage) => told.push(message) > 0, end: () => {} };
+    };
+    const alice = sink();
+    const bob = sink();
+    const aliceOther = sink();
+    const opened = [
+      runtime.listen({ taskIds: ['t-remote'] }, alice, { principal: { id: 'alice' } }),
+      runtime.listen({ taskIds: ['t-remote'] }, bob, { principal: { id: 'bob' } }),
+      runtime.listen({ taskIds: ['t-other'] }, aliceOther, { principal: { id: 'alice' } }),
+    ];
+    // No task of that id runs here: with a placement the id is honoured all the same.
+    expect(opened.map((listen) => (typeof listen === 'string' ? listen : listen.honored))).toEqual([
+      { taskIds: ['t-remote'] },
+      { taskIds: ['t-remote'] },
+      { taskIds: ['t-other'] },
+    ]);
+    const task = { taskId: 't-remote', status: 'working' };
+    placement.receive({ type: 'taskStatus', taskId: 't-remote', principal: 'alice', task });
+    expect(alice.told).toEqual([{ jsonrpc: '2.0', method: 'notifications/tasks', params: task }]);
+    expect(bob.told).toEqual([]);
+    expect(aliceOther.told).toEqual([]);
+    expect(placement.published).toEqual([]);
+  });
+
+  it('honours only the caller’s own live tasks without a placement', async () => {
+    const { runtime } = setUp({ placement: undefined });
+    const taskId = await startTask(runtime);
+    const listen = runtime.listen({ taskIds: [taskId, 't-elsewhere'] }, { send: () => true, end: () => {} });
+    expect(typeof listen === 'string' ? listen : listen.honored).toEqual({ taskIds: [taskId] });
+  });
+
   it('publishes nothing without a placement', async () => {
     const { runtime } = setUp({ placement: undefined });
     await openSession(runtime, 's1');
