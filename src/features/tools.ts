@@ -646,7 +646,7 @@ export function createToolHandlers<TContext>(
     const handles = handleAccessOf(context);
     // The id as the client sent it (the schema may have transformed the parsed arguments).
     const id = args[kind.argument];
-    let handle: ReachableHandle | HandleRefusal | HandleStoreError | undefined =
+    let handle: ReachableHandle | HandleRefusal | HandleStoreError | 'held_elsewhere' | undefined =
       handles === undefined || typeof id !== 'string'
         ? undefined
         : handles.reach(kind.name, id, principalOf(context));
@@ -659,6 +659,14 @@ export function createToolHandlers<TContext>(
     )
       handle = await handles.revive(kind.name, id, principalOf(context));
     if (handle === undefined) return textResult(unknownHandleText(kind, id, openersOf(kind)), true);
+    if (handle === 'held_elsewhere') {
+      // Its record is the caller's, but another instance still holds the id: most often an owner
+      // that just died, whose lease lapses within the cluster's ttl. Not "unknown": the state is kept.
+      return textResult(
+        `The \`${kind.name}\` handle ${shortId(id)} is held by another instance of this server right now (it may have just stopped). Retry in a few seconds; its state is kept.`,
+        true,
+      );
+    }
     if (handle instanceof HandleStoreError) {
       return textResult(
         `The \`${kind.name}\` handle ${shortId(id)} could not be loaded right now. Retry in a moment.`,

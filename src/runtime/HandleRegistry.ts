@@ -216,14 +216,14 @@ export class HandleRegistry implements HandleAccess {
   /**
    * Handle `id` of kind `name` revived from the kind's store for `owner`: loaded (one load per id
    * at a time, after any delete of it in flight), bound to `owner` (another principal's record is
-   * `undefined`, as an unknown id), claimed in a cluster (held elsewhere: `undefined`), created
+   * `undefined`, as an unknown id), claimed in a cluster (held elsewhere: `'held_elsewhere'`), created
    * insert-if-absent with the loaded state. See `HandleAccess.revive`.
    */
   async revive(
     name: string,
     id: string,
     owner: string | undefined,
-  ): Promise<StateHandle | HandleRefusal | HandleStoreError | undefined> {
+  ): Promise<StateHandle | HandleRefusal | HandleStoreError | 'held_elsewhere' | undefined> {
     const kind = this.kind(name);
     const { store } = kind.config;
     if (store === undefined) return undefined;
@@ -263,7 +263,7 @@ export class HandleRegistry implements HandleAccess {
     const outcome = await directory.claimed(id, create);
     if (outcome === 'claim_refused') {
       this.rejections.reject('claim_refused');
-      return undefined;
+      return 'held_elsewhere';
     }
     if (outcome instanceof PlacementUnavailableError) {
       this.rejections.reject('cluster_unavailable');

@@ -97,8 +97,10 @@ export interface HandleAccess {
   /**
    * Handle `id` of kind `name` revived from its kind's store for `owner` (see `HandleStore`), for
    * an id {@link reach} did not find: `undefined` when the kind has no store, the store has no
-   * record of it, the record is another principal's, or (in a cluster) another instance holds the
-   * id; a refusal as {@link open}'s; the {@link HandleStoreError} of a failed load. Concurrent
+   * record of it or the record is another principal's; `'held_elsewhere'` when the record is
+   * `owner`'s but (in a cluster) another instance holds the id (its owner may have just died and its
+   * lease not yet lapsed: a retry may revive it); a refusal as {@link open}'s; the
+   * {@link HandleStoreError} of a failed load. Concurrent
    * revivals of one id load it once and create one handle. Rejects only as {@link open} does
    * (`cluster_unavailable`).
    */
@@ -106,5 +108,5 @@ export interface HandleAccess {
     name: string,
     id: string,
     owner: string | undefined,
-  ): Promise<ReachableHandle | HandleRefusal | HandleStoreError | undefined>;
+  ): Promise<ReachableHandle | HandleRefusal | HandleStoreError | 'held_elsewhere' | undefined>;
 }

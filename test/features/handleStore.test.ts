@@ -483,7 +483,10 @@ describe('handle store: in a cluster', () => {
     const b = cartServer(store, { placement: new FencedPlacement('b', cluster) });
     const id = await openCartModern(a.runtime);
     // Reached on B without forwarding (the transport would have forwarded it): B's claim is refused.
-    expect((await serveCall(b.runtime, 'cart_add', { cartId: id, item: 'x' })).isError).toBe(true);
+    const refused = await serveCall(b.runtime, 'cart_add', { cartId: id, item: 'x' });
+    expect(refused.isError).toBe(true);
+    // Not "unknown": the record is the caller's, and a retry once the owner's lease lapses revives it.
+    expect(textOf(refused)).toMatch(/held by another instance .* Retry in a few seconds; its state is kept/);
     expect(b.runtime.metrics().handles.cart?.live).toBe(0);
     expect(textOf(await serveCall(a.runtime, 'cart_add', { cartId: id, item: 'a' }))).toBe('a');
     await a.runtime.close();
