@@ -306,8 +306,11 @@ export abstract class Mailbox implements RequestOwner {
     metrics.inFlight++;
     const waitMs = request.enqueuedAt === undefined ? 0 : now - request.enqueuedAt;
     metrics.recordMailboxWait(waitMs);
+    // The span event only for a request that waited in the queue: one that ran at once (the
+    // common case) would add an event saying 0 ms to every span.
     const traceContext = request.traceContext;
-    if (traceContext !== undefined) recordMailboxWait(traceContext, waitMs);
+    if (traceContext !== undefined && request.enqueuedAt !== undefined)
+      recordMailboxWait(traceContext, waitMs);
     // Since the actor's creation rather than a clock reading: a small integer for the first
     // twelve days of an actor, where a clock reading would be a heap number of its own. Read for
     // the request deadline and for the handler's duration when it gives its slot back.

@@ -5,7 +5,9 @@ import { ATTR_MAILBOX_WAIT_MS, EVENT_MAILBOX_WAIT } from './semconv.js';
 
 /**
  * Adds `mcp.mailbox.wait` (`mcp_session_runtime.mailbox.wait_ms`: the ms the request waited
- * before its handler started, 0 when it started at once) to the span active in `traceContext`.
+ * before its handler started) to the span active in `traceContext`. The mailbox calls it only for
+ * a request that waited in its queue (a wait under 1 ms reads 0): one that started at once gets no
+ * event.
  * A state handle's call is part of its caller's `tools/call`, so its wait lands on that span too.
  * @internal
  */
