@@ -16,6 +16,7 @@ let sdk: TestSdk;
 let runtime: SessionRuntime | undefined;
 
 const echo = defineTool({ name: 'echo', inputSchema: { text: z.string() }, handler: ({ text }) => text });
+const mirror = defineTool({ name: 'mirror', inputSchema: { text: z.string() }, handler: ({ text }) => text });
 
 beforeAll(() => {
   sdk = registerSdk();
@@ -60,6 +61,43 @@ describe('mcp.server.operation.duration', () => {
     });
     // No session id on a metric: one series per session would be unbounded.
     for (const point of points) expect(point.attributes['mcp.session.id']).toBeUndefined();
+  });
+
+  it('keeps one series per attribute set: requests differing only in their transport are not merged', async () => {
+    runtime = createSessionRuntime({ tools: [mirror] });
+    await openSession(runtime, 's1');
+    const transports = [
+      { 'network.transport': 'tcp', 'network.protocol.name': 'http', 'network.protocol.version': '1.1' },
+      { 'network.transport': 'tcp', 'network.protocol.name': 'http', 'network.protocol.version': '2' },
+      { 'network.transport': 'unix', 'network.protocol.name': 'http', 'network.protocol.version': '1.1' },
+      { 'network.transport': 'tcp', 'network.protocol.name': 'https', 'network.protocol.version': '1.1' },
+      { 'network.transport': 'tcp', 'network.protocol.name': 'http', 'network.protocol.version': '1.1' },
+    ];
+    let id = 10;
+    for (const attributes of transports) {
+      await runtime.dispatch(
+        's1',
+        request(id++, 'tools/call', { name: 'mirror', arguments: { text: 'x' } }),
+        {
+          telemetry: { attributes },
+        },
+      );
+    }
+    await runtime.dispatch('s1', request(id++, 'tools/call', { name: 'mirror', arguments: { text: 'x' } }));
+    const calls = pointsOf(await collect(sdk), 'mcp.server.operation.duration').filter(
+      (point) => point.attributes['gen_ai.tool.name'] === 'mirror',
+    );
+    const counts = calls.map((point) => [
+      `${point.attributes['network.transport']} ${point.attributes['network.protocol.name']} ${point.attributes['network.protocol.version']}`,
+      histogramOf(point).count,
+    ]);
+    expect(counts.sort()).toEqual([
+      ['tcp http 1.1', 2],
+      ['tcp http 2', 1],
+      ['tcp https 1.1', 1],
+      ['undefined undefined undefined', 1],
+      ['unix http 1.1', 1],
+    ]);
   });
 });
 

@@ -121,21 +121,95 @@ export class RequestObservation {
     }
     if (instruments !== undefined) {
       const seconds = (performance.now() - this.startedAt) / 1000;
-      const attributes: Attributes = { [ATTR_MCP_METHOD_NAME]: request.method };
-      if (protocolVersion !== undefined) attributes[ATTR_MCP_PROTOCOL_VERSION] = protocolVersion;
-      targetAttributes(request, attributes, false);
-      if (errorType !== undefined) attributes[ATTR_ERROR_TYPE] = errorType;
-      if (statusCode !== undefined) attributes[ATTR_RPC_RESPONSE_STATUS_CODE] = statusCode;
-      const transport = this.transport;
-      if (transport !== undefined) {
-        for (const key of METRIC_TRANSPORT_KEYS) {
-          const value = transport[key];
-          if (value !== undefined) attributes[key] = value;
-        }
-      }
+      const attributes =
+        errorType === undefined
+          ? answeredAttributes(request, protocolVersion, this.transport)
+          : metricAttributes(request, protocolVersion, errorType, statusCode, this.transport);
       instruments.operationDuration.record(seconds, attributes);
     }
   }
+}
+
+/** The duration metric's attributes of one request (a fresh object). */
+function metricAttributes(
+  request: ObservedRequest,
+  protocolVersion: string | undefined,
+  errorType: string | undefined,
+  statusCode: string | undefined,
+  transport: TransportAttributes | undefined,
+): Attributes {
+  const attributes: Attributes = { [ATTR_MCP_METHOD_NAME]: request.method };
+  if (protocolVersion !== undefined) attributes[ATTR_MCP_PROTOCOL_VERSION] = protocolVersion;
+  targetAttributes(request, attributes);
+  if (errorType !== undefined) attributes[ATTR_ERROR_TYPE] = errorType;
+  if (statusCode !== undefined) attributes[ATTR_RPC_RESPONSE_STATUS_CODE] = statusCode;
+  if (transport !== undefined) {
+    for (const key of METRIC_TRANSPORT_KEYS) {
+      const value = transport[key];
+      if (value !== undefined) attributes[key] = value;
+    }
+  }
+  return Object.freeze(attributes);
+}
+
+/** Most attribute sets {@link answeredAttributes} keeps; past it, it starts over. */
+const ANSWERED_SETS = 256;
+type ByTransport = Map<string | number | undefined, Attributes>;
+/** Method → tool or prompt name → protocol version → network.protocol.version → attributes. */
+const answeredSets = new Map<string, Map<unknown, Map<string | undefined, ByTransport>>>();
+let answeredCount = 0;
+
+/**
+ * The duration metric's attributes of a request answered without an error, shared (frozen) by
+ * every such request with the same method, tool or prompt name, protocol version and transport: a
+ * busy server records a handful of sets over and over. Only the answered ones are kept (an unknown
+ * tool or method is an error), and at most {@link ANSWERED_SETS} of them.
+ */
+function answeredAttributes(
+  request: ObservedRequest,
+  protocolVersion: string | undefined,
+  transport: TransportAttributes | undefined,
+): Attributes {
+  const { method } = request;
+  const name = method === 'tools/call' || method === 'prompts/get' ? request.params.name : undefined;
+  const transportKey = transport?.[ATTR_NETWORK_PROTOCOL_VERSION];
+  const byName = answeredSets.get(method);
+  const byVersion = byName?.get(name);
+  const byTransport = byVersion?.get(protocolVersion);
+  const cached = byTransport?.get(transportKey);
+  // Same set only when the transport's other metric attributes match too (`tcp`, `http`).
+  if (cached !== undefined && sameTransport(cached, transport)) return cached;
+  const attributes = metricAttributes(request, protocolVersion, undefined, undefined, transport);
+  if (typeof name !== 'string' && name !== undefined) return attributes;
+  if (answeredCount >= ANSWERED_SETS) {
+    answeredSets.clear();
+    answeredCount = 0;
+  }
+  let names = answeredSets.get(method);
+  if (names === undefined) {
+    names = new Map();
+    answeredSets.set(method, names);
+  }
+  let versions = names.get(name);
+  if (versions === undefined) {
+    versions = new Map();
+    names.set(name, versions);
+  }
+  let transports = versions.get(protocolVersion);
+  if (transports === undefined) {
+    transports = new Map();
+    versions.set(protocolVersion, transports);
+  }
+  transports.set(transportKey, attributes);
+  answeredCount++;
+  return attributes;
+}
+
+function sameTransport(attributes: Attributes, transport: TransportAttributes | undefined): boolean {
+  return (
+    attributes[ATTR_NETWORK_TRANSPORT] === transport?.[ATTR_NETWORK_TRANSPORT] &&
+    attributes[ATTR_NETWORK_PROTOCOL_NAME] === transport?.[ATTR_NETWORK_PROTOCOL_NAME]
+  );
 }
 
 /**
@@ -174,13 +248,19 @@ function startSpan(
     parent,
   );
   if (!span.isRecording()) return span;
-  const all: Attributes = { [ATTR_JSONRPC_REQUEST_ID]: String(request.id) };
-  if (sessionId !== undefined && sessionId.length > 0) all[ATTR_MCP_SESSION_ID] = sessionId;
-  targetAttributes(request, all, true);
-  if (transport !== undefined) {
-    for (const key in transport) all[key] = transport[key];
+  // Straight onto the span, which copies each value anyway: no attribute object of our own.
+  span.setAttribute(ATTR_JSONRPC_REQUEST_ID, String(request.id));
+  if (sessionId !== undefined && sessionId.length > 0) span.setAttribute(ATTR_MCP_SESSION_ID, sessionId);
+  const { params } = request;
+  if (method === 'tools/call') {
+    span.setAttribute(ATTR_GEN_AI_OPERATION_NAME, GEN_AI_OPERATION_EXECUTE_TOOL);
+    if (typeof params.name === 'string') span.setAttribute(ATTR_GEN_AI_TOOL_NAME, params.name);
+  } else if (method === 'prompts/get') {
+    if (typeof params.name === 'string') span.setAttribute(ATTR_GEN_AI_PROMPT_NAME, params.name);
+  } else if (method === 'resources/read' && typeof params.uri === 'string') {
+    span.setAttribute(ATTR_MCP_RESOURCE_URI, params.uri);
   }
-  span.setAttributes(all);
+  if (transport !== undefined) span.setAttributes(transport);
   return span;
 }
 
@@ -191,15 +271,13 @@ function targetName(request: ObservedRequest): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
-/** `gen_ai.*` of a tool or prompt, and `mcp.resource.uri` (spans only: too many values for a metric). */
-function targetAttributes(request: ObservedRequest, attributes: Attributes, span: boolean): void {
+/** `gen_ai.*` of a tool or prompt, for the metric (the span sets its own, `mcp.resource.uri` too). */
+function targetAttributes(request: ObservedRequest, attributes: Attributes): void {
   const { method, params } = request;
   if (method === 'tools/call') {
     attributes[ATTR_GEN_AI_OPERATION_NAME] = GEN_AI_OPERATION_EXECUTE_TOOL;
     if (typeof params.name === 'string') attributes[ATTR_GEN_AI_TOOL_NAME] = params.name;
   } else if (method === 'prompts/get') {
     if (typeof params.name === 'string') attributes[ATTR_GEN_AI_PROMPT_NAME] = params.name;
-  } else if (span && method === 'resources/read' && typeof params.uri === 'string') {
-    attributes[ATTR_MCP_RESOURCE_URI] = params.uri;
   }
 }
