@@ -1,6 +1,7 @@
 /**
  * An OpenTelemetry SDK set up the way a production service would, for the `telemetry` scenario
- * and its HTTP child: a `BasicTracerProvider` (AlwaysOn sampler) with a `BatchSpanProcessor`
+ * and its HTTP child: a `BasicTracerProvider` (AlwaysOn sampler, or 10 % of root traces behind
+ * `ParentBased`) with a `BatchSpanProcessor`
  * (default queue of 2,048, batches of 512, 5 s delay) in front of an exporter that counts the spans
  * and drops them (an in-memory exporter would grow with every span and end up timing the collector),
  * an `AsyncLocalStorageContextManager`, the W3C propagator, and a `MeterProvider` whose reader is
@@ -18,7 +19,13 @@ import { ExportResultCode, W3CTraceContextPropagator } from '@opentelemetry/core
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
 
 /** Counts what it is handed and drops it: the cost of a real exporter's network I/O is not ours. */
 class DroppingSpanExporter implements SpanExporter {
@@ -34,13 +41,22 @@ class DroppingSpanExporter implements SpanExporter {
   }
 }
 
-/** What to register: traces and metrics, or metrics alone. */
-export type TelemetrySignals = 'traces+metrics' | 'metrics';
+/**
+ * What to register: traces (AlwaysOn) and metrics; traces sampled at {@link SAMPLED_RATIO}
+ * (`ParentBased(TraceIdRatioBased(0.1))`, what docs/observability.md advises for a busy server) and
+ * metrics; or metrics alone.
+ */
+export type TelemetrySignals = 'traces+metrics' | 'sampled-traces+metrics' | 'metrics';
+
+/** The share of root traces the `sampled-traces+metrics` set-up keeps. */
+export const SAMPLED_RATIO = 0.1;
+
+const SIGNALS: readonly string[] = ['traces+metrics', 'sampled-traces+metrics', 'metrics'];
 
 /** The signals named by `value` (a `--telemetry=` argument); `undefined` when absent. */
 export function parseSignals(value: string | undefined): TelemetrySignals | undefined {
-  if (value === undefined || value === 'traces+metrics' || value === 'metrics') return value;
-  throw new TypeError(`Expected \`--telemetry\` to be traces+metrics or metrics, got ${value}`);
+  if (value === undefined || SIGNALS.includes(value)) return value as TelemetrySignals | undefined;
+  throw new TypeError(`Expected \`--telemetry\` to be one of ${SIGNALS.join(', ')}, got ${value}`);
 }
 
 /** One SDK set-up; registered while installed. */
@@ -58,7 +74,10 @@ export class TelemetrySdk {
       signals === 'metrics'
         ? undefined
         : new BasicTracerProvider({
-            sampler: new AlwaysOnSampler(),
+            sampler:
+              signals === 'sampled-traces+metrics'
+                ? new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(SAMPLED_RATIO) })
+                : new AlwaysOnSampler(),
             spanProcessors: [new BatchSpanProcessor(this.spans)],
           });
   }

@@ -8,7 +8,7 @@
  * nothing and the answer is plain JSON. The SDK server (`sdkServer.ts`) does exactly the same work.
  *
  * `--idle-timeout-ms=<ms>` sets the runtime's idle timeout (the memory phase uses a short one).
- * `--telemetry=traces+metrics` (or `metrics`) registers an OpenTelemetry SDK first
+ * `--telemetry=traces+metrics` (or `sampled-traces+metrics`, `metrics`) registers an OpenTelemetry SDK first
  * (`harness/telemetrySdk.ts`) and serves its Prometheus text at `GET /metrics`.
  */
 import { z } from 'zod';
