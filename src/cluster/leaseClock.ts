@@ -12,6 +12,7 @@
  * ignored. Its readings never decrease. Timers are ordinary unref'd Node timers.
  */
 import type { Clock } from '../runtime/clock.js';
+import { systemClock } from '../runtime/clock.js';
 
 /** Two time sources in milliseconds: one monotonic, one wall clock. */
 export interface TimeSources {
@@ -38,14 +39,9 @@ export function createLeaseClock(sources: TimeSources = nodeSources): Clock {
       lastWall = wall;
       return current;
     },
-    setTimeout(callback, delayMs) {
-      const timer = setTimeout(callback, delayMs);
-      timer.unref?.();
-      return timer;
-    },
-    clearTimeout(handle) {
-      clearTimeout(handle as ReturnType<typeof setTimeout>);
-    },
+    // The system clock's unref'd timers: only the reading differs.
+    setTimeout: systemClock.setTimeout,
+    clearTimeout: systemClock.clearTimeout,
   };
 }
 

@@ -172,19 +172,33 @@ export class HandleRegistry implements HandleAccess {
       return handle === 'not_found' ? 'overloaded' : handle;
     };
     if (this.placement === undefined) return Promise.resolve(create());
-    return directory.claimed(id, create).then((outcome) => {
-      if (outcome === 'claim_refused') {
-        this.rejections.reject('claim_refused');
-        return 'overloaded';
-      }
-      if (outcome instanceof PlacementUnavailableError) {
-        this.rejections.reject('cluster_unavailable');
-        throw new SessionRuntimeError('cluster_unavailable', undefined, {
-          retryAfterSeconds: outcome.retryAfterSeconds,
-        });
-      }
-      return outcome;
-    });
+    // Held elsewhere: a fresh id of 144 random bits is not, so only a broken placement refuses it.
+    return this.underClaim(directory, id, create, 'overloaded');
+  }
+
+  /**
+   * `create`'s value, run once this instance holds `id` (`Directory.claimed`); `refused` when
+   * another instance holds it. A placement that cannot answer rejects with `cluster_unavailable`.
+   * Both are counted as refusals.
+   */
+  private async underClaim<T, R>(
+    directory: Directory<StateHandle>,
+    id: string,
+    create: () => T,
+    refused: R,
+  ): Promise<T | R> {
+    const outcome = await directory.claimed(id, create);
+    if (outcome === 'claim_refused') {
+      this.rejections.reject('claim_refused');
+      return refused;
+    }
+    if (outcome instanceof PlacementUnavailableError) {
+      this.rejections.reject('cluster_unavailable');
+      throw new SessionRuntimeError('cluster_unavailable', undefined, {
+        retryAfterSeconds: outcome.retryAfterSeconds,
+      });
+    }
+    return outcome;
   }
 
   /** A fresh id of kind `name`: no live handle has it. */
@@ -260,18 +274,7 @@ export class HandleRegistry implements HandleAccess {
       return handle;
     };
     if (this.placement === undefined) return create();
-    const outcome = await directory.claimed(id, create);
-    if (outcome === 'claim_refused') {
-      this.rejections.reject('claim_refused');
-      return 'held_elsewhere';
-    }
-    if (outcome instanceof PlacementUnavailableError) {
-      this.rejections.reject('cluster_unavailable');
-      throw new SessionRuntimeError('cluster_unavailable', undefined, {
-        retryAfterSeconds: outcome.retryAfterSeconds,
-      });
-    }
-    return outcome;
+    return this.underClaim(directory, id, create, 'held_elsewhere' as const);
   }
 
   /** Deletes the record of `handle`, which ended for good; a failure is `handleStoreError`. */
