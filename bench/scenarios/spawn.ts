@@ -80,6 +80,8 @@ const inertDirectoryHost: DirectoryHost = {
   forget: () => {},
   closeEntries: () => {},
   liveEntries: () => 0,
+  retiring: () => 0,
+  retired: () => {},
 };
 
 const inertSessionHost: SessionHost = {

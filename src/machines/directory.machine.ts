@@ -16,7 +16,7 @@
  * stopping: the session stays live and no done event follows.
  */
 import type { AnyActorRef, DoneActorEvent } from 'xstate';
-import { setup, stopChild } from 'xstate';
+import { enqueueActions, setup, stopChild } from 'xstate';
 import type { KeyedActorOutput } from './stopReason.js';
 
 /**
@@ -31,8 +31,15 @@ export const KEYED_ACTOR_ID = 'keyed';
 export interface DirectoryHost {
   /** Removes a stopped actor from the map and reports it. */
   forget(output: KeyedActorOutput): void;
-  /** Asks every live actor to drain and stop (a resting idle one stops at once). */
+  /**
+   * Asks every live actor to drain and stop; an idle one stops at once. The lifecycle actors of
+   * those that stopped while awake come back to this machine (their parent) in `retire` events.
+   */
   closeEntries(): void;
+  /** `retire` events sent and not yet handled. */
+  retiring(): number;
+  /** A `retire` event was handled. */
+  retired(): void;
   /** Live actors now. */
   liveEntries(): number;
 }
@@ -44,6 +51,7 @@ export interface DirectoryMachineContext {
 export type DirectoryMachineEvent =
   | DoneActorEvent<KeyedActorOutput, typeof KEYED_ACTOR_ID>
   | { readonly type: 'rest'; readonly actor: AnyActorRef }
+  | { readonly type: 'retire'; readonly actors: readonly AnyActorRef[] }
   | { readonly type: 'close' };
 
 export const directoryMachine = setup({
@@ -53,13 +61,20 @@ export const directoryMachine = setup({
     input: {} as { readonly host: DirectoryHost },
   },
   guards: {
-    noLiveEntries: ({ context }) => context.host.liveEntries() === 0,
+    noLiveEntries: ({ context }) => context.host.liveEntries() === 0 && context.host.retiring() === 0,
   },
   actions: {
     forget: ({ context, event }) => {
       if (event.type === 'xstate.done.actor.keyed') context.host.forget(event.output);
     },
     stopResting: stopChild(({ event }) => (event as { readonly actor: AnyActorRef }).actor),
+    // One event stops a batch: XState runs the stops of one macrostep from an array it shifts one
+    // by one, so a single event for 1M actors would cost O(N²).
+    stopRetired: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'retire') return;
+      for (const actor of event.actors) enqueue.stopChild(actor);
+      context.host.retired();
+    }),
     closeEntries: ({ context }) => context.host.closeEntries(),
   },
 }).createMachine({
@@ -69,6 +84,7 @@ export const directoryMachine = setup({
   on: {
     'xstate.done.actor.keyed': { actions: 'forget' },
     rest: { actions: 'stopResting' },
+    retire: { actions: 'stopRetired' },
   },
   states: {
     accepting: {

@@ -18,6 +18,7 @@ import { createActor } from 'xstate';
 import type { DirectoryHost } from '../machines/directory.machine.js';
 import { directoryMachine } from '../machines/directory.machine.js';
 import type { KeyedActorOutput, SessionStopReason } from '../machines/stopReason.js';
+import type { LifecycleActor } from './KeyedActor.js';
 import type { ActorKey, Placement } from './placement.js';
 import { PlacementUnavailableError } from './placement.js';
 import type { InspectionObserver } from './telemetry/inspect.js';
@@ -56,10 +57,11 @@ export interface DirectoryEntry {
   /** Stops the entry at once (`lease_lost`): this instance no longer holds its id. */
   lose(): void;
   /**
-   * Stops the entry at once if it rests and has no work (shutdown's fast path), in one synchronous
-   * step; true if it did. An entry without it, or that answers false, is asked to `close()`.
+   * Stops the entry at once if it has no work (shutdown's fast path), in one synchronous step; true
+   * if it did. An entry whose lifecycle actor was awake pushes that actor onto `retired`, for the
+   * directory to stop. An entry without it, or that answers false, is asked to `close()`.
    */
-  stopNow?(reason: 'closed'): boolean;
+  stopNow?(reason: 'closed', retired: LifecycleActor[]): boolean;
 }
 
 /** What one kind of keyed actor tells its directory. */
@@ -85,12 +87,17 @@ export interface DirectoryPolicy<TEntry extends DirectoryEntry> {
   readonly inspect?: InspectionObserver | undefined;
 }
 
+/** Lifecycle actors stopped by one `retire` event at shutdown. */
+const RETIRE_BATCH = 256;
+
 /** @internal */
 export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
   private readonly entries = new Map<string, TEntry>();
   /** Live entries per principal, for `maxPerPrincipal` (`undefined`: the unauthenticated ones, if counted). */
   private readonly perOwner = new Map<string | undefined, number>();
   readonly actor: Actor<typeof directoryMachine>;
+  /** `retire` events sent to the directory's actor and not yet handled. */
+  private pendingRetirements = 0;
   /** Claims in flight, by key: a second creator of one key waits on the first's claim (in order). */
   private readonly claiming = new Map<string, Promise<boolean | PlacementUnavailableError>>();
 
@@ -277,13 +284,29 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
   }
 
   closeEntries(): void {
+    const retired: LifecycleActor[] = [];
     for (const entry of [...this.entries.values()]) {
-      // A resting idle entry stops here and now; any other drains through its machine. Either way
-      // the directory forgets it once it stopped (here, or on its machine's done event).
-      if (entry.stopNow?.('closed') === true) {
+      // An idle entry stops here and now; any other drains through its machine. Either way the
+      // directory forgets it once it stopped (here, or on its machine's done event).
+      if (entry.stopNow?.('closed', retired) === true) {
         this.forget({ key: entry.key, owner: entry.owner, reason: 'closed' });
       } else entry.close();
     }
+    // The lifecycle actors of the entries that stopped awake: the machine (their parent) stops
+    // them, a batch an event. Sent from inside its own action, so they queue behind it.
+    for (let start = 0; start < retired.length; start += RETIRE_BATCH) {
+      this.pendingRetirements += 1;
+      const actors = retired.slice(start, start + RETIRE_BATCH) as unknown as readonly AnyActorRef[];
+      this.actor.send({ type: 'retire', actors });
+    }
+  }
+
+  retiring(): number {
+    return this.pendingRetirements;
+  }
+
+  retired(): void {
+    this.pendingRetirements -= 1;
   }
 
   liveEntries(): number {

@@ -114,16 +114,26 @@ export abstract class KeyedActor<TActor extends LifecycleActor, TRecord> extends
   }
 
   /**
-   * Shutdown's fast path: a resting actor with no work stops at once, in this synchronous step,
-   * without reviving its lifecycle actor only to stop it (that revive was most of what closing a
-   * runtime cost per session). The same re-check as the machine's guard (`hasNoWork`) in the same
-   * step, so nothing accepted can be left in it. An awake actor is not stopped here: only its
-   * parent may stop its lifecycle actor (XState), and one event per actor to the parent costs what
-   * the machine's own drain costs; it drains through its machine. `release` lets go of what the
-   * actor holds (its timer, its listener). Returns whether the actor stopped.
+   * Shutdown's fast path: an actor with no work stops at once, in this synchronous step, without a
+   * lifecycle event of its own (one event through its machine and one done event to the directory
+   * cost about 20-30 µs an actor, half a minute at 1M). The same re-check as the machine's guard
+   * (`hasNoWork`) in the same step, so nothing accepted can be left in it. A resting actor is not
+   * revived only to be stopped; an awake one in a state it could rest in is put to rest now and its
+   * lifecycle actor pushed onto `retired`, for the directory (its parent, the only one XState lets
+   * stop it) to stop with the others in one step. An actor with work, or in a state with entry work
+   * (`recordOf` gives nothing), drains through its machine. `release` lets go of what the actor holds
+   * (its timer, its listener). Returns whether the actor stopped.
    */
-  protected stopQuietly(release: () => void): boolean {
-    if (this.awake !== undefined || this.resting === undefined || !this.hasNoWork()) return false;
+  protected stopQuietly(release: () => void, retired: LifecycleActor[]): boolean {
+    if (!this.hasNoWork()) return false;
+    const actor = this.awake;
+    if (actor !== undefined) {
+      if (actor.getSnapshot().status !== 'active') return false;
+      const record = this.recordOf(actor);
+      if (record === undefined) return false;
+      this.resting = record;
+      retired.push(actor);
+    } else if (this.resting === undefined) return false;
     // The resting record stays: what the actor reports of itself is still read from it.
     this.awake = STOPPED_AT_REST as TActor;
     release();

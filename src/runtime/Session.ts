@@ -17,6 +17,7 @@ import { answerInitialize, capabilityPath, missingClientCapability } from '../pr
 import type { LoggingLevel } from '../protocol/logging.js';
 import { isLoggingLevel, passesLevel } from '../protocol/logging.js';
 import type { IncomingNotification, IncomingRequest, IncomingResponse } from '../protocol/messages.js';
+import type { LifecycleActor } from './KeyedActor.js';
 import { KeyedActor } from './KeyedActor.js';
 import type { MailboxEnvironment } from './Mailbox.js';
 import type { OutboundRequestOptions } from './OutboundRequests.js';
@@ -326,8 +327,8 @@ export class Session
   }
 
   /** Shutdown's fast path (see `KeyedActor.stopQuietly`): true if the session stopped now. */
-  stopNow(reason: SessionStopReason): boolean {
-    return this.stopQuietly(() => this.releaseAll(reason));
+  stopNow(reason: SessionStopReason, retired: LifecycleActor[]): boolean {
+    return this.stopQuietly(() => this.releaseAll(reason), retired);
   }
 
   /** A draining session stops once its work is done. */

@@ -35,6 +35,7 @@ import type {
 } from './handleAccess.js';
 import type { HandleStore } from './handleStore.js';
 import { HandleStoreError } from './handleStore.js';
+import type { LifecycleActor } from './KeyedActor.js';
 import { KeyedActor } from './KeyedActor.js';
 import type { MailboxEnvironment } from './Mailbox.js';
 import type { OutboundRequestOptions } from './OutboundRequests.js';
@@ -120,8 +121,8 @@ export class StateHandle
   }
 
   /** Shutdown's fast path (see `KeyedActor.stopQuietly`): true if the handle stopped now. */
-  stopNow(reason: SessionStopReason): boolean {
-    return this.stopQuietly(() => this.releaseAll(reason));
+  stopNow(reason: SessionStopReason, retired: LifecycleActor[]): boolean {
+    return this.stopQuietly(() => this.releaseAll(reason), retired);
   }
 
   info(): SessionInfo {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createActor } from 'xstate';
+import { createActor, setup } from 'xstate';
 import type { DirectoryHost } from '../../src/machines/directory.machine.js';
 import { directoryMachine } from '../../src/machines/directory.machine.js';
 import type { KeyedActorOutput } from '../../src/machines/stopReason.js';
 
 function fakeHost(live: number) {
   const forgotten: KeyedActorOutput[] = [];
-  const state = { live, closeCalls: 0 };
+  const state = { live, closeCalls: 0, retiring: 0 };
   const host: DirectoryHost = {
     forget: (output) => {
       forgotten.push(output);
@@ -16,6 +16,10 @@ function fakeHost(live: number) {
       state.closeCalls++;
     },
     liveEntries: () => state.live,
+    retiring: () => state.retiring,
+    retired: () => {
+      state.retiring--;
+    },
   };
   return { host, forgotten, state };
 }
@@ -52,6 +56,34 @@ describe('directory machine', () => {
     const { host } = fakeHost(0);
     const actor = createActor(directoryMachine, { input: { host } }).start();
     actor.send({ type: 'close' });
+    expect(actor.getSnapshot().status).toBe('done');
+  });
+
+  it('stops retired lifecycle actors in batches and closes only after the last batch', () => {
+    const { host, state } = fakeHost(0);
+    const parent = createActor(directoryMachine, { input: { host } }).start();
+    const children = Array.from({ length: 3 }, () =>
+      createActor(setup({}).createMachine({ initial: 'idle', states: { idle: {} } }), { parent }).start(),
+    );
+    // As the runtime's host does: the entries stopped quietly, their actors queued for retirement.
+    host.closeEntries = () => {
+      state.retiring = 2;
+      parent.send({ type: 'retire', actors: children.slice(0, 2) });
+      parent.send({ type: 'retire', actors: children.slice(2) });
+    };
+    parent.send({ type: 'close' });
+    expect(state.retiring).toBe(0);
+    expect(children.map((child) => child.getSnapshot().status)).toEqual(['stopped', 'stopped', 'stopped']);
+    expect(parent.getSnapshot().status).toBe('done');
+  });
+
+  it('stays draining while a retire batch is still on its way', () => {
+    const { host, state } = fakeHost(0);
+    state.retiring = 1;
+    const actor = createActor(directoryMachine, { input: { host } }).start();
+    actor.send({ type: 'close' });
+    expect(actor.getSnapshot().value).toBe('draining');
+    actor.send({ type: 'retire', actors: [] });
     expect(actor.getSnapshot().status).toBe('done');
   });
 });

@@ -21,7 +21,7 @@ function lifecycleActorOf(runtime: SessionRuntime, key: string): { getSnapshot()
 }
 
 describe('close() of idle sessions and handles', () => {
-  it('leaves no awake lifecycle actor active (those drain through their machines)', async () => {
+  it('leaves no awake lifecycle actor active', async () => {
     const runtime = createSessionRuntime({ restAfterMs: 3_600_000 });
     await openSession(runtime, 'a');
     await openSession(runtime, 'b');
@@ -30,6 +30,53 @@ describe('close() of idle sessions and handles', () => {
     await runtime.close({ drainMs: 0 });
     expect(runtime.size).toBe(0);
     expect(actors.map((actor) => actor.getSnapshot().status)).not.toContain('active');
+  });
+
+  it('stops awake idle sessions without an event through their machines, each stop reported once', async () => {
+    const machineEvents: string[] = [];
+    const runtime = createSessionRuntime({
+      restAfterMs: 3_600_000,
+      inspect: (event) => {
+        const { type, actorRef } = event as {
+          type: string;
+          actorRef: { id: string };
+          event?: { type: string };
+        };
+        const sent = (event as { event?: { type: string } }).event;
+        if (type === '@xstate.event' && actorRef.id === 'keyed' && sent !== undefined)
+          machineEvents.push(sent.type);
+      },
+    });
+    const stopped: string[] = [];
+    runtime.events.on('sessionStopped', ({ sessionId, reason }) => stopped.push(`${sessionId}:${reason}`));
+    await openSession(runtime, 'a');
+    await openSession(runtime, 'b');
+    const actors = ['a', 'b'].map((key) => lifecycleActorOf(runtime, key));
+    machineEvents.length = 0;
+    await runtime.close({ drainMs: 0 });
+    expect(machineEvents.filter((type) => type === 'close' || type === 'drained')).toEqual([]);
+    expect(actors.map((actor) => actor.getSnapshot().status)).toEqual(['stopped', 'stopped']);
+    expect(stopped.sort()).toEqual(['a:closed', 'b:closed']);
+    expect(runtime.metrics().sessionsStopped.closed).toBe(2);
+  });
+
+  it('stops a session between initialize and notifications/initialized the same way', async () => {
+    const runtime = createSessionRuntime({ restAfterMs: 3_600_000 });
+    const stopped: string[] = [];
+    runtime.events.on('sessionStopped', ({ sessionId, reason }) => stopped.push(`${sessionId}:${reason}`));
+    // `initialize` answered, `notifications/initialized` not yet sent.
+    await runtime.dispatch(
+      'half',
+      request(1, 'initialize', {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 't', version: '1' },
+      }),
+    );
+    await openSession(runtime, 'whole');
+    await runtime.close({ drainMs: 0 });
+    expect(stopped.sort()).toEqual(['half:closed', 'whole:closed']);
+    expect(runtime.size).toBe(0);
   });
 
   it('stops resting sessions without reviving them, and reports each stop once', async () => {
