@@ -5,19 +5,46 @@
  */
 import { closestName } from '../protocol/closestName.js';
 
+/** Bearer JWT authentication, as `createJwtAuthenticator` takes it (`--jwt-*`). */
+export interface JwtFlags {
+  /** The accepted `iss` (`--jwt-issuer`). */
+  readonly issuer: string;
+  /** The accepted `aud` (`--jwt-audience`, else `--resource`). */
+  readonly audience: string;
+  /** Where the issuer publishes its keys (`--jwt-jwks-url`); or else `secretEnv`. */
+  readonly jwksUrl: string | undefined;
+  /** The environment variable holding an HMAC (HS256/384/512) secret (`--jwt-secret-env`). */
+  readonly secretEnv: string | undefined;
+  /** Scopes every token must carry (`--jwt-required-scopes`); `undefined`: none. */
+  readonly requiredScopes: readonly string[] | undefined;
+}
+
+/** Serving over Streamable HTTP, with the handler options the flags set. */
+export interface HttpTransport {
+  readonly kind: 'http';
+  /** TCP port; `0` lets the system pick one (the serving line names it). */
+  readonly port: number;
+  readonly host: string;
+  /** The MCP endpoint's path, e.g. `/mcp`. */
+  readonly path: string;
+  /** The handler's `allowedHosts`; `undefined` keeps its default (localhost names). */
+  readonly allowedHosts: readonly string[] | '*' | undefined;
+  /** The handler's `allowedOrigins`; `undefined` keeps its default (localhost names). */
+  readonly allowedOrigins: readonly string[] | '*' | undefined;
+  /** The handler's `cors.allowedOrigins` (full origins); `undefined`: CORS off. */
+  readonly cors: readonly string[] | undefined;
+  /** The handler's `authenticate`, a JWT authenticator; `undefined`: every request is anonymous. */
+  readonly jwt: JwtFlags | undefined;
+  /** The handler's `protectedResource.resource` (its issuer is `jwt.issuer`); `undefined`: none. */
+  readonly resource: string | undefined;
+  /** The handler's `metrics: true` (`GET /metrics`, loopback peers only). */
+  readonly metrics: boolean;
+  /** The handler's `dashboard: true` (`GET /dashboard`, loopback peers only). */
+  readonly dashboard: boolean;
+}
+
 /** How a module is served. */
-export type Transport =
-  | {
-      readonly kind: 'http';
-      /** TCP port; `0` lets the system pick one (the serving line names it). */
-      readonly port: number;
-      readonly host: string;
-      /** The MCP endpoint's path, e.g. `/mcp`. */
-      readonly path: string;
-      /** The handler's `allowedHosts`; `undefined` keeps its default (localhost names). */
-      readonly allowedHosts: readonly string[] | undefined;
-    }
-  | { readonly kind: 'stdio' };
+export type Transport = HttpTransport | { readonly kind: 'stdio' };
 
 /** A command to run. */
 export interface RunRequest {
@@ -56,6 +83,16 @@ export const OPTIONS = [
   '--host',
   '--path',
   '--allowed-hosts',
+  '--allowed-origins',
+  '--cors',
+  '--jwt-issuer',
+  '--jwt-audience',
+  '--jwt-jwks-url',
+  '--jwt-secret-env',
+  '--jwt-required-scopes',
+  '--resource',
+  '--metrics',
+  '--dashboard',
   '--drain-ms',
   '--watch',
   '--inspect',
@@ -63,9 +100,37 @@ export const OPTIONS = [
   '--version',
 ] as const;
 /** Options that take a value (`--host 0.0.0.0` or `--host=0.0.0.0`). */
-const VALUED = new Set(['--host', '--path', '--allowed-hosts', '--drain-ms', '--watch']);
+const VALUED = new Set([
+  '--host',
+  '--path',
+  '--allowed-hosts',
+  '--allowed-origins',
+  '--cors',
+  '--jwt-issuer',
+  '--jwt-audience',
+  '--jwt-jwks-url',
+  '--jwt-secret-env',
+  '--jwt-required-scopes',
+  '--resource',
+  '--drain-ms',
+  '--watch',
+]);
 /** Options that only mean something with HTTP. */
-const HTTP_ONLY = ['--host', '--path', '--allowed-hosts'] as const;
+const HTTP_ONLY = [
+  '--host',
+  '--path',
+  '--allowed-hosts',
+  '--allowed-origins',
+  '--cors',
+  '--jwt-issuer',
+  '--jwt-audience',
+  '--jwt-jwks-url',
+  '--jwt-secret-env',
+  '--jwt-required-scopes',
+  '--resource',
+  '--metrics',
+  '--dashboard',
+] as const;
 
 const usageError = (message: string): CliRequest => ({ kind: 'usage-error', message });
 
@@ -151,7 +216,7 @@ export function parseArgs(argv: readonly string[]): CliRequest {
     );
   }
   if (stdio) {
-    const httpOnly = HTTP_ONLY.find((name) => values.has(name));
+    const httpOnly = HTTP_ONLY.find((name) => values.has(name) || flags.has(name));
     if (httpOnly !== undefined) return usageError(`'${httpOnly}' applies to '--http' only`);
   }
   if (values.has('--watch') && command !== 'dev') return usageError("'--watch' applies to 'dev' only");
@@ -171,19 +236,14 @@ export function parseArgs(argv: readonly string[]): CliRequest {
     }
     const path = values.get('--path')?.[0] ?? '/mcp';
     if (!path.startsWith('/')) return usageError(`'--path' must start with '/', got '${path}'`);
-    const allowed = values.get('--allowed-hosts')?.[0];
+    const http = httpOptions(values, flags);
+    if (typeof http === 'string') return usageError(http);
     transport = {
       kind: 'http',
       port,
       host: values.get('--host')?.[0] ?? '127.0.0.1',
       path,
-      allowedHosts:
-        allowed === undefined
-          ? undefined
-          : allowed
-              .split(',')
-              .map((name) => name.trim())
-              .filter((name) => name !== ''),
+      ...http,
     };
   }
 
@@ -196,4 +256,147 @@ export function parseArgs(argv: readonly string[]): CliRequest {
     inspect: flags.has('--inspect'),
     watch: values.get('--watch') ?? [],
   };
+}
+
+type HttpOptionFlags = Omit<HttpTransport, 'kind' | 'port' | 'host' | 'path'>;
+
+/** The handler options of the flags, or why they are refused. */
+function httpOptions(
+  values: ReadonlyMap<string, string[]>,
+  flags: ReadonlySet<string>,
+): HttpOptionFlags | string {
+  const allowedHosts = allowListOf(values, '--allowed-hosts');
+  if (allowedHosts === null) return listError('--allowed-hosts');
+  const allowedOrigins = allowListOf(values, '--allowed-origins');
+  if (allowedOrigins === null) return listError('--allowed-origins');
+  if (Array.isArray(allowedOrigins)) {
+    const bad = allowedOrigins.find((entry) => entry.includes('://') && !isOrigin(entry));
+    if (bad !== undefined) {
+      return `'--allowed-origins' takes origins such as https://app.example.com or host names, got '${bad}'`;
+    }
+  }
+  const cors = listOf(values, '--cors');
+  if (cors === null) return `'--cors' takes full origins, comma-separated, such as https://app.example.com`;
+  const badCors = cors?.find((entry) => !(entry.includes('://') && isOrigin(entry)));
+  if (badCors !== undefined) {
+    return `'--cors' takes full origins such as https://app.example.com (no '*', no path), got '${badCors}'`;
+  }
+
+  const one = (name: string): string | undefined => values.get(name)?.[0];
+  const issuer = one('--jwt-issuer');
+  const audience = one('--jwt-audience');
+  const jwksUrl = one('--jwt-jwks-url');
+  const secretEnv = one('--jwt-secret-env');
+  const resource = one('--resource');
+  const requiredScopes = listOf(values, '--jwt-required-scopes');
+  if (requiredScopes === null) return listError('--jwt-required-scopes');
+  const jwtFlag = [
+    '--jwt-audience',
+    '--jwt-jwks-url',
+    '--jwt-secret-env',
+    '--jwt-required-scopes',
+    '--resource',
+  ].find((name) => values.has(name));
+  let jwt: JwtFlags | undefined;
+  if (issuer === undefined) {
+    if (jwtFlag !== undefined) return `'${jwtFlag}' needs '--jwt-issuer' (JWT authentication)`;
+  } else {
+    if (issuer === '') return `'--jwt-issuer' needs a value`;
+    if ((jwksUrl === undefined) === (secretEnv === undefined)) {
+      return "JWT authentication needs one key source: '--jwt-jwks-url <url>' or '--jwt-secret-env <NAME>'";
+    }
+    if (jwksUrl !== undefined && !isHttpUrl(jwksUrl)) {
+      return `'--jwt-jwks-url' takes an http(s) URL, got '${jwksUrl}'`;
+    }
+    if (secretEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv)) {
+      return `'--jwt-secret-env' takes the name of an environment variable (the secret itself never goes on the command line), got '${secretEnv}'`;
+    }
+    if (resource !== undefined) {
+      if (!isHttpUrl(resource)) return `'--resource' takes this server's http(s) URL, got '${resource}'`;
+      if (!isHttpUrl(issuer)) {
+        return `'--resource' names '--jwt-issuer' as the authorization server: it must be an http(s) URL, got '${issuer}'`;
+      }
+    }
+    const tokenAudience = audience ?? resource;
+    if (tokenAudience === undefined || tokenAudience === '') {
+      return "JWT authentication needs '--jwt-audience <uri>' (or '--resource <url>'): the audience tokens must be issued for";
+    }
+    jwt = { issuer, audience: tokenAudience, jwksUrl, secretEnv, requiredScopes };
+  }
+  return {
+    allowedHosts,
+    allowedOrigins,
+    cors,
+    jwt,
+    resource,
+    metrics: flags.has('--metrics'),
+    dashboard: flags.has('--dashboard'),
+  };
+}
+
+/** A comma-separated list: `undefined` when not given, `null` when empty or holding `*`. */
+function listOf(values: ReadonlyMap<string, string[]>, name: string): readonly string[] | undefined | null {
+  const given = values.get(name)?.[0];
+  if (given === undefined) return undefined;
+  const entries = given
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  return entries.length === 0 || entries.includes('*') ? null : entries;
+}
+
+/** An allow-list: a {@link listOf}, or `'*'` alone. */
+function allowListOf(
+  values: ReadonlyMap<string, string[]>,
+  name: string,
+): readonly string[] | '*' | undefined | null {
+  return values.get(name)?.[0]?.trim() === '*' ? '*' : listOf(values, name);
+}
+
+function listError(name: string): string {
+  return `'${name}' takes a comma-separated list${name.startsWith('--allowed') ? ", or '*' alone" : ''}`;
+}
+
+/** `scheme://host[:port]` and nothing more (a trailing `/` allowed). */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.host !== '' && url.pathname.replace(/^\/$/, '') === '' && url.search === '' && url.hash === '';
+  } catch {
+    return false;
+  }
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.host !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The command line that serves `transport` again (what `dev` runs its server process with), on
+ * `port`: `--http <port> --host … --path …` and each handler option given.
+ */
+export function httpArgs(transport: HttpTransport, port: number): string[] {
+  const args = ['--http', String(port), '--host', transport.host, '--path', transport.path];
+  const list = (name: string, value: readonly string[] | '*' | undefined) => {
+    if (value !== undefined) args.push(name, value === '*' ? '*' : value.join(','));
+  };
+  list('--allowed-hosts', transport.allowedHosts);
+  list('--allowed-origins', transport.allowedOrigins);
+  list('--cors', transport.cors);
+  const jwt = transport.jwt;
+  if (jwt !== undefined) {
+    args.push('--jwt-issuer', jwt.issuer, '--jwt-audience', jwt.audience);
+    if (jwt.jwksUrl !== undefined) args.push('--jwt-jwks-url', jwt.jwksUrl);
+    if (jwt.secretEnv !== undefined) args.push('--jwt-secret-env', jwt.secretEnv);
+    list('--jwt-required-scopes', jwt.requiredScopes);
+  }
+  if (transport.resource !== undefined) args.push('--resource', transport.resource);
+  if (transport.metrics) args.push('--metrics');
+  if (transport.dashboard) args.push('--dashboard');
+  return args;
 }

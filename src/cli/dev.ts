@@ -11,6 +11,8 @@ import type { FSWatcher } from 'node:fs';
 import { readdirSync, statSync, watch } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { RunRequest } from './args.js';
+import { httpArgs } from './args.js';
+import { describeAuthentication, servedBeside } from './httpOptions.js';
 import { inspectHttp } from './inspect.js';
 import { describe, LoadError, resolveModulePath } from './load.js';
 import type { Log, ReadyMessage } from './serve.js';
@@ -58,17 +60,7 @@ export async function dev(request: RunRequest, log: Log): Promise<number> {
   let port = transport.port;
 
   const start = (): Run => {
-    const args = [
-      'serve',
-      modulePath,
-      '--http',
-      String(port),
-      '--host',
-      transport.host,
-      '--path',
-      transport.path,
-    ];
-    if (transport.allowedHosts !== undefined) args.push('--allowed-hosts', transport.allowedHosts.join(','));
+    const args = ['serve', modulePath, ...httpArgs(transport, port)];
     args.push('--drain-ms', String(request.drainMs));
     const child = fork(process.argv[1] ?? '', args, {
       env: { ...process.env, [DEV_CHILD_ENV]: '1' },
@@ -112,9 +104,12 @@ export async function dev(request: RunRequest, log: Log): Promise<number> {
       const ms = Math.round(performance.now() - started);
       if (cause === undefined) {
         log(
-          `serving ${name} on ${outcome.url} (GET /health, /ready); watching ${roots.map(shown).join(', ')}`,
+          `serving ${name} on ${outcome.url} (${servedBeside(transport)}); watching ${roots.map(shown).join(', ')}`,
         );
-        if (request.inspect) for (const line of inspectHttp(outcome.url)) log(`inspect: ${line}`);
+        const authentication = describeAuthentication(transport);
+        if (authentication !== undefined) log(authentication);
+        if (request.inspect)
+          for (const line of inspectHttp(outcome.url, transport.jwt !== undefined)) log(`inspect: ${line}`);
       } else log(`reloaded after ${cause} changed (${ms} ms)`);
       port = Number(new URL(outcome.url).port);
       void run.exited.then((code) => {

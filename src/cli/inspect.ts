@@ -18,7 +18,9 @@ export function commandLine(words: readonly string[]): string {
 
 /**
  * The two Inspector commands for a Streamable HTTP endpoint: one that lists its tools in the
- * terminal, and the browser UI already pointed at it.
+ * terminal, and the browser UI already pointed at it. With `bearer` (the server asks for a JWT) the
+ * terminal one sends `Authorization: Bearer $TOKEN`, the token taken from the shell's `TOKEN`
+ * variable so that it never appears in what the command prints.
  *
  * @example
  * ```ts
@@ -26,25 +28,31 @@ export function commandLine(words: readonly string[]): string {
  * // ['npx @modelcontextprotocol/inspector --cli http://127.0.0.1:3000/mcp --transport http --method tools/list', …]
  * ```
  */
-export function inspectHttp(url: string): string[] {
+export function inspectHttp(url: string, bearer = false): string[] {
+  const header = bearer ? ' --header "Authorization: Bearer $TOKEN"' : '';
   return [
-    `${INSPECTOR} --cli ${shellQuote(url)} --transport http --method tools/list`,
+    `${INSPECTOR} --cli ${shellQuote(url)} --transport http${header} --method tools/list`,
     `${INSPECTOR} --server-url ${shellQuote(url)} --transport http`,
   ];
 }
 
 /**
  * For a stdio server: the command line that launches it (`launch`, e.g. node, its flags, this
- * script, `serve <module> --stdio`), and the Inspector command that runs it. The Inspector takes the
- * server's command positionally and the words from its first flag on after `--`, so that it does
- * not read them as its own.
+ * script, `serve <module> --stdio`), and the Inspector command that runs it from `cwd` (the folder
+ * this server was started in, so that relative words such as `--import tsx` resolve as they did).
+ * Inspector 2.x reads everything before `--` as the server's command line, flags included, and its
+ * own options after `--` (its 1.x read the server's flags after `--` instead).
+ *
+ * @example
+ * ```ts
+ * inspectStdio(['node', 'main.js', 'serve', 'server.ts', '--stdio'], '/srv/app').inspector;
+ * // 'npx @modelcontextprotocol/inspector --cli node main.js serve server.ts --stdio -- --cwd /srv/app --method tools/list'
+ * ```
  */
-export function inspectStdio(launch: readonly string[]): { launch: string; inspector: string } {
-  const firstFlag = launch.findIndex((word) => word.startsWith('-'));
-  const command = firstFlag === -1 ? launch : launch.slice(0, firstFlag);
-  const rest = firstFlag === -1 ? [] : launch.slice(firstFlag);
+export function inspectStdio(launch: readonly string[], cwd: string): { launch: string; inspector: string } {
+  const command = commandLine(launch);
   return {
-    launch: commandLine(launch),
-    inspector: `${INSPECTOR} --cli ${commandLine(command)} --method tools/list${rest.length === 0 ? '' : ` -- ${commandLine(rest)}`}`,
+    launch: command,
+    inspector: `${INSPECTOR} --cli ${command} -- --cwd ${shellQuote(cwd)} --method tools/list`,
   };
 }

@@ -7,10 +7,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { relative } from 'node:path';
+import type { StreamableHttpOptions } from '../http/index.js';
 import { createNodeHandler, hardenedServerOptions } from '../http/index.js';
 import type { SessionRuntime } from '../server/createSessionRuntime.js';
 import { serveStdio } from '../stdio/index.js';
-import type { RunRequest, Transport } from './args.js';
+import type { HttpTransport, RunRequest } from './args.js';
+import { describeAuthentication, handlerOptions, routedPaths, servedBeside } from './httpOptions.js';
 import { inspectHttp, inspectStdio } from './inspect.js';
 import { describe, importModule, LoadError, resolveModulePath, runtimeOf } from './load.js';
 
@@ -87,7 +89,7 @@ function shutdownSignal(log: Log, devChild: boolean): Promise<string> {
 
 async function serveHttp(
   runtime: SessionRuntime,
-  transport: Extract<Transport, { kind: 'http' }>,
+  transport: HttpTransport,
   modulePath: string,
   request: RunRequest,
   log: Log,
@@ -95,14 +97,22 @@ async function serveHttp(
   devChild: boolean,
 ): Promise<number> {
   const { host, port, path, allowedHosts } = transport;
-  const mcp = createNodeHandler(runtime, {
-    health: true,
-    ...(allowedHosts === undefined ? {} : { allowedHosts }),
-    onError: (error) => log(`transport error: ${describe(error)}`),
-  });
+  let options: StreamableHttpOptions;
+  let mcp: ReturnType<typeof createNodeHandler>;
+  try {
+    options = await handlerOptions(transport);
+    mcp = createNodeHandler(runtime, {
+      ...options,
+      onError: (error) => log(`transport error: ${describe(error)}`),
+    });
+  } catch (error) {
+    log(error instanceof LoadError ? error.message : `the HTTP options were refused: ${describe(error)}`);
+    await runtime.close({ drainMs: 0 });
+    return 1;
+  }
+  const routed = routedPaths(transport);
   const server = createServer(hardenedServerOptions(), (req, res) => {
-    const requested = req.url?.split('?')[0];
-    if (requested === path || requested === '/health' || requested === '/ready') mcp(req, res);
+    if (routed.has(req.url?.split('?')[0] ?? '')) mcp(req, res);
     else res.writeHead(404, { 'content-type': 'text/plain' }).end(`Not found: the MCP endpoint is ${path}\n`);
   });
   const listening = await new Promise<AddressInfo | NodeJS.ErrnoException>((resolve) => {
@@ -121,13 +131,16 @@ async function serveHttp(
   const url = `http://${urlHost(host)}:${listening.port}${path}`;
   if (devChild) process.send?.({ type: 'ready', url } satisfies ReadyMessage);
   else {
-    log(`serving ${displayName(modulePath)} on ${url} (GET /health, /ready)`);
+    log(`serving ${displayName(modulePath)} on ${url} (${servedBeside(transport)})`);
+    const authentication = describeAuthentication(transport);
+    if (authentication !== undefined) log(authentication);
     if (allowedHosts === undefined && !isLoopback(host)) {
       log(
         `note: only requests whose Host is a localhost name are accepted; pass --allowed-hosts <names> to serve ${host}`,
       );
     }
-    if (request.inspect) for (const line of inspectHttp(url)) log(`inspect: ${line}`);
+    if (request.inspect)
+      for (const line of inspectHttp(url, transport.jwt !== undefined)) log(`inspect: ${line}`);
   }
 
   const signal = await shutdown;
@@ -152,14 +165,10 @@ async function serveOnStdio(
   log(`serving ${displayName(modulePath)} over stdio`);
   if (request.inspect) {
     const script = process.argv[1] ?? 'mcp-session-runtime';
-    const { launch, inspector } = inspectStdio([
-      process.execPath,
-      ...process.execArgv,
-      script,
-      'serve',
-      modulePath,
-      '--stdio',
-    ]);
+    const { launch, inspector } = inspectStdio(
+      [process.execPath, ...process.execArgv, script, 'serve', modulePath, '--stdio'],
+      process.cwd(),
+    );
     log(`launch command: ${launch}`);
     log(`inspect: ${inspector}`);
   }

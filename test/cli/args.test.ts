@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { OPTIONS, parseArgs } from '../../src/cli/args.js';
+import { httpArgs, OPTIONS, parseArgs } from '../../src/cli/args.js';
 import { commandLine, inspectHttp, inspectStdio, shellQuote } from '../../src/cli/inspect.js';
 import { runCli } from '../../src/cli/run.js';
 import { HELP } from '../../src/cli/usage.js';
@@ -22,7 +22,19 @@ describe('parseArgs', () => {
       kind: 'run',
       command: 'serve',
       module: './server.ts',
-      transport: { kind: 'http', port: 3000, host: '127.0.0.1', path: '/mcp', allowedHosts: undefined },
+      transport: {
+        kind: 'http',
+        port: 3000,
+        host: '127.0.0.1',
+        path: '/mcp',
+        allowedHosts: undefined,
+        allowedOrigins: undefined,
+        cors: undefined,
+        jwt: undefined,
+        resource: undefined,
+        metrics: false,
+        dashboard: false,
+      },
       drainMs: 5_000,
       inspect: false,
       watch: [],
@@ -70,6 +82,93 @@ describe('parseArgs', () => {
     });
   });
 
+  it('reads the handler options: allow-lists, CORS, JWT authentication, metrics and dashboard', () => {
+    const parsed = parseArgs([
+      'serve',
+      'server.ts',
+      '--allowed-hosts=*',
+      '--allowed-origins',
+      'https://app.example.com, localhost',
+      '--cors',
+      'https://app.example.com',
+      '--jwt-issuer',
+      'https://auth.example.com',
+      '--jwt-jwks-url',
+      'https://auth.example.com/jwks.json',
+      '--jwt-required-scopes',
+      'mcp:tools,mcp:read',
+      '--resource',
+      'https://mcp.example.com/mcp',
+      '--metrics',
+      '--dashboard',
+    ]);
+    expect(parsed).toMatchObject({
+      transport: {
+        allowedHosts: '*',
+        allowedOrigins: ['https://app.example.com', 'localhost'],
+        cors: ['https://app.example.com'],
+        jwt: {
+          issuer: 'https://auth.example.com',
+          // The audience defaults to the resource: the server's own URL (RFC 8707).
+          audience: 'https://mcp.example.com/mcp',
+          jwksUrl: 'https://auth.example.com/jwks.json',
+          secretEnv: undefined,
+          requiredScopes: ['mcp:tools', 'mcp:read'],
+        },
+        resource: 'https://mcp.example.com/mcp',
+        metrics: true,
+        dashboard: true,
+      },
+    });
+    expect(
+      parseArgs([
+        'serve',
+        'server.ts',
+        '--jwt-issuer=dev-issuer',
+        '--jwt-audience=mcp',
+        '--jwt-secret-env=MCP_JWT_SECRET',
+      ]),
+    ).toMatchObject({
+      transport: {
+        jwt: { issuer: 'dev-issuer', audience: 'mcp', jwksUrl: undefined, secretEnv: 'MCP_JWT_SECRET' },
+        resource: undefined,
+      },
+    });
+  });
+
+  it('renders the HTTP options back to a command line that parses to the same request (what dev runs)', () => {
+    const argv = [
+      'dev',
+      'server.ts',
+      '--host',
+      '::',
+      '--path',
+      '/rpc',
+      '--allowed-hosts',
+      'a.example.com,b.example.com',
+      '--allowed-origins',
+      '*',
+      '--cors',
+      'https://app.example.com',
+      '--jwt-issuer',
+      'https://auth.example.com',
+      '--jwt-audience',
+      'aud',
+      '--jwt-secret-env',
+      'SECRET',
+      '--jwt-required-scopes',
+      'x,y',
+      '--resource',
+      'https://mcp.example.com/mcp',
+      '--metrics',
+      '--dashboard',
+    ];
+    const parsed = parseArgs(argv);
+    if (parsed.kind !== 'run' || parsed.transport.kind !== 'http') throw new Error('expected an HTTP run');
+    const again = parseArgs(['dev', 'server.ts', ...httpArgs(parsed.transport, 4321)]);
+    expect(again).toEqual({ ...parsed, transport: { ...parsed.transport, port: 4321 } });
+  });
+
   it('lets --help and --version win over anything else on the line', () => {
     expect(parseArgs(['serve', '--nonsense', '-h'])).toEqual({ kind: 'help' });
     expect(parseArgs(['--version', 'dev'])).toEqual({ kind: 'version' });
@@ -97,6 +196,96 @@ describe('parseArgs', () => {
     [['serve', 'a.ts', '--watch', 'src'], "'--watch' applies to 'dev' only"],
     [['serve', 'a.ts', '--inspect=yes'], "'--inspect' takes no value"],
     [['dev', 'a.ts', '--stdio'], "'dev' serves over HTTP only"],
+    [['serve', 'a.ts', '--stdio', '--metrics'], "'--metrics' applies to '--http' only"],
+    [['serve', 'a.ts', '--stdio', '--jwt-issuer', 'x'], "'--jwt-issuer' applies to '--http' only"],
+    [
+      ['serve', 'a.ts', '--allowed-hosts', ' , '],
+      "'--allowed-hosts' takes a comma-separated list, or '*' alone",
+    ],
+    [
+      ['serve', 'a.ts', '--allowed-origins', '*,localhost'],
+      "'--allowed-origins' takes a comma-separated list",
+    ],
+    [
+      ['serve', 'a.ts', '--allowed-origins', 'https://'],
+      "'--allowed-origins' takes origins such as https://app.example.com or host names, got 'https://'",
+    ],
+    [['serve', 'a.ts', '--cors', '*'], "'--cors' takes full origins, comma-separated"],
+    [
+      ['serve', 'a.ts', '--cors', 'app.example.com'],
+      "'--cors' takes full origins such as https://app.example.com",
+    ],
+    [
+      ['serve', 'a.ts', '--cors', 'https://app.example.com/page'],
+      "(no '*', no path), got 'https://app.example.com/page'",
+    ],
+    [['serve', 'a.ts', '--jwt-audience', 'a'], "'--jwt-audience' needs '--jwt-issuer'"],
+    [['serve', 'a.ts', '--jwt-jwks-url', 'https://a/jwks'], "'--jwt-jwks-url' needs '--jwt-issuer'"],
+    [['serve', 'a.ts', '--resource', 'https://a/mcp'], "'--resource' needs '--jwt-issuer'"],
+    [['serve', 'a.ts', '--jwt-issuer=', '--jwt-audience', 'a'], "'--jwt-issuer' needs a value"],
+    [
+      ['serve', 'a.ts', '--jwt-issuer', 'i', '--jwt-audience', 'a'],
+      'JWT authentication needs one key source',
+    ],
+    [
+      [
+        'serve',
+        'a.ts',
+        '--jwt-issuer',
+        'i',
+        '--jwt-audience',
+        'a',
+        '--jwt-secret-env',
+        'S',
+        '--jwt-jwks-url',
+        'https://i/k',
+      ],
+      'JWT authentication needs one key source',
+    ],
+    [
+      ['serve', 'a.ts', '--jwt-issuer', 'i', '--jwt-audience', 'a', '--jwt-jwks-url', 'file:///etc/keys'],
+      "'--jwt-jwks-url' takes an http(s) URL, got 'file:///etc/keys'",
+    ],
+    [
+      [
+        'serve',
+        'a.ts',
+        '--jwt-issuer',
+        'i',
+        '--jwt-audience',
+        'a',
+        '--jwt-secret-env',
+        'hunter2-is-my-secret',
+      ],
+      "'--jwt-secret-env' takes the name of an environment variable",
+    ],
+    [
+      ['serve', 'a.ts', '--jwt-issuer', 'i', '--jwt-secret-env', 'S'],
+      "JWT authentication needs '--jwt-audience <uri>'",
+    ],
+    [
+      [
+        'serve',
+        'a.ts',
+        '--jwt-issuer',
+        'https://i',
+        '--jwt-secret-env',
+        'S',
+        '--resource',
+        'mcp.example.com',
+      ],
+      "'--resource' takes this server's http(s) URL, got 'mcp.example.com'",
+    ],
+    [
+      ['serve', 'a.ts', '--jwt-issuer', 'dev', '--jwt-secret-env', 'S', '--resource', 'https://m/mcp'],
+      "'--resource' names '--jwt-issuer' as the authorization server: it must be an http(s) URL, got 'dev'",
+    ],
+    [
+      ['serve', 'a.ts', '--jwt-secret', 'x'],
+      "unknown option '--jwt-secret' (did you mean '--jwt-secret-env'?)",
+    ],
+    [['serve', 'a.ts', '--metrics=yes'], "'--metrics' takes no value"],
+    [['serve', 'a.ts', '--cors', 'https://a', '--cors', 'https://b'], "'--cors' was given twice"],
   ])('refuses %j: %s', (argv, message) => {
     const parsed = parseArgs(argv);
     expect(parsed.kind).toBe('usage-error');
@@ -137,13 +326,21 @@ describe('the Inspector commands', () => {
       'npx @modelcontextprotocol/inspector --cli http://127.0.0.1:3000/mcp --transport http --method tools/list',
       'npx @modelcontextprotocol/inspector --server-url http://127.0.0.1:3000/mcp --transport http',
     ]);
+    expect(inspectHttp('http://127.0.0.1:3000/mcp', true)[0]).toBe(
+      'npx @modelcontextprotocol/inspector --cli http://127.0.0.1:3000/mcp --transport http --header "Authorization: Bearer $TOKEN" --method tools/list',
+    );
   });
 
-  it('launches a stdio server with its flags after --, quoted for a shell', () => {
-    expect(inspectStdio(['node', '/srv/my app/main.js', 'serve', 'server.ts', '--stdio'])).toEqual({
-      launch: "node '/srv/my app/main.js' serve server.ts --stdio",
+  it('launches a stdio server from its folder: its whole command line before --, the Inspector options after, quoted for a shell', () => {
+    expect(
+      inspectStdio(
+        ['node', '--import', 'tsx', '/srv/my app/main.js', 'serve', 'server.ts', '--stdio'],
+        '/srv/my app',
+      ),
+    ).toEqual({
+      launch: "node --import tsx '/srv/my app/main.js' serve server.ts --stdio",
       inspector:
-        "npx @modelcontextprotocol/inspector --cli node '/srv/my app/main.js' serve server.ts --method tools/list -- --stdio",
+        "npx @modelcontextprotocol/inspector --cli node --import tsx '/srv/my app/main.js' serve server.ts --stdio -- --cwd '/srv/my app' --method tools/list",
     });
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
     expect(commandLine(['a', 'b c', ''])).toBe("a 'b c' ''");

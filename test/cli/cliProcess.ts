@@ -25,10 +25,11 @@ export interface CliProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** Starts `mcp-session-runtime …args` in `cwd` (the repository by default). */
-export function startCli(args: readonly string[], cwd = root): CliProcess {
+/** Starts `mcp-session-runtime …args` in `cwd` (the repository by default), with `env` added. */
+export function startCli(args: readonly string[], cwd = root, env: NodeJS.ProcessEnv = {}): CliProcess {
   const child = spawn(process.execPath, ['--import', tsx, main, ...args], {
     cwd,
+    env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -106,11 +107,15 @@ export function postModern(url: string, id: number, method: string, params: Reco
   });
 }
 
-/** POSTs a 2025-era `initialize`, which opens a session. */
-export function postInitialize(url: string) {
+/** POSTs a 2025-era `initialize`, which opens a session; `headers` are added (`authorization`, `origin`). */
+export function postInitialize(url: string, headers: Record<string, string> = {}) {
   return fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...headers,
+    },
     body: JSON.stringify({
       jsonrpc: '2.0',
       id: 1,

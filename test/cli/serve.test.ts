@@ -7,6 +7,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CliProcess } from './cliProcess.js';
 import { messageOf, postInitialize, postModern, runCli, startCli } from './cliProcess.js';
@@ -16,8 +17,8 @@ afterEach(() => {
   for (const cli of started.splice(0)) if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
 });
 
-function start(args: readonly string[], cwd?: string): CliProcess {
-  const cli = startCli(args, cwd);
+function start(args: readonly string[], cwd?: string, env?: NodeJS.ProcessEnv): CliProcess {
+  const cli = startCli(args, cwd, env);
   started.push(cli);
   return cli;
 }
@@ -84,6 +85,108 @@ describe('serve --http', () => {
     expect(await cli.exited).toBe(0);
     expect(cli.stderr()).toMatch(/stopped\n$/);
     expect(cli.stdout()).toBe('');
+  });
+});
+
+describe('serve --http with the handler options of its flags', () => {
+  it('asks for a bearer JWT, checks Origin, answers CORS preflights and serves the RFC 9728 metadata, /metrics and /dashboard', async () => {
+    const secret = 'a test secret of at least 32 bytes, never on argv';
+    const cli = start(
+      [
+        'serve',
+        'examples/cli-server.ts',
+        '--http',
+        '0',
+        '--allowed-origins',
+        'https://app.example.com,https://tool.example.com',
+        '--cors',
+        'https://app.example.com',
+        '--jwt-issuer',
+        'https://auth.example.com',
+        '--jwt-secret-env',
+        'MCP_TEST_JWT_SECRET',
+        '--resource',
+        'https://mcp.example.com/mcp',
+        '--metrics',
+        '--dashboard',
+      ],
+      undefined,
+      { MCP_TEST_JWT_SECRET: secret },
+    );
+    const [, url = ''] = await cli.waitForStderr(
+      /on (http:\/\/127\.0\.0\.1:\d+\/mcp) \(GET \/health, \/ready, \/metrics, \/dashboard\)/,
+    );
+    await cli.waitForStderr(
+      /requests need a bearer JWT: issuer https:\/\/auth\.example\.com, audience https:\/\/mcp\.example\.com\/mcp \(HMAC secret from \$MCP_TEST_JWT_SECRET\)/,
+    );
+    expect(cli.stderr()).not.toContain(secret);
+
+    const anonymous = await postInitialize(url);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe(
+      'Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"',
+    );
+    const metadata = await fetch(new URL('/.well-known/oauth-protected-resource/mcp', url));
+    expect(await metadata.json()).toMatchObject({
+      resource: 'https://mcp.example.com/mcp',
+      authorization_servers: ['https://auth.example.com'],
+    });
+
+    const sign = (claims: { iss: string; aud: string }) =>
+      new SignJWT({ ...claims })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('alice')
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(secret));
+    const token = await sign({ iss: 'https://auth.example.com', aud: 'https://mcp.example.com/mcp' });
+    const accepted = await postInitialize(url, { authorization: `Bearer ${token}` });
+    expect(accepted.status).toBe(200);
+    expect(await messageOf(accepted)).toMatchObject({ result: { protocolVersion: '2025-11-25' } });
+    const otherAudience = await sign({
+      iss: 'https://auth.example.com',
+      aud: 'https://elsewhere.example.com',
+    });
+    const refused = await postInitialize(url, { authorization: `Bearer ${otherAudience}` });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"');
+
+    // The Origin check comes before authentication: a page of an origin not listed is refused even with a token.
+    const foreign = await postInitialize(url, {
+      authorization: `Bearer ${token}`,
+      origin: 'https://evil.example.com',
+    });
+    expect(foreign.status).toBe(403);
+    const fromApp = await postInitialize(url, {
+      authorization: `Bearer ${token}`,
+      origin: 'https://app.example.com',
+    });
+    expect(fromApp.status).toBe(200);
+    expect(fromApp.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    // An allowed origin that is not a CORS origin passes the check but gets no CORS header.
+    const fromTool = await postInitialize(url, {
+      authorization: `Bearer ${token}`,
+      origin: 'https://tool.example.com',
+    });
+    expect(fromTool.status).toBe(200);
+    expect(fromTool.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await fetch(url, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://app.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+
+    expect((await fetch(new URL('/metrics', url))).status).toBe(200);
+    const dashboard = await fetch(new URL('/dashboard', url));
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.headers.get('content-type')).toContain('text/html');
+
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
   });
 });
 
