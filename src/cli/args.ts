@@ -99,8 +99,8 @@ export const OPTIONS = [
   '--help',
   '--version',
 ] as const;
-/** Options that take a value (`--host 0.0.0.0` or `--host=0.0.0.0`). */
-const VALUED = new Set([
+/** HTTP options that take a value (`--host 0.0.0.0` or `--host=0.0.0.0`). */
+const HTTP_VALUED = [
   '--host',
   '--path',
   '--allowed-hosts',
@@ -112,25 +112,11 @@ const VALUED = new Set([
   '--jwt-secret-env',
   '--jwt-required-scopes',
   '--resource',
-  '--drain-ms',
-  '--watch',
-]);
-/** Options that only mean something with HTTP. */
-const HTTP_ONLY = [
-  '--host',
-  '--path',
-  '--allowed-hosts',
-  '--allowed-origins',
-  '--cors',
-  '--jwt-issuer',
-  '--jwt-audience',
-  '--jwt-jwks-url',
-  '--jwt-secret-env',
-  '--jwt-required-scopes',
-  '--resource',
-  '--metrics',
-  '--dashboard',
 ] as const;
+/** Options that take a value. */
+const VALUED = new Set<string>([...HTTP_VALUED, '--drain-ms', '--watch']);
+/** Options that only mean something with HTTP. */
+const HTTP_ONLY = [...HTTP_VALUED, '--metrics', '--dashboard'] as const;
 
 const usageError = (message: string): CliRequest => ({ kind: 'usage-error', message });
 
