@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { assertOptionsObject, optionsTypeError } from '../runtime/optionsError.js';
+import type { TransitionLog } from '../runtime/telemetry/transitionLog.js';
 import type { Authenticate, ProtectedResourceOptions, ResolvedProtectedResource } from './auth.js';
 import { resolveProtectedResource } from './auth.js';
 import type { RateLimitOptions } from './RateLimiter.js';
@@ -244,6 +245,14 @@ export interface DashboardOptions {
    * @default 4
    */
   readonly maxStreams?: number;
+  /**
+   * A `createTransitionLog()` whose `inspect` is the runtime's `inspect` option: the page then
+   * shows a Transitions panel (kind, shortened id, state before and after, causing event type,
+   * time; most recent first), and clicking an actor's row narrows it to that actor's. Its stream
+   * sends the log's newest transitions on connect, then each second those recorded since.
+   * @default no Transitions panel
+   */
+  readonly transitions?: TransitionLog;
 }
 
 /** See {@link StreamableHttpOptions.cors}. */
@@ -301,6 +310,7 @@ export interface ResolvedHttpOptions {
         readonly eventsPath: string;
         readonly allowRemote: boolean;
         readonly maxStreams: number;
+        readonly transitions: TransitionLog | undefined;
       }
     | undefined;
   /** CORS origins (as {@link originKey} gives them) and preflight cache time, when on. */
@@ -377,6 +387,15 @@ const optionsSchema = z.strictObject({
         path: z.string().startsWith('/').optional(),
         allowRemote: z.boolean().optional(),
         maxStreams: z.number().int().positive().optional(),
+        transitions: z
+          .custom<TransitionLog>(
+            (value) =>
+              typeof value === 'object' &&
+              value !== null &&
+              typeof (value as { entries?: unknown }).entries === 'function',
+            { message: 'a createTransitionLog() log (with entries)' },
+          )
+          .optional(),
       }),
     ])
     .optional(),
@@ -488,5 +507,6 @@ function resolveDashboard(given: StreamableHttpOptions['dashboard']): ResolvedHt
     eventsPath: `${path}/events`,
     allowRemote: options.allowRemote ?? false,
     maxStreams: options.maxStreams ?? 4,
+    transitions: options.transitions,
   };
 }

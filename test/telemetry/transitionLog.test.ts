@@ -3,12 +3,14 @@
  * transitions of sessions, handles, tasks and directories in a bounded ring, with shortened ids.
  */
 import { describe, expect, it } from 'vitest';
+import { createFetchHandler, createNodeHandler } from '../../src/http/index.js';
 import type { ActorTransition } from '../../src/index.js';
 import {
   createSessionRuntime,
   createTransitionLog,
   defineHandle,
   defineTool,
+  ManualClock,
   parseMessage,
 } from '../../src/index.js';
 import { readEnvelope } from '../../src/protocol/envelope.js';
@@ -93,6 +95,28 @@ describe('createTransitionLog', () => {
     await runtime.close({ drainMs: 0 });
   });
 
+  it("records a resting session's stop (status stopped, value kept) and its revival as a new actor", async () => {
+    const clock = new ManualClock();
+    const transitions = createTransitionLog();
+    const runtime = createSessionRuntime({ clock, restAfterMs: 1_000, inspect: transitions.inspect });
+    await openSession(runtime, SESSION);
+    clock.advance(1_000);
+    runtime.remove(SESSION);
+    const session = transitions.entries({ key: SESSION });
+    expect(lines(session).slice(3)).toEqual([
+      'ready → ready (xstate.stop)',
+      '– → ready (xstate.init)',
+      'ready → stopped (remove)',
+    ]);
+    expect(
+      session
+        .map((entry) => entry.status)
+        .reverse()
+        .slice(3),
+    ).toEqual(['stopped', 'active', 'done']);
+    await runtime.close({ drainMs: 0 });
+  });
+
   it('names the kind of every actor: session, handle, task and directory', async () => {
     const transitions = createTransitionLog();
     const counter = defineHandle({ name: 'counter', create: () => ({ n: 0 }) });
@@ -173,5 +197,68 @@ describe('createTransitionLog', () => {
     }
     expect(() => createTransitionLog({ filter: 'session' as never })).toThrow(TypeError);
     expect(createTransitionLog({ capacity: 100_000 }).capacity).toBe(100_000);
+  });
+});
+
+/** The next `count` SSE events of `reader`, as `[event name, parsed data]`. */
+async function readEvents(reader: ReadableStreamDefaultReader<Uint8Array>, count: number) {
+  const decoder = new TextDecoder();
+  const events: [string, unknown][] = [];
+  let buffer = '';
+  while (events.length < count) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+      const event = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const name = /^event: (.*)$/m.exec(event)?.[1] as string;
+      events.push([name, JSON.parse(/^data: (.*)$/m.exec(event)?.[1] as string)]);
+    }
+  }
+  return events;
+}
+
+describe('dashboard: { transitions }', () => {
+  it('streams the newest transitions on connect, then those recorded since, with shortened ids', async () => {
+    const transitions = createTransitionLog({ capacity: 50 });
+    const runtime = createSessionRuntime({ inspect: transitions.inspect });
+    const dashboard = createFetchHandler(runtime, { dashboard: { allowRemote: true, transitions } });
+    await openSession(runtime, SESSION);
+    const response = await dashboard(new Request('http://localhost/dashboard/events'));
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const [snapshot, first] = await readEvents(reader, 2);
+    expect(snapshot?.[0]).toBe('snapshot');
+    expect(first?.[0]).toBe('transitions');
+    const { capacity, entries } = (first as [string, unknown])[1] as {
+      capacity: number;
+      entries: ActorTransition[];
+    };
+    expect(capacity).toBe(50);
+    expect(entries).toEqual(transitions.entries());
+    expect(entries.some((entry) => entry.id === '01234567…' && entry.to === 'ready')).toBe(true);
+
+    await openSession(runtime, 'fedcba9876543210-second');
+    // The next tick: a snapshot, then only what was recorded since the stream opened.
+    const [, next] = await readEvents(reader, 2);
+    expect(next?.[0]).toBe('transitions');
+    const since = ((next as [string, unknown])[1] as { entries: ActorTransition[] }).entries;
+    expect(lines(since)).toEqual([
+      '– → awaitingInitialize (xstate.init)',
+      'awaitingInitialize → initialized (initialize)',
+      'initialized → ready (initialized)',
+    ]);
+    expect(new Set(since.map((entry) => entry.id))).toEqual(new Set(['fedcba98…']));
+    await reader.cancel();
+    await runtime.close({ drainMs: 0 });
+  });
+
+  it('checks the option: a log made by createTransitionLog', async () => {
+    const runtime = createSessionRuntime();
+    expect(() => createNodeHandler(runtime, { dashboard: { transitions: {} as never } })).toThrow(TypeError);
+    expect(() =>
+      createNodeHandler(runtime, { dashboard: { transitions: createTransitionLog() } }),
+    ).not.toThrow();
+    await runtime.close({ drainMs: 0 });
   });
 });
