@@ -180,7 +180,8 @@ export interface StreamableHttpOptions {
    * (no external requests), `GET <path>/events` a `text/event-stream` of `runtime.snapshot()` once a
    * second (route both to the handler). It shows counts by state, the most recently active actors
    * with shortened ids, live actors and requests per second over the last 5 minutes, the slowest
-   * methods by p99, and the latest stops and refusals; never a whole id or a payload. Before
+   * methods by p99, the latest stops and refusals, and with `transitions` the latest lifecycle
+   * transitions (narrowed to one actor by a click); never a whole id or a payload. Before
    * authentication, and loopback peers only unless `allowRemote` (see {@link DashboardOptions}).
    * @default off
    */
