@@ -16,6 +16,7 @@ import { metrics } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { closeGracefully, createNodeHandler } from '../src/http/index.js';
+import { createTransitionLog } from '../src/index.js';
 import {
   exampleDrainMs,
   exampleEndpoint,
@@ -31,7 +32,9 @@ import { createDemoRuntime, logHandlerFailures, logSessionLifecycle } from './to
 const exporter = new PrometheusExporter({ preventServerStart: true });
 metrics.setGlobalMeterProvider(new MeterProvider({ readers: [exporter] }));
 
-const runtime = createDemoRuntime();
+// The dashboard's Transitions panel: the latest lifecycle transitions of every actor.
+const transitions = createTransitionLog();
+const runtime = createDemoRuntime({ inspect: transitions.inspect });
 logSessionLifecycle(runtime);
 logHandlerFailures(runtime);
 // Failures the transport hides from clients (they see "Internal error") go to stderr too.
@@ -40,7 +43,7 @@ const mcp = createNodeHandler(runtime, {
   health: true,
   // GET /metrics for Prometheus and GET /dashboard for a person: both answer this machine only.
   metrics: { exporter },
-  dashboard: true,
+  dashboard: { transitions },
   onError: (error) =>
     process.stderr.write(`transport error: ${error instanceof Error ? error.stack : String(error)}\n`),
 });

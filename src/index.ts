@@ -78,6 +78,16 @@ export type { OutboundRequestOptions } from './runtime/OutboundRequests.js';
 export type { RecentEvent } from './runtime/RecentEvents.js';
 export type { CloseOptions, SessionAccess, SessionRuntime } from './runtime/SessionRuntime.js';
 export type { ActorSummary, RuntimeSnapshot, SnapshotOptions } from './runtime/snapshot.js';
+export type { ActorInspectionEvent, InspectionObserver } from './runtime/telemetry/inspect.js';
+export type {
+  ActorTransition,
+  TransitionActorKind,
+  TransitionActorStatus,
+  TransitionLog,
+  TransitionLogOptions,
+  TransitionQuery,
+} from './runtime/telemetry/transitionLog.js';
+export { createTransitionLog } from './runtime/telemetry/transitionLog.js';
 export type {
   ClientInfo,
   DispatchOptions,

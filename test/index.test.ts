@@ -17,6 +17,7 @@ describe('public API', () => {
         "StaleFencingTokenError",
         "ToolError",
         "createSessionRuntime",
+        "createTransitionLog",
         "defineHandle",
         "definePrompt",
         "defineResource",

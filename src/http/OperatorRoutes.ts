@@ -32,7 +32,9 @@ export class OperatorRoutes {
     const { metrics, dashboard } = options;
     this.prometheus = metrics === undefined ? undefined : new PrometheusEndpoint(metrics.exporter, report);
     this.dashboardStreams =
-      dashboard === undefined ? undefined : new DashboardStreams(runtime, dashboard.maxStreams, report);
+      dashboard === undefined
+        ? undefined
+        : new DashboardStreams(runtime, dashboard.maxStreams, report, dashboard.transitions);
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { assertOptionsObject, optionsTypeError } from '../runtime/optionsError.js';
+import type { TransitionLog } from '../runtime/telemetry/transitionLog.js';
 import type { Authenticate, ProtectedResourceOptions, ResolvedProtectedResource } from './auth.js';
 import { resolveProtectedResource } from './auth.js';
 import type { RateLimitOptions } from './RateLimiter.js';
@@ -179,7 +180,8 @@ export interface StreamableHttpOptions {
    * (no external requests), `GET <path>/events` a `text/event-stream` of `runtime.snapshot()` once a
    * second (route both to the handler). It shows counts by state, the most recently active actors
    * with shortened ids, live actors and requests per second over the last 5 minutes, the slowest
-   * methods by p99, and the latest stops and refusals; never a whole id or a payload. Before
+   * methods by p99, the latest stops and refusals, and with `transitions` the latest lifecycle
+   * transitions (narrowed to one actor by a click); never a whole id or a payload. Before
    * authentication, and loopback peers only unless `allowRemote` (see {@link DashboardOptions}).
    * @default off
    */
@@ -244,6 +246,14 @@ export interface DashboardOptions {
    * @default 4
    */
   readonly maxStreams?: number;
+  /**
+   * A `createTransitionLog()` whose `inspect` is the runtime's `inspect` option: the page then
+   * shows a Transitions panel (kind, shortened id, state before and after, causing event type,
+   * time; most recent first), and clicking an actor's row narrows it to that actor's. Its stream
+   * sends the log's newest transitions on connect, then each second those recorded since.
+   * @default no Transitions panel
+   */
+  readonly transitions?: TransitionLog;
 }
 
 /** See {@link StreamableHttpOptions.cors}. */
@@ -301,6 +311,7 @@ export interface ResolvedHttpOptions {
         readonly eventsPath: string;
         readonly allowRemote: boolean;
         readonly maxStreams: number;
+        readonly transitions: TransitionLog | undefined;
       }
     | undefined;
   /** CORS origins (as {@link originKey} gives them) and preflight cache time, when on. */
@@ -377,6 +388,15 @@ const optionsSchema = z.strictObject({
         path: z.string().startsWith('/').optional(),
         allowRemote: z.boolean().optional(),
         maxStreams: z.number().int().positive().optional(),
+        transitions: z
+          .custom<TransitionLog>(
+            (value) =>
+              typeof value === 'object' &&
+              value !== null &&
+              typeof (value as { entries?: unknown }).entries === 'function',
+            { message: 'a createTransitionLog() log (with entries)' },
+          )
+          .optional(),
       }),
     ])
     .optional(),
@@ -488,5 +508,6 @@ function resolveDashboard(given: StreamableHttpOptions['dashboard']): ResolvedHt
     eventsPath: `${path}/events`,
     allowRemote: options.allowRemote ?? false,
     maxStreams: options.maxStreams ?? 4,
+    transitions: options.transitions,
   };
 }

@@ -1,8 +1,9 @@
 /**
  * The dashboard in a real browser (Debian's chromium, driven by playwright-core): the page loads
  * from the server alone, and what it shows follows the runtime: sessions appear and leave, a
- * request in flight shows in its session's row and goes. Writes a screenshot to
- * .cache/dashboard.png, or to docs/dashboard.png with UPDATE_SCREENSHOT=1.
+ * request in flight shows in its session's row and goes; a click on a session's row narrows the
+ * Transitions panel to that session's lifecycle. Writes screenshots to .cache/dashboard.png and
+ * .cache/inspect.png, or to docs/ with UPDATE_SCREENSHOT=1.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createNodeHandler } from '../../src/http/index.js';
 import type { SessionRuntime } from '../../src/index.js';
-import { createSessionRuntime, defineTool } from '../../src/index.js';
+import { createSessionRuntime, createTransitionLog, defineTool } from '../../src/index.js';
 import { deferred } from '../helpers.js';
 
 const run = promisify(execFile);
@@ -75,8 +76,9 @@ beforeAll(async () => {
     inputSchema: z.object({ text: z.string() }),
     handler: ({ text }) => text,
   });
-  runtime = createSessionRuntime({ tools: [slow, echo] });
-  const handler = createNodeHandler(runtime, { dashboard: true });
+  const transitions = createTransitionLog();
+  runtime = createSessionRuntime({ tools: [slow, echo], inspect: transitions.inspect });
+  const handler = createNodeHandler(runtime, { dashboard: { transitions } });
   server = createServer(handler);
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -127,7 +129,12 @@ const callTool = (sessionId: string, id: number, name: string, args: Record<stri
  * and the page's Content-Security-Policy refuses predicates given as strings (they need eval). A
  * cast to this type is all a predicate may use: it is serialized, so it cannot call a helper.
  */
-type PageGlobals = { document: { querySelector(css: string): { textContent: string | null } | null } };
+type PageGlobals = {
+  document: {
+    querySelector(css: string): { textContent: string | null } | null;
+    querySelectorAll(css: string): Iterable<{ textContent: string | null }>;
+  };
+};
 
 /** Waits until `selector`'s text is `expected` (the page redraws once a second). */
 async function shows(page: Page, selector: string, expected: string): Promise<void> {
@@ -140,7 +147,22 @@ async function shows(page: Page, selector: string, expected: string): Promise<vo
   expect(await page.textContent(selector)).toBe(expected);
 }
 
-const rowOf = (sessionId: string) => `tr[data-id="${sessionId.slice(0, 8)}…"]`;
+/** Waits until the texts of the elements `selector` matches are `expected`, in order. */
+async function showsAll(page: Page, selector: string, expected: readonly string[]): Promise<void> {
+  await page.waitForFunction(
+    ([css, text]) =>
+      Array.from((globalThis as unknown as PageGlobals).document.querySelectorAll(css as string))
+        .map((element) => element.textContent)
+        .join('|') === text,
+    [selector, expected.join('|')],
+    { timeout: 15_000 },
+  );
+  expect(await page.locator(selector).allTextContents()).toEqual(expected);
+}
+
+const shortOf = (sessionId: string) => `${sessionId.slice(0, 8)}…`;
+/** The session's row in the Actors table. */
+const rowOf = (sessionId: string) => `#actors tr[data-id="${shortOf(sessionId)}"]`;
 
 describe('the dashboard in a browser', () => {
   it('follows sessions as they open, work and close', async () => {
@@ -207,4 +229,63 @@ describe('the dashboard in a browser', () => {
     for (const sessionId of sessions) expect(text).not.toContain(sessionId);
     await page.close();
   }, 120_000);
+
+  it("narrows the Transitions panel to one session's lifecycle, from its first state to its stop", async () => {
+    const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 860 } });
+    await page.goto(`${base}/dashboard`);
+    const watched = await openSession('vscode');
+    const other = await openSession('zed');
+    await page.locator(rowOf(watched)).click();
+    await shows(page, '#transitions-title', 'Transitions of session ');
+    expect(await page.textContent('#transitions-watched')).toBe(shortOf(watched));
+    await showsAll(page, '#transitions td[data-col=to]', ['ready', 'initialized', 'awaitingInitialize']);
+    expect(await page.getAttribute(rowOf(watched), 'class')).toBe('watched');
+
+    // DELETE ends it: the panel, still on it, shows the stop and the event that caused it.
+    const deleted = await fetch(`${base}/mcp`, { method: 'DELETE', headers: { 'mcp-session-id': watched } });
+    expect(deleted.status).toBe(200);
+    await showsAll(page, '#transitions td[data-col=to]', [
+      'stopped',
+      'ready',
+      'initialized',
+      'awaitingInitialize',
+    ]);
+    expect(await page.locator('#transitions td[data-col=from]').allTextContents()).toEqual([
+      'ready',
+      'initialized',
+      'awaitingInitialize',
+      '·',
+    ]);
+    expect(await page.locator('#transitions td[data-col=event]').allTextContents()).toEqual([
+      'remove',
+      'initialized',
+      'initialize',
+      'xstate.init',
+    ]);
+    expect(new Set(await page.locator('#transitions td[data-col=id]').allTextContents())).toEqual(
+      new Set([shortOf(watched)]),
+    );
+
+    // The panel and the actors above it, for the picture.
+    const top = (await page.locator('section.panel:has(#actors)').boundingBox()) as { y: number };
+    const bottom = (await page.locator('#transitions-panel').boundingBox()) as { y: number; height: number };
+    const screenshot =
+      process.env.UPDATE_SCREENSHOT === '1'
+        ? join(root, 'docs', 'inspect.png')
+        : join(root, '.cache', 'inspect.png');
+    await mkdir(join(screenshot, '..'), { recursive: true });
+    await page.screenshot({
+      path: screenshot,
+      fullPage: true,
+      clip: { x: 0, y: top.y - 12, width: 1280, height: bottom.y + bottom.height - top.y + 24 },
+    });
+
+    // "show all" lists every actor's transitions again, another session's among them.
+    await page.click('#transitions-all');
+    await shows(page, '#transitions-title', 'Transitions');
+    expect(await page.locator(`#transitions tr[data-id="${shortOf(other)}"]`).count()).toBeGreaterThan(0);
+    const text = (await page.textContent('body')) as string;
+    for (const sessionId of [watched, other]) expect(text).not.toContain(sessionId);
+    await page.close();
+  }, 60_000);
 });

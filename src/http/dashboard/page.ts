@@ -3,6 +3,9 @@
  * hand in SVG, no external request of any kind) that listens to `<path>/events` and redraws on
  * every snapshot. Everything the runtime sends is written with `textContent`, never parsed as HTML:
  * a client name is the client's to choose. The 5-minute history lives in the page only.
+ *
+ * With a transition log, a Transitions panel lists the `transitions` events (the page keeps the
+ * last 500 it has received); clicking an actor's row, in either table, narrows it to that actor.
  */
 
 /** The page with `nonce` on its inline style and script (its Content-Security-Policy allows only those). @internal */
@@ -60,6 +63,14 @@ th { color: var(--muted); font-weight: 500; font-size: 12px; }
 .muted { color: var(--muted); }
 .empty { color: var(--muted); font-style: italic; }
 .scroll { overflow-x: auto; }
+.pick tbody tr[data-id] { cursor: pointer; }
+.pick tbody tr[data-id]:hover { background: #1d222b; }
+tr.watched, .pick tbody tr.watched:hover { background: #1f3048; }
+.plain { text-transform: none; letter-spacing: 0; color: var(--text); }
+.arrow { color: var(--muted); padding: 4px 0; }
+.final { color: var(--bad); }
+button { font: inherit; font-size: 12px; color: var(--accent); background: none; border: 1px solid var(--line);
+  border-radius: 4px; padding: 0 8px; cursor: pointer; text-transform: none; letter-spacing: 0; }
 </style>
 </head>
 <body>
@@ -84,9 +95,16 @@ th { color: var(--muted); font-weight: 500; font-size: 12px; }
   </section>
   <section class="panel">
     <h2><span>Actors · most recently active</span><span id="page-note"></span></h2>
-    <div class="scroll"><table>
+    <div class="scroll"><table id="actors-table">
       <thead><tr><th>kind</th><th>id</th><th>state</th><th>client</th><th>protocol</th><th class="number">age</th><th class="number">idle left</th><th class="number">in flight</th><th class="number">queued</th></tr></thead>
       <tbody id="actors"></tbody>
+    </table></div>
+  </section>
+  <section class="panel" id="transitions-panel" hidden>
+    <h2><span><span id="transitions-title">Transitions</span><span class="plain" id="transitions-watched"></span> · most recent first</span><span><span id="transitions-note"></span> <button type="button" id="transitions-all" hidden>show all</button></span></h2>
+    <div class="scroll"><table class="pick">
+      <thead><tr><th>time</th><th>kind</th><th>id</th><th>from</th><th></th><th>to</th><th>event</th></tr></thead>
+      <tbody id="transitions"></tbody>
     </table></div>
   </section>
   <section class="pair">
@@ -105,6 +123,11 @@ th { color: var(--muted); font-weight: 500; font-size: 12px; }
   var SVG = 'http://www.w3.org/2000/svg';
   var history = [];
   var previous = null;
+  var TRANSITIONS_KEPT = 500;
+  var TRANSITIONS_SHOWN = 50;
+  var transitions = [];
+  var transitionSeqs = new Set();
+  var watched = null;
   var byId = function (id) { return document.getElementById(id); };
 
   function duration(ms) {
@@ -216,6 +239,7 @@ th { color: var(--muted); font-weight: 500; font-size: 12px; }
     fill(byId('actors'), snapshot.actors, 9, function (tr, actor) {
       tr.dataset.id = actor.id;
       tr.dataset.kind = actor.kind;
+      if (isWatched(actor)) tr.className = 'watched';
       cell(tr, actor.handleKind ? 'handle · ' + actor.handleKind : actor.kind, 'muted');
       cell(tr, actor.id, '', 'id');
       cell(tr, actor.resting ? actor.state + ' (resting)' : actor.state, '', 'state');
@@ -242,8 +266,68 @@ th { color: var(--muted); font-weight: 500; font-size: 12px; }
     byId('status').textContent = 'live · updated ' + new Date().toLocaleTimeString();
   }
 
+  function isWatched(actor) {
+    return watched !== null && actor.id === watched.id && actor.kind === watched.kind;
+  }
+  function clock(at) {
+    var date = new Date(at);
+    return date.toTimeString().slice(0, 8) + '.' + String(date.getMilliseconds()).padStart(3, '0');
+  }
+  function receiveTransitions(message) {
+    byId('transitions-panel').hidden = false;
+    byId('actors-table').className = 'pick';
+    message.entries.forEach(function (entry) {
+      if (transitionSeqs.has(entry.seq)) return;
+      transitionSeqs.add(entry.seq);
+      transitions.push(entry);
+    });
+    transitions.sort(function (a, b) { return b.seq - a.seq; });
+    while (transitions.length > TRANSITIONS_KEPT) transitionSeqs.delete(transitions.pop().seq);
+    renderTransitions();
+  }
+  function renderTransitions() {
+    var shown = watched === null ? transitions : transitions.filter(isWatched);
+    byId('transitions-title').textContent = watched === null ? 'Transitions' : 'Transitions of ' + watched.kind + ' ';
+    byId('transitions-watched').textContent = watched === null ? '' : watched.id;
+    byId('transitions-note').textContent = Math.min(shown.length, TRANSITIONS_SHOWN) + ' of ' + shown.length;
+    byId('transitions-all').hidden = watched === null;
+    fill(byId('transitions'), shown.slice(0, TRANSITIONS_SHOWN), 7, function (tr, entry) {
+      tr.dataset.id = entry.id;
+      tr.dataset.kind = entry.kind;
+      if (watched !== null) tr.className = 'watched';
+      cell(tr, clock(entry.at), 'muted', 'at');
+      cell(tr, entry.kind, 'muted', 'kind');
+      cell(tr, entry.id, '', 'id');
+      cell(tr, entry.from === null ? '·' : entry.from, entry.from === null ? 'muted' : '', 'from');
+      cell(tr, '→', 'arrow');
+      // 'stopped': its XState actor was stopped with the state kept (a resting actor put away).
+      var to = entry.status === 'stopped' ? entry.to + ' · put away' : entry.status === 'error' ? entry.to + ' · error' : entry.to;
+      cell(tr, to, entry.status === 'done' || entry.status === 'error' ? 'final' : entry.status === 'stopped' ? 'muted' : '', 'to');
+      cell(tr, entry.event, 'muted', 'event');
+    });
+  }
+  /** Narrows the Transitions panel to the clicked row's actor, or back to all on a second click. */
+  function watch(event) {
+    var row = event.target.closest('tr[data-id]');
+    if (row === null || byId('transitions-panel').hidden) return;
+    var actor = { id: row.dataset.id, kind: row.dataset.kind };
+    watched = isWatched(actor) ? null : actor;
+    document.querySelectorAll('#actors tr').forEach(function (tr) {
+      tr.className = tr.dataset.id !== undefined && isWatched(tr.dataset) ? 'watched' : '';
+    });
+    renderTransitions();
+  }
+  byId('actors').addEventListener('click', watch);
+  byId('transitions').addEventListener('click', watch);
+  byId('transitions-all').addEventListener('click', function () {
+    watched = null;
+    document.querySelectorAll('#actors tr.watched').forEach(function (tr) { tr.className = ''; });
+    renderTransitions();
+  });
+
   var source = new EventSource(location.pathname.replace(/\\/+$/, '') + '/events');
   source.addEventListener('snapshot', function (event) { render(JSON.parse(event.data)); });
+  source.addEventListener('transitions', function (event) { receiveTransitions(JSON.parse(event.data)); });
   source.addEventListener('open', function () { byId('dot').className = 'dot on'; });
   source.addEventListener('error', function () {
     byId('dot').className = 'dot';
