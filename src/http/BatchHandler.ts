@@ -79,7 +79,8 @@ export class BatchHandler {
       // Only notifications and responses: 202 once all are accepted, else the refusals with the
       // first one's status ("If the server cannot accept the input, it MUST return an HTTP error").
       if (responses.length === 0) return exchange.respond(202, {});
-      const status = responses.map(statusOfResponse).find((code) => code !== 200) ?? 400;
+      const status =
+        responses.map((response) => statusOfResponse(response)).find((code) => code !== 200) ?? 400;
       return exchange.respond(status, jsonHeaders, serializeMessage(responses, this.report) ?? '[]');
     }
     // Every request cancelled in the batch: no response may be sent, and JSON-RPC forbids an empty

@@ -13,7 +13,7 @@ import type { Refusal } from './refusals.js';
 import { refusalResponse } from './refusals.js';
 import type { StreamRefusal } from './StreamBudget.js';
 import { formatSseEvent } from './sse.js';
-import { httpStatusOf } from './statuses.js';
+import { httpReasonOf, httpStatusOf } from './statuses.js';
 
 const supportedVersions = new Set(SUPPORTED_PROTOCOL_VERSIONS);
 /** @internal */
@@ -62,9 +62,18 @@ export function sessionIdOf(exchange: HttpExchange): string | undefined {
   return sessionId;
 }
 
-/** The status a response is sent with: its error's (see `statuses.ts`), or 200 for a result. @internal */
-export function statusOfResponse(response: JsonRpcResponse): number {
-  return 'error' in response ? httpStatusOf(response.error) : 200;
+/**
+ * The status a response is sent with: its error's (see `statuses.ts`), or 200 for a result. With
+ * `accepted` (the runtime took the request, and only later ended it), `shutting_down` is 200: the
+ * drain deadline cancelled work the server had accepted, and MCP 2025-11-25 ("Transports" ›
+ * "Streamable HTTP" › "Sending Messages to the Server") answers an accepted request with one JSON
+ * object, as on its SSE stream; the HTTP error status is kept for input it refuses.
+ * @internal
+ */
+export function statusOfResponse(response: JsonRpcResponse, accepted = false): number {
+  if (!('error' in response)) return 200;
+  if (accepted && httpReasonOf(response.error) === 'shutting_down') return 200;
+  return httpStatusOf(response.error);
 }
 
 /**
@@ -87,6 +96,7 @@ export function headersFor(response: JsonRpcResponse, sessionId: string | undefi
  * A complete answer: JSON, or one SSE event for a client that does not accept JSON. An error's
  * status comes from the one status table (429/503/404/400…), and an error status always comes
  * with JSON: RFC 9110 §12.5.1 lets a server disregard `Accept` rather than hide the status.
+ * `accepted`: the runtime took the request before it ended it (see {@link statusOfResponse}).
  * @internal
  */
 export function reply(
@@ -95,8 +105,9 @@ export function reply(
   sessionId: string | undefined,
   answer: PostAnswer,
   onError: (error: unknown) => void,
+  accepted = false,
 ): void {
-  const status = statusOfResponse(response);
+  const status = statusOfResponse(response, accepted);
   if (answer === 'stream' && status === 200) {
     const headers =
       sessionId === undefined ? streamHeaders : { ...streamHeaders, 'mcp-session-id': sessionId };
