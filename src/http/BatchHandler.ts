@@ -45,10 +45,10 @@ export class BatchHandler {
     if (exchange.header('mcp-session-id') === undefined && containsInitialize(batch)) {
       return reply(exchange, initializeInBatchError(null), undefined, answer, this.report);
     }
-    const sessionId = sessionIdOf(exchange);
+    const sessionId = sessionIdOf(this.runtime, exchange);
     if (sessionId === undefined) return;
     // Another principal's session is as unknown as a made-up id.
-    if (!this.runtime.has(sessionId, access)) return refuse(exchange, 'session_not_found');
+    if (!this.runtime.has(sessionId, access)) return refuse(this.runtime, exchange, 'session_not_found');
     const plan = planBatch(batch, this.runtime.info(sessionId)?.protocolVersion);
     if (!plan.ok) return reply(exchange, plan.response, undefined, answer, this.report);
     // `rateLimit` counts messages, not POSTs: the members past the first are owed by the caller.

@@ -7,6 +7,8 @@
 import type { JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../protocol/lifecycle.js';
 import { serializeMessage } from '../protocol/serialize.js';
+import { countRefusal } from '../runtime/metrics.js';
+import type { SessionRuntime } from '../server/createSessionRuntime.js';
 import type { HttpExchange, ResponseHeaders } from './exchange.js';
 import type { PostAnswer } from './headers.js';
 import type { Refusal } from './refusals.js';
@@ -24,22 +26,32 @@ export const streamHeaders: ResponseHeaders = {
   'cache-control': 'no-cache',
 };
 
-/** Answers with one of the transport's own refusals (`refusals.ts`), with `extraHeaders` if given. @internal */
-export function refuse(exchange: HttpExchange, refusal: Refusal, extraHeaders?: ResponseHeaders): void {
-  const { status, headers, body } = refusalResponse(refusal);
+/**
+ * Answers with one of the transport's own refusals (`refusals.ts`), with `extraHeaders` if given,
+ * and counts it in `runtime`'s refusals under the reason its body carries (`countRefusal`), as the
+ * runtime counts its own. @internal
+ */
+export function refuse(
+  runtime: SessionRuntime,
+  exchange: HttpExchange,
+  refusal: Refusal,
+  extraHeaders?: ResponseHeaders,
+): void {
+  const { status, headers, body, counted } = refusalResponse(refusal);
+  if (counted !== undefined) countRefusal(runtime, counted);
   exchange.respond(status, extraHeaders === undefined ? headers : { ...headers, ...extraHeaders }, body);
 }
 
 /** 429 `too_many_streams` or 503 `overloaded` for a stream past the budget, retry after a second. @internal */
-export function refuseStream(exchange: HttpExchange, refusal: StreamRefusal): void {
-  refuse(exchange, refusal === 'overloaded' ? 'streams_overloaded' : 'too_many_streams', {
+export function refuseStream(runtime: SessionRuntime, exchange: HttpExchange, refusal: StreamRefusal): void {
+  refuse(runtime, exchange, refusal === 'overloaded' ? 'streams_overloaded' : 'too_many_streams', {
     'retry-after': '1',
   });
 }
 
 /** 429 `rate_limited`, retry after `seconds`. @internal */
-export function rateLimited(exchange: HttpExchange, seconds: number): void {
-  refuse(exchange, 'rate_limited', { 'retry-after': String(seconds) });
+export function rateLimited(runtime: SessionRuntime, exchange: HttpExchange, seconds: number): void {
+  refuse(runtime, exchange, 'rate_limited', { 'retry-after': String(seconds) });
 }
 
 /**
@@ -48,15 +60,15 @@ export function rateLimited(exchange: HttpExchange, seconds: number): void {
  * absent one means 2025-03-26 ("Protocol Version Header").
  * @internal
  */
-export function sessionIdOf(exchange: HttpExchange): string | undefined {
+export function sessionIdOf(runtime: SessionRuntime, exchange: HttpExchange): string | undefined {
   const sessionId = exchange.header('mcp-session-id');
   if (sessionId === undefined || sessionId === '') {
-    refuse(exchange, 'missing_session_id');
+    refuse(runtime, exchange, 'missing_session_id');
     return undefined;
   }
   const version = exchange.header('mcp-protocol-version');
   if (version !== undefined && !supportedVersions.has(version)) {
-    refuse(exchange, 'unsupported_protocol_version');
+    refuse(runtime, exchange, 'unsupported_protocol_version');
     return undefined;
   }
   return sessionId;

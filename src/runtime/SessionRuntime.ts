@@ -37,7 +37,7 @@ import type { Listen, ListenCapabilities, ListenFilter, ListenSink, ListKind } f
 import { ListenFeed } from './ListenFeed.js';
 import type { MailboxEnvironment } from './Mailbox.js';
 import { MethodLatencies } from './methodLatency.js';
-import { MetricsRecorder } from './metrics.js';
+import { COUNT_REFUSAL, MetricsRecorder } from './metrics.js';
 import type { PendingRequest } from './PendingRequest.js';
 import type { ActorKey, ClusterNotification, Location, Placement } from './placement.js';
 import { PlacementUnavailableError, placementIdOf } from './placement.js';
@@ -828,6 +828,11 @@ export class SessionRuntimeImpl implements SessionRuntime {
       if (!session.live) stopped++;
     }
     return stopped;
+  }
+
+  /** A transport's own refusal, counted with the runtime's (`countRefusal`). @internal */
+  [COUNT_REFUSAL](reason: string): void {
+    this.metricsRecorder.reject(reason);
   }
 
   metrics(): RuntimeMetrics {

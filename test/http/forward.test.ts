@@ -427,6 +427,8 @@ describe('forwarding failures', () => {
       code: -32024,
       data: { reason: 'cluster_unavailable', retryAfterSeconds: 3 },
     });
+    // Refused before any instance saw it: counted with the runtime's refusals.
+    expect(b.runtime.metrics().rejected).toEqual({ cluster_unavailable: 1 });
   });
 
   it('never forwards a forwarded request again: two instances that each name the other end in not found', async () => {
