@@ -216,8 +216,11 @@ class LeasePlacement implements ClusterPlacement {
     };
   }
 
-  onLost(listener: (id: string) => void): void {
+  onLost(listener: (id: string) => void): () => void {
     this.lostListener = listener;
+    return () => {
+      if (this.lostListener === listener) this.lostListener = undefined;
+    };
   }
 
   publish(notification: ClusterNotification): void {
@@ -230,8 +233,11 @@ class LeasePlacement implements ClusterPlacement {
     }
   }
 
-  onNotification(listener: (notification: ClusterNotification) => void): void {
+  onNotification(listener: (notification: ClusterNotification) => void): () => void {
     this.notificationListener = listener;
+    return () => {
+      if (this.notificationListener === listener) this.notificationListener = undefined;
+    };
   }
 
   close(): Promise<void> {

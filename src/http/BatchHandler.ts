@@ -45,10 +45,10 @@ export class BatchHandler {
     if (exchange.header('mcp-session-id') === undefined && containsInitialize(batch)) {
       return reply(exchange, initializeInBatchError(null), undefined, answer, this.report);
     }
-    const sessionId = sessionIdOf(exchange);
+    const sessionId = sessionIdOf(this.runtime, exchange);
     if (sessionId === undefined) return;
     // Another principal's session is as unknown as a made-up id.
-    if (!this.runtime.has(sessionId, access)) return refuse(exchange, 'session_not_found');
+    if (!this.runtime.has(sessionId, access)) return refuse(this.runtime, exchange, 'session_not_found');
     const plan = planBatch(batch, this.runtime.info(sessionId)?.protocolVersion);
     if (!plan.ok) return reply(exchange, plan.response, undefined, answer, this.report);
     // `rateLimit` counts messages, not POSTs: the members past the first are owed by the caller.
@@ -79,7 +79,8 @@ export class BatchHandler {
       // Only notifications and responses: 202 once all are accepted, else the refusals with the
       // first one's status ("If the server cannot accept the input, it MUST return an HTTP error").
       if (responses.length === 0) return exchange.respond(202, {});
-      const status = responses.map(statusOfResponse).find((code) => code !== 200) ?? 400;
+      const status =
+        responses.map((response) => statusOfResponse(response)).find((code) => code !== 200) ?? 400;
       return exchange.respond(status, jsonHeaders, serializeMessage(responses, this.report) ?? '[]');
     }
     // Every request cancelled in the batch: no response may be sent, and JSON-RPC forbids an empty

@@ -11,6 +11,7 @@
  * runs them again on the forwarded `Authorization` header.
  */
 import type { IncomingRequest } from '../protocol/messages.js';
+import { countRefusal } from '../runtime/metrics.js';
 import type { ActorKey, Placement } from '../runtime/placement.js';
 import { PlacementUnavailableError } from '../runtime/placement.js';
 import type { SessionRuntime } from '../server/createSessionRuntime.js';
@@ -65,6 +66,8 @@ export class ClusterRouter {
       location = await this.runtime.locate(key);
     } catch (error) {
       if (!(error instanceof PlacementUnavailableError)) throw error;
+      // Refused before any instance saw it, as the runtime refuses a claim it cannot make.
+      countRefusal(this.runtime, 'cluster_unavailable');
       answerClusterUnavailable(exchange, error.retryAfterSeconds);
       return true;
     }

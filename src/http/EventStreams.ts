@@ -135,16 +135,16 @@ export class EventStreams {
    */
   async openStandaloneStream(exchange: HttpExchange, access: SessionAccess): Promise<void> {
     if (!acceptsEventStream(exchange.header('accept'))) {
-      refuse(exchange, 'not_acceptable_stream');
+      refuse(this.runtime, exchange, 'not_acceptable_stream');
       return;
     }
-    const sessionId = sessionIdOf(exchange);
+    const sessionId = sessionIdOf(this.runtime, exchange);
     if (sessionId === undefined) return;
     // In a cluster, the stream of a session owned elsewhere (and its resumption) comes from there.
     if (this.router !== undefined && (await this.router.routeSession(exchange, sessionId))) return;
     // Another principal's session, and its replayable events, are as unknown as a made-up id.
     if (!this.runtime.has(sessionId, access)) {
-      refuse(exchange, 'session_not_found');
+      refuse(this.runtime, exchange, 'session_not_found');
       return;
     }
     const principalId = access.principal?.id;
@@ -152,7 +152,7 @@ export class EventStreams {
     const openStream = (): EventStream | undefined => {
       const refusal = this.acquire(sessionId, principalId, 0);
       if (refusal === undefined) return this.openCounted(exchange, sessionId, principalId);
-      refuseStream(exchange, refusal);
+      refuseStream(this.runtime, exchange, refusal);
       return undefined;
     };
     const lastEventId = exchange.header('last-event-id');

@@ -88,11 +88,11 @@ export class McpHttpEndpoint {
   async handle(exchange: HttpExchange): Promise<void> {
     try {
       if (!isAllowedHost(this.options.allowedHosts, exchange.header('host'))) {
-        return refuse(exchange, 'forbidden_host');
+        return refuse(this.runtime, exchange, 'forbidden_host');
       }
       const origin = exchange.header('origin');
       if (!isAllowedOrigin(this.options.allowedOrigins, origin)) {
-        return refuse(exchange, 'forbidden_origin');
+        return refuse(this.runtime, exchange, 'forbidden_origin');
       }
       if (this.options.cors !== undefined) {
         if (origin !== undefined && exchange.method === 'OPTIONS') return this.preflight(exchange, origin);
@@ -111,7 +111,7 @@ export class McpHttpEndpoint {
       if (operated !== undefined) return await operated;
       const method = exchange.method;
       if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
-        return refuse(exchange, 'method_not_allowed');
+        return refuse(this.runtime, exchange, 'method_not_allowed');
       }
       // Every request, before any session is looked at: a session id is not a credential.
       const address = `address:${this.clientAddressOf(exchange)}`;
@@ -121,7 +121,7 @@ export class McpHttpEndpoint {
         // Failed authentications spend the address's bucket: a flood of bad tokens is refused
         // before each costs a signature check.
         const wait = this.authFailures?.peek(address) ?? 0;
-        if (wait > 0) return rateLimited(exchange, wait);
+        if (wait > 0) return rateLimited(this.runtime, exchange, wait);
         const authenticated = await this.authenticate(exchange, hook);
         if (authenticated === undefined) {
           this.authFailures?.take(address);
@@ -132,7 +132,7 @@ export class McpHttpEndpoint {
       const rateKey = access.principal === undefined ? address : `principal:${access.principal.id}`;
       if (this.rateLimiter !== undefined) {
         const wait = this.rateLimiter.take(rateKey);
-        if (wait > 0) return rateLimited(exchange, wait);
+        if (wait > 0) return rateLimited(this.runtime, exchange, wait);
       }
       if (method === 'POST') return await this.posts.post(exchange, access, rateKey);
       if (method === 'GET') return await this.streams.openStandaloneStream(exchange, access);
@@ -203,14 +203,19 @@ export class McpHttpEndpoint {
 
   private challenge(exchange: HttpExchange, error: AuthenticationError | undefined): void {
     const headers = { 'www-authenticate': challengeOf(error, this.options.protectedResource) };
-    refuse(exchange, error?.code === 'insufficient_scope' ? 'insufficient_scope' : 'unauthorized', headers);
+    refuse(
+      this.runtime,
+      exchange,
+      error?.code === 'insufficient_scope' ? 'insufficient_scope' : 'unauthorized',
+      headers,
+    );
   }
 
   /** Answers a CORS preflight: allowed only for the configured origins. */
   private preflight(exchange: HttpExchange, origin: string): void {
     const cors = this.options.cors;
     if (cors === undefined || !cors.origins.has(originOf(origin))) {
-      refuse(exchange, 'forbidden_origin');
+      refuse(this.runtime, exchange, 'forbidden_origin');
       return;
     }
     exchange.respond(204, {
@@ -243,11 +248,11 @@ export class McpHttpEndpoint {
    * `session_closed`, which ends their streams ("Session Management" §5).
    */
   private async deleteSession(exchange: HttpExchange, access: SessionAccess): Promise<void> {
-    const sessionId = sessionIdOf(exchange);
+    const sessionId = sessionIdOf(this.runtime, exchange);
     if (sessionId === undefined) return;
     if (this.router !== undefined && (await this.router.routeSession(exchange, sessionId))) return;
     if (this.runtime.remove(sessionId, access)) exchange.respond(200, {});
-    else refuse(exchange, 'session_not_found');
+    else refuse(this.runtime, exchange, 'session_not_found');
   }
 
   /** {@link report}, bound: what the serializers and the handlers of each method call. */
@@ -264,7 +269,7 @@ export class McpHttpEndpoint {
   private fail(exchange: HttpExchange, error: unknown): void {
     this.report(error);
     if (exchange.answered) exchange.abort();
-    else refuse(exchange, 'internal_server_error');
+    else refuse(this.runtime, exchange, 'internal_server_error');
   }
 }
 

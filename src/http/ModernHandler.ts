@@ -20,19 +20,21 @@ import { serializeMessage } from '../protocol/serialize.js';
 import { declaresTasks, TASKS_REQUIRED_CAPABILITIES } from '../protocol/tasks.js';
 import type { ListenSink } from '../runtime/ListenFeed.js';
 import type { SessionAccess, SessionRuntime } from '../server/createSessionRuntime.js';
-import { headersFor, streamHeaders } from './answers.js';
+import { headersFor, statusOfResponse, streamHeaders } from './answers.js';
 import type { ClusterRouter } from './ClusterRouter.js';
 import type { EventStream, HttpExchange } from './exchange.js';
 import type { PostAnswer } from './headers.js';
 import type { ResolvedHttpOptions } from './options.js';
 import { formatSseEvent, keepAliveComment, keptAlive } from './sse.js';
-import { httpStatusOf } from './statuses.js';
 
-/** The HTTP status of a 2026-07-28 answer: -32601 is 404 here (removed or unknown method); the rest as the table says. */
-export function modernStatusOf(response: JsonRpcResponse): number {
+/**
+ * The HTTP status of a 2026-07-28 answer: -32601 is 404 here (removed or unknown method); the rest
+ * as the table says, except `shutting_down` of an `accepted` request (200, see `statusOfResponse`).
+ */
+export function modernStatusOf(response: JsonRpcResponse, accepted = false): number {
   if (!('error' in response)) return 200;
   if (response.error.code === -32601) return 404;
-  return httpStatusOf(response.error);
+  return statusOfResponse(response, accepted);
 }
 
 /**
@@ -85,8 +87,11 @@ class ModernAnswer {
     this.open().write(formatSseEvent(message, undefined, this.report));
   }
 
-  /** The response: ends the stream if one is open, else goes out as JSON with its status. */
-  finish(response: JsonRpcResponse | undefined, answer: PostAnswer): void {
+  /**
+   * The response: ends the stream if one is open, else goes out as JSON with its status.
+   * `accepted`: the runtime took the request before it ended it (see `modernStatusOf`).
+   */
+  finish(response: JsonRpcResponse | undefined, answer: PostAnswer, accepted = false): void {
     this.settle();
     const stream = this.stream;
     if (stream !== undefined) {
@@ -99,7 +104,7 @@ class ModernAnswer {
       this.exchange.openStream(streamHeaders).end();
       return;
     }
-    const status = modernStatusOf(response);
+    const status = modernStatusOf(response, accepted);
     if (answer === 'stream' && status === 200) {
       const opened = this.exchange.openStream(streamHeaders);
       opened.write(formatSseEvent(response, undefined, this.report));
@@ -182,13 +187,15 @@ export class ModernHandler {
     const openAfterMs =
       this.router === undefined ? keepAliveMs : this.router.streamAfterMs(exchange, keepAliveMs);
     const pending = new ModernAnswer(exchange, keepAliveMs, this.report, openAfterMs);
+    // Taken while the runtime accepts work: `shutting_down` then ends accepted work (200).
+    const accepted = this.runtime.accepting;
     const response = await this.runtime.serve(message, envelope, {
       principal: access.principal,
       onNotification: (notification) => pending.notify(notification),
       signal: pending.controller.signal,
       telemetry: exchange.telemetry,
     });
-    pending.finish(response, answer);
+    pending.finish(response, answer, accepted);
   }
 
   /**

@@ -66,14 +66,14 @@ export class PostHandler {
 
   async post(exchange: HttpExchange, access: SessionAccess, rateKey: string): Promise<void> {
     const answer = postAnswerFor(exchange.header('accept'));
-    if (answer === undefined) return refuse(exchange, 'not_acceptable');
+    if (answer === undefined) return refuse(this.runtime, exchange, 'not_acceptable');
     if (!isJsonContentType(exchange.header('content-type'))) {
-      return refuse(exchange, 'unsupported_media_type');
+      return refuse(this.runtime, exchange, 'unsupported_media_type');
     }
     const body = await exchange.readJson(this.options.maxBodyBytes, this.options.bodyTimeoutMs);
     if (!body.ok) {
       if (body.reason === 'body_already_read') this.report(new TypeError(bodyAlreadyReadHint));
-      return refuse(exchange, body.reason);
+      return refuse(this.runtime, exchange, body.reason);
     }
     if (Array.isArray(body.value)) {
       // 2026-07-28 has no batches: an array with a member of that era is refused whole (-32600).
@@ -116,7 +116,7 @@ export class PostHandler {
       const refused = await this.runtime.deliver('', message);
       return reply(exchange, refused ?? message.response, undefined, answer, this.report);
     }
-    const sessionId = sessionIdOf(exchange);
+    const sessionId = sessionIdOf(this.runtime, exchange);
     if (sessionId === undefined) return;
     // In a cluster, a session that lives on another instance is served there: requests,
     // notifications and the client's answers to the session's own requests alike.
@@ -156,7 +156,7 @@ export class PostHandler {
       telemetry: exchange.telemetry,
     });
     // A refused handshake leaves no session: the runtime stops one whose initialize failed.
-    if (response === undefined) return refuse(exchange, 'internal_server_error');
+    if (response === undefined) return refuse(this.runtime, exchange, 'internal_server_error');
     reply(exchange, response, 'error' in response ? undefined : sessionId, answer, this.report);
   }
 
@@ -188,11 +188,14 @@ export class PostHandler {
     answer: PostAnswer,
   ): Promise<void> {
     const stream = this.streams.lazyStream(exchange, sessionId, access);
+    // Taken while the runtime accepts work: a `shutting_down` answer then means the drain deadline
+    // cancelled it, not a refusal (see `statusOfResponse`).
+    const accepted = this.runtime.accepting;
     const response = await this.runtime.deliver(sessionId, message, stream.options);
     stream.settled();
     const writer = stream.writer;
     if (writer !== undefined) return writer.finish(response);
-    if (response !== undefined) return reply(exchange, response, undefined, answer, this.report);
+    if (response !== undefined) return reply(exchange, response, undefined, answer, this.report, accepted);
     // Cancelled by the client: no response may be sent for it (MCP "Cancellation"), and an SSE
     // stream that ends without one is the spec's way to finish the POST.
     exchange.openStream(streamHeaders).end();

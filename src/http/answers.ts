@@ -7,13 +7,15 @@
 import type { JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../protocol/lifecycle.js';
 import { serializeMessage } from '../protocol/serialize.js';
+import { countRefusal } from '../runtime/metrics.js';
+import type { SessionRuntime } from '../server/createSessionRuntime.js';
 import type { HttpExchange, ResponseHeaders } from './exchange.js';
 import type { PostAnswer } from './headers.js';
 import type { Refusal } from './refusals.js';
 import { refusalResponse } from './refusals.js';
 import type { StreamRefusal } from './StreamBudget.js';
 import { formatSseEvent } from './sse.js';
-import { httpStatusOf } from './statuses.js';
+import { httpReasonOf, httpStatusOf } from './statuses.js';
 
 const supportedVersions = new Set(SUPPORTED_PROTOCOL_VERSIONS);
 /** @internal */
@@ -24,22 +26,32 @@ export const streamHeaders: ResponseHeaders = {
   'cache-control': 'no-cache',
 };
 
-/** Answers with one of the transport's own refusals (`refusals.ts`), with `extraHeaders` if given. @internal */
-export function refuse(exchange: HttpExchange, refusal: Refusal, extraHeaders?: ResponseHeaders): void {
-  const { status, headers, body } = refusalResponse(refusal);
+/**
+ * Answers with one of the transport's own refusals (`refusals.ts`), with `extraHeaders` if given,
+ * and counts it in `runtime`'s refusals under the reason its body carries (`countRefusal`), as the
+ * runtime counts its own. @internal
+ */
+export function refuse(
+  runtime: SessionRuntime,
+  exchange: HttpExchange,
+  refusal: Refusal,
+  extraHeaders?: ResponseHeaders,
+): void {
+  const { status, headers, body, counted } = refusalResponse(refusal);
+  if (counted !== undefined) countRefusal(runtime, counted);
   exchange.respond(status, extraHeaders === undefined ? headers : { ...headers, ...extraHeaders }, body);
 }
 
 /** 429 `too_many_streams` or 503 `overloaded` for a stream past the budget, retry after a second. @internal */
-export function refuseStream(exchange: HttpExchange, refusal: StreamRefusal): void {
-  refuse(exchange, refusal === 'overloaded' ? 'streams_overloaded' : 'too_many_streams', {
+export function refuseStream(runtime: SessionRuntime, exchange: HttpExchange, refusal: StreamRefusal): void {
+  refuse(runtime, exchange, refusal === 'overloaded' ? 'streams_overloaded' : 'too_many_streams', {
     'retry-after': '1',
   });
 }
 
 /** 429 `rate_limited`, retry after `seconds`. @internal */
-export function rateLimited(exchange: HttpExchange, seconds: number): void {
-  refuse(exchange, 'rate_limited', { 'retry-after': String(seconds) });
+export function rateLimited(runtime: SessionRuntime, exchange: HttpExchange, seconds: number): void {
+  refuse(runtime, exchange, 'rate_limited', { 'retry-after': String(seconds) });
 }
 
 /**
@@ -48,23 +60,32 @@ export function rateLimited(exchange: HttpExchange, seconds: number): void {
  * absent one means 2025-03-26 ("Protocol Version Header").
  * @internal
  */
-export function sessionIdOf(exchange: HttpExchange): string | undefined {
+export function sessionIdOf(runtime: SessionRuntime, exchange: HttpExchange): string | undefined {
   const sessionId = exchange.header('mcp-session-id');
   if (sessionId === undefined || sessionId === '') {
-    refuse(exchange, 'missing_session_id');
+    refuse(runtime, exchange, 'missing_session_id');
     return undefined;
   }
   const version = exchange.header('mcp-protocol-version');
   if (version !== undefined && !supportedVersions.has(version)) {
-    refuse(exchange, 'unsupported_protocol_version');
+    refuse(runtime, exchange, 'unsupported_protocol_version');
     return undefined;
   }
   return sessionId;
 }
 
-/** The status a response is sent with: its error's (see `statuses.ts`), or 200 for a result. @internal */
-export function statusOfResponse(response: JsonRpcResponse): number {
-  return 'error' in response ? httpStatusOf(response.error) : 200;
+/**
+ * The status a response is sent with: its error's (see `statuses.ts`), or 200 for a result. With
+ * `accepted` (the runtime took the request, and only later ended it), `shutting_down` is 200: the
+ * drain deadline cancelled work the server had accepted, and MCP 2025-11-25 ("Transports" ›
+ * "Streamable HTTP" › "Sending Messages to the Server") answers an accepted request with one JSON
+ * object, as on its SSE stream; the HTTP error status is kept for input it refuses.
+ * @internal
+ */
+export function statusOfResponse(response: JsonRpcResponse, accepted = false): number {
+  if (!('error' in response)) return 200;
+  if (accepted && httpReasonOf(response.error) === 'shutting_down') return 200;
+  return httpStatusOf(response.error);
 }
 
 /**
@@ -87,6 +108,7 @@ export function headersFor(response: JsonRpcResponse, sessionId: string | undefi
  * A complete answer: JSON, or one SSE event for a client that does not accept JSON. An error's
  * status comes from the one status table (429/503/404/400…), and an error status always comes
  * with JSON: RFC 9110 §12.5.1 lets a server disregard `Accept` rather than hide the status.
+ * `accepted`: the runtime took the request before it ended it (see {@link statusOfResponse}).
  * @internal
  */
 export function reply(
@@ -95,8 +117,9 @@ export function reply(
   sessionId: string | undefined,
   answer: PostAnswer,
   onError: (error: unknown) => void,
+  accepted = false,
 ): void {
-  const status = statusOfResponse(response);
+  const status = statusOfResponse(response, accepted);
   if (answer === 'stream' && status === 200) {
     const headers =
       sessionId === undefined ? streamHeaders : { ...streamHeaders, 'mcp-session-id': sessionId };

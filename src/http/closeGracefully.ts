@@ -51,7 +51,8 @@ const IDLE_SWEEP_MS = 10;
  * 2. Every `subscriptions/listen` stream ends at once with its completion result
  *    (`resultType: 'complete'`, MCP 2026-07-28).
  * 3. Running and queued requests finish, for `drainMs` at most; past it they are cancelled
- *    (their handlers' `ctx.signal` aborts) and answered `shutting_down` with `Retry-After`.
+ *    (their handlers' `ctx.signal` aborts) and answered `shutting_down` with `Retry-After`: on
+ *    their SSE stream, or as a JSON-RPC error in a 200 (they were accepted; 503 is for refusals).
  * 4. Once every session has stopped (which ends its standalone GET stream), the listener closes
  *    and each connection closes as soon as its last answer is out; after `flushMs` any still open
  *    is cut.

@@ -68,29 +68,77 @@ async function readBody(request: Request, maxBytes: number, timeoutMs: number): 
   }
 }
 
+/**
+ * `headers` as a `Response` takes them: a field with several values (a forwarded answer's two
+ * `Set-Cookie`) appended once per value. The Fetch `Headers` keeps `Set-Cookie` lines apart
+ * (`getSetCookie()`); any other repeated field it combines with `, ` when read, as RFC 9110 §5.3
+ * allows.
+ */
+function headersInit(headers: ResponseHeaders): Headers | Record<string, string> {
+  let several = false;
+  for (const name in headers) if (Array.isArray(headers[name])) several = true;
+  if (!several) return headers as Record<string, string>;
+  const init = new Headers();
+  for (const name in headers) {
+    const value = headers[name] as string | string[];
+    if (Array.isArray(value)) for (const one of value) init.append(name, one);
+    else init.set(name, value);
+  }
+  return init;
+}
+
+/** Bytes an SSE body buffers before a write reports it full (`EventStream.write`). */
+const STREAM_HIGH_WATER_BYTES = 64 * 1024;
+
 /** An SSE body on a `ReadableStream`. */
 class WebEventStream extends ClosableEventStream {
   private controller!: ReadableStreamDefaultController<Uint8Array>;
-  readonly body = new ReadableStream<Uint8Array>({
-    start: (controller) => {
-      this.controller = controller;
+  /** Waiting for the reader to take what is queued (`waitForDrain`). */
+  private drainListeners: (() => void)[] = [];
+  readonly body = new ReadableStream<Uint8Array>(
+    {
+      start: (controller) => {
+        this.controller = controller;
+      },
+      // The reader wants more: the queue is under its high-water mark again.
+      pull: () => this.drained(),
+      // The client went away (the server cancels the body it was sending).
+      cancel: () => {
+        this.markClosed();
+        this.drained();
+      },
     },
-    // The client went away (the server cancels the body it was sending).
-    cancel: () => this.markClosed(),
-  });
+    { highWaterMark: STREAM_HIGH_WATER_BYTES, size: (chunk) => chunk.byteLength },
+  );
 
   error(): void {
     if (this.closed) return;
     this.controller.error(new Error('Stream aborted'));
     this.markClosed();
+    this.drained();
   }
 
-  protected send(event: string): void {
+  protected send(event: string): boolean {
     this.controller.enqueue(encoder.encode(event));
+    return !this.full();
   }
 
   protected finish(): void {
     this.controller.close();
+    this.drained();
+  }
+
+  protected full(): boolean {
+    return (this.controller.desiredSize ?? 0) <= 0;
+  }
+
+  protected waitForDrain(listener: () => void): void {
+    this.drainListeners.push(listener);
+  }
+
+  private drained(): void {
+    if (this.drainListeners.length === 0) return;
+    for (const listener of this.drainListeners.splice(0)) listener();
   }
 }
 
@@ -163,8 +211,8 @@ class FetchExchange implements HttpExchange {
     return stream;
   }
 
-  private withExtra(headers: ResponseHeaders): ResponseHeaders {
-    return this.extraHeaders === undefined ? headers : { ...headers, ...this.extraHeaders };
+  private withExtra(headers: ResponseHeaders): Headers | Record<string, string> {
+    return headersInit(this.extraHeaders === undefined ? headers : { ...headers, ...this.extraHeaders });
   }
 
   abort(): void {

@@ -103,12 +103,25 @@ class NodeEventStream extends ClosableEventStream {
     else res.once('close', () => this.markClosed());
   }
 
-  protected send(event: string): void {
-    this.res.write(event);
+  protected send(event: string): boolean {
+    return this.res.write(event);
   }
 
   protected finish(): void {
     this.res.end();
+  }
+
+  protected full(): boolean {
+    return this.res.writableNeedDrain;
+  }
+
+  protected waitForDrain(listener: () => void): void {
+    const { res } = this;
+    const done = (): void => {
+      res.off('drain', done).off('close', done);
+      listener();
+    };
+    res.on('drain', done).on('close', done);
   }
 }
 
@@ -200,7 +213,7 @@ class NodeExchange implements HttpExchange {
   }
 
   addHeaders(headers: ResponseHeaders): void {
-    for (const name in headers) this.res.setHeader(name, headers[name] as string);
+    for (const name in headers) this.res.setHeader(name, headers[name] as string | string[]);
   }
 
   respond(status: number, headers: ResponseHeaders, body = ''): void {

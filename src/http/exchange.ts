@@ -5,8 +5,8 @@
  */
 import type { RequestTelemetry } from '../runtime/types.js';
 
-/** Response headers, lower-case names. @internal */
-export type ResponseHeaders = Readonly<Record<string, string>>;
+/** Response headers, lower-case names; a field with several values goes as one line each. @internal */
+export type ResponseHeaders = Readonly<Record<string, string | string[]>>;
 
 /** What reading a JSON body gave. @internal */
 export type JsonBody =
@@ -19,8 +19,18 @@ export type JsonBody =
 
 /** An open `text/event-stream` response body. @internal */
 export interface EventStream {
-  /** Sends one complete SSE event (already framed); ignored once closed. */
-  write(event: string): void;
+  /**
+   * Sends one complete SSE event (already framed); ignored once closed. `false` when the client has
+   * not taken what was written yet and the buffer is past its high-water mark (Node's
+   * `res.write()`, a `ReadableStream`'s `desiredSize`), or the stream is closed: a copier that can
+   * wait should write again only after {@link EventStream.onDrain}.
+   */
+  write(event: string): boolean;
+  /**
+   * Calls `listener` once the client has taken the buffered output (at once when nothing waits, or
+   * the stream is closed).
+   */
+  onDrain(listener: () => void): void;
   /** Ends the response; idempotent. */
   end(): void;
   /** True once ended, or the client went away. */
@@ -42,8 +52,13 @@ export abstract class ClosableEventStream implements EventStream {
     return this.listeners === undefined;
   }
 
-  write(event: string): void {
-    if (!this.closed) this.send(event);
+  write(event: string): boolean {
+    return !this.closed && this.send(event);
+  }
+
+  onDrain(listener: () => void): void {
+    if (this.closed || !this.full()) listener();
+    else this.waitForDrain(listener);
   }
 
   end(): void {
@@ -64,8 +79,13 @@ export abstract class ClosableEventStream implements EventStream {
     for (const listener of listeners ?? []) listener();
   }
 
-  protected abstract send(event: string): void;
+  /** Sends `event`; `false` when the buffer is past its high-water mark. */
+  protected abstract send(event: string): boolean;
   protected abstract finish(): void;
+  /** Whether the buffer is past its high-water mark now. */
+  protected abstract full(): boolean;
+  /** Calls `listener` once the buffer has room again (or the stream closed). */
+  protected abstract waitForDrain(listener: () => void): void;
 }
 
 /** One HTTP request and the means to answer it, once. @internal */

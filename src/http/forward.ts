@@ -134,12 +134,20 @@ function requestHeaders(
   return headers;
 }
 
-/** The owner's end-to-end response headers, passed to the client. */
-function responseHeaders(response: IncomingMessage): ResponseHeaders {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(response.headers)) {
-    if (value === undefined || isHopByHop(name)) continue;
-    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+/**
+ * The owner's end-to-end response headers, passed to the client. A field the owner sent on several
+ * lines (two `Set-Cookie`, two `WWW-Authenticate` challenges) stays on several lines: `Set-Cookie`
+ * cannot be combined at all (RFC 6265 §3), and `headersDistinct` keeps every field's values apart
+ * where `headers` would have joined them with `, `.
+ * @internal
+ */
+export function responseHeaders(response: Pick<IncomingMessage, 'headersDistinct'>): ResponseHeaders {
+  const headers: Record<string, string | string[]> = {};
+  const distinct = response.headersDistinct;
+  for (const name in distinct) {
+    const values = distinct[name];
+    if (values === undefined || values.length === 0 || isHopByHop(name)) continue;
+    headers[name] = values.length === 1 ? (values[0] as string) : values;
   }
   return headers;
 }
@@ -284,20 +292,30 @@ function readText(response: IncomingMessage): Promise<string | undefined> {
  * Copies an SSE body as it arrives (the text is already framed as events by the owner; a UTF-8
  * character split across chunks is decoded whole); ends ours with it, or cuts ours off when the
  * owner's breaks (a client then resumes or retries, as after any dropped stream). Our stream closing
- * first (the client left) closes the owner's connection.
+ * first (the client left) closes the owner's connection. With backpressure: while the client has
+ * not taken what was written (`write` says full), reading from the owner pauses until our stream
+ * drains, so a slow reader holds the owner back (TCP) instead of growing this instance's buffers.
+ * @internal
  */
-function pipeEventStream(
+export function pipeEventStream(
   response: IncomingMessage,
   stream: EventStream,
-  exchange: HttpExchange,
-  request: ClientRequest,
+  exchange: Pick<HttpExchange, 'abort'>,
+  request: Pick<ClientRequest, 'destroy'>,
 ): Promise<void> {
   return new Promise((resolve) => {
     stream.onClose(() => {
       if (!response.complete) request.destroy();
     });
     response.setEncoding('utf8');
-    response.on('data', (text: string) => stream.write(text));
+    const resume = (): void => {
+      response.resume();
+    };
+    response.on('data', (text: string) => {
+      if (stream.write(text) || stream.closed) return;
+      response.pause();
+      stream.onDrain(resume);
+    });
     response.once('end', () => {
       stream.end();
       resolve();

@@ -75,7 +75,7 @@ export class PrometheusEndpoint {
       return;
     }
     await new Promise<void>((resolve) => {
-      const headers: Record<string, string> = { ...scrapeHeaders };
+      const headers: Record<string, string | string[]> = { ...scrapeHeaders };
       const response: MetricsResponse = {
         statusCode: 200,
         setHeader(name, value) {

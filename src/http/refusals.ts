@@ -97,6 +97,12 @@ export interface RefusalResponse {
   readonly status: number;
   readonly headers: ResponseHeaders;
   readonly body: string;
+  /**
+   * The reason it counts under in the runtime's refusals (`mcp_session_runtime.refusals`), the one
+   * its body carries; `undefined` for the transport's own failures (500), which are errors, not
+   * refusals.
+   */
+  readonly counted: HttpErrorReason | undefined;
 }
 
 /** Built once per refusal kind: the bodies never change, so they are serialized once. */
@@ -111,6 +117,7 @@ export function refusalResponse(refusal: Refusal): RefusalResponse {
       status: httpStatusTable[row.reason],
       headers: { 'content-type': 'application/json', ...row.headers },
       body: JSON.stringify(refusalBody(row)),
+      counted: row.reason === 'internal_server_error' ? undefined : row.reason,
     };
     refusalResponses.set(refusal, response);
   }

@@ -116,9 +116,13 @@ class KeptAliveStream implements EventStream {
     stream.onClose(() => clearInterval(timer));
   }
 
-  write(event: string): void {
+  write(event: string): boolean {
     this.written = true;
-    this.stream.write(event);
+    return this.stream.write(event);
+  }
+
+  onDrain(listener: () => void): void {
+    this.stream.onDrain(listener);
   }
 
   end(): void {

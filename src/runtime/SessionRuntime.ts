@@ -37,7 +37,7 @@ import type { Listen, ListenCapabilities, ListenFilter, ListenSink, ListKind } f
 import { ListenFeed } from './ListenFeed.js';
 import type { MailboxEnvironment } from './Mailbox.js';
 import { MethodLatencies } from './methodLatency.js';
-import { MetricsRecorder } from './metrics.js';
+import { COUNT_REFUSAL, MetricsRecorder } from './metrics.js';
 import type { PendingRequest } from './PendingRequest.js';
 import type { ActorKey, ClusterNotification, Location, Placement } from './placement.js';
 import { PlacementUnavailableError, placementIdOf } from './placement.js';
@@ -285,6 +285,8 @@ export class SessionRuntimeImpl implements SessionRuntime {
   private readonly tasks: Tasks;
   /** The observable instruments' readings, taken from the counters at collection time. */
   private readonly gauges: RuntimeGauges;
+  /** What the placement returned from `onLost` and `onNotification`: called once closed. */
+  private readonly detachPlacement: (() => void)[] = [];
 
   /**
    * @param options validated settings with defaults applied.
@@ -392,8 +394,22 @@ export class SessionRuntimeImpl implements SessionRuntime {
     this.gauges = new RuntimeGauges(this);
     this.gauges.sync();
     if (placement !== undefined) {
-      placement.onLost((id) => this.lost(id));
-      placement.onNotification((notification) => this.deliverNotification(notification));
+      const lost = placement.onLost((id) => this.lost(id));
+      const notified = placement.onNotification((notification) => this.deliverNotification(notification));
+      for (const detach of [lost, notified])
+        if (typeof detach === 'function') this.detachPlacement.push(detach);
+    }
+  }
+
+  /** Unregisters this runtime's listeners from its placement, once closed. */
+  private detachFromPlacement(): void {
+    for (const detach of this.detachPlacement.splice(0)) {
+      try {
+        detach();
+      } catch (error) {
+        // The placement's failure must not fail the close; it is told like a listener's failure.
+        this.events.safeEmit('listenerError', { event: 'placement', error });
+      }
     }
   }
 
@@ -830,6 +846,11 @@ export class SessionRuntimeImpl implements SessionRuntime {
     return stopped;
   }
 
+  /** A transport's own refusal, counted with the runtime's (`countRefusal`). @internal */
+  [COUNT_REFUSAL](reason: string): void {
+    this.metricsRecorder.reject(reason);
+  }
+
   metrics(): RuntimeMetrics {
     return { ...this.metricsRecorder.snapshot(), handles: this.handles.metrics() };
   }
@@ -920,7 +941,9 @@ export class SessionRuntimeImpl implements SessionRuntime {
   }
 
   close(options: CloseOptions = {}): Promise<void> {
-    this.closing ??= this.shutDown(options.drainMs ?? 5_000);
+    // Lease losses still stop actors during the drain; once every actor has stopped, the placement
+    // has nothing left to tell this runtime.
+    this.closing ??= this.shutDown(options.drainMs ?? 5_000).then(() => this.detachFromPlacement());
     return this.closing;
   }
 

@@ -68,3 +68,22 @@ export class MetricsRecorder {
     };
   }
 }
+
+/**
+ * The key of a runtime's method that counts a refusal decided outside it (see {@link countRefusal}):
+ * a symbol, so that it stays off the public `SessionRuntime` surface yet survives a wrapper (a
+ * `Proxy`) that passes the runtime's members through. @internal
+ */
+export const COUNT_REFUSAL: unique symbol = Symbol('mcp-session-runtime.countRefusal');
+
+/**
+ * Counts a refusal decided before a message reached `runtime` (a transport's own, e.g. 429
+ * `rate_limited`) in that runtime's refusals by `reason`: `metrics().rejected` and the
+ * `mcp_session_runtime.refusals` counter, beside the runtime's own reasons. Does nothing for an
+ * object that is not a runtime of `createSessionRuntime`.
+ * @internal
+ */
+export function countRefusal(runtime: object, reason: string): void {
+  const count = (runtime as { [COUNT_REFUSAL]?: unknown })[COUNT_REFUSAL];
+  if (typeof count === 'function') (count as (reason: string) => void).call(runtime, reason);
+}

@@ -115,13 +115,21 @@ export interface Placement {
   locate(id: string): Promise<Location>;
   /**
    * Registers the runtime's listener for ids this instance lost (its claim lapsed or was taken):
-   * the runtime stops their actors at once. One listener; a second replaces the first.
+   * the runtime stops their actors at once. One listener; a second replaces the first. Returns a
+   * function that unregisters `listener` (and leaves a later one in place), which the runtime calls
+   * once its `close()` has completed (it should not throw: a throw is reported as the runtime's
+   * `listenerError`); a placement that returns nothing keeps the listener.
    */
-  onLost(listener: (id: string) => void): void;
+  // biome-ignore lint/suspicious/noConfusingVoidType: placements written before the unsubscribe return nothing
+  onLost(listener: (id: string) => void): (() => void) | void;
   /** Sends a notification to every other instance's runtime (never back to this one: the runtime delivers its own at once). Never throws. */
   publish(notification: ClusterNotification): void;
-  /** Registers the runtime's listener for published notifications. One listener; a second replaces the first. */
-  onNotification(listener: (notification: ClusterNotification) => void): void;
+  /**
+   * Registers the runtime's listener for published notifications. One listener; a second replaces
+   * the first. Returns a function that unregisters `listener`, as {@link Placement.onLost} does.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: placements written before the unsubscribe return nothing
+  onNotification(listener: (notification: ClusterNotification) => void): (() => void) | void;
 }
 
 /**

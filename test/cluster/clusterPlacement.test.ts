@@ -247,6 +247,32 @@ describe('the cluster placement when its lease is lost', () => {
     expect(await b.claim('session:1')).toBe(true);
   });
 
+  it('tells a lost id to no listener once its unsubscribe is called; a replaced one’s unsubscribe leaves the new one', async () => {
+    const clock = new ManualClock(1_000);
+    const memory = new MemoryLeaseStore({ clock });
+    const store = new SwitchableStore(memory);
+    const times = { ttlMs: 3_000, renewIntervalMs: 1_000, safetyMarginMs: 300, clock };
+    const a = place({ store, address: 'http://a:1', instanceId: 'a', ...times });
+    const unsubscribed: string[] = [];
+    const stop = a.onLost((id) => unsubscribed.push(id));
+    if (stop === undefined) throw new Error('Expected onLost to return an unsubscribe function');
+    stop();
+    await a.claim('session:1');
+    store.down = true;
+    clock.advance(2_700);
+    expect(a.holds('session:1')).toBe(false);
+    expect(unsubscribed).toEqual([]);
+    store.down = false;
+    const later: string[] = [];
+    const stopReplaced = a.onLost(() => {});
+    a.onLost((id) => later.push(id));
+    stopReplaced?.();
+    await a.claim('session:2');
+    store.down = true;
+    clock.advance(2_700);
+    expect(later).toEqual(['session:2']);
+  });
+
   it('on Redis: loses the id when Redis stops answering, and another instance claims it after the ttl', async () => {
     const proxy = await RedisProxy.start();
     const partitioned = await connectRedis(proxy.url);

@@ -111,6 +111,29 @@ describe.each([
     expect([...a.errors, ...b.errors, ...c.errors]).toEqual([]);
   });
 
+  it('stops delivering to a listener once its unsubscribe is called, and leaves a later one', async () => {
+    const [a, b, c] = (await instances(factory, 3)) as [Instance, Instance, Instance];
+    const unsubscribed: ClusterNotification[] = [];
+    const stop = b.placement.onNotification((notification) => unsubscribed.push(notification));
+    if (stop === undefined) throw new Error('Expected onNotification to return an unsubscribe function');
+    stop();
+    const first: ClusterNotification = { type: 'listChanged', list: 'tools' };
+    a.placement.publish(first);
+    // C has it: B's bus has delivered it too, to nobody.
+    await vi.waitFor(() => expect(c.received).toEqual([first]));
+    expect(unsubscribed).toEqual([]);
+    expect(b.received).toEqual([]);
+    // The unsubscribe of a replaced listener leaves the one that replaced it.
+    const later: ClusterNotification[] = [];
+    const stopReplaced = b.placement.onNotification(() => {});
+    b.placement.onNotification((notification) => later.push(notification));
+    stopReplaced?.();
+    const second: ClusterNotification = { type: 'listChanged', list: 'prompts' };
+    a.placement.publish(second);
+    await vi.waitFor(() => expect(later).toEqual([second]));
+    expect([...a.errors, ...b.errors, ...c.errors]).toEqual([]);
+  });
+
   it('ignores malformed messages, reports each one, and keeps delivering', async () => {
     const [a, b] = (await instances(factory, 2)) as [Instance, Instance];
     const malformed = [

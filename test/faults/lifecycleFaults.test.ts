@@ -199,9 +199,9 @@ describe('close() while requests are queued', () => {
     expect(runtime.metrics()).toMatchObject({ accepted: 3, failed: 3, queued: 0 });
   });
 
-  // Today the requests cut off at the deadline get `data: { reason: 'shutting_down' }` only, while
-  // every other `shutting_down` carries `retryAfterSeconds` (errors.ts: "For overloaded, mailbox_full
-  // and shutting_down"), so the HTTP endpoint answers them 503 without the README's Retry-After.
+  // Every `shutting_down` carries `retryAfterSeconds` (errors.ts: "For overloaded, mailbox_full and
+  // shutting_down"), the ones cut off at the deadline too: the HTTP endpoint sends it as Retry-After
+  // (with status 200 for these, which were accepted; 503 for refusals).
   it('gives the requests it cuts off at the deadline the same retryAfterSeconds as its refusals', async () => {
     const clock = new ManualClock();
     const runtime = createSessionRuntime({ clock, handlers: { hang: () => new Promise(() => {}) } });

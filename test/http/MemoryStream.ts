@@ -5,8 +5,12 @@ export class MemoryStream implements EventStream {
   readonly events: string[] = [];
   private listeners: (() => void)[] = [];
   closed = false;
-  write(event: string): void {
+  write(event: string): boolean {
     if (!this.closed) this.events.push(event);
+    return !this.closed;
+  }
+  onDrain(listener: () => void): void {
+    listener();
   }
   end(): void {
     if (this.closed) return;

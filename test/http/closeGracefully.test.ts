@@ -113,8 +113,13 @@ describe('closeGracefully', () => {
     // A second call (a second signal) joins the first close.
     expect(closeGracefully(server, runtime, { drainMs: 0 })).toBe(closed);
     const response = await running;
-    expect(response.status).toBe(503);
-    expect(((await response.json()) as { error: { code: number } }).error.code).toBe(-32013);
+    // The call was accepted: its error goes in the JSON-RPC body of a 200, with Retry-After.
+    expect(response.status).toBe(200);
+    expect(response.headers.get('retry-after')).toBe('1');
+    expect(await response.json()).toMatchObject({
+      id: 1,
+      error: { code: -32013, data: { reason: 'shutting_down', retryAfterSeconds: 1 } },
+    });
     await closed;
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
     expect(Date.now() - started).toBeLessThan(200 + 300 + 400);

@@ -3,14 +3,18 @@
  * through the instance the client reached, so the client never notices which one it hit. Two real
  * instances (runtimes behind the Node or fetch handler on ephemeral ports) share a fake placement.
  */
+import type { IncomingMessage } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import type { Server, Socket } from 'node:net';
 import { createServer } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { pipeEventStream } from '../../src/http/forward.js';
 import { defineTool } from '../../src/index.js';
 import { PlacementUnavailableError } from '../../src/runtime/placement.js';
 import type { Instance, InstanceOptions } from './forwardCluster.js';
@@ -20,8 +24,10 @@ import {
   initialize,
   initializeBody,
   post,
+  postHeaders,
   startInstance,
 } from './forwardCluster.js';
+import { MemoryStream } from './MemoryStream.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
 type Json = Record<string, any>;
@@ -427,6 +433,8 @@ describe('forwarding failures', () => {
       code: -32024,
       data: { reason: 'cluster_unavailable', retryAfterSeconds: 3 },
     });
+    // Refused before any instance saw it: counted with the runtime's refusals.
+    expect(b.runtime.metrics().rejected).toEqual({ cluster_unavailable: 1 });
   });
 
   it('never forwards a forwarded request again: two instances that each name the other end in not found', async () => {
@@ -500,5 +508,163 @@ describe('request headers of both handler forms', () => {
     });
     expect(forwarded?.headers['proxy-authorization']).toBeUndefined();
     expect(forwarded?.headers.host).toBe(new URL(a.address).host);
+  });
+});
+
+/** An owner that answers every request with `head` (status line and headers) and then `body`. */
+async function rawOwner(answer: (socket: Socket) => void): Promise<string> {
+  const port = await listenRaw((socket) => socket.once('data', () => answer(socket)));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** B, told that every session lives on the owner at `address`. */
+async function forwarderTo(address: string, kind: 'node' | 'fetch' = 'node'): Promise<Instance> {
+  const b = await start('B', { kind });
+  b.placement.locateWith = () => Promise.resolve({ kind: 'remote', instanceId: 'R', address });
+  return b;
+}
+
+/** A POST of the Node client: its response (raw header lines kept), not yet read. */
+function rawPost(url: URL, body: unknown, headers: Record<string, string>): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, {
+      method: 'POST',
+      agent: false,
+      headers: { ...postHeaders, ...headers },
+    });
+    request.once('response', resolve).once('error', reject);
+    cleanups.push(() => void request.destroy());
+    request.end(JSON.stringify(body));
+  });
+}
+
+/** The values of header `name` as separate lines of `response`. */
+function headerLines(response: IncomingMessage, name: string): string[] {
+  const lines: string[] = [];
+  for (let index = 0; index < response.rawHeaders.length; index += 2) {
+    if (response.rawHeaders[index]?.toLowerCase() === name)
+      lines.push(response.rawHeaders[index + 1] as string);
+  }
+  return lines;
+}
+
+describe("the owner's answer passed on", () => {
+  const twice =
+    'set-cookie: a=1; Path=/\r\nset-cookie: b=2; Path=/\r\n' +
+    'www-authenticate: Bearer realm="one"\r\nwww-authenticate: Basic realm="two"\r\n';
+
+  it.each(['json', 'sse'] as const)('keeps a header the owner sent twice on two lines (%s)', async (form) => {
+    const body = form === 'json' ? JSON.stringify(answer) : `data: ${JSON.stringify(answer)}\n\n`;
+    const type = form === 'json' ? 'application/json' : 'text/event-stream';
+    const owner = await rawOwner((socket) =>
+      socket.end(
+        `HTTP/1.1 200 OK\r\ncontent-type: ${type}\r\n${twice}content-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+      ),
+    );
+    const b = await forwarderTo(owner);
+    const response = await rawPost(b.url, call(12, 'echo', { text: 'x' }), session('elsewhere'));
+    expect(response.statusCode).toBe(200);
+    expect(headerLines(response, 'set-cookie')).toEqual(['a=1; Path=/', 'b=2; Path=/']);
+    expect(headerLines(response, 'www-authenticate')).toEqual(['Bearer realm="one"', 'Basic realm="two"']);
+    response.resume();
+  });
+
+  it('keeps two Set-Cookie apart through the fetch form', async () => {
+    const body = JSON.stringify(answer);
+    const owner = await rawOwner((socket) =>
+      socket.end(
+        `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n${twice}content-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+      ),
+    );
+    const b = await forwarderTo(owner, 'fetch');
+    const response = await rawPost(b.url, call(12, 'echo', { text: 'x' }), session('elsewhere'));
+    expect(response.statusCode).toBe(200);
+    expect(headerLines(response, 'set-cookie')).toEqual(['a=1; Path=/', 'b=2; Path=/']);
+    response.resume();
+  });
+
+  it.each(['node', 'fetch'] as const)(
+    'holds the owner back while the client does not read an SSE answer, then passes all of it on (%s form)',
+    async (kind) => {
+      const total = 48 * 1024 * 1024;
+      const chunk = `data: ${'x'.repeat(64 * 1024 - 8)}\n\n`;
+      const owner = { written: 0, waiting: false, finished: false };
+      const address = await rawOwner(async (socket) => {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n');
+        while (owner.written < total && !socket.destroyed) {
+          owner.written += chunk.length;
+          if (!socket.write(chunk)) {
+            owner.waiting = true;
+            await new Promise((resolve) => socket.once('drain', resolve).once('close', resolve));
+            owner.waiting = false;
+          }
+        }
+        owner.finished = owner.written >= total;
+        socket.end();
+      });
+      const b = await forwarderTo(address, kind);
+      const response = await rawPost(b.url, call(13, 'echo', { text: 'x' }), session('elsewhere'));
+      expect(response.headers['content-type']).toBe('text/event-stream');
+      response.pause();
+      // The owner stalls: the client reads nothing, so B stops reading from the owner.
+      let seen = -1;
+      let still = 0;
+      while (!owner.finished && still < 10) {
+        await sleep(30);
+        still = owner.waiting && owner.written === seen ? still + 1 : 0;
+        seen = owner.written;
+      }
+      expect(owner.finished).toBe(false);
+      expect(owner.written).toBeLessThan(total);
+      // Reading again, the client gets every byte, in order.
+      let received = 0;
+      let last = '';
+      response.setEncoding('utf8');
+      response.on('data', (text: string) => {
+        received += text.length;
+        last = text;
+      });
+      response.resume();
+      await new Promise((resolve) => response.once('end', resolve));
+      expect(owner.finished).toBe(true);
+      expect(received).toBe(total);
+      expect(last.endsWith('x\n\n')).toBe(true);
+    },
+  );
+});
+
+describe('pipeEventStream', () => {
+  it('pauses reading from the owner while a write reports the client full, and resumes on drain', async () => {
+    const upstream = new PassThrough();
+    const written: string[] = [];
+    let full = true;
+    let drain: (() => void) | undefined;
+    const stream = new MemoryStream();
+    stream.write = (event: string) => {
+      written.push(event);
+      return !full;
+    };
+    stream.onDrain = (listener: () => void) => {
+      drain = listener;
+    };
+    const piped = pipeEventStream(
+      upstream as unknown as IncomingMessage,
+      stream,
+      { abort: () => {} },
+      { destroy: () => upstream as never },
+    );
+    upstream.write('data: 1\n\n');
+    upstream.write('data: 2\n\n');
+    await sleep(5);
+    expect(written).toEqual(['data: 1\n\n']);
+    expect(upstream.isPaused()).toBe(true);
+    full = false;
+    drain?.();
+    await sleep(5);
+    expect(upstream.isPaused()).toBe(false);
+    expect(written).toEqual(['data: 1\n\n', 'data: 2\n\n']);
+    upstream.end();
+    await piped;
+    expect(stream.closed).toBe(true);
   });
 });

@@ -859,6 +859,26 @@ describe('sessions and the modern era', () => {
     });
     await closing;
   });
+
+  it('answers a request it accepted and the drain cut off with 200 and shutting_down in the body', async () => {
+    const { runtime, handler } = setUp();
+    const running = post(handler, 'tools/call', {
+      id: 'cut',
+      params: { name: 'hang', arguments: {}, _meta: envelope() },
+    });
+    await seen.hangStarted.promise;
+    const closing = runtime.close({ drainMs: 0 });
+    const response = await running;
+    // Accepted, then cancelled: a JSON-RPC error inside a successful exchange, not a refusal.
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(response.headers.get('retry-after')).toBe('1');
+    expect(await response.json()).toMatchObject({
+      id: 'cut',
+      error: { code: -32013, data: { reason: 'shutting_down', retryAfterSeconds: 1 } },
+    });
+    await closing;
+  });
 });
 
 describe('keep-alive', () => {

@@ -77,14 +77,24 @@ class FakePlacement implements Placement {
     if (this.locateFails) return Promise.reject(new PlacementUnavailableError('store unreachable', 3));
     return Promise.resolve(this.locations.get(id) ?? { kind: 'none' });
   }
-  onLost(listener: (id: string) => void): void {
+  onLost(listener: (id: string) => void): () => void {
     this.lostListener = listener;
+    return () => {
+      if (this.lostListener === listener) this.lostListener = undefined;
+    };
   }
   publish(notification: ClusterNotification): void {
     this.published.push(notification);
   }
-  onNotification(listener: (notification: ClusterNotification) => void): void {
+  onNotification(listener: (notification: ClusterNotification) => void): () => void {
     this.notificationListener = listener;
+    return () => {
+      if (this.notificationListener === listener) this.notificationListener = undefined;
+    };
+  }
+  /** Whether a runtime's listeners are registered: for lost ids, for notifications. */
+  get listening(): { readonly lost: boolean; readonly notifications: boolean } {
+    return { lost: this.lostListener !== undefined, notifications: this.notificationListener !== undefined };
   }
   /** This instance lost `id`: the claim is gone and the runtime is told. */
   lose(id: string): void {
@@ -218,6 +228,57 @@ describe('the placement option', () => {
     expect(() => createSessionRuntime({ placement: {} as Placement })).toThrow(TypeError);
     const { publish: _publish, ...partial } = new FakePlacement();
     expect(() => createSessionRuntime({ placement: partial as unknown as Placement })).toThrow(/placement/);
+  });
+
+  it('unregisters its listeners from the placement once closed, not before', async () => {
+    const { runtime, placement, stopped } = setUp();
+    await openSession(runtime, 's1');
+    runtime.dispatch('s1', request(1, 'tools/call', { name: 'wait', arguments: {} }));
+    await flush();
+    const closed = runtime.close({ drainMs: 60_000 });
+    // Draining: a lost lease still stops its actor at once.
+    expect(placement.listening).toEqual({ lost: true, notifications: true });
+    placement.lose('session:s1');
+    expect(stopped).toEqual([{ kind: 'session', id: 's1', reason: 'lease_lost' }]);
+    await closed;
+    expect(placement.listening).toEqual({ lost: false, notifications: false });
+    // What the placement tells afterwards reaches nothing of the closed runtime, and throws nothing.
+    expect(() => placement.lose('session:s2')).not.toThrow();
+    expect(() => placement.receive({ type: 'listChanged', list: 'tools' })).not.toThrow();
+    expect(stopped).toHaveLength(1);
+  });
+
+  it('leaves the listeners of a placement that returns no unsubscribe function (the older contract)', async () => {
+    const placement = new FakePlacement();
+    const older: Placement = Object.assign(Object.create(placement) as FakePlacement, {
+      onLost(listener: (id: string) => void): void {
+        placement.onLost(listener);
+      },
+      onNotification(listener: (notification: ClusterNotification) => void): void {
+        placement.onNotification(listener);
+      },
+    });
+    const runtime = createSessionRuntime({ placement: older });
+    await runtime.close({ drainMs: 0 });
+    expect(placement.listening).toEqual({ lost: true, notifications: true });
+  });
+
+  it('reports an unsubscribe that throws as listenerError, and still closes', async () => {
+    const placement = new FakePlacement();
+    const failing: Placement = Object.assign(Object.create(placement) as FakePlacement, {
+      onLost(listener: (id: string) => void): () => void {
+        placement.onLost(listener);
+        return () => {
+          throw new Error('cannot unsubscribe');
+        };
+      },
+    });
+    const runtime = createSessionRuntime({ placement: failing });
+    const errors: unknown[] = [];
+    runtime.events.on('listenerError', ({ error }) => errors.push(error));
+    await runtime.close({ drainMs: 0 });
+    expect(errors).toEqual([new Error('cannot unsubscribe')]);
+    expect(placement.listening).toEqual({ lost: true, notifications: false });
   });
 });
 
