@@ -96,6 +96,8 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
   /** Live entries per principal, for `maxPerPrincipal` (`undefined`: the unauthenticated ones, if counted). */
   private readonly perOwner = new Map<string | undefined, number>();
   readonly actor: Actor<typeof directoryMachine>;
+  /** `close()` was called (the machine's snapshot says so only once its step is done). */
+  private closeRequested = false;
   /** `retire` events sent to the directory's actor and not yet handled. */
   private pendingRetirements = 0;
   /** Claims in flight, by key: a second creator of one key waits on the first's claim (in order). */
@@ -130,7 +132,10 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
   }
 
   get accepting(): boolean {
-    return this.actor.getSnapshot().value === 'accepting';
+    // `closeRequested` first: `close()` stops idle entries inside the machine's step, whose
+    // snapshot still says `accepting` until the step ends, and a listener told of such a stop
+    // must not be able to create a new entry that nothing would close.
+    return !this.closeRequested && this.actor.getSnapshot().value === 'accepting';
   }
 
   /**
@@ -260,6 +265,7 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
 
   /** Starts shutdown: refuse new entries, drain the live ones. */
   close(): void {
+    this.closeRequested = true;
     this.actor.send({ type: 'close' });
   }
 

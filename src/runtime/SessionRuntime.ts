@@ -943,7 +943,17 @@ export class SessionRuntimeImpl implements SessionRuntime {
   close(options: CloseOptions = {}): Promise<void> {
     // Lease losses still stop actors during the drain; once every actor has stopped, the placement
     // has nothing left to tell this runtime.
-    this.closing ??= this.shutDown(options.drainMs ?? 5_000).then(() => this.detachFromPlacement());
+    if (this.closing !== undefined) return this.closing;
+    // Set before the shutdown starts: it stops idle actors synchronously and tells listeners, and a
+    // listener that calls `close()` again (or asks `accepting`) must find the runtime closing.
+    let settle: { resolve(): void; reject(error: unknown): void } | undefined;
+    this.closing = new Promise<void>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    const { resolve, reject } = settle as { resolve(): void; reject(error: unknown): void };
+    this.shutDown(options.drainMs ?? 5_000)
+      .then(() => this.detachFromPlacement())
+      .then(resolve, reject);
     return this.closing;
   }
 

@@ -7,8 +7,16 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { SessionRuntime } from '../../src/index.js';
-import { createSessionRuntime, defineHandle, defineTool, ManualClock } from '../../src/index.js';
-import { openSession, request } from '../helpers.js';
+import {
+  createSessionRuntime,
+  defineHandle,
+  defineTool,
+  ManualClock,
+  parseMessage,
+} from '../../src/index.js';
+import { readEnvelope } from '../../src/protocol/envelope.js';
+import type { IncomingRequest } from '../../src/protocol/incoming.js';
+import { flush, initializeRequest, openSession, request } from '../helpers.js';
 
 /** The lifecycle actor of live entry `key` (internal state, read for this test only). */
 function lifecycleActorOf(runtime: SessionRuntime, key: string): { getSnapshot(): { status: string } } {
@@ -131,5 +139,75 @@ describe('close() of idle sessions and handles', () => {
     await runtime.close({ drainMs: 0 });
     expect(stopped).toEqual(['closed', 'closed']);
     expect(runtime.metrics().handles.counter).toMatchObject({ live: 0, stopped: { closed: 2 } });
+  });
+
+  it('refuses a session opened by a listener told of a stop during close, and closes on time', async () => {
+    const clock = new ManualClock();
+    const runtime = createSessionRuntime({ clock, restAfterMs: 3_600_000, idleTimeoutMs: 600_000 });
+    await openSession(runtime, 'a');
+    let answer: Promise<unknown> | undefined;
+    runtime.events.on('sessionStopped', ({ sessionId }) => {
+      if (sessionId === 'a') answer = runtime.dispatch('late', initializeRequest(1));
+    });
+    let settled = false;
+    void runtime.close({ drainMs: 1_000 }).then(() => {
+      settled = true;
+    });
+    expect(await answer).toMatchObject({ error: { code: -32013 } });
+    expect(runtime.has('late')).toBe(false);
+    clock.advance(2_000);
+    await flush();
+    expect(settled).toBe(true);
+  });
+
+  it('answers a close() from a listener during the shutdown with the same promise and its drainMs', async () => {
+    let release: () => void = () => {};
+    const clock = new ManualClock();
+    const runtime = createSessionRuntime({
+      clock,
+      tools: [
+        defineTool({
+          name: 'slow',
+          inputSchema: { n: z.number() },
+          handler: () => new Promise<string>((resolve) => (release = () => resolve('late'))),
+        }),
+      ],
+    });
+    await openSession(runtime, 'a');
+    // "Stop when the last session ends": called while the first close() is stopping `a`.
+    const inner: Promise<void>[] = [];
+    runtime.events.on('sessionStopped', () => {
+      if (runtime.size === 0) inner.push(runtime.close());
+    });
+    const message = parseMessage({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: {
+        name: 'slow',
+        arguments: { n: 1 },
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+          'io.modelcontextprotocol/clientCapabilities': {},
+        },
+      },
+    }) as IncomingRequest;
+    const envelope = readEnvelope(message.params);
+    if (typeof envelope === 'string') throw new Error(envelope);
+    const sessionless = runtime.serve(message, envelope);
+    await flush();
+    let settled = false;
+    const closed = runtime.close({ drainMs: 60_000 });
+    void closed.then(() => {
+      settled = true;
+    });
+    expect(inner).toEqual([closed]);
+    // Past the default 5 s drain: a second shutdown would have cut the call short here.
+    clock.advance(5_000);
+    await flush();
+    release();
+    expect(await sessionless).toMatchObject({ result: { content: [{ type: 'text', text: 'late' }] } });
+    await flush();
+    expect(settled).toBe(true);
   });
 });
