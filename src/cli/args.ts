@@ -295,7 +295,8 @@ function httpOptions(
       return `'--jwt-jwks-url' takes an http(s) URL, got '${jwksUrl}'`;
     }
     if (secretEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv)) {
-      return `'--jwt-secret-env' takes the name of an environment variable (the secret itself never goes on the command line), got '${secretEnv}'`;
+      // The value is not repeated: it may be the secret itself, given by mistake.
+      return "'--jwt-secret-env' takes the name of an environment variable (the secret itself never goes on the command line); the value given is not one (not shown)";
     }
     if (resource !== undefined) {
       if (!isHttpUrl(resource)) return `'--resource' takes this server's http(s) URL, got '${resource}'`;
@@ -324,8 +325,10 @@ function httpOptions(
 function listOf(values: ReadonlyMap<string, string[]>, name: string): readonly string[] | undefined | null {
   const given = values.get(name)?.[0];
   if (given === undefined) return undefined;
+  // Commas or whitespace: OAuth writes scopes space-separated (RFC 6749 §3.3), and no entry of
+  // these lists (scopes, hosts, origins) may hold whitespace.
   const entries = given
-    .split(',')
+    .split(/[\s,]+/)
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '');
   return entries.length === 0 || entries.includes('*') ? null : entries;
@@ -367,21 +370,25 @@ function isHttpUrl(value: string): boolean {
  * `port`: `--http <port> --host … --path …` and each handler option given.
  */
 export function httpArgs(transport: HttpTransport, port: number): string[] {
-  const args = ['--http', String(port), '--host', transport.host, '--path', transport.path];
-  const list = (name: string, value: readonly string[] | '*' | undefined) => {
-    if (value !== undefined) args.push(name, value === '*' ? '*' : value.join(','));
+  // `--name=value`: a value may begin with `-`, which the separate form would read as a flag.
+  const args = ['--http', String(port), `--host=${transport.host}`, `--path=${transport.path}`];
+  const valued = (name: string, value: string | undefined) => {
+    if (value !== undefined) args.push(`${name}=${value}`);
   };
+  const list = (name: string, value: readonly string[] | '*' | undefined) =>
+    valued(name, value === undefined || value === '*' ? value : value.join(','));
   list('--allowed-hosts', transport.allowedHosts);
   list('--allowed-origins', transport.allowedOrigins);
   list('--cors', transport.cors);
   const jwt = transport.jwt;
   if (jwt !== undefined) {
-    args.push('--jwt-issuer', jwt.issuer, '--jwt-audience', jwt.audience);
-    if (jwt.jwksUrl !== undefined) args.push('--jwt-jwks-url', jwt.jwksUrl);
-    if (jwt.secretEnv !== undefined) args.push('--jwt-secret-env', jwt.secretEnv);
+    valued('--jwt-issuer', jwt.issuer);
+    valued('--jwt-audience', jwt.audience);
+    valued('--jwt-jwks-url', jwt.jwksUrl);
+    valued('--jwt-secret-env', jwt.secretEnv);
     list('--jwt-required-scopes', jwt.requiredScopes);
   }
-  if (transport.resource !== undefined) args.push('--resource', transport.resource);
+  valued('--resource', transport.resource);
   if (transport.metrics) args.push('--metrics');
   if (transport.dashboard) args.push('--dashboard');
   return args;

@@ -40,6 +40,14 @@ export async function handlerOptions(
   };
 }
 
+/**
+ * The variable's name as printed: a name as long as a usable secret (32 bytes or more) may be the
+ * secret itself, passed by mistake, so it is not repeated.
+ */
+function shownName(name: string): string {
+  return name.length < MIN_SECRET_BYTES ? name : 'the variable it names';
+}
+
 async function authenticator(jwt: JwtFlags, env: NodeJS.ProcessEnv) {
   const { createJwtAuthenticator } = await import('../auth/index.js');
   const common = {
@@ -51,12 +59,14 @@ async function authenticator(jwt: JwtFlags, env: NodeJS.ProcessEnv) {
   const name = jwt.secretEnv as string;
   const secret = env[name];
   if (secret === undefined || secret === '') {
-    throw new LoadError(`--jwt-secret-env names ${name}, which is not set: export the HMAC secret in it`);
+    throw new LoadError(
+      `--jwt-secret-env names ${shownName(name)}, which is not set: export the HMAC secret in it`,
+    );
   }
   const key = new TextEncoder().encode(secret);
   if (key.length < MIN_SECRET_BYTES) {
     throw new LoadError(
-      `the secret in ${name} is ${key.length} bytes: an HMAC secret needs at least ${MIN_SECRET_BYTES} (RFC 7518 §3.2)`,
+      `the secret in ${shownName(name)} is ${key.length} bytes: an HMAC secret needs at least ${MIN_SECRET_BYTES} (RFC 7518 §3.2)`,
     );
   }
   return createJwtAuthenticator({ ...common, key });
@@ -74,7 +84,7 @@ export function routedPaths(transport: HttpTransport): ReadonlySet<string> {
     paths.add(WELL_KNOWN).add(WELL_KNOWN + resourcePath);
   }
   if (transport.metrics) paths.add('/metrics');
-  if (transport.dashboard) paths.add('/dashboard').add('/dashboard/events');
+  if (transport.dashboard) paths.add('/dashboard').add('/dashboard/').add('/dashboard/events');
   return paths;
 }
 
@@ -86,11 +96,20 @@ export function servedBeside(transport: HttpTransport): string {
   return `GET ${paths.join(', ')}`;
 }
 
+/** `url` without user info or query, either of which may carry a credential: `https://h/p?…`. */
+function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}${parsed.search === '' ? '' : '?…'}`;
+}
+
 /** One line on how requests are authenticated, or `undefined` when they are not. */
 export function describeAuthentication(transport: HttpTransport): string | undefined {
   const jwt = transport.jwt;
   if (jwt === undefined) return undefined;
-  const keys = jwt.jwksUrl !== undefined ? `keys from ${jwt.jwksUrl}` : `HMAC secret from $${jwt.secretEnv}`;
+  const keys =
+    jwt.jwksUrl !== undefined
+      ? `keys from ${withoutCredentials(jwt.jwksUrl)}`
+      : `HMAC secret from $${jwt.secretEnv}`;
   const scopes = jwt.requiredScopes === undefined ? '' : `, scopes ${jwt.requiredScopes.join(' ')}`;
   return `requests need a bearer JWT: issuer ${jwt.issuer}, audience ${jwt.audience} (${keys}${scopes})`;
 }

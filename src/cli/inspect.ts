@@ -19,8 +19,8 @@ export function commandLine(words: readonly string[]): string {
 /**
  * The two Inspector commands for a Streamable HTTP endpoint: one that lists its tools in the
  * terminal, and the browser UI already pointed at it. With `bearer` (the server asks for a JWT) the
- * terminal one sends `Authorization: Bearer $TOKEN`, the token taken from the shell's `TOKEN`
- * variable so that it never appears in what the command prints.
+ * two send `Authorization: Bearer $TOKEN`, the token taken from the shell's `TOKEN` variable so
+ * that it never appears in what the command prints.
  *
  * @example
  * ```ts
@@ -32,7 +32,7 @@ export function inspectHttp(url: string, bearer = false): string[] {
   const header = bearer ? ' --header "Authorization: Bearer $TOKEN"' : '';
   return [
     `${INSPECTOR} --cli ${shellQuote(url)} --transport http${header} --method tools/list`,
-    `${INSPECTOR} --server-url ${shellQuote(url)} --transport http`,
+    `${INSPECTOR} --server-url ${shellQuote(url)} --transport http${header}`,
   ];
 }
 

@@ -169,6 +169,49 @@ describe('parseArgs', () => {
     expect(again).toEqual({ ...parsed, transport: { ...parsed.transport, port: 4321 } });
   });
 
+  it('passes values that begin with - to the dev server intact', () => {
+    const parsed = parseArgs([
+      'dev',
+      's.ts',
+      '--jwt-issuer=-issuer',
+      '--jwt-audience=-audience',
+      '--jwt-jwks-url=https://i/k',
+    ]);
+    if (parsed.kind !== 'run' || parsed.transport.kind !== 'http') throw new Error('expected an HTTP run');
+    const again = parseArgs(['dev', 's.ts', ...httpArgs(parsed.transport, 1)]);
+    expect(again).toEqual({ ...parsed, transport: { ...parsed.transport, port: 1 } });
+  });
+
+  it('reads scopes space-separated as OAuth writes them, or comma-separated', () => {
+    for (const scopes of ['mcp:read mcp:write', 'mcp:read,mcp:write', ' mcp:read , mcp:write ']) {
+      const parsed = parseArgs([
+        'serve',
+        's.ts',
+        '--jwt-issuer=i',
+        '--jwt-audience=a',
+        '--jwt-jwks-url=https://i/k',
+        '--jwt-required-scopes',
+        scopes,
+      ]);
+      if (parsed.kind !== 'run' || parsed.transport.kind !== 'http') throw new Error('expected an HTTP run');
+      expect(parsed.transport.jwt?.requiredScopes).toEqual(['mcp:read', 'mcp:write']);
+    }
+  });
+
+  it('never repeats a --jwt-secret-env value it refuses (it may be the secret itself)', () => {
+    const secret = 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA==';
+    const parsed = parseArgs([
+      'serve',
+      's.ts',
+      '--jwt-issuer=i',
+      '--jwt-audience=a',
+      '--jwt-secret-env',
+      secret,
+    ]);
+    expect(parsed.kind).toBe('usage-error');
+    expect(JSON.stringify(parsed)).not.toContain(secret);
+  });
+
   it('lets --help and --version win over anything else on the line', () => {
     expect(parseArgs(['serve', '--nonsense', '-h'])).toEqual({ kind: 'help' });
     expect(parseArgs(['--version', 'dev'])).toEqual({ kind: 'version' });
@@ -326,9 +369,10 @@ describe('the Inspector commands', () => {
       'npx @modelcontextprotocol/inspector --cli http://127.0.0.1:3000/mcp --transport http --method tools/list',
       'npx @modelcontextprotocol/inspector --server-url http://127.0.0.1:3000/mcp --transport http',
     ]);
-    expect(inspectHttp('http://127.0.0.1:3000/mcp', true)[0]).toBe(
+    expect(inspectHttp('http://127.0.0.1:3000/mcp', true)).toEqual([
       'npx @modelcontextprotocol/inspector --cli http://127.0.0.1:3000/mcp --transport http --header "Authorization: Bearer $TOKEN" --method tools/list',
-    );
+      'npx @modelcontextprotocol/inspector --server-url http://127.0.0.1:3000/mcp --transport http --header "Authorization: Bearer $TOKEN"',
+    ]);
   });
 
   it('launches a stdio server from its folder: its whole command line before --, the Inspector options after, quoted for a shell', () => {

@@ -6,7 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import type { HttpTransport } from '../../src/cli/args.js';
 import { parseArgs } from '../../src/cli/args.js';
-import { handlerOptions, MIN_SECRET_BYTES, routedPaths } from '../../src/cli/httpOptions.js';
+import {
+  describeAuthentication,
+  handlerOptions,
+  MIN_SECRET_BYTES,
+  routedPaths,
+} from '../../src/cli/httpOptions.js';
 import { LoadError } from '../../src/cli/load.js';
 
 function transportOf(...flags: string[]): HttpTransport {
@@ -68,6 +73,39 @@ describe('handlerOptions', () => {
   });
 });
 
+describe('what the command prints of its authentication', () => {
+  it('names a variable too long to be anything but a secret passed by mistake only as "the variable"', async () => {
+    const secretLike = `A${'B1'.repeat(MIN_SECRET_BYTES)}`;
+    const refused = handlerOptions(
+      transportOf(
+        '--jwt-issuer',
+        'https://auth.example.com',
+        '--jwt-secret-env',
+        secretLike,
+        '--jwt-audience',
+        'a',
+      ),
+      {},
+    );
+    await expect(refused).rejects.toThrow('--jwt-secret-env names the variable it names, which is not set');
+    await expect(refused).rejects.not.toThrow(secretLike);
+  });
+
+  it('shows a JWKS URL without user info or query', () => {
+    const transport = transportOf(
+      '--jwt-issuer',
+      'https://auth.example.com',
+      '--jwt-audience',
+      'a',
+      '--jwt-jwks-url',
+      'https://user:pass@keys.example.com/jwks.json?key=abc',
+    );
+    const line = describeAuthentication(transport) ?? '';
+    expect(line).toContain('keys from https://keys.example.com/jwks.json?…');
+    expect(line).not.toMatch(/pass|abc/);
+  });
+});
+
 describe('routedPaths', () => {
   it('routes the endpoint and /health, /ready; the metadata, /metrics and /dashboard only when on', () => {
     expect([...routedPaths(transportOf('--path', '/rpc'))]).toEqual(['/rpc', '/health', '/ready']);
@@ -89,6 +127,7 @@ describe('routedPaths', () => {
       '/.well-known/oauth-protected-resource/tenant/mcp',
       '/metrics',
       '/dashboard',
+      '/dashboard/',
       '/dashboard/events',
     ]);
   });
