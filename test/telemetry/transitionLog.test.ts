@@ -104,7 +104,7 @@ describe('createTransitionLog', () => {
     runtime.remove(SESSION);
     const session = transitions.entries({ key: SESSION });
     expect(lines(session).slice(3)).toEqual([
-      'ready → ready (xstate.stop)',
+      'ready → ready (rest)',
       '– → ready (xstate.init)',
       'ready → stopped (remove)',
     ]);

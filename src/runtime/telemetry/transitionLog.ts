@@ -31,7 +31,10 @@ export interface ActorTransition {
   readonly from: string | null;
   /** The state value after (the same as `from` when only the status changed, as on a stop). */
   readonly to: string;
-  /** The type of the event that caused it (`initialize`, `remove`, `xstate.init`, `xstate.stop`, …). */
+  /**
+   * The type of the event that caused it (`initialize`, `remove`, `close`, `xstate.init`, …): `rest`
+   * when the actor was put away (status `stopped`, value kept), `close` when it stopped idle at shutdown.
+   */
   readonly event: string;
   readonly status: TransitionActorStatus;
 }
@@ -101,6 +104,12 @@ interface Tracked {
   readonly id: string;
   value: string | null;
   status: string;
+  /**
+   * Why the directory is about to stop this actor's lifecycle actor, told by the event it got
+   * (`rest` or `retire`): the stop that follows is then logged as going to rest, or as the stop
+   * at shutdown it is (`→ stopped`, `close`), instead of a bare `xstate.stop`.
+   */
+  stopping?: 'rest' | 'close';
 }
 
 interface SnapshotLike {
@@ -182,7 +191,30 @@ export function createTransitionLog(options: TransitionLogOptions = {}): Transit
     return tracked;
   };
 
+  /** The directory stops `ref`'s lifecycle actor next, because of `why`. */
+  const willStop = (ref: unknown, why: 'rest' | 'close'): void => {
+    const tracked = typeof ref === 'object' && ref !== null ? actors.get(ref) : undefined;
+    if (tracked !== undefined) tracked.stopping = why;
+  };
+
+  /** A directory's `rest` (one actor put away) or `retire` (idle actors stopped at shutdown). */
+  const directoryEvent = (sent: {
+    readonly type?: unknown;
+    readonly actor?: unknown;
+    readonly actors?: unknown;
+  }) => {
+    if (sent.type === 'rest') willStop(sent.actor, 'rest');
+    else if (sent.type === 'retire' && Array.isArray(sent.actors)) {
+      for (const ref of sent.actors) willStop(ref, 'close');
+    }
+  };
+
   const inspect = (event: ActorInspectionEvent): void => {
+    if (event.type === '@xstate.event') {
+      const sent = (event as { readonly event?: { readonly type?: unknown } }).event;
+      if (sent !== undefined && (sent.type === 'rest' || sent.type === 'retire')) directoryEvent(sent);
+      return;
+    }
     if (event.type !== '@xstate.snapshot') return;
     const {
       actorRef,
@@ -195,9 +227,13 @@ export function createTransitionLog(options: TransitionLogOptions = {}): Transit
     if (typeof actorRef !== 'object' || actorRef === null || snapshot === undefined) return;
     const tracked = actors.get(actorRef) ?? track(actorRef, snapshot);
     if (tracked.kind === undefined) return;
-    const value = stateText(snapshot.value);
     const status = typeof snapshot.status === 'string' ? snapshot.status : 'active';
+    const { stopping } = tracked;
+    // Stopped idle at shutdown, with no event through its machine: logged as the machine's own
+    // stop would be.
+    const value = stopping === 'close' && status === 'stopped' ? 'stopped' : stateText(snapshot.value);
     if (value === tracked.value && status === tracked.status) return;
+    const causeType = status === 'stopped' && stopping !== undefined ? stopping : cause?.type;
     ring[next] = {
       seq: ++seq,
       at: Date.now(),
@@ -205,7 +241,7 @@ export function createTransitionLog(options: TransitionLogOptions = {}): Transit
       id: tracked.id,
       from: tracked.value,
       to: value,
-      event: typeof cause?.type === 'string' ? cut(cause.type) : '',
+      event: typeof causeType === 'string' ? cut(causeType) : '',
       status: status as TransitionActorStatus,
     };
     next = (next + 1) % capacity;
