@@ -45,11 +45,11 @@ export interface ObservedRequest {
 /** The attributes a transport knows (`network.*`, `client.address`, `client.port`). */
 export type TransportAttributes = Readonly<Record<string, string | number>>;
 
-/** The transport attributes that also go on the duration metric (low cardinality). */
+/** The transport attributes that also go on the duration metric (low cardinality), sorted. */
 const METRIC_TRANSPORT_KEYS = [
-  ATTR_NETWORK_TRANSPORT,
   ATTR_NETWORK_PROTOCOL_NAME,
   ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_NETWORK_TRANSPORT,
 ];
 
 const SERVER = SpanKind.SERVER;
@@ -142,7 +142,12 @@ export class RequestObservation {
   }
 }
 
-/** The duration metric's attributes of one request (a fresh object). */
+/**
+ * The duration metric's attributes of one request (a fresh object), their keys in code-point order:
+ * the metrics SDK sorts an attribute set's keys on every record (`hashAttributes`), and an array
+ * already sorted is one pass where a shuffled one of 7–9 keys takes a dozen string comparisons
+ * (≈ 70–80 ns of a ≈ 1.2 µs hash).
+ */
 function metricAttributes(
   request: ObservedRequest,
   protocolVersion: string | undefined,
@@ -150,17 +155,18 @@ function metricAttributes(
   statusCode: string | undefined,
   transport: TransportAttributes | undefined,
 ): Attributes {
-  const attributes: Attributes = { [ATTR_MCP_METHOD_NAME]: request.method };
-  if (protocolVersion !== undefined) attributes[ATTR_MCP_PROTOCOL_VERSION] = protocolVersion;
-  targetAttributes(request, attributes);
+  const attributes: Attributes = {};
   if (errorType !== undefined) attributes[ATTR_ERROR_TYPE] = errorType;
-  if (statusCode !== undefined) attributes[ATTR_RPC_RESPONSE_STATUS_CODE] = statusCode;
+  targetAttributes(request, attributes);
+  attributes[ATTR_MCP_METHOD_NAME] = request.method;
+  if (protocolVersion !== undefined) attributes[ATTR_MCP_PROTOCOL_VERSION] = protocolVersion;
   if (transport !== undefined) {
     for (const key of METRIC_TRANSPORT_KEYS) {
       const value = transport[key];
       if (value !== undefined) attributes[key] = value;
     }
   }
+  if (statusCode !== undefined) attributes[ATTR_RPC_RESPONSE_STATUS_CODE] = statusCode;
   return Object.freeze(attributes);
 }
 
@@ -283,7 +289,10 @@ function targetName(request: ObservedRequest): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
-/** `gen_ai.*` of a tool or prompt, for the metric (the span sets its own, `mcp.resource.uri` too). */
+/**
+ * `gen_ai.*` of a tool or prompt, for the metric (the span sets its own, `mcp.resource.uri` too), in
+ * code-point order (`gen_ai.operation.name` before `gen_ai.tool.name`).
+ */
 function targetAttributes(request: ObservedRequest, attributes: Attributes): void {
   const { method, params } = request;
   if (method === 'tools/call') {
