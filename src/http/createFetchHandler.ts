@@ -148,7 +148,7 @@ class FetchExchange implements HttpExchange {
   answered = false;
   readonly remoteAddress = undefined;
 
-  get telemetry(): RequestTelemetry | undefined {
+  get telemetry(): RequestTelemetry {
     return fetchTelemetry();
   }
 

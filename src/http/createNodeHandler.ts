@@ -12,7 +12,7 @@ import { ClosableEventStream, parseJsonBody } from './exchange.js';
 import { McpHttpEndpoint } from './McpHttpEndpoint.js';
 import type { StreamableHttpOptions } from './options.js';
 import { resolveHttpOptions } from './options.js';
-import { nodeTelemetry } from './telemetry.js';
+import { nodeTransportAttributes } from './telemetry.js';
 
 /**
  * A `node:http` request listener, also mountable in Express, Fastify and Koa. The POST body comes
@@ -125,7 +125,7 @@ class NodeEventStream extends ClosableEventStream {
   }
 }
 
-class NodeExchange implements HttpExchange {
+class NodeExchange implements HttpExchange, RequestTelemetry {
   /** Set when the body was abandoned: the connection cannot carry another request. */
   private closeAfterAnswer = false;
 
@@ -158,8 +158,14 @@ class NodeExchange implements HttpExchange {
     return this.req.socket.remoteAddress;
   }
 
-  get telemetry(): RequestTelemetry | undefined {
-    return nodeTelemetry(this.req);
+  /** The exchange itself: its {@link attributes} are resolved only if the runtime reads them. */
+  get telemetry(): RequestTelemetry {
+    return this;
+  }
+
+  /** `network.*` and `client.*` of this request's connection (see `nodeTransportAttributes`). */
+  get attributes(): Readonly<Record<string, string | number>> {
+    return nodeTransportAttributes(this.req);
   }
 
   get answered(): boolean {

@@ -98,7 +98,8 @@ export interface HttpExchange {
   readonly remoteAddress: string | undefined;
   /**
    * What the runtime's OpenTelemetry spans and metrics get from this transport (`network.*`,
-   * `client.*`); `undefined` while no OpenTelemetry SDK is registered.
+   * `client.*`). Cheap to hand over: the runtime reads its `attributes` only while an OpenTelemetry
+   * SDK is registered, and only then are they resolved.
    */
   readonly telemetry?: RequestTelemetry | undefined;
   /** A request header by lower-case name. */

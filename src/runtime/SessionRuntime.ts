@@ -453,15 +453,18 @@ export class SessionRuntimeImpl implements SessionRuntime {
     envelope: RequestEnvelope,
     options?: DispatchOptions,
   ): Promise<DispatchResult> {
-    const observation = RequestObservation.start(message, undefined, options?.telemetry?.attributes);
+    const observation = RequestObservation.start(message, undefined, options?.telemetry);
     if (observation === undefined) return this.serveModern(message, envelope, options);
-    if (this.closing === undefined) this.gauges.sync();
-    return context
-      .with(observation.context, this.serveModern, this, message, envelope, options)
-      .then((response) => {
-        observation.end(response, envelope.protocolVersion);
-        return response;
-      });
+    if (this.closing === undefined) this.gauges.sync(observation.meterInstruments);
+    const traceContext = observation.context;
+    const served =
+      traceContext === undefined
+        ? this.serveModern(message, envelope, options)
+        : context.with(traceContext, this.serveModern, this, message, envelope, options);
+    return served.then((response) => {
+      observation.end(response, envelope.protocolVersion);
+      return response;
+    });
   }
 
   private serveModern(
@@ -642,15 +645,18 @@ export class SessionRuntimeImpl implements SessionRuntime {
     caller: PendingRequest | undefined,
   ): Promise<DispatchResult> {
     if (incoming.kind !== 'request') return this.deliverUnobserved(sessionId, incoming, options, caller);
-    const observation = RequestObservation.start(incoming, sessionId, options?.telemetry?.attributes);
+    const observation = RequestObservation.start(incoming, sessionId, options?.telemetry);
     if (observation === undefined) return this.deliverUnobserved(sessionId, incoming, options, caller);
-    if (this.closing === undefined) this.gauges.sync();
-    return context
-      .with(observation.context, this.deliverUnobserved, this, sessionId, incoming, options, caller)
-      .then((response) => {
-        observation.end(response, this.protocolVersionOf(sessionId, response));
-        return response;
-      });
+    if (this.closing === undefined) this.gauges.sync(observation.meterInstruments);
+    const traceContext = observation.context;
+    const delivered =
+      traceContext === undefined
+        ? this.deliverUnobserved(sessionId, incoming, options, caller)
+        : context.with(traceContext, this.deliverUnobserved, this, sessionId, incoming, options, caller);
+    return delivered.then((response) => {
+      observation.end(response, this.protocolVersionOf(sessionId, response));
+      return response;
+    });
   }
 
   /** The revision a 2025 session speaks (the one `initialize` just agreed on, for its answer). */

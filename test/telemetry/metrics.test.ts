@@ -63,6 +63,44 @@ describe('mcp.server.operation.duration', () => {
     for (const point of points) expect(point.attributes['mcp.session.id']).toBeUndefined();
   });
 
+  it('hands the SDK attribute sets whose keys are already in code-point order (it sorts them on every record)', async () => {
+    runtime = createSessionRuntime({ tools: [echo] });
+    await openSession(runtime, 's1');
+    const telemetry = {
+      attributes: {
+        'network.transport': 'tcp',
+        'network.protocol.version': '1.1',
+        'network.protocol.name': 'http',
+        'client.port': 1,
+      },
+    };
+    await runtime.dispatch('s1', request(2, 'tools/call', { name: 'echo', arguments: { text: 'hi' } }), {
+      telemetry,
+    });
+    await runtime.dispatch('s1', request(3, 'no/such'), { telemetry });
+    const points = pointsOf(await collect(sdk), 'mcp.server.operation.duration');
+    const keys = points.map((point) => Object.keys(point.attributes));
+    expect(keys).toContainEqual([
+      'gen_ai.operation.name',
+      'gen_ai.tool.name',
+      'mcp.method.name',
+      'mcp.protocol.version',
+      'network.protocol.name',
+      'network.protocol.version',
+      'network.transport',
+    ]);
+    expect(keys).toContainEqual([
+      'error.type',
+      'mcp.method.name',
+      'mcp.protocol.version',
+      'network.protocol.name',
+      'network.protocol.version',
+      'network.transport',
+      'rpc.response.status_code',
+    ]);
+    for (const set of keys) expect(set).toEqual([...set].sort());
+  });
+
   it('keeps one series per attribute set: requests differing only in their transport are not merged', async () => {
     runtime = createSessionRuntime({ tools: [mirror] });
     await openSession(runtime, 's1');

@@ -23,13 +23,21 @@ describe('without an OpenTelemetry SDK', () => {
       ],
     });
     await openSession(runtime, 's1');
-    const answer = await runtime.dispatch('s1', request(1, 'tools/call', { name: 'look' }), {
-      telemetry: { attributes: { 'network.transport': 'pipe' } },
-    });
+    // A transport's attributes are never even read: a lazy transport resolves nothing.
+    let reads = 0;
+    const telemetry = {
+      get attributes() {
+        reads++;
+        return { 'network.transport': 'pipe' };
+      },
+    };
+    const answer = await runtime.dispatch('s1', request(1, 'tools/call', { name: 'look' }), { telemetry });
     const modern = await runtime.serve(
       { kind: 'request', id: 2, method: 'tools/call', params: { name: 'look' } },
       { protocolVersion: '2026-07-28', clientCapabilities: {}, clientInfo: undefined, logLevel: undefined },
+      { telemetry },
     );
+    expect(reads).toBe(0);
     expect(answer).toMatchObject({ result: { content: [{ text: 'ok' }] } });
     expect(modern).toMatchObject({ result: { content: [{ text: 'ok' }] } });
     expect(seen).toEqual([undefined, ROOT_CONTEXT, undefined, ROOT_CONTEXT]);

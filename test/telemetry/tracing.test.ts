@@ -4,7 +4,7 @@
  * parent injected in `params._meta` with the transport's context as a link, handlers' own spans
  * nested under it, and the mailbox wait as a span event.
  */
-import type { Span } from '@opentelemetry/api';
+import type { Span, SpanContext } from '@opentelemetry/api';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -27,6 +27,8 @@ let sdk: TestSdk;
 let runtime: SessionRuntime;
 /** Lets a test hold the `slow` tool until it says so. */
 let gate = deferred<void>();
+/** The span context active in the `where` tool, when it last ran. */
+let seenInHandler: SpanContext | undefined;
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CLIENT_SPAN_ID = '00f067aa0ba902b7';
@@ -62,6 +64,13 @@ function makeRuntime(): SessionRuntime {
           await Promise.resolve();
           trace.getTracer('user-code').startActiveSpan('user work', (span) => span.end());
           return 'done';
+        },
+      }),
+      defineTool({
+        name: 'where',
+        handler: () => {
+          seenInHandler = trace.getActiveSpan()?.spanContext();
+          return 'here';
         },
       }),
       defineTool({
@@ -297,5 +306,21 @@ describe('with a sampler that drops everything', () => {
     );
     expect(answer).toMatchObject({ result: { content: [{ text: 'hi' }] } });
     expect(finished()).toEqual([]);
+  });
+
+  it("still runs the handler in the request's (unrecorded) span: its trace id and sampled-out flag reach the handler", async () => {
+    const unsampled = trace.wrapSpanContext({ traceId: TRACE_ID, spanId: CLIENT_SPAN_ID, traceFlags: 0 });
+    await openSession(runtime, 's1');
+    seenInHandler = undefined;
+    const answer = await context.with(trace.setSpan(ROOT_CONTEXT, unsampled), () =>
+      runtime.dispatch('s1', request(2, 'tools/call', { name: 'where' })),
+    );
+    expect(answer).toMatchObject({ result: { content: [{ text: 'here' }] } });
+    // The request's own span (a child of the caller's, sampled out too), not the caller's.
+    const seen = seenInHandler as SpanContext | undefined;
+    expect(seen?.traceId).toBe(TRACE_ID);
+    expect(seen?.spanId).not.toBe(CLIENT_SPAN_ID);
+    expect(seen?.traceFlags).toBe(0);
+    expect(finished().filter((span) => span.name === 'tools/call where')).toEqual([]);
   });
 });

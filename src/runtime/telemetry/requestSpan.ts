@@ -13,6 +13,7 @@
 import type { Attributes, Context, Link, Span, Tracer } from '@opentelemetry/api';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { JsonRpcId, JsonRpcResponse } from '../../protocol/jsonrpc.js';
+import type { RequestTelemetry } from '../types.js';
 import type { Instruments } from './instruments.js';
 import { activeInstruments, activeTracer } from './instruments.js';
 import {
@@ -44,11 +45,11 @@ export interface ObservedRequest {
 /** The attributes a transport knows (`network.*`, `client.address`, `client.port`). */
 export type TransportAttributes = Readonly<Record<string, string | number>>;
 
-/** The transport attributes that also go on the duration metric (low cardinality). */
+/** The transport attributes that also go on the duration metric (low cardinality), sorted. */
 const METRIC_TRANSPORT_KEYS = [
-  ATTR_NETWORK_TRANSPORT,
   ATTR_NETWORK_PROTOCOL_NAME,
   ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_NETWORK_TRANSPORT,
 ];
 
 const SERVER = SpanKind.SERVER;
@@ -58,40 +59,51 @@ const SERVER = SpanKind.SERVER;
  * sampler kept it) and its start time (if a meter provider is registered). @internal
  */
 export class RequestObservation {
-  /** The context the request's work runs in: the span's, so a handler's own spans nest under it. */
-  readonly context: Context;
+  /**
+   * The context the request's work runs in: the span's, so a handler's own spans nest under it (a
+   * span the sampler dropped too: its trace id and sampled-out flag reach the handler's spans and
+   * outgoing calls). `undefined` when there is no span (metrics only): the work then runs in the
+   * caller's context, with no `context.with` to pay for.
+   */
+  readonly context: Context | undefined;
 
   private constructor(
     private readonly request: ObservedRequest,
     private readonly span: Span | undefined,
-    parent: Context,
+    parent: Context | undefined,
     private readonly instruments: Instruments | undefined,
     private readonly startedAt: number,
     private readonly transport: TransportAttributes | undefined,
   ) {
-    this.context = span === undefined ? parent : trace.setSpan(parent, span);
+    this.context = span === undefined || parent === undefined ? undefined : trace.setSpan(parent, span);
   }
 
   /**
    * Starts observing `request`, or `undefined` when no telemetry is collected (then the caller
-   * serves it as if this module did not exist).
+   * serves it as if this module did not exist). `telemetry.attributes` is read here, once, and only
+   * when the request is observed: a transport may resolve it lazily.
    */
   static start(
     request: ObservedRequest,
     sessionId: string | undefined,
-    transport: TransportAttributes | undefined,
+    telemetry: RequestTelemetry | undefined,
   ): RequestObservation | undefined {
     const tracer = activeTracer();
     const instruments = activeInstruments();
     if (tracer === undefined && instruments === undefined) return undefined;
     const startedAt = instruments === undefined ? 0 : performance.now();
-    const ambient = context.active();
+    const transport = telemetry?.attributes;
     if (tracer === undefined) {
-      return new RequestObservation(request, undefined, ambient, instruments, startedAt, transport);
+      return new RequestObservation(request, undefined, undefined, instruments, startedAt, transport);
     }
-    const [parent, links] = parentOf(request.params, ambient);
+    const [parent, links] = parentOf(request.params, context.active());
     const span = startSpan(tracer, request, sessionId, transport, parent, links);
     return new RequestObservation(request, span, parent, instruments, startedAt, transport);
+  }
+
+  /** The instruments this request records to (`undefined`: no meter provider registered). */
+  get meterInstruments(): Instruments | undefined {
+    return this.instruments;
   }
 
   /** The request was answered with `response` (`undefined`: cancelled, no answer). */
@@ -130,7 +142,12 @@ export class RequestObservation {
   }
 }
 
-/** The duration metric's attributes of one request (a fresh object). */
+/**
+ * The duration metric's attributes of one request (a fresh object), their keys in code-point order:
+ * the metrics SDK sorts an attribute set's keys on every record (`hashAttributes`), and an array
+ * already sorted is one pass where a shuffled one of 7–9 keys takes a dozen string comparisons
+ * (≈ 70–80 ns of a ≈ 1.2 µs hash).
+ */
 function metricAttributes(
   request: ObservedRequest,
   protocolVersion: string | undefined,
@@ -138,17 +155,18 @@ function metricAttributes(
   statusCode: string | undefined,
   transport: TransportAttributes | undefined,
 ): Attributes {
-  const attributes: Attributes = { [ATTR_MCP_METHOD_NAME]: request.method };
-  if (protocolVersion !== undefined) attributes[ATTR_MCP_PROTOCOL_VERSION] = protocolVersion;
-  targetAttributes(request, attributes);
+  const attributes: Attributes = {};
   if (errorType !== undefined) attributes[ATTR_ERROR_TYPE] = errorType;
-  if (statusCode !== undefined) attributes[ATTR_RPC_RESPONSE_STATUS_CODE] = statusCode;
+  targetAttributes(request, attributes);
+  attributes[ATTR_MCP_METHOD_NAME] = request.method;
+  if (protocolVersion !== undefined) attributes[ATTR_MCP_PROTOCOL_VERSION] = protocolVersion;
   if (transport !== undefined) {
     for (const key of METRIC_TRANSPORT_KEYS) {
       const value = transport[key];
       if (value !== undefined) attributes[key] = value;
     }
   }
+  if (statusCode !== undefined) attributes[ATTR_RPC_RESPONSE_STATUS_CODE] = statusCode;
   return Object.freeze(attributes);
 }
 
@@ -271,7 +289,10 @@ function targetName(request: ObservedRequest): string | undefined {
   return typeof name === 'string' ? name : undefined;
 }
 
-/** `gen_ai.*` of a tool or prompt, for the metric (the span sets its own, `mcp.resource.uri` too). */
+/**
+ * `gen_ai.*` of a tool or prompt, for the metric (the span sets its own, `mcp.resource.uri` too), in
+ * code-point order (`gen_ai.operation.name` before `gen_ai.tool.name`).
+ */
 function targetAttributes(request: ObservedRequest, attributes: Attributes): void {
   const { method, params } = request;
   if (method === 'tools/call') {

@@ -25,9 +25,11 @@ export class RuntimeGauges {
 
   constructor(private readonly source: GaugeSource) {}
 
-  /** Registers the callback on the current meter provider's instruments, if that changed. */
-  sync(): void {
-    const instruments = activeInstruments();
+  /**
+   * Registers the callback on the current meter provider's instruments, if that changed.
+   * `instruments`: the ones the caller has just looked up (a request's), else looked up here.
+   */
+  sync(instruments: Instruments | undefined = activeInstruments()): void {
     if (instruments === this.registeredOn) return;
     this.close();
     if (instruments === undefined) return;
