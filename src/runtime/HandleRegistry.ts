@@ -348,19 +348,7 @@ export class HandleRegistry implements HandleAccess {
    * handle stopped; {@link expire} cuts the drain short.
    */
   close(): Promise<void> {
-    const closed = [...this.kinds.values()].map(
-      (kind) =>
-        new Promise<void>((resolve) => {
-          const actor = kind.directory.actor;
-          if (actor.getSnapshot().status === 'done') return resolve();
-          const subscription = actor.subscribe({
-            complete: () => {
-              subscription.unsubscribe();
-              resolve();
-            },
-          });
-        }),
-    );
+    const closed = [...this.kinds.values()].map((kind) => kind.directory.emptied());
     for (const kind of this.kinds.values()) kind.directory.close();
     return Promise.all(closed).then(() => undefined);
   }

@@ -967,16 +967,7 @@ export class SessionRuntimeImpl implements SessionRuntime {
     const { clock } = this.options;
     // A listen has no work to drain: it ends at once, with its completion result.
     this.listens.endAll();
-    const sessionsClosed = new Promise<void>((resolve) => {
-      const done = () => this.directory.actor.getSnapshot().status === 'done';
-      if (done()) return resolve();
-      const subscription = this.directory.actor.subscribe({
-        complete: () => {
-          subscription.unsubscribe();
-          resolve();
-        },
-      });
-    });
+    const sessionsClosed = this.directory.emptied();
     // Sessionless requests drain beside the sessions: `serve` refuses new ones from now on.
     const statelessDrained = new Promise<void>((resolve) => {
       if (this.serving.size === 0) resolve();

@@ -317,16 +317,7 @@ export class Tasks {
 
   /** Starts shutdown: no new tasks; finished ones stop, running ones may finish until {@link expire}. */
   close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => {
-      const actor = this.directory.actor;
-      if (actor.getSnapshot().status === 'done') return resolve();
-      const subscription = actor.subscribe({
-        complete: () => {
-          subscription.unsubscribe();
-          resolve();
-        },
-      });
-    });
+    const closed = this.directory.emptied();
     this.directory.close();
     return closed;
   }
