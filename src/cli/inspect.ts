@@ -3,7 +3,11 @@
  * its URL; for stdio it launches the server itself, with the command line that started this one.
  */
 
-const INSPECTOR = 'npx @modelcontextprotocol/inspector';
+/**
+ * `npx -y`: no "Ok to proceed?" prompt on first use. `@2`: the major version whose command line
+ * these are (2.x and 1.x read a stdio server's command line differently, see {@link inspectStdio}).
+ */
+const INSPECTOR = 'npx -y @modelcontextprotocol/inspector@2';
 
 /** `value` quoted for a POSIX shell when it holds anything but safe characters. */
 export function shellQuote(value: string): string {
@@ -25,7 +29,7 @@ export function commandLine(words: readonly string[]): string {
  * @example
  * ```ts
  * inspectHttp('http://127.0.0.1:3000/mcp');
- * // ['npx @modelcontextprotocol/inspector --cli http://127.0.0.1:3000/mcp --transport http --method tools/list', …]
+ * // ['npx -y @modelcontextprotocol/inspector@2 --cli http://127.0.0.1:3000/mcp --transport http --method tools/list', …]
  * ```
  */
 export function inspectHttp(url: string, bearer = false): string[] {
@@ -46,7 +50,7 @@ export function inspectHttp(url: string, bearer = false): string[] {
  * @example
  * ```ts
  * inspectStdio(['node', 'main.js', 'serve', 'server.ts', '--stdio'], '/srv/app').inspector;
- * // 'npx @modelcontextprotocol/inspector --cli node main.js serve server.ts --stdio -- --cwd /srv/app --method tools/list'
+ * // 'npx -y @modelcontextprotocol/inspector@2 --cli node main.js serve server.ts --stdio -- --cwd /srv/app --method tools/list'
  * ```
  */
 export function inspectStdio(launch: readonly string[], cwd: string): { launch: string; inspector: string } {

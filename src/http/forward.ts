@@ -4,8 +4,9 @@
  * to `${address}${path}` with `node:http` (`node:https` for an `https:` address) over a keep-alive
  * connection pool per protocol, and the owner's answer comes back as it is: status, end-to-end
  * headers, and a `text/event-stream` body chunk by chunk as it arrives (progress, the owner's
- * requests to the client, the response). The client going away aborts the upstream request: that
- * is how closing a standalone stream, and on 2026-07-28 cancelling a request, reaches the owner.
+ * requests to the client, the response), as is a JSON body of any size, so that memory stays bounded
+ * by socket buffers. The client going away aborts the upstream request: that is how closing a
+ * standalone stream, and on 2026-07-28 cancelling a request, reaches the owner.
  *
  * `node:http` rather than the global `fetch`: undici's `fetch` spent about four times the client CPU
  * per request, more than the whole direct call costs (docs/cluster.md, "Measured: forwarding"), and
@@ -156,6 +157,21 @@ function isEventStream(contentType: string | undefined): boolean {
   return contentType?.trimStart().toLowerCase().startsWith('text/event-stream') === true;
 }
 
+/**
+ * The largest answer body read whole before it is passed on, in bytes: a 200 answer that declares a
+ * `Content-Length` of at most this (the common small result, passed on with its length in one
+ * write), and any other status (the owner's refusals are a few hundred bytes of JSON; a longer one is
+ * a failed forward). A 200 answer past it, or of unknown length, is streamed through.
+ */
+const WHOLE_ANSWER_MAX_BYTES = 64 * 1024;
+
+/** Whether a 200 answer is passed on as it arrives rather than read whole first. */
+function streamsThrough(response: IncomingMessage): boolean {
+  if (isEventStream(response.headers['content-type'])) return true;
+  const declared = response.headers['content-length'];
+  return declared === undefined || !(Number(declared) <= WHOLE_ANSWER_MAX_BYTES);
+}
+
 /** How one attempt to send the request ended: response headers, or a failure before them. */
 type Sent =
   | { readonly kind: 'response'; readonly response: IncomingMessage }
@@ -204,11 +220,17 @@ function send(
  * it was reused) is retried once on a fresh connection; a refused connection, or a reset on a fresh
  * one, means the owner is gone.
  *
+ * A 200 answer (SSE, or JSON past {@link WHOLE_ANSWER_MAX_BYTES} or of unknown length) is streamed
+ * through with backpressure ({@link pipeBody}): its status and headers first, then its body as it
+ * arrives, so that a large answer to a slow client holds the owner back instead of filling this
+ * instance's memory. Any other answer is read whole, up to that many bytes.
+ *
  * Resolves `owner_gone` when the connection was refused or reset before any response (nothing has
- * been answered: serve the request here); `answered` otherwise, after: the owner's answer (an SSE
- * answer once it ends, or cut off when the owner's stream breaks), 503 `cluster_unavailable` when no
- * response headers came within `timeoutMs` or the forward failed otherwise, or nothing when the
- * client left first. Never rejects.
+ * been answered: serve the request here); `answered` otherwise, after: the owner's answer (a
+ * streamed one once it ends, or cut off when the owner's body breaks), 503 `cluster_unavailable`
+ * when no response headers came within `timeoutMs`, the owner's body broke before a whole answer
+ * was read, a non-200 answer was longer than {@link WHOLE_ANSWER_MAX_BYTES} (reported), or the
+ * forward failed otherwise, or nothing when the client left first. Never rejects.
  * @internal
  */
 export async function forwardExchange(
@@ -255,19 +277,31 @@ export async function forwardExchange(
   const { response } = sent;
   const request = upstream as ClientRequest;
   const answerHeaders = responseHeaders(response);
-  if (response.statusCode === 200 && isEventStream(response.headers['content-type'])) {
-    await pipeEventStream(response, exchange.openStream(answerHeaders), exchange, request);
+  const status = response.statusCode ?? 502;
+  // `openStream` answers 200: the only status whose answer can be long (a result; the owner's
+  // refusals are short JSON).
+  if (status === 200 && streamsThrough(response)) {
+    await pipeBody(response, exchange.openStream(answerHeaders), exchange, request);
     recordForward('ok');
     return 'answered';
   }
-  const text = await readText(response);
+  const read = await readText(response, WHOLE_ANSWER_MAX_BYTES);
+  if (read.kind === 'too_large') {
+    request.destroy();
+    options.report(
+      new Error(`The owner's ${status} answer is longer than ${WHOLE_ANSWER_MAX_BYTES} bytes: not passed on`),
+    );
+    recordForward('error');
+    answerClusterUnavailable(exchange, 1);
+    return 'answered';
+  }
   // The owner failed mid-answer, or the client left while it was read.
-  if (text === undefined) {
+  if (read.kind === 'cut_off') {
     if (abandoned !== 'client_gone') answerClusterUnavailable(exchange, 1);
     recordForward(abandoned === 'client_gone' ? 'client_gone' : 'error');
     return 'answered';
   }
-  exchange.respond(response.statusCode ?? 502, answerHeaders, text);
+  exchange.respond(status, answerHeaders, read.text);
   recordForward('ok');
   return 'answered';
 }
@@ -276,28 +310,48 @@ function isReset(error: unknown): boolean {
   return resetCodes.has(codeOf(error) ?? '');
 }
 
-/** A whole body as UTF-8 text; `undefined` when it was cut off. */
-function readText(response: IncomingMessage): Promise<string | undefined> {
+/** What reading a whole body gave. */
+type ReadText =
+  | { readonly kind: 'text'; readonly text: string }
+  /** The body broke before its end (or the request was destroyed). */
+  | { readonly kind: 'cut_off' }
+  /** Longer than the cap: the rest is left unread (the caller destroys the request). */
+  | { readonly kind: 'too_large' };
+
+/** A whole body of at most `maxBytes` bytes, as UTF-8 text. */
+function readText(response: IncomingMessage, maxBytes: number): Promise<ReadText> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
-    response.on('data', (chunk: Buffer) => chunks.push(chunk));
-    response.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    // After `end` this changes nothing; before it, the body was cut off.
-    response.once('close', () => resolve(undefined));
+    let bytes = 0;
+    const onData = (chunk: Buffer): void => {
+      bytes += chunk.length;
+      if (bytes <= maxBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      response.off('data', onData);
+      response.pause();
+      resolve({ kind: 'too_large' });
+    };
+    response.on('data', onData);
+    response.once('end', () => resolve({ kind: 'text', text: Buffer.concat(chunks).toString('utf8') }));
+    // After `end` (or `too_large`) this changes nothing; before it, the body was cut off.
+    response.once('close', () => resolve({ kind: 'cut_off' }));
     response.on('error', () => {});
   });
 }
 
 /**
- * Copies an SSE body as it arrives (the text is already framed as events by the owner; a UTF-8
- * character split across chunks is decoded whole); ends ours with it, or cuts ours off when the
- * owner's breaks (a client then resumes or retries, as after any dropped stream). Our stream closing
- * first (the client left) closes the owner's connection. With backpressure: while the client has
- * not taken what was written (`write` says full), reading from the owner pauses until our stream
- * drains, so a slow reader holds the owner back (TCP) instead of growing this instance's buffers.
+ * Copies a UTF-8 body as it arrives: an SSE body (the text is already framed as events by the
+ * owner), or a JSON one of any length (a UTF-8 character split across chunks is decoded whole); ends
+ * ours with it, or cuts ours off when the owner's breaks (a client then resumes or retries, as after
+ * any dropped stream). Our stream closing first (the client left) closes the owner's connection.
+ * With backpressure: while the client has not taken what was written (`write` says full), reading
+ * from the owner pauses until our stream drains, so a slow reader holds the owner back (TCP) instead
+ * of growing this instance's buffers.
  * @internal
  */
-export function pipeEventStream(
+export function pipeBody(
   response: IncomingMessage,
   stream: EventStream,
   exchange: Pick<HttpExchange, 'abort'>,

@@ -3,9 +3,12 @@
  * notifications on one long-lived response stream instead of a session. The feed keeps the open
  * listens, tells each the kinds it asked for (list changes; resource updates go through the
  * runtime's `Subscriptions`, which serve 2025 sessions too), bounds how many one principal holds,
- * and ends them all, gracefully, when the runtime closes.
+ * and ends them all, gracefully, when the runtime closes. A listen it refuses counts in the runtime's
+ * refusals (`metrics().rejected`, `mcp_session_runtime.refusals`) under the reason the transport's
+ * answer carries ({@link listenRefusalReason}).
  */
 import { type JsonRpcMessage, jsonRpcNotification } from '../protocol/jsonrpc.js';
+import type { MetricsRecorder } from './metrics.js';
 import type { Subscriber, Subscriptions } from './Subscriptions.js';
 
 /** What a listen asks for (schema `SubscriptionFilter`). */
@@ -40,6 +43,22 @@ export interface Listen {
   /** Stops the listen (the client went away); idempotent. */
   close(): void;
 }
+
+/** Why {@link ListenFeed.open} refused a listen. @internal */
+export type ListenRefusal = 'limit' | 'too_many_uris' | 'closed';
+
+/**
+ * The refusal reason a refused listen counts under, the `error.data.reason` its answer carries:
+ * `overloaded` (503, retry after a second) for the principal's `maxSubscriptionsPerPrincipal`,
+ * `invalid_params` (-32602) past {@link MAX_RESOURCE_SUBSCRIPTIONS} URIs or task ids,
+ * `shutting_down` (503) once the runtime is closing.
+ * @internal
+ */
+export const listenRefusalReason: Readonly<Record<ListenRefusal, string>> = {
+  limit: 'overloaded',
+  too_many_uris: 'invalid_params',
+  closed: 'shutting_down',
+};
 
 /** The lists a server may announce changes of. */
 export type ListKind = 'tools' | 'prompts' | 'resources';
@@ -80,6 +99,8 @@ export class ListenFeed {
     /** Listens one principal may hold at once (anonymous clients share one count). */
     private readonly maxPerPrincipal: number,
     private readonly subscriptions: Subscriptions | undefined,
+    /** The runtime's counters: a refused listen counts under {@link listenRefusalReason}. */
+    private readonly rejections: Pick<MetricsRecorder, 'reject'>,
     /** Whether to honour `taskId` for `principal` (the runtime: a live task of theirs, or any id in a cluster). */
     private readonly ownsTask: (taskId: string, principal: string | undefined) => boolean = () => false,
   ) {}
@@ -104,19 +125,16 @@ export class ListenFeed {
   /**
    * Opens a listen for `principal` (`undefined`: anonymous); `'limit'` when the principal holds
    * `maxPerPrincipal` already, `'too_many_uris'` past {@link MAX_RESOURCE_SUBSCRIPTIONS} URIs or task ids,
-   * `'closed'` once the runtime is closing.
+   * `'closed'` once the runtime is closing. A refusal is counted (see {@link listenRefusalReason}).
    */
-  open(
-    filter: ListenFilter,
-    principal: string | undefined,
-    sink: ListenSink,
-  ): Listen | 'limit' | 'too_many_uris' | 'closed' {
-    if (this.closed) return 'closed';
-    if ((filter.resourceSubscriptions?.length ?? 0) > MAX_RESOURCE_SUBSCRIPTIONS) return 'too_many_uris';
-    if ((filter.taskIds?.length ?? 0) > MAX_RESOURCE_SUBSCRIPTIONS) return 'too_many_uris';
+  open(filter: ListenFilter, principal: string | undefined, sink: ListenSink): Listen | ListenRefusal {
+    if (this.closed) return this.refuse('closed');
+    if ((filter.resourceSubscriptions?.length ?? 0) > MAX_RESOURCE_SUBSCRIPTIONS)
+      return this.refuse('too_many_uris');
+    if ((filter.taskIds?.length ?? 0) > MAX_RESOURCE_SUBSCRIPTIONS) return this.refuse('too_many_uris');
     const key = principal ?? '';
     const held = this.perPrincipal.get(key) ?? 0;
-    if (held >= this.maxPerPrincipal) return 'limit';
+    if (held >= this.maxPerPrincipal) return this.refuse('limit');
     const entry: Entry = { honored: this.honor(filter, principal), sink, principal: key };
     this.entries.add(entry);
     this.perPrincipal.set(key, held + 1);
@@ -175,6 +193,11 @@ export class ListenFeed {
       this.remove(entry);
       entry.sink.end();
     }
+  }
+
+  private refuse(refusal: ListenRefusal): ListenRefusal {
+    this.rejections.reject(listenRefusalReason[refusal]);
+    return refusal;
   }
 
   private remove(entry: Entry): void {

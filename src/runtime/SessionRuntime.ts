@@ -150,7 +150,8 @@ export interface SessionRuntime {
    * Opens a `subscriptions/listen` of MCP 2026-07-28 for a transport: `sink` gets the notifications
    * the client asked for and the server serves (`honored`); `'limit'` when the principal holds
    * `maxSubscriptionsPerPrincipal` listens already, `'too_many_uris'` past 100 `resourceSubscriptions` or `taskIds`,
-   * `'closed'` once the runtime is closing. On
+   * `'closed'` once the runtime is closing; each refusal counts in `metrics().rejected` under the
+   * reason a transport answers it with (`overloaded`, `invalid_params`, `shutting_down`). On
    * `close()` every listen's `sink.end()` is called. `taskIds` honoured: without a `placement`, the
    * caller's own live tasks; with one, every id listed (a task may run on another instance), and a
    * task's status reaches only its own principal's listens, on every instance.
@@ -322,6 +323,7 @@ export class SessionRuntimeImpl implements SessionRuntime {
       served,
       options.maxSubscriptionsPerPrincipal,
       this.subscriptions,
+      this.metricsRecorder,
       // In a cluster a task may run on another instance, which this one cannot ask synchronously:
       // every id is honoured there, and `taskChanged` tells only the task's own principal.
       (taskId, principal) => options.placement !== undefined || this.tasks.has(taskId, principal),

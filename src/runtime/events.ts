@@ -24,8 +24,10 @@ interface Guard {
  * It is eventemitter3's `EventEmitter` (`on`, `once`, `off`, the optional `context` argument,
  * `listeners`, `listenerCount`), with one difference: a listener that throws does not keep the
  * event from the listeners after it, nor reach the code that emitted it. Its error is emitted as
- * `listenerError` (`{ event, error }`); an error thrown by a `listenerError` listener is dropped, so
- * this cannot loop. Listeners run in the order they were added; one added while an event is being
+ * `listenerError` (`{ event, error }`, `event` the name of the event whose listener threw); an error
+ * thrown by a `listenerError` listener is dropped, so this cannot loop. The runtime reports two other
+ * callbacks' throws there too: a `dispatch` caller's `onNotification` (`event: 'onNotification'`)
+ * and a placement's unsubscribe at `close()` (`event: 'placement'`). Listeners run in the order they were added; one added while an event is being
  * emitted first hears the next one, one removed meanwhile still hears the current one.
  */
 export class RuntimeEventEmitter extends EventEmitter<RuntimeEvents> {

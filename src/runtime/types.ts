@@ -279,6 +279,16 @@ export interface RuntimeEvents {
     readonly operation: 'load' | 'delete';
     readonly error: unknown;
   }) => void;
-  /** A listener of another event threw; the runtime caught it and carried on. */
-  listenerError: (event: { readonly event: string; readonly error: unknown }) => void;
+  /**
+   * A callback of the application's threw (or a placement's unsubscribe did); the runtime caught it
+   * and carried on. `event` says which: the name of another runtime event whose listener threw;
+   * `onNotification`, a `dispatch` caller's `DispatchOptions.onNotification` (the handler goes on
+   * and its response arrives); `placement`, a function the placement's `onLost` or `onNotification`
+   * returned to unregister the runtime's listener, which threw when `close()` called it (the close
+   * completes regardless).
+   */
+  listenerError: (event: {
+    readonly event: Exclude<keyof RuntimeEvents, 'listenerError'> | 'onNotification' | 'placement';
+    readonly error: unknown;
+  }) => void;
 }

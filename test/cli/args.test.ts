@@ -366,12 +366,12 @@ describe('runCli', () => {
 describe('the Inspector commands', () => {
   it('connects to an HTTP endpoint, in the terminal and in the browser', () => {
     expect(inspectHttp('http://127.0.0.1:3000/mcp')).toEqual([
-      'npx @modelcontextprotocol/inspector --cli http://127.0.0.1:3000/mcp --transport http --method tools/list',
-      'npx @modelcontextprotocol/inspector --server-url http://127.0.0.1:3000/mcp --transport http',
+      'npx -y @modelcontextprotocol/inspector@2 --cli http://127.0.0.1:3000/mcp --transport http --method tools/list',
+      'npx -y @modelcontextprotocol/inspector@2 --server-url http://127.0.0.1:3000/mcp --transport http',
     ]);
     expect(inspectHttp('http://127.0.0.1:3000/mcp', true)).toEqual([
-      'npx @modelcontextprotocol/inspector --cli http://127.0.0.1:3000/mcp --transport http --header "Authorization: Bearer $TOKEN" --method tools/list',
-      'npx @modelcontextprotocol/inspector --server-url http://127.0.0.1:3000/mcp --transport http --header "Authorization: Bearer $TOKEN"',
+      'npx -y @modelcontextprotocol/inspector@2 --cli http://127.0.0.1:3000/mcp --transport http --header "Authorization: Bearer $TOKEN" --method tools/list',
+      'npx -y @modelcontextprotocol/inspector@2 --server-url http://127.0.0.1:3000/mcp --transport http --header "Authorization: Bearer $TOKEN"',
     ]);
   });
 
@@ -384,7 +384,7 @@ describe('the Inspector commands', () => {
     ).toEqual({
       launch: "node --import tsx '/srv/my app/main.js' serve server.ts --stdio",
       inspector:
-        "npx @modelcontextprotocol/inspector --cli node --import tsx '/srv/my app/main.js' serve server.ts --stdio -- --cwd '/srv/my app' --method tools/list",
+        "npx -y @modelcontextprotocol/inspector@2 --cli node --import tsx '/srv/my app/main.js' serve server.ts --stdio -- --cwd '/srv/my app' --method tools/list",
     });
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
     expect(commandLine(['a', 'b c', ''])).toBe("a 'b c' ''");

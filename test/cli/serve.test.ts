@@ -39,9 +39,9 @@ describe('serve --http', () => {
     const [, url = ''] = await cli.waitForStderr(
       /serving examples\/cli-server\.ts on (http:\/\/127\.0\.0\.1:\d+\/mcp)/,
     );
-    const [inspect] = await cli.waitForStderr(/inspect: npx @modelcontextprotocol\/inspector --cli .*/);
+    const [inspect] = await cli.waitForStderr(/inspect: npx -y @modelcontextprotocol\/inspector@2 --cli .*/);
     expect(inspect).toBe(
-      `inspect: npx @modelcontextprotocol/inspector --cli ${url} --transport http --method tools/list`,
+      `inspect: npx -y @modelcontextprotocol/inspector@2 --cli ${url} --transport http --method tools/list`,
     );
 
     const initialized = await postInitialize(url);

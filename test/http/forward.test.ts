@@ -14,7 +14,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { pipeEventStream } from '../../src/http/forward.js';
+import { pipeBody } from '../../src/http/forward.js';
 import { defineTool } from '../../src/index.js';
 import { PlacementUnavailableError } from '../../src/runtime/placement.js';
 import type { Instance, InstanceOptions } from './forwardCluster.js';
@@ -517,6 +517,17 @@ async function rawOwner(answer: (socket: Socket) => void): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+/** Resolves once `socket` drains or closes, leaving no listener behind. */
+function drainedOrClosed(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done).off('close', done);
+      resolve();
+    };
+    socket.on('drain', done).on('close', done);
+  });
+}
+
 /** B, told that every session lives on the owner at `address`. */
 async function forwarderTo(address: string, kind: 'node' | 'fetch' = 'node'): Promise<Instance> {
   const b = await start('B', { kind });
@@ -595,7 +606,7 @@ describe("the owner's answer passed on", () => {
           owner.written += chunk.length;
           if (!socket.write(chunk)) {
             owner.waiting = true;
-            await new Promise((resolve) => socket.once('drain', resolve).once('close', resolve));
+            await drainedOrClosed(socket);
             owner.waiting = false;
           }
         }
@@ -631,9 +642,98 @@ describe("the owner's answer passed on", () => {
       expect(last.endsWith('x\n\n')).toBe(true);
     },
   );
+  it.each(['node', 'fetch'] as const)(
+    'holds the owner back while the client does not read a large JSON answer, then passes all of it on (%s form)',
+    async (kind) => {
+      const total = 48 * 1024 * 1024;
+      // One JSON-RPC response of `total` bytes, written in pieces of 64 KiB.
+      const head = '{"jsonrpc":"2.0","id":13,"result":{"content":[{"type":"text","text":"';
+      const tail = '"}]}}';
+      const piece = 'x'.repeat(64 * 1024);
+      const owner = { written: 0, waiting: false, finished: false };
+      const address = await rawOwner(async (socket) => {
+        socket.write(
+          `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${total}\r\nconnection: close\r\n\r\n${head}`,
+        );
+        owner.written = head.length;
+        while (owner.written < total && !socket.destroyed) {
+          const left = total - owner.written;
+          const next = left > piece.length + tail.length ? piece : `${'x'.repeat(left - tail.length)}${tail}`;
+          owner.written += next.length;
+          if (!socket.write(next)) {
+            owner.waiting = true;
+            await drainedOrClosed(socket);
+            owner.waiting = false;
+          }
+        }
+        owner.finished = owner.written >= total;
+        socket.end();
+      });
+      const b = await forwarderTo(address, kind);
+      const response = await rawPost(b.url, call(13, 'echo', { text: 'x' }), session('elsewhere'));
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toBe('application/json');
+      response.pause();
+      // The owner stalls: the client reads nothing, so B stops reading from the owner.
+      let seen = -1;
+      let still = 0;
+      while (!owner.finished && still < 10) {
+        await sleep(30);
+        still = owner.waiting && owner.written === seen ? still + 1 : 0;
+        seen = owner.written;
+      }
+      expect(owner.finished).toBe(false);
+      expect(owner.written).toBeLessThan(total);
+      // Reading again, the client gets every byte, and the JSON is whole.
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.resume();
+      await new Promise((resolve) => response.once('end', resolve));
+      expect(owner.finished).toBe(true);
+      const body = Buffer.concat(chunks);
+      expect(body.length).toBe(total);
+      const parsed = JSON.parse(body.toString('utf8')) as Json;
+      expect(parsed.id).toBe(13);
+      expect(parsed.result.content[0].text.length).toBe(total - head.length - tail.length);
+    },
+  );
+  it('answers 503 and reports it when a non-200 answer of the owner is longer than 64 KiB', async () => {
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 15,
+      error: { code: -32600, message: 'x'.repeat(70_000) },
+    });
+    const owner = await rawOwner((socket) =>
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+      ),
+    );
+    const b = await forwarderTo(owner);
+    const response = await post(b.url, call(15, 'echo', { text: 'x' }), session('elsewhere'));
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as Json).error).toMatchObject({
+      data: { reason: 'cluster_unavailable' },
+    });
+    expect(b.errors.map(String)).toEqual([
+      "Error: The owner's 400 answer is longer than 65536 bytes: not passed on",
+    ]);
+  });
+
+  it('passes on a short non-200 answer as it is', async () => {
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 16, error: { code: -32600, message: 'no' } });
+    const owner = await rawOwner((socket) =>
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+      ),
+    );
+    const b = await forwarderTo(owner);
+    const response = await post(b.url, call(16, 'echo', { text: 'x' }), session('elsewhere'));
+    expect(response.status).toBe(400);
+    expect(await response.text()).toBe(body);
+  });
 });
 
-describe('pipeEventStream', () => {
+describe('pipeBody', () => {
   it('pauses reading from the owner while a write reports the client full, and resumes on drain', async () => {
     const upstream = new PassThrough();
     const written: string[] = [];
@@ -647,7 +747,7 @@ describe('pipeEventStream', () => {
     stream.onDrain = (listener: () => void) => {
       drain = listener;
     };
-    const piped = pipeEventStream(
+    const piped = pipeBody(
       upstream as unknown as IncomingMessage,
       stream,
       { abort: () => {} },

@@ -62,7 +62,14 @@ describe('SessionRuntime types', () => {
       expectTypeOf(event.reason).toEqualTypeOf<'overloaded' | 'mailbox_full' | 'too_many_sessions'>();
     });
     runtime.events.on('listenerError', (event) => {
-      expectTypeOf(event).toEqualTypeOf<{ readonly event: string; readonly error: unknown }>();
+      expectTypeOf(event.error).toEqualTypeOf<unknown>();
+      // Another event's name, a dispatch caller's onNotification, or the placement's unsubscribe.
+      expectTypeOf(event.event).toEqualTypeOf<
+        Exclude<keyof RuntimeEvents, 'listenerError'> | 'onNotification' | 'placement'
+      >();
+      expectTypeOf<'sessionStopped' | 'onNotification' | 'placement'>().toExtend<typeof event.event>();
+      // @ts-expect-error: listenerError's own listeners' throws are dropped, never reported
+      expectTypeOf<'listenerError'>().toExtend<typeof event.event>();
     });
     // @ts-expect-error: no such event
     runtime.events.on('sessionCreated', () => {});
