@@ -7,6 +7,7 @@
  * the npm registry for the package's dependencies (cached after the first run).
  */
 import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,14 +68,25 @@ afterAll(async () => {
 });
 
 describe('the packed package', () => {
-  it('ships the build, its types, the licence and the readme, and nothing of the repository beside them', () => {
+  it('ships the build, its types, the licence, the readme and the docs it links to, and nothing of the repository beside them', () => {
     for (const entry of ['', 'http/', 'stdio/', 'auth/', 'testing/', 'cluster/']) {
       expect(files).toContain(`dist/src/${entry}index.js`);
       expect(files).toContain(`dist/src/${entry}index.d.ts`);
     }
-    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json']));
-    const outside = files.filter((file) => !/^(dist\/|LICENSE$|README\.md$|package\.json$)/.test(file));
+    expect(files).toEqual(
+      expect.arrayContaining(['LICENSE', 'README.md', 'SECURITY.md', 'package.json', 'docs/cluster.md']),
+    );
+    const outside = files.filter(
+      (file) => !/^(dist\/|docs\/[\w-]+\.md$|LICENSE$|README\.md$|SECURITY\.md$|package\.json$)/.test(file),
+    );
     expect(outside).toEqual([]);
+    // Every relative link of the README to a Markdown file resolves inside the package.
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const linked = [...readme.matchAll(/\]\(((?:docs\/)?[\w-]+\.md)(?:#[\w-]*)?\)/g)].map(
+      (match) => match[1],
+    );
+    expect(linked.length).toBeGreaterThan(5);
+    expect(linked.filter((path) => !files.includes(path as string))).toEqual([]);
   });
 
   it('carries the command, executable, and names it as the bin', async () => {
