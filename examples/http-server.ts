@@ -64,7 +64,13 @@ const server = createServer((req, res) => {
 
 explainListenErrors(server);
 server.listen(port, host, () => {
-  process.stderr.write(`MCP server listening on ${exampleEndpoint(server)}\n`);
+  const endpoint = exampleEndpoint(server);
+  const base = endpoint.slice(0, -'/mcp'.length);
+  process.stderr.write(
+    `MCP server listening on ${endpoint}\n` +
+      `Also serving ${base}/health, ${base}/ready, ${base}/metrics (Prometheus) and ${base}/dashboard ` +
+      '(sessions and transitions); metrics and dashboard answer this machine only\n',
+  );
 });
 
 // SIGTERM (a deploy) or Ctrl-C: /ready and new sessions answer 503 with Retry-After, running calls

@@ -9,6 +9,6 @@ export type {
   AuthenticationRequest,
   ProtectedResourceOptions,
 } from '../http/auth.js';
-export { AuthenticationError } from '../http/auth.js';
+export { AuthenticationError, AuthenticatorUnavailableError } from '../http/auth.js';
 export type { JwtAuthenticatorOptions, JwtPrincipal } from './jwt.js';
 export { createJwtAuthenticator } from './jwt.js';

@@ -3,13 +3,14 @@
  * nothing about a token is checked by hand here. What this module adds is the MCP resource server's
  * policy: the audience is mandatory (a token minted for another service is refused, MCP
  * "Authorization" › "Token Audience Binding"), a subject is required, scopes are read from `scope`
- * or `scp`, and the failure becomes the right `WWW-Authenticate` challenge.
+ * or `scp`, and the failure becomes the right `WWW-Authenticate` challenge, or, when the key set
+ * cannot be fetched, an {@link AuthenticatorUnavailableError} (503, not the token's fault).
  */
 import type { CryptoKey, JWK, JWTPayload, JWTVerifyGetKey, KeyObject } from 'jose';
-import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import type { Authenticate } from '../http/auth.js';
-import { AuthenticationError } from '../http/auth.js';
+import { AuthenticationError, AuthenticatorUnavailableError } from '../http/auth.js';
 import { assertOptionsObject, optionsTypeError } from '../runtime/optionsError.js';
 import type { Principal } from '../runtime/types.js';
 
@@ -22,8 +23,20 @@ export interface JwtAuthenticatorOptions {
    * a token for another audience is refused, so a token stolen from another service is useless here.
    */
   readonly audience: string | readonly string[];
-  /** Where the issuer publishes its signing keys (fetched, cached and refreshed by `jose`). */
+  /**
+   * Where the issuer publishes its signing keys (fetched, cached and refreshed by `jose`). When it
+   * cannot be fetched (connection refused, a status other than 200, no answer within
+   * `jwksTimeoutMs`), the authenticator throws {@link AuthenticatorUnavailableError}: the HTTP
+   * transport answers 503 `authentication_unavailable` with `Retry-After: 1`, not 401.
+   */
   readonly jwksUri?: string | URL;
+  /**
+   * Milliseconds to wait for the `jwksUri` response (connection, status and body) before the
+   * request is answered 503 `authentication_unavailable`. Only with `jwksUri`; an integer from 1
+   * to 60,000.
+   * @default 5000 (`jose`'s)
+   */
+  readonly jwksTimeoutMs?: number;
   /** The issuer's public keys, given inline. */
   readonly jwks?: { readonly keys: readonly JWK[] };
   /** One verification key: a public key, or the shared secret of an HMAC (HS256) issuer. */
@@ -93,7 +106,8 @@ function describe(error: unknown): string | undefined {
   if (error instanceof errors.JWTInvalid || error instanceof errors.JWSInvalid) {
     return 'The access token is malformed';
   }
-  // Not the token's fault (the JWKS could not be fetched…): a server failure, not a 401.
+  // Not the token's fault (a malformed key set…): a server failure, not a 401. A key set that could
+  // not be fetched is an AuthenticatorUnavailableError before this is asked.
   return undefined;
 }
 
@@ -158,6 +172,42 @@ function algorithmsFor(key: CryptoKey | KeyObject | Uint8Array): string[] {
   return [];
 }
 
+/**
+ * The remote key set of `url`, whose fetch failures become {@link AuthenticatorUnavailableError}
+ * (with the failure as `cause`): no answer within the timeout (`JWKSTimeout`), a failure of the
+ * `fetch` itself (connection refused, DNS, TLS: its `TypeError`), a status other than 200 or a body
+ * that is not JSON (`jose`'s generic `JOSEError`, `ERR_JOSE_GENERIC`, thrown only there). Every
+ * other error passes through as `jose` threw it: a token matching no key is the token's fault, a
+ * malformed key set the issuer's configuration, which a retry does not mend.
+ */
+function remoteKeySet(url: URL, timeoutMs: number | undefined): JWTVerifyGetKey {
+  const fetchFailures = new WeakSet<object>();
+  const fetchKeySet: typeof fetch = (input, init) =>
+    fetch(input, init).catch((error: unknown) => {
+      if (typeof error === 'object' && error !== null) fetchFailures.add(error);
+      throw error;
+    });
+  const remote = createRemoteJWKSet(url, {
+    [customFetch]: fetchKeySet,
+    ...(timeoutMs === undefined ? {} : { timeoutDuration: timeoutMs }),
+  });
+  const unreachable = (error: unknown): boolean =>
+    error instanceof errors.JWKSTimeout ||
+    (error instanceof errors.JOSEError && error.code === errors.JOSEError.code) ||
+    (typeof error === 'object' && error !== null && fetchFailures.has(error));
+  return async (protectedHeader, token) => {
+    try {
+      return await remote(protectedHeader, token);
+    } catch (error) {
+      if (!unreachable(error)) throw error;
+      const why = error instanceof Error ? error.message : String(error);
+      throw new AuthenticatorUnavailableError(`The JWKS at ${url.href} could not be fetched: ${why}`, {
+        cause: error,
+      });
+    }
+  };
+}
+
 function keySource(options: JwtAuthenticatorOptions): CryptoKey | KeyObject | Uint8Array | JWTVerifyGetKey {
   const given = [options.jwksUri, options.jwks, options.key].filter((source) => source !== undefined);
   if (given.length !== 1) {
@@ -165,7 +215,14 @@ function keySource(options: JwtAuthenticatorOptions): CryptoKey | KeyObject | Ui
       'Expected exactly one of `jwksUri`, `jwks` and `key` in the JWT authenticator options',
     );
   }
-  if (options.jwksUri !== undefined) return createRemoteJWKSet(new URL(options.jwksUri));
+  const timeoutMs = options.jwksTimeoutMs;
+  if (timeoutMs !== undefined) {
+    if (options.jwksUri === undefined) throw new TypeError('Expected `jwksTimeoutMs` only with `jwksUri`');
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
+      throw new TypeError(`Expected \`jwksTimeoutMs\` to be an integer from 1 to 60000, got ${timeoutMs}`);
+    }
+  }
+  if (options.jwksUri !== undefined) return remoteKeySet(new URL(options.jwksUri), timeoutMs);
   if (options.jwks !== undefined) return createLocalJWKSet({ keys: [...options.jwks.keys] });
   return options.key as CryptoKey | KeyObject | Uint8Array;
 }
@@ -185,6 +242,7 @@ const jwtOptionsSchema = z.strictObject({
   issuer: stringOrList,
   audience: stringOrList,
   jwksUri: z.union([z.string(), z.instanceof(URL)]).optional(),
+  jwksTimeoutMs: z.number().optional(),
   jwks: z.looseObject({ keys: z.array(z.looseObject({})) }).optional(),
   key: z.custom<object>((value) => typeof value === 'object' && value !== null, 'Expected a key').optional(),
   algorithms: z.array(z.string()).optional(),
@@ -267,6 +325,7 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
       // The overloads of jwtVerify differ only in the key's type; one call serves every source.
       ({ payload: claims } = await jwtVerify(token, key as Uint8Array, verifyOptions));
     } catch (error) {
+      if (error instanceof AuthenticatorUnavailableError) throw error;
       const description = describe(error);
       if (description === undefined) throw error;
       throw new AuthenticationError('invalid_token', description);

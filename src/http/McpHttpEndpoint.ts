@@ -10,7 +10,7 @@ import type { Principal } from '../runtime/types.js';
 import type { SessionAccess, SessionRuntime } from '../server/createSessionRuntime.js';
 import { rateLimited, refuse, sessionIdOf } from './answers.js';
 import type { Authenticate, AuthenticationRequest } from './auth.js';
-import { AuthenticationError, bearerTokenOf, challengeOf } from './auth.js';
+import { AuthenticationError, AuthenticatorUnavailableError, bearerTokenOf, challengeOf } from './auth.js';
 import { ClusterRouter } from './ClusterRouter.js';
 import { EventStreams } from './EventStreams.js';
 import type { HttpExchange, ResponseHeaders } from './exchange.js';
@@ -123,10 +123,11 @@ export class McpHttpEndpoint {
         const wait = this.authFailures?.peek(address) ?? 0;
         if (wait > 0) return rateLimited(this.runtime, exchange, wait);
         const authenticated = await this.authenticate(exchange, hook);
-        if (authenticated === undefined) {
+        if (authenticated === 'refused') {
           this.authFailures?.take(address);
           return;
         }
+        if (authenticated === 'unavailable') return;
         access = authenticated;
       }
       const rateKey = access.principal === undefined ? address : `principal:${access.principal.id}`;
@@ -167,10 +168,16 @@ export class McpHttpEndpoint {
   }
 
   /**
-   * Runs the `authenticate` hook: the caller's access, or `undefined` once refused with 401 (no or
-   * bad credentials) or 403 (insufficient scope) and a `WWW-Authenticate` challenge (RFC 6750 §3).
+   * Runs the `authenticate` hook: the caller's access; `'refused'` once answered 401 (no or bad
+   * credentials) or 403 (insufficient scope) with a `WWW-Authenticate` challenge (RFC 6750 §3);
+   * `'unavailable'` once answered 503 `authentication_unavailable` with `Retry-After`, the hook
+   * having thrown {@link AuthenticatorUnavailableError} (reported to `onError`; not a failed
+   * authentication: the client's credentials may be fine).
    */
-  private async authenticate(exchange: HttpExchange, hook: Authenticate): Promise<SessionAccess | undefined> {
+  private async authenticate(
+    exchange: HttpExchange,
+    hook: Authenticate,
+  ): Promise<SessionAccess | 'refused' | 'unavailable'> {
     const authorization = exchange.header('authorization');
     const request: AuthenticationRequest = {
       method: exchange.method,
@@ -181,9 +188,16 @@ export class McpHttpEndpoint {
     try {
       principal = await hook(request);
     } catch (error) {
+      if (error instanceof AuthenticatorUnavailableError) {
+        this.report(error);
+        refuse(this.runtime, exchange, 'authentication_unavailable', {
+          'retry-after': String(error.retryAfterSeconds),
+        });
+        return 'unavailable';
+      }
       if (!(error instanceof AuthenticationError)) throw error;
       this.challenge(exchange, error);
-      return undefined;
+      return 'refused';
     }
     if (principal === undefined) {
       // No credentials: a bare challenge; bad ones: `invalid_token` (RFC 6750 §3.1).
@@ -191,7 +205,7 @@ export class McpHttpEndpoint {
         exchange,
         authorization === undefined ? undefined : new AuthenticationError('invalid_token'),
       );
-      return undefined;
+      return 'refused';
     }
     if (typeof principal !== 'object' || typeof principal.id !== 'string' || principal.id === '') {
       throw new TypeError(

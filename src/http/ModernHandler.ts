@@ -10,7 +10,7 @@
 import { SubscriptionFilterSchema } from '@modelcontextprotocol/core';
 import type { EraVerdict, RequestEnvelope } from '../protocol/envelope.js';
 import { ALL_PROTOCOL_VERSIONS, META_KEYS, MODERN_PROTOCOL_VERSIONS } from '../protocol/envelope.js';
-import { errorResponse } from '../protocol/errors.js';
+import { errorResponse, reasonOf } from '../protocol/errors.js';
 import type { IncomingNotification, IncomingRequest } from '../protocol/incoming.js';
 import type { JsonRpcErrorResponse, JsonRpcMessage, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { jsonRpcNotification } from '../protocol/jsonrpc.js';
@@ -19,6 +19,7 @@ import { checkParamHeaders, checkStandardHeaders, stripOws } from '../protocol/m
 import { serializeMessage } from '../protocol/serialize.js';
 import { declaresTasks, TASKS_REQUIRED_CAPABILITIES } from '../protocol/tasks.js';
 import type { ListenSink } from '../runtime/ListenFeed.js';
+import { countRefusal } from '../runtime/metrics.js';
 import type { SessionAccess, SessionRuntime } from '../server/createSessionRuntime.js';
 import { headersFor, statusOfResponse, streamHeaders } from './answers.js';
 import type { ClusterRouter } from './ClusterRouter.js';
@@ -222,7 +223,7 @@ export class ModernHandler {
           ? 'Expected `params.notifications.taskIds` to be an array of task id strings'
           : 'Expected `params.notifications` to be a SubscriptionFilter object',
       );
-      this.answerNow(exchange, response, answer);
+      this.refuseListen(exchange, response, answer);
       return;
     }
     // SEP-2663, "Task Status Notifications": a client that asks for task notifications without
@@ -231,7 +232,7 @@ export class ModernHandler {
       const response = errorResponse(message.id, 'missing_required_client_capability', undefined, {
         requiredCapabilities: TASKS_REQUIRED_CAPABILITIES,
       });
-      this.answerNow(exchange, response, answer);
+      this.refuseListen(exchange, response, answer);
       return;
     }
     const id = message.id;
@@ -277,7 +278,7 @@ export class ModernHandler {
                 },
               )
             : errorResponse(id, 'shutting_down', undefined, { retryAfterSeconds: 1 });
-      this.answerNow(exchange, response, answer);
+      this.refuseListen(exchange, response, answer);
       return;
     }
     stream = keptAlive(exchange.openStream(streamHeaders), this.options.keepAliveMs);
@@ -310,6 +311,17 @@ export class ModernHandler {
       response,
     });
     this.answerNow(exchange, counted ?? response, answer);
+  }
+
+  /**
+   * Answers a listen refused here (its filter, an undeclared tasks extension, the runtime's listen
+   * limits) and counts it in the runtime's refusals under the reason its body carries, as the
+   * runtime counts a request it refuses.
+   */
+  private refuseListen(exchange: HttpExchange, response: JsonRpcErrorResponse, answer: PostAnswer): void {
+    const reason = reasonOf(response.error);
+    if (reason !== undefined) countRefusal(this.runtime, reason);
+    this.answerNow(exchange, response, answer);
   }
 
   private answerNow(exchange: HttpExchange, response: JsonRpcResponse, answer: PostAnswer): void {

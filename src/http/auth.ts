@@ -17,8 +17,11 @@ export interface AuthenticationRequest {
 
 /**
  * Decides who sends a request: the verified principal, or `undefined` to refuse it with 401. Throw
- * an {@link AuthenticationError} to say why (`invalid_token` → 401, `insufficient_scope` → 403). Any
- * other exception is a failure of the server (500, reported to `onError`), never a pass.
+ * an {@link AuthenticationError} to say why (`invalid_token` → 401, `insufficient_scope` → 403), or
+ * an {@link AuthenticatorUnavailableError} when what verifies credentials cannot be reached (a key
+ * set, an introspection endpoint: 503 `authentication_unavailable` with `Retry-After`, reported to
+ * `onError`). Any other exception is a failure of the server (500, reported to `onError`), never a
+ * pass.
  */
 export type Authenticate = (
   request: AuthenticationRequest,
@@ -48,6 +51,49 @@ export class AuthenticationError extends Error {
     super(description ?? (code === 'invalid_token' ? 'Invalid access token' : 'Insufficient scope'));
     this.code = code;
     this.scope = options.scope;
+  }
+}
+
+/**
+ * What verifies credentials cannot be reached now: the issuer's key set (JWKS) did not answer, timed
+ * out or answered with an error status, or an introspection endpoint is down. The request's token
+ * may be fine, so the client is not told it is invalid: the transport answers 503 with
+ * `Retry-After: retryAfterSeconds` and JSON-RPC -32000, `data.reason` `authentication_unavailable`
+ * (counted in the runtime's refusals under that reason), and reports this error to `onError`. Its
+ * message and `cause` reach only `onError`, never the client. Thrown by `createJwtAuthenticator`;
+ * a custom `authenticate` hook may throw it too.
+ *
+ * @example
+ * ```ts
+ * const authenticate: Authenticate = async (request) => {
+ *   const response = await fetch(introspectionUrl, { ... }).catch((cause: unknown) => {
+ *     throw new AuthenticatorUnavailableError('Token introspection unreachable', { cause });
+ *   });
+ *   ...
+ * };
+ * ```
+ */
+export class AuthenticatorUnavailableError extends Error {
+  override readonly name = 'AuthenticatorUnavailableError';
+  /**
+   * Seconds after which a retry may succeed, sent as `Retry-After` (a whole number, at least 1).
+   * @default 1
+   */
+  readonly retryAfterSeconds: number;
+
+  /**
+   * @param message what failed, for `onError` (never sent to the client).
+   * @param options `retryAfterSeconds` (rounded up to a whole number, at least 1; default 1) and the
+   *   `cause`.
+   */
+  constructor(
+    message: string,
+    options: { readonly retryAfterSeconds?: number; readonly cause?: unknown } = {},
+  ) {
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    const seconds = options.retryAfterSeconds;
+    this.retryAfterSeconds =
+      typeof seconds === 'number' && Number.isFinite(seconds) ? Math.max(1, Math.ceil(seconds)) : 1;
   }
 }
 

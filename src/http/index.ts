@@ -9,7 +9,7 @@ export type {
   AuthenticationRequest,
   ProtectedResourceOptions,
 } from './auth.js';
-export { AuthenticationError } from './auth.js';
+export { AuthenticationError, AuthenticatorUnavailableError } from './auth.js';
 export type { GracefulCloseOptions, GracefullyClosableServer } from './closeGracefully.js';
 export { closeGracefully } from './closeGracefully.js';
 export type { FetchRequestHandler } from './createFetchHandler.js';

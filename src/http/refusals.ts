@@ -27,6 +27,7 @@ export type Refusal =
   | 'session_not_found'
   | 'unauthorized'
   | 'insufficient_scope'
+  | 'authentication_unavailable'
   | 'rate_limited'
   | 'too_many_streams'
   | 'streams_overloaded'
@@ -77,6 +78,10 @@ const refusalTable: Readonly<Record<Refusal, RefusalRow>> = {
   session_not_found: { reason: 'session_not_found', message: 'Session not found' },
   unauthorized: { reason: 'unauthorized', message: 'Unauthorized' },
   insufficient_scope: { reason: 'insufficient_scope', message: 'Forbidden: insufficient scope' },
+  authentication_unavailable: {
+    reason: 'authentication_unavailable',
+    message: 'Service unavailable: the credentials cannot be verified now, retry later',
+  },
   rate_limited: { reason: 'rate_limited', message: 'Too many requests' },
   too_many_streams: { reason: 'too_many_streams', message: 'Too many open streams for this session' },
   streams_overloaded: { reason: 'overloaded', message: 'Server overloaded: too many open streams' },

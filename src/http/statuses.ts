@@ -28,6 +28,7 @@ export type HttpRefusalReason =
   | 'unsupported_protocol_version'
   | 'unauthorized'
   | 'insufficient_scope'
+  | 'authentication_unavailable'
   | 'rate_limited'
   | 'too_many_streams'
   | 'body_timeout'
@@ -78,6 +79,9 @@ export const httpStatusTable: Readonly<Record<HttpErrorReason, number>> = {
   // Authentication (MCP "Authorization", RFC 6750 §3.1): the challenge travels in WWW-Authenticate.
   unauthorized: 401,
   insufficient_scope: 403,
+  // What verifies credentials (the issuer's JWKS…) cannot be reached: the token may be fine, so
+  // neither a 401 nor our own failure; the client may retry after `Retry-After`.
+  authentication_unavailable: 503,
   rate_limited: 429,
   too_many_streams: 429,
   body_timeout: 408,

@@ -126,6 +126,35 @@ describe('docs/http.md', () => {
     expect(sessionId).toMatch(/^[0-9a-f]{32}$/);
   }, 60_000);
 
+  it('names in its start-up banner every route the demo server serves, and each answers', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/http-server.ts'], {
+      cwd: root,
+      env: { ...process.env, PORT: String(port) },
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    children.push(child);
+    const banner = await new Promise<string>((resolve, reject) => {
+      let stderr = '';
+      // The banner is one write: a first line without the second is not waited on for long.
+      const timer = setTimeout(() => reject(new Error(`no second banner line in: ${stderr}`)), 10_000);
+      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+        if (/^Also serving .*\n/m.test(stderr)) {
+          clearTimeout(timer);
+          resolve(stderr);
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`example exited with ${code}: ${stderr}`)));
+    });
+    const [first, second] = banner.split('\n');
+    expect(first).toBe(`MCP server listening on http://127.0.0.1:${port}/mcp`);
+    const urls = second?.match(/http:\/\/\S+?(?=[,\s])/g) ?? [];
+    expect(urls.map((url) => new URL(url).pathname)).toEqual(['/health', '/ready', '/metrics', '/dashboard']);
+    for (const url of urls) expect((await fetch(url)).status, url).toBe(200);
+  }, 30_000);
+
   it('runs the "securing it" script as pasted: it waits for its server and its token is accepted', async () => {
     const secured = all.find((step) => step.script.includes('secured-server'));
     expect(secured).toBeDefined();

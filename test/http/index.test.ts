@@ -9,6 +9,7 @@ import * as http from '../../src/http/index.js';
 it('exports exactly the HTTP transport API', () => {
   expect(Object.keys(http).sort()).toEqual([
     'AuthenticationError',
+    'AuthenticatorUnavailableError',
     'closeGracefully',
     'createFetchHandler',
     'createNodeHandler',
@@ -17,7 +18,12 @@ it('exports exactly the HTTP transport API', () => {
   ]);
 });
 
-it('exports exactly the authentication API, sharing its error class with the HTTP transport', () => {
-  expect(Object.keys(auth).sort()).toEqual(['AuthenticationError', 'createJwtAuthenticator']);
+it('exports exactly the authentication API, sharing its error classes with the HTTP transport', () => {
+  expect(Object.keys(auth).sort()).toEqual([
+    'AuthenticationError',
+    'AuthenticatorUnavailableError',
+    'createJwtAuthenticator',
+  ]);
   expect(auth.AuthenticationError).toBe(http.AuthenticationError);
+  expect(auth.AuthenticatorUnavailableError).toBe(http.AuthenticatorUnavailableError);
 });

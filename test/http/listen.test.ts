@@ -193,6 +193,37 @@ describe('subscriptions/listen', () => {
   });
 });
 
+describe('subscriptions/listen refusals', () => {
+  it('counts each in the runtime refusals by the reason its body carries, as any refused request', async () => {
+    const { runtime, mcp } = setUp({ maxSubscriptionsPerPrincipal: 1 });
+    const malformed = await post(mcp, 'subscriptions/listen', { _meta: meta, notifications: 'tools' });
+    expect(((await malformed.json()) as Json).error.data.reason).toBe('invalid_params');
+    // taskIds without declaring the tasks extension (SEP-2663): -32021, HTTP 400.
+    const undeclared = await listen(mcp, { taskIds: ['task-1'] });
+    expect(undeclared.status).toBe(400);
+    expect(((await undeclared.json()) as Json).error.data.reason).toBe('missing_required_client_capability');
+    const uris = Array.from({ length: 101 }, (_, index) => `test://r/${index}`);
+    const tooMany = await listen(mcp, { resourceSubscriptions: uris });
+    expect(((await tooMany.json()) as Json).error.data.limit).toBe(100);
+    const open = await listen(mcp, { toolsListChanged: true });
+    const past = await listen(mcp, { toolsListChanged: true });
+    expect(past.status).toBe(503);
+    await past.body?.cancel();
+    await open.body?.cancel();
+    expect(runtime.metrics().rejected).toEqual({
+      invalid_params: 2,
+      missing_required_client_capability: 1,
+      overloaded: 1,
+    });
+    const closing = runtime.close({ drainMs: 0 });
+    const late = await listen(mcp, { toolsListChanged: true });
+    expect(late.status).toBe(503);
+    await late.body?.cancel();
+    await closing;
+    expect(runtime.metrics().rejected).toMatchObject({ shutting_down: 1 });
+  });
+});
+
 describe('notifyListChanged', () => {
   it('reaches a 2025 session through its attached listener as well as the 2026 listens', async () => {
     const { runtime } = setUp();

@@ -3,8 +3,12 @@
  * unsigned, for another audience or issuer, without a subject; a valid token used only for
  * `initialize`; and what a handler gets to see of the caller.
  */
+import type { RequestListener } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { exportSPKI, generateKeyPair, UnsecuredJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AuthenticatorUnavailableError } from '../../src/auth/index.js';
 import type { ServerKind } from './harness.js';
 import {
   attackerKeys,
@@ -18,6 +22,31 @@ import {
   send,
   token,
 } from './harness.js';
+
+/**
+ * Key sets that cannot be fetched: a port that refuses connections (a server started and closed),
+ * one that answers 500, one that never answers. Each serves only the test that asked for it.
+ */
+const jwksServers: ReturnType<typeof createServer>[] = [];
+afterEach(async () => {
+  for (const server of jwksServers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+async function jwksServer(listener: RequestListener, keep = true): Promise<string> {
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const jwksUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+  if (keep) jwksServers.push(server);
+  else await new Promise((resolve) => server.close(resolve));
+  return jwksUri;
+}
+const unreachableKeySets: readonly [string, () => Promise<string>][] = [
+  ['refuses connections', () => jwksServer(() => {}, false)],
+  ['answers 500', () => jwksServer((_req, res) => res.writeHead(500).end('down'))],
+  ['does not answer within jwksTimeoutMs', () => jwksServer(() => {})],
+];
 
 describe.each(kinds)('authentication (%s handler)', (kind: ServerKind) => {
   const start = securedServerPerTest(kind);
@@ -196,6 +225,55 @@ describe.each(kinds)('authentication (%s handler)', (kind: ServerKind) => {
     expect(await response.text()).not.toContain('introspection');
     expect(errors).toHaveLength(1);
     expect(runtime.metrics().sessionsStarted).toBe(0);
+  });
+
+  it.each(unreachableKeySets)(
+    'answers 503 authentication_unavailable with Retry-After when the JWKS %s, reports it and counts it',
+    async (_, jwksUri) => {
+      const { url, runtime, errors } = await start({
+        jwt: { jwksUri: await jwksUri(), jwksTimeoutMs: 100 },
+      });
+      const response = await post(url, initializeBody, await token(url));
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('1');
+      expect(response.headers.get('www-authenticate')).toBeNull();
+      expect(await response.json()).toEqual({
+        jsonrpc: '2.0',
+        id: null,
+        error: {
+          code: -32000,
+          message: 'Service unavailable: the credentials cannot be verified now, retry later',
+          data: { reason: 'authentication_unavailable' },
+        },
+      });
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toBeInstanceOf(AuthenticatorUnavailableError);
+      expect(runtime.metrics().rejected).toEqual({ authentication_unavailable: 1 });
+      expect(runtime.metrics().sessionsStarted).toBe(0);
+    },
+  );
+
+  it('answers 503 for a custom hook that throws AuthenticatorUnavailableError, without spending the failure bucket', async () => {
+    const { url, runtime, errors } = await start({
+      authenticate: false,
+      http: {
+        // One failed authentication per address, then 429: an outage must not count as one.
+        rateLimit: { requestsPerSecond: 0.001, burst: 1 },
+        authenticate: () => {
+          throw new AuthenticatorUnavailableError('introspection endpoint unreachable', {
+            retryAfterSeconds: 2.5,
+          });
+        },
+      },
+    });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const response = await post(url, initializeBody, 'anything');
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('3');
+      expect(await response.text()).not.toContain('introspection');
+    }
+    expect(errors).toHaveLength(2);
+    expect(runtime.metrics().rejected).toEqual({ authentication_unavailable: 2 });
   });
 
   it('refuses a principal without an id as a server error (a hook bug must not create anonymous sessions)', async () => {

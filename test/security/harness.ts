@@ -63,7 +63,7 @@ export interface SecuredServerOptions {
   readonly runtime?: SessionRuntimeOptions;
   /** Transport options beside authentication. */
   readonly http?: StreamableHttpOptions;
-  /** JWT options beside issuer, audience and key. */
+  /** JWT options beside issuer, audience and key (no key when they give a `jwksUri`). */
   readonly jwt?: Partial<JwtAuthenticatorOptions>;
   /** `false`: no `authenticate` hook at all. */
   readonly authenticate?: boolean;
@@ -118,7 +118,8 @@ export async function startSecured(
           authenticate: createJwtAuthenticator({
             issuer,
             audience: url.href,
-            key: issuerKeys.publicKey,
+            // The issuer's key, unless the test gives the key set as a `jwksUri`.
+            ...(options.jwt?.jwksUri === undefined ? { key: issuerKeys.publicKey } : {}),
             ...options.jwt,
           }),
         }),

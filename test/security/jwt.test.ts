@@ -3,13 +3,18 @@
  * and the principal it builds. The HTTP behaviour is in authentication.test.ts.
  */
 import { createSecretKey, generateKeyPairSync } from 'node:crypto';
+import type { RequestListener } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CryptoKey, JWTPayload } from 'jose';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import type { AuthenticationRequest, JwtPrincipal } from '../../src/auth/index.js';
-import { AuthenticationError, createJwtAuthenticator } from '../../src/auth/index.js';
+import {
+  AuthenticationError,
+  AuthenticatorUnavailableError,
+  createJwtAuthenticator,
+} from '../../src/auth/index.js';
 import { createFetchHandler } from '../../src/http/index.js';
 import { createSessionRuntime } from '../../src/index.js';
 
@@ -40,6 +45,36 @@ function sign(
     .setSubject(typeof claims.sub === 'string' ? claims.sub : 'alice')
     .setExpirationTime('5m')
     .sign(key);
+}
+
+/** Runs `listener` on an ephemeral local port for the length of `use`, given the JWKS URL. */
+async function withJwksServer<T>(
+  listener: RequestListener,
+  use: (jwksUri: string) => Promise<T>,
+): Promise<T> {
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    return await use(`http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/** The URL of a local port nothing listens on any more: connections to it are refused. */
+async function refusingJwksUri(): Promise<string> {
+  return withJwksServer(
+    () => {},
+    async (jwksUri) => jwksUri,
+  );
+}
+
+async function failureOf(promise: unknown): Promise<unknown> {
+  return Promise.resolve(promise).then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
 }
 
 async function rejection(promise: Promise<unknown>): Promise<AuthenticationError> {
@@ -94,7 +129,7 @@ describe('createJwtAuthenticator', () => {
     expect(error.message).toBe('The access token signature does not verify');
   });
 
-  it('fetches a remote JWKS, and reports an unreachable one as a server failure, not as a bad token', async () => {
+  it('fetches a remote JWKS, and reports an unreachable one as unavailable, not as a bad token', async () => {
     const pair = await generateKeyPair('ES256');
     const jwks = JSON.stringify({
       keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256' }],
@@ -114,14 +149,72 @@ describe('createJwtAuthenticator', () => {
       await new Promise((resolve) => server.close(resolve));
     }
     const unreachable = createJwtAuthenticator({ issuer, audience, jwksUri });
-    const failure = await Promise.resolve(
-      unreachable(requestWith(await sign(pair.privateKey, 'ES256', {}, 'k1'))),
-    ).then(
-      () => undefined,
-      (reason: unknown) => reason,
-    );
-    expect(failure).toBeInstanceOf(Error);
+    const failure = await failureOf(unreachable(requestWith(await sign(pair.privateKey, 'ES256', {}, 'k1'))));
+    expect(failure).toBeInstanceOf(AuthenticatorUnavailableError);
     expect(failure).not.toBeInstanceOf(AuthenticationError);
+  });
+
+  describe('a JWKS that cannot be fetched: AuthenticatorUnavailableError, naming the URL and the cause', () => {
+    const token = async () => sign((await generateKeyPair('ES256')).privateKey, 'ES256', {}, 'k1');
+
+    it('on a port that refuses connections', async () => {
+      const jwksUri = await refusingJwksUri();
+      const authenticate = createJwtAuthenticator({ issuer, audience, jwksUri });
+      const failure = await failureOf(authenticate(requestWith(await token())));
+      expect(failure).toBeInstanceOf(AuthenticatorUnavailableError);
+      const error = failure as AuthenticatorUnavailableError;
+      expect(error.retryAfterSeconds).toBe(1);
+      expect(error.message).toContain(jwksUri);
+      expect(error.cause).toBeInstanceOf(TypeError);
+    });
+
+    it('that answers 500', async () => {
+      const failure = await withJwksServer(
+        (_req, res) => res.writeHead(500, { 'content-type': 'text/plain' }).end('down'),
+        async (jwksUri) =>
+          failureOf(createJwtAuthenticator({ issuer, audience, jwksUri })(requestWith(await token()))),
+      );
+      expect(failure).toBeInstanceOf(AuthenticatorUnavailableError);
+      expect((failure as Error).message).toMatch(/Expected 200 OK/);
+    });
+
+    it('that does not answer within jwksTimeoutMs', async () => {
+      const failure = await withJwksServer(
+        () => {},
+        async (jwksUri) =>
+          failureOf(
+            createJwtAuthenticator({ issuer, audience, jwksUri, jwksTimeoutMs: 50 })(
+              requestWith(await token()),
+            ),
+          ),
+      );
+      expect(failure).toBeInstanceOf(AuthenticatorUnavailableError);
+      expect((failure as Error).cause).toMatchObject({ code: 'ERR_JWKS_TIMEOUT' });
+    });
+
+    it("but a reachable JWKS without the token's key, or a malformed one, is not unavailable", async () => {
+      const other = await generateKeyPair('ES256');
+      const keys = JSON.stringify({
+        keys: [{ ...(await exportJWK(other.publicKey)), kid: 'k2', alg: 'ES256' }],
+      });
+      const noKey = await withJwksServer(
+        (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(keys),
+        async (jwksUri) =>
+          rejection(
+            Promise.resolve(
+              createJwtAuthenticator({ issuer, audience, jwksUri })(requestWith(await token())),
+            ),
+          ),
+      );
+      expect(noKey.message).toBe('The access token signature does not verify');
+      const malformed = await withJwksServer(
+        (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":"none"}'),
+        async (jwksUri) =>
+          failureOf(createJwtAuthenticator({ issuer, audience, jwksUri })(requestWith(await token()))),
+      );
+      expect(malformed).toMatchObject({ code: 'ERR_JWKS_INVALID' });
+      expect(malformed).not.toBeInstanceOf(AuthenticatorUnavailableError);
+    });
   });
 
   it('qualifies the principal id by issuer when several issuers are trusted (their subjects may collide)', async () => {
@@ -194,6 +287,14 @@ describe('createJwtAuthenticator', () => {
     expect(() => createJwtAuthenticator({ issuer, audience, key, algorithms: ['none'] })).toThrow(
       /never `none`/,
     );
+    expect(() => createJwtAuthenticator({ issuer, audience, key, jwksTimeoutMs: 100 })).toThrow(
+      /`jwksTimeoutMs` only with `jwksUri`/,
+    );
+    for (const jwksTimeoutMs of [0, 1.5, 60_001]) {
+      expect(() =>
+        createJwtAuthenticator({ issuer, audience, jwksUri: 'https://x.example/jwks', jwksTimeoutMs }),
+      ).toThrow(/`jwksTimeoutMs` to be an integer from 1 to 60000/);
+    }
   });
 });
 

@@ -4,7 +4,7 @@
  * transport's failures (500) are not refusals and are not counted.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createFetchHandler } from '../../src/http/index.js';
+import { AuthenticatorUnavailableError, createFetchHandler } from '../../src/http/index.js';
 import type { SessionRuntime } from '../../src/index.js';
 import { createSessionRuntime } from '../../src/index.js';
 import type { TestSdk } from './sdk.js';
@@ -81,6 +81,19 @@ describe('refusals of the HTTP transport', () => {
     expect(refusals(collected, 'not_acceptable')).toBe(1);
     expect(refusals(collected, 'invalid_request')).toBe(1);
     expect(refusals(collected, 'session_not_found')).toBe(1);
+  });
+
+  it('counts authentication_unavailable (503: what verifies credentials is unreachable)', async () => {
+    runtime = createSessionRuntime();
+    const handler = createFetchHandler(runtime, {
+      authenticate: () => {
+        throw new AuthenticatorUnavailableError('the key set is unreachable');
+      },
+      onError: () => {},
+    });
+    expect((await handler(post({}))).status).toBe(503);
+    expect(refusals(await collect(sdk), 'authentication_unavailable')).toBe(1);
+    expect(runtime.metrics().rejected).toEqual({ authentication_unavailable: 1 });
   });
 
   it('does not count its own failures (500) as refusals', async () => {
