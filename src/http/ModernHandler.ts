@@ -278,7 +278,8 @@ export class ModernHandler {
                 },
               )
             : errorResponse(id, 'shutting_down', undefined, { retryAfterSeconds: 1 });
-      this.refuseListen(exchange, response, answer);
+      // Counted by the runtime, which refused it (`ListenFeed`): answered here, not counted again.
+      this.answerNow(exchange, response, answer);
       return;
     }
     stream = keptAlive(exchange.openStream(streamHeaders), this.options.keepAliveMs);
@@ -314,9 +315,9 @@ export class ModernHandler {
   }
 
   /**
-   * Answers a listen refused here (its filter, an undeclared tasks extension, the runtime's listen
-   * limits) and counts it in the runtime's refusals under the reason its body carries, as the
-   * runtime counts a request it refuses.
+   * Answers a listen refused here (a malformed filter, an undeclared tasks extension) and counts it
+   * in the runtime's refusals under the reason its body carries, as the runtime counts the listens
+   * it refuses itself (its limits, closing).
    */
   private refuseListen(exchange: HttpExchange, response: JsonRpcErrorResponse, answer: PostAnswer): void {
     const reason = reasonOf(response.error);
