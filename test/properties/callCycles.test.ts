@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { DispatchResult, HandlerContext } from '../../src/index.js';
 import { createSessionRuntime, ManualClock, reasonOf } from '../../src/index.js';
 import { initializeMessage } from './harness.js';
-import { numRuns, propertyParameters, settleReactions, timeoutFor } from './race.js';
+import { numRuns, propertyParameters, settleReactions, timeoutFor } from './raceRun.js';
 
 const sessionIds = ['a', 'b', 'c'] as const;
 

@@ -4,48 +4,19 @@
  */
 import fc from 'fast-check';
 import type { Harness } from './harness.js';
-import type { Invariant } from './invariants.js';
 import type { HandlerOutcome, MessageKind, Model, ModelMessage } from './model.js';
 import { compose, isCallKind } from './model.js';
+import type { RunReal } from './raceRun.js';
+import { clockAndClose, drainMsOf, handlerOutcome, RunCommand, send } from './raceRun.js';
 import * as model from './transitions.js';
 
-/** What a command acts on besides the model: the harness, and the invariants this run checks. */
-export interface RaceReal {
-  readonly harness: Harness;
-  /** Runs before and after every command: takes in what happened meanwhile, then checks. */
-  readonly observe: (model: Model, harness: Harness) => Promise<void>;
-  readonly invariants: readonly Invariant[];
-}
-
-type Act = (state: Model, harness: Harness) => void;
+/** What a command acts on besides the model: the harness, and how to look before and after. */
+export type RaceReal = RunReal<Model, Harness>;
 
 /** One command: a label that reads well in a counterexample, and what it does. */
-class RaceCommand implements fc.AsyncCommand<Model, RaceReal> {
-  constructor(
-    private readonly label: string,
-    private readonly act: Act,
-  ) {}
+class RaceCommand extends RunCommand<Model, Harness> {}
 
-  check(): boolean {
-    return true;
-  }
-
-  async run(state: Model, real: RaceReal): Promise<void> {
-    await real.observe(state, real.harness);
-    this.act(state, real.harness);
-    await real.observe(state, real.harness);
-  }
-
-  toString(): string {
-    return this.label;
-  }
-}
-
-/** Messages reach the runtime at once, or when the scheduler lets the network deliver them. */
-function send(harness: Harness, messages: readonly ModelMessage[], delayed: boolean): void {
-  if (delayed) harness.deliverLater(messages);
-  else harness.deliverNow(messages);
-}
+const { advanceClock, closeRuntime } = clockAndClose<Model, Harness>(model);
 
 const via = (delayed: boolean) => (delayed ? ' via network' : '');
 
@@ -108,25 +79,11 @@ function removeSession(sessionId: string): RaceCommand {
   });
 }
 
-function advanceClock(ms: number): RaceCommand {
-  return new RaceCommand(`clock.advance(${ms})`, (state, harness) => {
-    model.advance(state, ms);
-    harness.clock.advance(ms);
-  });
-}
-
 function sweepIdle(thresholdMs: number): RaceCommand {
   return new RaceCommand(`sweepIdle(${thresholdMs})`, (state, harness) => {
     const expected = model.sweepIdle(state, thresholdMs);
     const actual = harness.runtime.sweepIdle(thresholdMs);
     if (actual !== expected) harness.violate('model', `sweepIdle returned ${actual}, model ${expected}`);
-  });
-}
-
-function closeRuntime(drainMs: number): RaceCommand {
-  return new RaceCommand(`close({ drainMs: ${drainMs} })`, (state, harness) => {
-    model.close(state, drainMs);
-    harness.close(drainMs);
   });
 }
 
@@ -146,18 +103,13 @@ export function raceCommands(options: CommandOptions) {
     { arbitrary: fc.constant(true), weight: 9 },
     { arbitrary: fc.constant(false), weight: 1 },
   );
-  const outcome = fc.oneof(
-    { arbitrary: fc.constant<HandlerOutcome>('resolves'), weight: 6 },
-    { arbitrary: fc.constant<HandlerOutcome>('rejects'), weight: 2 },
-    { arbitrary: fc.constant<HandlerOutcome>('hangs'), weight: 1 },
-  );
   // About one call in three interleaves.
   const call = fc.record({
     kind: fc.oneof(
       { arbitrary: fc.constant<Call['kind']>('work'), weight: 2 },
       { arbitrary: fc.constant<Call['kind']>('peek'), weight: 1 },
     ),
-    outcome,
+    outcome: handlerOutcome,
   });
   const work = fc
     .tuple(sessionId, fc.array(call, { minLength: 1, maxLength: 4 }), delayed, handshake)
@@ -188,7 +140,7 @@ export function raceCommands(options: CommandOptions) {
     { arbitrary: sessionId.map(removeSession), weight: 4 },
     { arbitrary: around(idle).map(advanceClock), weight: 10 },
     { arbitrary: fc.oneof(fc.constant(0), around(idle)).map(sweepIdle), weight: 4 },
-    { arbitrary: fc.constantFrom(0, idle / 2, 2 * idle).map(closeRuntime), weight: 1 },
+    { arbitrary: drainMsOf(idle).map(closeRuntime), weight: 1 },
   );
   // `size: 'max'` draws sequences of up to `maxCommands` (the default size stops near 10).
   return fc.commands([command], { maxCommands: options.maxCommands, size: 'max' });

@@ -7,17 +7,10 @@ import type { Harness, InvariantName, SentMessage } from './harness.js';
 import { HANDLER_ERROR_CODE } from './harness.js';
 import type { Expected, Model } from './model.js';
 import { isRequestKind, queuedNow } from './model.js';
+import { compareAnswer, fail as failWith, show } from './raceRun.js';
 
-export function fail(invariant: InvariantName, message: string): never {
-  throw new Error(`[${invariant}] ${message}`);
-}
-
-export function assertNoViolations(invariant: InvariantName, harness: Harness): void {
-  const violation = harness.violations.find((each) => each.invariant === invariant);
-  if (violation !== undefined) fail(invariant, violation.message);
-}
-
-export const show = (value: unknown) => JSON.stringify(value) ?? 'undefined';
+/** Throws an `Error` whose message starts with the session invariant's name in brackets. */
+export const fail: (invariant: InvariantName, message: string) => never = failWith;
 
 export const describeSent = (sent: SentMessage) => `#${sent.key} (${sent.kind} to ${sent.sessionId})`;
 
@@ -111,18 +104,7 @@ export function compareWithModel(model: Model, harness: Harness): void {
     if (!message.delivered) continue;
     const sent = harness.sent.get(message.key);
     if (sent === undefined) fail('model', `#${message.key} was never dispatched`);
-    if (message.expected === undefined) {
-      if (sent.settled) {
-        fail('model', `${describeSent(sent)} answered ${show(sent.answer)}, model: still pending`);
-      }
-    } else if (!sent.settled) {
-      fail('model', `${describeSent(sent)} unanswered, model expects ${show(message.expected)}`);
-    } else if (!matches(sent, message.expected)) {
-      fail(
-        'model',
-        `${describeSent(sent)} answered ${show(sent.answer)}, model expects ${show(message.expected)}`,
-      );
-    }
+    compareAnswer(sent, message.expected, describeSent, matches);
   }
   compareCounters('model', model, harness);
   if (model.closeRequested && harness.closeSettled !== (model.directory === 'closed')) {

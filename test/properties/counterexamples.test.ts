@@ -5,16 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { DispatchResult } from '../../src/index.js';
-import {
-  createSessionRuntime,
-  defineHandle,
-  defineTool,
-  ManualClock,
-  parseMessage,
-  reasonOf,
-} from '../../src/index.js';
-import { readEnvelope } from '../../src/protocol/envelope.js';
-import type { IncomingRequest } from '../../src/protocol/incoming.js';
+import { createSessionRuntime, defineHandle, defineTool, ManualClock, reasonOf } from '../../src/index.js';
+import { modernCall } from './handleHarness.js';
 import { initializeMessage } from './harness.js';
 
 const work = (id: number, tag: string) => ({ jsonrpc: '2.0' as const, id, method: 'work', params: { tag } });
@@ -61,26 +53,6 @@ describe('counterexamples found by the race properties', () => {
     );
   });
 });
-
-/** A `tools/call` of the 2026-07-28 revision, as the HTTP transport hands it to `runtime.serve`. */
-function modernCall(id: number, name: string, args: Record<string, unknown>) {
-  const message = parseMessage({
-    jsonrpc: '2.0',
-    id,
-    method: 'tools/call',
-    params: {
-      name,
-      arguments: args,
-      _meta: {
-        'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-        'io.modelcontextprotocol/clientCapabilities': {},
-      },
-    },
-  }) as IncomingRequest;
-  const envelope = readEnvelope(message.params);
-  if (typeof envelope === 'string') throw new Error(envelope);
-  return [message, envelope] as const;
-}
 
 const structuredOf = (answer: DispatchResult) =>
   (answer as { result?: { structuredContent?: Record<string, unknown>; isError?: boolean } }).result;

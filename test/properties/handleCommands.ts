@@ -6,49 +6,20 @@
  */
 import fc from 'fast-check';
 import type { HandleHarness } from './handleHarness.js';
-import type { HandleInvariant } from './handleInvariants.js';
-import type { HandleModel, ModelCall, ModelHandle, PrincipalName, ToolName, Via } from './handleModel.js';
+import type { HandleModel, ModelHandle, PrincipalName, ToolName, Via } from './handleModel.js';
 import { composeCall, isLive, nextKey, principals, returnedHandles, UNKNOWN_HANDLE } from './handleModel.js';
 import * as model from './handleTransitions.js';
 import type { HandlerOutcome } from './model.js';
+import type { RunReal } from './raceRun.js';
+import { clockAndClose, drainMsOf, handlerOutcome, RunCommand, send } from './raceRun.js';
 
-/** What a command acts on besides the model: the harness, and the invariants this run checks. */
-export interface HandleReal {
-  readonly harness: HandleHarness;
-  /** Runs before and after every command: takes in what happened meanwhile, then checks. */
-  readonly observe: (model: HandleModel, harness: HandleHarness) => Promise<void>;
-  readonly invariants: readonly HandleInvariant[];
-}
+/** What a command acts on besides the model: the harness, and how to look before and after. */
+export type HandleReal = RunReal<HandleModel, HandleHarness>;
 
-type Act = (state: HandleModel, harness: HandleHarness) => void;
+/** One command: a label that reads well in a counterexample, what it does, and when it may run. */
+class HandleCommand extends RunCommand<HandleModel, HandleHarness> {}
 
-/** One command: a label that reads well in a counterexample, and what it does. */
-class HandleCommand implements fc.AsyncCommand<HandleModel, HandleReal> {
-  constructor(
-    private readonly label: string,
-    private readonly act: Act,
-    private readonly precondition: (state: HandleModel) => boolean = () => true,
-  ) {}
-
-  check(state: Readonly<HandleModel>): boolean {
-    return this.precondition(state as HandleModel);
-  }
-
-  async run(state: HandleModel, real: HandleReal): Promise<void> {
-    await real.observe(state, real.harness);
-    this.act(state, real.harness);
-    await real.observe(state, real.harness);
-  }
-
-  toString(): string {
-    return this.label;
-  }
-}
-
-function send(harness: HandleHarness, calls: readonly ModelCall[], delayed: boolean): void {
-  if (delayed) harness.deliverLater(calls);
-  else harness.deliverNow(calls);
-}
+const { advanceClock, closeRuntime } = clockAndClose<HandleModel, HandleHarness>(model);
 
 const via = (path: Via, delayed: boolean) => ` via ${path}${delayed ? ', network' : ''}`;
 
@@ -114,20 +85,6 @@ function cancelCall(pick: number, delayed: boolean) {
   });
 }
 
-function advanceClock(ms: number) {
-  return new HandleCommand(`clock.advance(${ms})`, (state, harness) => {
-    model.advance(state, ms);
-    harness.clock.advance(ms);
-  });
-}
-
-function closeRuntime(drainMs: number) {
-  return new HandleCommand(`close({ drainMs: ${drainMs} })`, (state, harness) => {
-    model.close(state, drainMs);
-    harness.close(drainMs);
-  });
-}
-
 export interface HandleCommandOptions {
   readonly idleTimeoutMs: number;
   readonly maxCommands: number;
@@ -138,11 +95,7 @@ export function handleCommands(options: HandleCommandOptions) {
   const principal = fc.constantFrom(...principals);
   const path = fc.constantFrom<Via>('session', 'serve');
   const delayed = fc.boolean();
-  const outcome = fc.oneof(
-    { arbitrary: fc.constant<HandlerOutcome>('resolves'), weight: 6 },
-    { arbitrary: fc.constant<HandlerOutcome>('rejects'), weight: 2 },
-    { arbitrary: fc.constant<HandlerOutcome>('hangs'), weight: 1 },
-  );
+  const outcome = handlerOutcome;
   const openOutcome = fc.oneof(
     { arbitrary: fc.constant<HandlerOutcome>('resolves'), weight: 8 },
     { arbitrary: fc.constant<HandlerOutcome>('rejects'), weight: 1 },
@@ -178,7 +131,7 @@ export function handleCommands(options: HandleCommandOptions) {
     { arbitrary: closeHandle, weight: 4 },
     { arbitrary: fc.tuple(fc.nat(5), delayed).map(([which, late]) => cancelCall(which, late)), weight: 8 },
     { arbitrary: elapse.map(advanceClock), weight: 8 },
-    { arbitrary: fc.constantFrom(0, idle / 2, 2 * idle).map(closeRuntime), weight: 1 },
+    { arbitrary: drainMsOf(idle).map(closeRuntime), weight: 1 },
   );
   return fc.commands([command], { maxCommands: options.maxCommands, size: 'max' });
 }

@@ -19,13 +19,14 @@ import type {
   SessionRuntimeOptions,
   ToolReturn,
 } from '../../src/index.js';
-import { defineHandle, defineTool, ManualClock, parseMessage } from '../../src/index.js';
+import { defineHandle, defineTool, parseMessage } from '../../src/index.js';
 import { readEnvelope } from '../../src/protocol/envelope.js';
 import type { IncomingRequest } from '../../src/protocol/incoming.js';
 import type { HandleScenarioConfig, ModelCall, PrincipalName, ToolName, Via } from './handleModel.js';
 import { principalId, principals } from './handleModel.js';
 import type { HandleRuntimeFactory } from './handleSubject.js';
 import type { HandlerOutcome } from './model.js';
+import { ScheduledHarness } from './raceRun.js';
 
 export type HandleInvariantName =
   | 'model'
@@ -86,23 +87,20 @@ export interface HandleRun {
   cancelledAt: number | undefined;
 }
 
-// Scheduled by name, so that a counterexample reads `handlerResolves("inc",4)`,
-// `deliver("alice","inc#7")`. Their bodies do nothing: the scheduler decides when they resolve.
-async function handlerResolves(_tool: string, _tag: number): Promise<void> {}
-async function handlerRejects(_tool: string, _tag: number): Promise<void> {}
-async function deliver(_principal: string, _what: string): Promise<void> {}
-
 const sessionOf = (principal: PrincipalName) => `s-${principal}`;
 const accessOf = (principal: PrincipalName) => {
   const id = principalId(principal);
   return id === undefined ? {} : { principal: { id } };
 };
 
-/** A `tools/call` of the 2026-07-28 revision, as the HTTP transport hands it to `runtime.serve`. */
-function modernCall(key: number, name: string, args: Record<string, unknown>) {
+/**
+ * A `tools/call` of the 2026-07-28 revision, as the HTTP transport hands it to `runtime.serve`: its
+ * arguments, spread (`runtime.serve(...modernCall(1, 'cart_open', {}), access)`).
+ */
+export function modernCall(id: number, name: string, args: Record<string, unknown>) {
   const message = parseMessage({
     jsonrpc: '2.0',
-    id: key,
+    id,
     method: 'tools/call',
     params: {
       name,
@@ -115,7 +113,7 @@ function modernCall(key: number, name: string, args: Record<string, unknown>) {
   }) as IncomingRequest;
   const envelope = readEnvelope(message.params);
   if (typeof envelope === 'string') throw new Error(envelope);
-  return { message, envelope };
+  return [message, envelope] as const;
 }
 
 type Tools = NonNullable<SessionRuntimeOptions<unknown>['tools']>;
@@ -171,16 +169,11 @@ function toolsFor(config: HandleScenarioConfig): Tools {
   return tools;
 }
 
-export class HandleHarness {
-  readonly clock = new ManualClock();
+export class HandleHarness extends ScheduledHarness<HandleInvariantName, HandleStimulus> {
   readonly runtime: SessionRuntime;
   readonly sent = new Map<number, SentCall>();
   /** Answers to the cancel notifications sent on sessions (each must settle too). */
   readonly cancels = new Map<number, { settled: boolean; answer: DispatchResult }>();
-  readonly stimuli: HandleStimulus[] = [];
-  /** How many stimuli the model has taken in. */
-  consumed = 0;
-  readonly violations: { readonly invariant: HandleInvariantName; readonly message: string }[] = [];
   /** Handle ids by the key of the `open` call that minted them (learnt as its handler starts). */
   readonly idByOpen = new Map<number, string>();
   /** Every id `handleStarted` reported, in order. */
@@ -200,22 +193,14 @@ export class HandleHarness {
   readonly cancelledWhilePending = new Set<number>();
   /** Ids on which a handler called `ctx.handle.close()`. */
   readonly closing = new Set<string>();
-  closeCalls = 0;
-  closeSettled = false;
   private readonly controllers = new Map<number, AbortController>();
-  private readonly steps: Record<'resolves' | 'rejects', (tool: string, tag: number) => Promise<void>>;
-  private readonly network: (principal: string, what: string) => Promise<void>;
 
   constructor(
     factory: HandleRuntimeFactory,
     readonly config: HandleScenarioConfig,
-    readonly scheduler: Scheduler,
+    scheduler: Scheduler,
   ) {
-    this.steps = {
-      resolves: scheduler.scheduleFunction(handlerResolves),
-      rejects: scheduler.scheduleFunction(handlerRejects),
-    };
-    this.network = scheduler.scheduleFunction(deliver);
+    super(scheduler);
     const tools = toolsFor(config);
     this.runtime = factory({
       tools,
@@ -254,10 +239,6 @@ export class HandleHarness {
         access,
       );
     }
-  }
-
-  violate(invariant: HandleInvariantName, message: string): void {
-    this.violations.push({ invariant, message });
   }
 
   isLive(handleId: string): boolean {
@@ -365,8 +346,7 @@ export class HandleHarness {
         access,
       );
     } else {
-      const { message, envelope } = modernCall(call.key, name, args);
-      answer = this.runtime.serve(message, envelope, {
+      answer = this.runtime.serve(...modernCall(call.key, name, args), {
         ...access,
         signal: this.controllerOf(call.key).signal,
       });
@@ -486,14 +466,5 @@ export class HandleHarness {
     const reasons = this.stopReasons.get(handleId) ?? [];
     if (reasons.length > 0) this.violate('oneLiveHandle', `handle ${handleId} stopped twice`);
     this.stopReasons.set(handleId, [...reasons, reason]);
-  }
-
-  // ── Lifecycle calls ───────────────────────────────────────────────────────────────────────
-
-  close(drainMs: number): void {
-    this.closeCalls++;
-    void this.runtime.close({ drainMs }).then(() => {
-      this.closeSettled = true;
-    });
   }
 }

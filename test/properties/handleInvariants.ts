@@ -11,24 +11,13 @@ import { KIND } from './handleHarness.js';
 import type { HandleExpected, HandleModel } from './handleModel.js';
 import { isLive, liveHandles, principalId } from './handleModel.js';
 import { closeResolved } from './handleTransitions.js';
+import type { RunInvariant } from './raceRun.js';
+import { agreesWith, assertNoViolations, compareAnswer, fail as failWith, show } from './raceRun.js';
 
-export interface HandleInvariant {
-  readonly name: HandleInvariantName;
-  afterCommand?(model: HandleModel, harness: HandleHarness): void;
-  atQuiescence?(model: HandleModel, harness: HandleHarness): void;
-  atEnd?(model: HandleModel, harness: HandleHarness): void;
-}
+export type HandleInvariant = RunInvariant<HandleModel, HandleHarness, HandleInvariantName>;
 
-export function fail(invariant: HandleInvariantName, message: string): never {
-  throw new Error(`[${invariant}] ${message}`);
-}
-
-export function assertNoViolations(invariant: HandleInvariantName, harness: HandleHarness): void {
-  const violation = harness.violations.find((each) => each.invariant === invariant);
-  if (violation !== undefined) fail(invariant, violation.message);
-}
-
-const show = (value: unknown) => JSON.stringify(value) ?? 'undefined';
+/** Throws an `Error` whose message starts with the handle invariant's name in brackets. */
+export const fail: (invariant: HandleInvariantName, message: string) => never = failWith;
 
 const describeSent = (sent: SentCall) =>
   `#${sent.key} (${sent.tool} by ${sent.principal} via ${sent.via}${sent.handleId === undefined ? '' : ` on ${sent.handleId}`})`;
@@ -176,18 +165,9 @@ function compareWithModel(model: HandleModel, harness: HandleHarness): void {
     if (!call.delivered) continue;
     const sent = harness.sent.get(call.key);
     if (sent === undefined) fail('model', `#${call.key} was never sent`);
-    if (call.expected === undefined) {
-      if (sent.settled) {
-        fail('model', `${describeSent(sent)} answered ${show(sent.answer)}, model: still pending`);
-      }
-    } else if (!sent.settled) {
-      fail('model', `${describeSent(sent)} unanswered, model expects ${show(call.expected)}`);
-    } else if (!matches(harness, sent, call.expected)) {
-      fail(
-        'model',
-        `${describeSent(sent)} answered ${show(sent.answer)}, model expects ${show(call.expected)}`,
-      );
-    }
+    compareAnswer(sent, call.expected, describeSent, (answered, expected) =>
+      matches(harness, answered, expected),
+    );
   }
   compareCounters('model', model, harness);
   if (model.closeRequested && harness.closeSettled !== closeResolved(model)) {
@@ -203,15 +183,7 @@ const isolationChecked = new WeakMap<HandleHarness, Set<number>>();
 
 // ── The invariants ──────────────────────────────────────────────────────────────────────────
 
-export const agreesWithHandleModel: HandleInvariant = {
-  name: 'model',
-  afterCommand: compareWithModel,
-  atEnd(model, harness) {
-    compareWithModel(model, harness);
-    const timers = harness.clock.pendingTimers;
-    if (timers !== 0) fail('model', `${timers} timer(s) still armed after close() resolved`);
-  },
-};
+export const agreesWithHandleModel: HandleInvariant = agreesWith(compareWithModel);
 
 /** At most one live actor per handle id: each id minted once, well-formed, stopped at most once. */
 export const oneLiveHandlePerId: HandleInvariant = {

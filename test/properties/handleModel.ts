@@ -7,6 +7,7 @@
  */
 import type { StopReason } from '../../src/index.js';
 import type { HandlerOutcome } from './model.js';
+import type { RunModel } from './raceRun.js';
 
 /** Who calls: two authenticated principals and the unauthenticated caller. */
 export const principals = ['alice', 'bob', 'anon'] as const;
@@ -116,11 +117,8 @@ export interface HandleCounters {
   refused: number;
 }
 
-export interface HandleModel {
-  readonly config: HandleScenarioConfig;
-  now: number;
-  directory: 'accepting' | 'draining' | 'closed';
-  drainDeadline: number | undefined;
+/** The handles as the model sees them; its configuration, clock and close state as every run model (`RunModel`). */
+export interface HandleModel extends RunModel<HandleScenarioConfig> {
   /** Every handle ever created, by its key. */
   readonly handles: Map<number, ModelHandle>;
   /** Every call, by key. */

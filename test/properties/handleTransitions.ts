@@ -7,6 +7,8 @@
 import type { StopReason } from '../../src/index.js';
 import type { HandleExpected, HandleModel, ModelCall, ModelHandle } from './handleModel.js';
 import { callAt, hasNoWork, isLive, liveHandles, UNKNOWN_HANDLE } from './handleModel.js';
+import type { Consider } from './raceRun.js';
+import { passTime } from './raceRun.js';
 
 function settle(call: ModelCall, expected: HandleExpected): void {
   call.expected = expected;
@@ -203,17 +205,8 @@ export function handlerReturned(model: HandleModel, key: number): void {
   if (call.tool === 'open' && call.outcome === 'rejects' && isLive(handle)) stop(model, handle, 'removed');
 }
 
-/** Something time brings about: an idle stop, a slot given back after its grace, the drain deadline. */
-interface Due {
-  readonly at: number;
-  readonly apply: () => void;
-}
-
-function nextDue(model: HandleModel, target: number): Due | undefined {
-  let next: Due | undefined;
-  const consider = (at: number, apply: () => void) => {
-    if (at <= target && (next === undefined || at < next.at)) next = { at, apply };
-  };
+/** Offers everything time brings about: an idle stop, a slot given back after its grace, the drain deadline. */
+function listDue(model: HandleModel, consider: Consider): void {
   for (const handle of liveHandles(model)) {
     if (handle.phase === 'live' && hasNoWork(handle)) {
       consider(handle.lastActivity + model.config.idleTimeoutMs, () => stop(model, handle, 'idle'));
@@ -229,17 +222,11 @@ function nextDue(model: HandleModel, target: number): Due | undefined {
       for (const handle of liveHandles(model)) stop(model, handle, 'closed');
     });
   }
-  return next;
 }
 
 /** Time passes: in time order, idle handles stop, graces end, the drain deadline expires. */
 export function advance(model: HandleModel, ms: number): void {
-  const target = model.now + ms;
-  for (let due = nextDue(model, target); due !== undefined; due = nextDue(model, target)) {
-    model.now = due.at;
-    due.apply();
-  }
-  model.now = target;
+  passTime(model, ms, (consider) => listDue(model, consider));
 }
 
 /** `runtime.close({ drainMs })`: no new calls; handles drain until the deadline, then stop. */

@@ -21,7 +21,7 @@ import type { HandleInvariant } from './handleInvariants.js';
 import * as invariants from './handleInvariants.js';
 import { handleRaceProperty } from './handleRace.js';
 import type { HandleRuntimeFactory } from './handleSubject.js';
-import { timeoutFor } from './race.js';
+import { timeoutFor } from './raceRun.js';
 
 /** Runs allowed to find each bug; over thirty seeds each, every one was found within 125 runs. */
 const searchRuns = 1_000;

@@ -14,7 +14,7 @@ import { describe, it } from 'vitest';
 import { allHandleInvariants } from './handleInvariants.js';
 import { handleRaceProperty, handleRuns } from './handleRace.js';
 import { realHandleRuntime } from './handleSubject.js';
-import { propertyParameters, timeoutFor } from './race.js';
+import { propertyParameters, timeoutFor } from './raceRun.js';
 
 describe('state handles under racing clients', () => {
   it(

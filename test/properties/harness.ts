@@ -11,9 +11,10 @@
 import type { Scheduler } from 'fast-check';
 import { z } from 'zod';
 import type { DispatchResult, HandlerContext } from '../../src/index.js';
-import { defineTool, ManualClock, reasonOf } from '../../src/index.js';
+import { defineTool, reasonOf } from '../../src/index.js';
 import type { HandlerOutcome, MessageKind, ModelMessage, ScenarioConfig } from './model.js';
 import { isCallKind } from './model.js';
+import { ScheduledHarness } from './raceRun.js';
 import type { RuntimeFactory, RuntimeUnderTest } from './subject.js';
 
 export type InvariantName =
@@ -75,12 +76,6 @@ interface HandlerRun {
   cancelledAt: number | undefined;
 }
 
-// Scheduled by name, so that a counterexample reads `handlerResolves("a",4)`, `deliver("b","work#7")`.
-// Their bodies do nothing: the scheduler decides when the promise they return resolves.
-async function handlerResolves(_sessionId: string, _tag: number): Promise<void> {}
-async function handlerRejects(_sessionId: string, _tag: number): Promise<void> {}
-async function deliver(_sessionId: string, _messages: string): Promise<void> {}
-
 export function initializeMessage(key: number) {
   return {
     jsonrpc: '2.0' as const,
@@ -121,14 +116,9 @@ function wireMessage(message: SentMessage): unknown {
   }
 }
 
-export class Harness {
-  readonly clock = new ManualClock();
+export class Harness extends ScheduledHarness<InvariantName, Stimulus> {
   readonly runtime: RuntimeUnderTest;
   readonly sent = new Map<number, SentMessage>();
-  readonly stimuli: Stimulus[] = [];
-  /** How many stimuli the model has taken in. */
-  consumed = 0;
-  readonly violations: { readonly invariant: InvariantName; readonly message: string }[] = [];
   readonly spawned = new Map<string, number>();
   readonly stopped = new Map<string, number>();
   readonly stopReasons = new Map<string, string[]>();
@@ -137,23 +127,14 @@ export class Harness {
   readonly runByKey = new Map<number, HandlerRun>();
   /** Call keys (`work` and `peek`) by session generation, in the order they reached the runtime. */
   readonly arrivals = new Map<string, number[]>();
-  closeCalls = 0;
-  closeSettled = false;
   private readonly unsettledAtIdleStop: { sessionId: string; reason: string; key: number }[] = [];
-
-  private readonly steps: Record<'resolves' | 'rejects', (sessionId: string, tag: number) => Promise<void>>;
-  private readonly network: (sessionId: string, messages: string) => Promise<void>;
 
   constructor(
     factory: RuntimeFactory,
     readonly config: ScenarioConfig,
-    readonly scheduler: Scheduler,
+    scheduler: Scheduler,
   ) {
-    this.steps = {
-      resolves: scheduler.scheduleFunction(handlerResolves),
-      rejects: scheduler.scheduleFunction(handlerRejects),
-    };
-    this.network = scheduler.scheduleFunction(deliver);
+    super(scheduler);
     this.runtime = factory({
       clock: this.clock,
       handlers: { work: (params, context) => this.work(params, context, false) },
@@ -177,10 +158,6 @@ export class Harness {
     });
     this.runtime.events.on('sessionStarted', ({ sessionId }) => this.onStarted(sessionId));
     this.runtime.events.on('sessionStopped', ({ sessionId, reason }) => this.onStopped(sessionId, reason));
-  }
-
-  violate(invariant: InvariantName, message: string): void {
-    this.violations.push({ invariant, message });
   }
 
   generationOf(sessionId: string): number {
@@ -420,14 +397,5 @@ export class Harness {
         this.violate('racingStop', `session ${sessionId} stopped (${reason}) with #${key} unanswered`);
       }
     }
-  }
-
-  // ── Lifecycle calls ───────────────────────────────────────────────────────────────────────
-
-  close(drainMs: number): void {
-    this.closeCalls++;
-    void this.runtime.close({ drainMs }).then(() => {
-      this.closeSettled = true;
-    });
   }
 }

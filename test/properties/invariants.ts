@@ -4,7 +4,6 @@
  */
 
 import {
-  assertNoViolations,
   cancelledByClient,
   checkShape,
   compareCounters,
@@ -13,31 +12,18 @@ import {
   describeSent,
   errorOf,
   fail,
-  show,
 } from './compare.js';
 import type { Harness, InvariantName } from './harness.js';
 import type { Model } from './model.js';
 import { isCallKind, isRequestKind } from './model.js';
+import type { RunInvariant } from './raceRun.js';
+import { agreesWith, assertNoViolations, show } from './raceRun.js';
 
-export interface Invariant {
-  readonly name: InvariantName;
-  afterCommand?(model: Model, harness: Harness): void;
-  atQuiescence?(model: Model, harness: Harness): void;
-  atEnd?(model: Model, harness: Harness): void;
-}
+export type Invariant = RunInvariant<Model, Harness, InvariantName>;
 
 // ── The invariants ──────────────────────────────────────────────────────────────────────────
 
-export const agreesWithModel: Invariant = {
-  name: 'model',
-  afterCommand: compareWithModel,
-  atEnd(model, harness) {
-    compareWithModel(model, harness);
-    // Idle timers, the drain timer: a closed runtime leaves nothing armed.
-    const timers = harness.clock.pendingTimers;
-    if (timers !== 0) fail('model', `${timers} timer(s) still armed after close() resolved`);
-  },
-};
+export const agreesWithModel: Invariant = agreesWith(compareWithModel);
 
 export const oneLiveSessionPerId: Invariant = {
   name: 'oneLiveSession',

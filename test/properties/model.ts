@@ -4,6 +4,7 @@
  * holds the runtime up against it after every command.
  */
 import type { SessionRuntimeErrorCode, SpawnPolicy, StopReason } from '../../src/index.js';
+import type { RunModel } from './raceRun.js';
 
 export type HandlerOutcome = 'resolves' | 'rejects' | 'hangs';
 
@@ -110,11 +111,8 @@ export interface ModelCounters {
   readonly rejected: Record<string, number>;
 }
 
-export interface Model {
-  readonly config: ScenarioConfig;
-  now: number;
-  directory: 'accepting' | 'draining' | 'closed';
-  drainDeadline: number | undefined;
+/** The session runtime as the model sees it; its configuration, clock and close state as every run model (`RunModel`). */
+export interface Model extends RunModel<ScenarioConfig> {
   readonly sessions: Map<string, ModelSession>;
   /** Every session generation ever started, live or not. */
   readonly history: ModelSession[];

@@ -26,7 +26,8 @@ import {
 import type { Invariant } from './invariants.js';
 import * as invariants from './invariants.js';
 import type { ScenarioOptions } from './race.js';
-import { numRuns, raceProperty, timeoutFor } from './race.js';
+import { raceProperty } from './race.js';
+import { numRuns, timeoutFor } from './raceRun.js';
 import type { RuntimeFactory } from './subject.js';
 
 /** Runs allowed to find each bug; over twenty seeds each, every one was found within 150 runs. */

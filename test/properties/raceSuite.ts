@@ -19,7 +19,8 @@ import {
   racingStop,
 } from './invariants.js';
 import type { ScenarioOptions } from './race.js';
-import { numRuns, propertyParameters, raceProperty, timeoutFor } from './race.js';
+import { raceProperty } from './race.js';
+import { numRuns, propertyParameters, timeoutFor } from './raceRun.js';
 import type { RuntimeFactory } from './subject.js';
 
 /** Declares, inside a `describe` titled `title`, one test per property against `runtime`. */

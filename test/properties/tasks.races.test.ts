@@ -13,7 +13,7 @@ import type { SessionRuntime } from '../../src/index.js';
 import { createSessionRuntime, defineTool, ManualClock, parseMessage } from '../../src/index.js';
 import { readEnvelope } from '../../src/protocol/envelope.js';
 import type { IncomingRequest } from '../../src/protocol/incoming.js';
-import { numRuns, propertyParameters, settleReactions, timeoutFor } from './race.js';
+import { numRuns, propertyParameters, settleReactions, timeoutFor } from './raceRun.js';
 
 const TASKS = 'io.modelcontextprotocol/tasks';
 const TTL_MS = 1_000;

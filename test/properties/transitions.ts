@@ -6,6 +6,8 @@
 import type { SessionRuntimeErrorCode, StopReason } from '../../src/index.js';
 import type { Expected, Model, ModelMessage, ModelSession } from './model.js';
 import { hasNoWork, holdersOf, isCallKind, isRequestKind, messageAt } from './model.js';
+import type { Consider } from './raceRun.js';
+import { passTime } from './raceRun.js';
 
 // ── Delivery: the runtime's routing, restated ─────────────────────────────────────────────────
 
@@ -250,18 +252,8 @@ export function sweepIdle(model: Model, thresholdMs: number): number {
   return stopped;
 }
 
-/** Something time brings about: an idle stop, a slot given back, the drain deadline. */
-interface Due {
-  readonly at: number;
-  readonly apply: () => void;
-}
-
-/** The earliest thing due, if any is due by `target`. */
-function nextDue(model: Model, target: number): Due | undefined {
-  let next: Due | undefined;
-  const consider = (at: number, apply: () => void) => {
-    if (at <= target && (next === undefined || at < next.at)) next = { at, apply };
-  };
+/** Offers everything time brings about: an idle stop, a slot given back, the drain deadline. */
+function listDue(model: Model, consider: Consider): void {
   for (const session of model.sessions.values()) {
     if (session.phase !== 'stopping' && hasNoWork(session)) {
       consider(session.lastActivity + model.config.idleTimeoutMs, () => stop(model, session, 'idle'));
@@ -276,7 +268,6 @@ function nextDue(model: Model, target: number): Due | undefined {
       for (const session of [...model.sessions.values()]) stop(model, session, 'closed');
     });
   }
-  return next;
 }
 
 /**
@@ -285,12 +276,7 @@ function nextDue(model: Model, target: number): Due | undefined {
  * or drain), and a close's drain deadline expires.
  */
 export function advance(model: Model, ms: number): void {
-  const target = model.now + ms;
-  for (let due = nextDue(model, target); due !== undefined; due = nextDue(model, target)) {
-    model.now = due.at;
-    due.apply();
-  }
-  model.now = target;
+  passTime(model, ms, (consider) => listDue(model, consider));
 }
 
 /** `close({ drainMs })`: refuse new sessions, let running and queued requests finish until the deadline. */
