@@ -15,6 +15,7 @@ import { HandleStoreError } from './handleStore.js';
 import type { MailboxEnvironment } from './Mailbox.js';
 import { MetricsRecorder } from './metrics.js';
 import { PlacementUnavailableError, placementIdOf } from './placement.js';
+import { HANDLE_ID_RANDOM_BYTES } from './RecentEvents.js';
 import type { HandleEnvironment } from './StateHandle.js';
 import { HANDLE_CALL_METHOD, StateHandle } from './StateHandle.js';
 import type { SnapshotEntry } from './snapshot.js';
@@ -206,7 +207,7 @@ export class HandleRegistry implements HandleAccess {
     // A collision of 144 random bits is not going to happen; insert-if-absent makes sure a live
     // handle would never be handed to a second creator even if it did.
     for (;;) {
-      const id = `${name}_${randomBytes(18).toString('base64url')}`;
+      const id = `${name}_${randomBytes(HANDLE_ID_RANDOM_BYTES).toString('base64url')}`;
       if (directory.get(id) === undefined) return id;
     }
   }

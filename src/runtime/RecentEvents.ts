@@ -31,6 +31,22 @@ export function shortId(id: string): string {
   return id.length > 8 ? `${id.slice(0, 8)}…` : `${id.slice(0, Math.min(4, id.length - 1))}…`;
 }
 
+/** Random bytes in a state handle's id (`<kind name>_<18 random bytes, base64url>`). @internal */
+export const HANDLE_ID_RANDOM_BYTES = 18;
+/** The characters of a handle id's random part (base64url of {@link HANDLE_ID_RANDOM_BYTES}). */
+const HANDLE_ID_RANDOM_CHARS = Math.ceil((HANDLE_ID_RANDOM_BYTES * 4) / 3);
+
+/**
+ * An actor's id as shown ({@link shortId}). A state handle's id begins with its kind's name, which
+ * the page shows beside it: its random part is shortened instead, or every handle of a kind with a
+ * name of 8 characters or more would show the same `shopping…`.
+ */
+export function displayId(kind: string, id: string): string {
+  return shortId(
+    kind === 'handle' && id.length > HANDLE_ID_RANDOM_CHARS ? id.slice(-HANDLE_ID_RANDOM_CHARS) : id,
+  );
+}
+
 /** @internal */
 export class RecentEvents {
   private readonly ring: (RecentEvent | undefined)[] = new Array(RECENT_EVENTS);
@@ -48,7 +64,13 @@ export class RecentEvents {
       }),
     );
     events.on('handleStopped', ({ kind, handleId, reason }) =>
-      this.push({ at: now(), event: 'handleStopped', id: shortId(handleId), handleKind: kind, reason }),
+      this.push({
+        at: now(),
+        event: 'handleStopped',
+        id: displayId('handle', handleId),
+        handleKind: kind,
+        reason,
+      }),
     );
     events.on('overload', ({ sessionId, reason }) =>
       this.push({

@@ -7,7 +7,7 @@
  */
 import type { MethodLatency } from './methodLatency.js';
 import type { RecentEvent } from './RecentEvents.js';
-import { shortId } from './RecentEvents.js';
+import { displayId } from './RecentEvents.js';
 import type { SessionInfo } from './types.js';
 
 /** Options of {@link SessionRuntime.snapshot}. */
@@ -197,7 +197,7 @@ export function summaryOf(candidate: SnapshotCandidate, now: number): ActorSumma
   const idleLeft = entry.idleLeftMs(now);
   return {
     kind,
-    id: shortId(entry.key),
+    id: displayId(kind, entry.key),
     handleKind: candidate.handleKind,
     state: candidate.state,
     resting: entry.isResting,

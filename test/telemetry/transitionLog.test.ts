@@ -158,7 +158,9 @@ describe('createTransitionLog', () => {
       'live → stopped (close)',
     ]);
     const handle = entries.find((entry) => entry.kind === 'handle') as ActorTransition;
-    expect(handle.id).toMatch(/^counter_.{0,4}…$/);
+    // A handle shows its random part, not its kind name (the kind is its own column).
+    expect(handle.id).toMatch(/^[\w-]{8}…$/);
+    expect(handle.id.startsWith('counter')).toBe(false);
     // A directory has no key: its id is its XState system id, and it ends closed.
     const directories = entries.filter((entry) => entry.kind === 'directory');
     expect(directories.every((entry) => /^x:\d+$/.test(entry.id))).toBe(true);
@@ -189,6 +191,50 @@ describe('createTransitionLog', () => {
     expect(new Set(entries.map((entry) => `${entry.kind} ${entry.id}`))).toEqual(
       new Set(['session 01234567…']),
     );
+  });
+
+  it('records nothing of an actor whose filter throws, and the actor works on', async () => {
+    const transitions = createTransitionLog({
+      filter: ({ kind }) => {
+        if (kind === 'session') throw new Error('broken filter');
+        return true;
+      },
+    });
+    const runtime = createSessionRuntime({ inspect: transitions.inspect });
+    await openSession(runtime, SESSION);
+    expect(runtime.has(SESSION)).toBe(true);
+    await runtime.close({ drainMs: 0 });
+    expect(transitions.entries().filter((entry) => entry.kind === 'session')).toEqual([]);
+    expect(transitions.entries().some((entry) => entry.kind === 'directory')).toBe(true);
+  });
+
+  it('tells apart the handles of one kind, whose ids all begin with the kind name', async () => {
+    const cart = defineHandle({ name: 'shopping_cart', create: () => ({ n: 0 }) });
+    const transitions = createTransitionLog();
+    const runtime = createSessionRuntime({
+      inspect: transitions.inspect,
+      tools: [defineTool({ name: 'open', opens: cart, handler: () => 'opened' })],
+    });
+    await openSession(runtime, SESSION);
+    const ids: string[] = [];
+    for (const id of [1, 2]) {
+      const answer = (await runtime.dispatch(
+        SESSION,
+        request(id, 'tools/call', { name: 'open' }),
+      )) as unknown as {
+        result: { structuredContent: { shoppingCartId: string } };
+      };
+      ids.push(answer.result.structuredContent.shoppingCartId);
+    }
+    const handles = transitions.entries().filter((entry) => entry.kind === 'handle');
+    expect(new Set(handles.map((entry) => entry.id)).size).toBe(2);
+    for (const id of ids) {
+      const own = transitions.entries({ key: id });
+      expect(own.length).toBe(1);
+      // The first 8 of its 24 random characters: never the whole id.
+      expect(own[0]?.id).toBe(`${id.slice(-24, -16)}…`);
+    }
+    await runtime.close({ drainMs: 0 });
   });
 
   it('refuses a capacity that is not an integer from 1 to 100,000, and a filter that is not a function', () => {

@@ -300,9 +300,12 @@ button { font: inherit; font-size: 12px; color: var(--accent); background: none;
       cell(tr, entry.id, '', 'id');
       cell(tr, entry.from === null ? '·' : entry.from, entry.from === null ? 'muted' : '', 'from');
       cell(tr, '→', 'arrow');
-      // 'stopped': its XState actor was stopped with the state kept (a resting actor put away).
-      var to = entry.status === 'stopped' ? entry.to + ' · put away' : entry.status === 'error' ? entry.to + ' · error' : entry.to;
-      cell(tr, to, entry.status === 'done' || entry.status === 'error' ? 'final' : entry.status === 'stopped' ? 'muted' : '', 'to');
+      // Status 'stopped': its XState actor was stopped, either put away with its state kept (event
+      // 'rest') or stopped idle at shutdown (to 'stopped', event 'close'), a final stop.
+      var putAway = entry.status === 'stopped' && entry.event === 'rest';
+      var final = entry.status === 'done' || entry.status === 'error' || (entry.status === 'stopped' && !putAway);
+      var to = putAway ? entry.to + ' · put away' : entry.status === 'error' ? entry.to + ' · error' : entry.to;
+      cell(tr, to, final ? 'final' : putAway ? 'muted' : '', 'to');
       cell(tr, entry.event, 'muted', 'event');
     });
   }

@@ -4,7 +4,7 @@
  * directories) in a bounded ring, with shortened ids and no payload, so that one actor's
  * transitions can be read back, by code or on the dashboard (`dashboard: { transitions }`).
  */
-import { shortId } from '../RecentEvents.js';
+import { displayId } from '../RecentEvents.js';
 import type { ActorInspectionEvent } from './inspect.js';
 
 /** The lifecycle actors the runtime inspects, by their machine's id. */
@@ -49,7 +49,8 @@ export interface TransitionLogOptions {
   readonly capacity?: number;
   /**
    * Which actors to record, asked once per actor with its kind and its whole key (a directory's
-   * key is its system id). To watch one session: `({ key }) => key === sessionId`.
+   * key is its system id). To watch one session: `({ key }) => key === sessionId`. A filter that
+   * throws keeps nothing (the actor is not recorded; its work goes on).
    * @default every actor
    */
   readonly filter?: (actor: { readonly kind: TransitionActorKind; readonly key: string }) => boolean;
@@ -142,6 +143,22 @@ function keyOf(kind: TransitionActorKind, snapshot: SnapshotLike, actorRef: unkn
 }
 
 /**
+ * Whether `filter` keeps the actor. A filter that throws keeps nothing: it runs inside XState's
+ * inspection, where a throw would fail the step that started the actor (an `initialize`).
+ */
+function kept(
+  filter: NonNullable<TransitionLogOptions['filter']>,
+  kind: TransitionActorKind,
+  key: string,
+): boolean {
+  try {
+    return Boolean(filter({ kind, key }));
+  } catch {
+    return false;
+  }
+}
+
+/**
  * A bounded log of the lifecycle transitions of a runtime's actors: pass its `inspect` as the
  * runtime's `inspect` option, and its `entries()` list, newest first, what changed: the actor's
  * kind and shortened id, the state before and after, the event type that caused it, and when.
@@ -180,10 +197,10 @@ export function createTransitionLog(options: TransitionLogOptions = {}): Transit
     const machineId = snapshot.machine?.id;
     const kind = typeof machineId === 'string' ? KINDS[machineId] : undefined;
     const key = kind === undefined ? '' : keyOf(kind, snapshot, actorRef);
-    const recorded = kind !== undefined && (filter === undefined || filter({ kind, key }));
+    const recorded = kind !== undefined && (filter === undefined || kept(filter, kind, key));
     const tracked: Tracked = {
       kind: recorded ? kind : undefined,
-      id: kind === 'directory' ? key : shortId(key),
+      id: kind === undefined || kind === 'directory' ? key : displayId(kind, key),
       value: null,
       status: '',
     };
@@ -257,14 +274,20 @@ export function createTransitionLog(options: TransitionLogOptions = {}): Transit
       return size;
     },
     entries(query: TransitionQuery = {}): ActorTransition[] {
-      const id = query.key !== undefined ? shortId(query.key) : query.id;
+      const { key, id } = query;
       const after = query.after ?? 0;
       const limit = query.limit ?? capacity;
       const out: ActorTransition[] = [];
       for (let i = 1; i <= size && out.length < limit; i++) {
         const transition = ring[(next - i + capacity) % capacity] as ActorTransition;
         if (transition.seq <= after) break;
-        if (id !== undefined && transition.id !== id) continue;
+        if (
+          key !== undefined
+            ? transition.id !== displayId(transition.kind, key)
+            : id !== undefined && transition.id !== id
+        ) {
+          continue;
+        }
         out.push(transition);
       }
       return out;
