@@ -109,6 +109,8 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
   /** Resolves {@link emptied}; set while someone waits. */
   private resolveEmptied: (() => void) | undefined;
   private emptiedPromise: Promise<void> | undefined;
+  /** Calls of {@link claimed} whose creator has not run yet. */
+  private claimsInFlight = 0;
   /** Claims in flight, by key: a second creator of one key waits on the first's claim (in order). */
   private readonly claiming = new Map<string, Promise<boolean | PlacementUnavailableError>>();
 
@@ -193,6 +195,8 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
     const { cluster } = this;
     if (cluster === undefined) return Promise.resolve(create());
     const id = this.placementId(key);
+    // Counted until its creator has run: `close()` must not resolve while a creation is pending.
+    this.claimsInFlight += 1;
     let claim = this.claiming.get(key);
     if (claim === undefined) {
       claim = cluster.placement.claim(id).then(
@@ -210,21 +214,26 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
       );
       this.claiming.set(key, claim);
     }
-    return claim.then((claimed) => {
-      if (claimed instanceof PlacementUnavailableError) return claimed;
-      // Held a moment ago, and still (an earlier creator of this key may have given it back).
-      if (!claimed || !cluster.placement.holds(id)) {
-        recordLeaseChange('claim_refused', cluster.kind);
-        return 'claim_refused';
-      }
-      recordLeaseChange('claim', cluster.kind);
-      const created = create();
-      if (this.entries.get(key) === undefined && !this.claiming.has(key)) {
-        recordLeaseChange('release', cluster.kind);
-        cluster.placement.release(id);
-      }
-      return created;
-    });
+    return claim
+      .then((claimed) => {
+        if (claimed instanceof PlacementUnavailableError) return claimed;
+        // Held a moment ago, and still (an earlier creator of this key may have given it back).
+        if (!claimed || !cluster.placement.holds(id)) {
+          recordLeaseChange('claim_refused', cluster.kind);
+          return 'claim_refused';
+        }
+        recordLeaseChange('claim', cluster.kind);
+        const created = create();
+        if (this.entries.get(key) === undefined && !this.claiming.has(key)) {
+          recordLeaseChange('release', cluster.kind);
+          cluster.placement.release(id);
+        }
+        return created;
+      })
+      .finally(() => {
+        this.claimsInFlight -= 1;
+        this.checkEmptied();
+      });
   }
 
   /** The live entry for `key` if `owner` may reach it; another principal's entry is "not found". */
@@ -280,8 +289,9 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
   }
 
   /**
-   * Resolves once `close()` was called and every entry has stopped and left the map: its work
-   * answered, its stop reported, its id released. The lifecycle actors of entries that stopped
+   * Resolves once `close()` was called, every entry has stopped and left the map (its work
+   * answered, its stop reported, its id released) and no claimed creation is still pending (it is
+   * refused, `shutting_down`, and its claim released, once its claim settles). The lifecycle actors of entries that stopped
    * idle may still be being released then, in the background (see {@link closeEntries}); the
    * directory's own actor reaches `closed` after the last of them.
    */
@@ -294,7 +304,8 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
   }
 
   private checkEmptied(): void {
-    if (!this.closeRequested || this.entries.size > 0 || this.resolveEmptied === undefined) return;
+    if (!this.closeRequested || this.entries.size > 0 || this.claimsInFlight > 0) return;
+    if (this.resolveEmptied === undefined) return;
     this.resolveEmptied();
     this.resolveEmptied = undefined;
   }

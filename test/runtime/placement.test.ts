@@ -383,6 +383,25 @@ describe('claims before the id leaves this instance', () => {
   });
 });
 
+describe('close() and claims still in flight', () => {
+  it('resolves only once a pending claimed creation was refused and its claim given back', async () => {
+    const { runtime, placement } = setUp();
+    placement.claimAnswer = 'hold';
+    const answer = runtime.dispatch('new-session', initializeRequest());
+    await flush();
+    let closed = false;
+    const closing = runtime.close({ drainMs: 0 }).then(() => {
+      closed = true;
+    });
+    await flush();
+    expect(closed).toBe(false);
+    placement.heldBack[0]?.settle(true);
+    await closing;
+    expect(await answer).toMatchObject({ error: { code: -32013 } });
+    expect(placement.releases).toContain('session:new-session');
+  });
+});
+
 describe('release when an actor stops', () => {
   it('releases a session that stops idle, removed, closed or lost', async () => {
     const { runtime, placement, clock, stopped } = setUp();
