@@ -158,12 +158,19 @@ function isEventStream(contentType: string | undefined): boolean {
 }
 
 /**
- * The largest answer body read whole before it is passed on, in bytes: a 200 answer that declares a
+ * The largest 200 answer read whole before it is passed on, in bytes: one that declares a
  * `Content-Length` of at most this (the common small result, passed on with its length in one
- * write), and any other status (the owner's refusals are a few hundred bytes of JSON; a longer one is
- * a failed forward). A 200 answer past it, or of unknown length, is streamed through.
+ * write). A 200 answer past it, or of unknown length, is streamed through.
  */
 const WHOLE_ANSWER_MAX_BYTES = 64 * 1024;
+
+/**
+ * The largest answer of another status passed on, in bytes (read whole: only a 200 can be streamed
+ * through). The owner's refusals are short JSON, but a batch refused member by member carries one
+ * error a member (about 150 bytes each), so the bound is that of a request body a batch could
+ * come in; a longer answer is a failed forward.
+ */
+const REFUSAL_MAX_BYTES = 4 * 1024 * 1024;
 
 /** Whether a 200 answer is passed on as it arrives rather than read whole first. */
 function streamsThrough(response: IncomingMessage): boolean {
@@ -229,7 +236,7 @@ function send(
  * been answered: serve the request here); `answered` otherwise, after: the owner's answer (a
  * streamed one once it ends, or cut off when the owner's body breaks), 503 `cluster_unavailable`
  * when no response headers came within `timeoutMs`, the owner's body broke before a whole answer
- * was read, a non-200 answer was longer than {@link WHOLE_ANSWER_MAX_BYTES} (reported), or the
+ * was read, a non-200 answer was longer than {@link REFUSAL_MAX_BYTES} (reported), or the
  * forward failed otherwise, or nothing when the client left first. Never rejects.
  * @internal
  */
@@ -285,11 +292,11 @@ export async function forwardExchange(
     recordForward('ok');
     return 'answered';
   }
-  const read = await readText(response, WHOLE_ANSWER_MAX_BYTES);
+  const read = await readText(response, status === 200 ? WHOLE_ANSWER_MAX_BYTES : REFUSAL_MAX_BYTES);
   if (read.kind === 'too_large') {
     request.destroy();
     options.report(
-      new Error(`The owner's ${status} answer is longer than ${WHOLE_ANSWER_MAX_BYTES} bytes: not passed on`),
+      new Error(`The owner's ${status} answer is longer than ${REFUSAL_MAX_BYTES} bytes: not passed on`),
     );
     recordForward('error');
     answerClusterUnavailable(exchange, 1);

@@ -697,11 +697,11 @@ describe("the owner's answer passed on", () => {
       expect(parsed.result.content[0].text.length).toBe(total - head.length - tail.length);
     },
   );
-  it('answers 503 and reports it when a non-200 answer of the owner is longer than 64 KiB', async () => {
+  it('answers 503 and reports it when a non-200 answer of the owner is longer than 4 MiB', async () => {
     const body = JSON.stringify({
       jsonrpc: '2.0',
       id: 15,
-      error: { code: -32600, message: 'x'.repeat(70_000) },
+      error: { code: -32600, message: 'x'.repeat(4 * 1024 * 1024 + 10) },
     });
     const owner = await rawOwner((socket) =>
       socket.end(
@@ -715,8 +715,29 @@ describe("the owner's answer passed on", () => {
       data: { reason: 'cluster_unavailable' },
     });
     expect(b.errors.map(String)).toEqual([
-      "Error: The owner's 400 answer is longer than 65536 bytes: not passed on",
+      "Error: The owner's 400 answer is longer than 4194304 bytes: not passed on",
     ]);
+  });
+
+  it('passes on a batch refused member by member past 64 KiB as it is', async () => {
+    const body = JSON.stringify(
+      Array.from({ length: 600 }, (_, index) => ({
+        jsonrpc: '2.0',
+        id: index,
+        error: { code: -32005, message: 'Session mailbox is full', data: { reason: 'mailbox_full' } },
+      })),
+    );
+    expect(body.length).toBeGreaterThan(64 * 1024);
+    const owner = await rawOwner((socket) =>
+      socket.end(
+        `HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+      ),
+    );
+    const b = await forwarderTo(owner);
+    const response = await post(b.url, call(16, 'echo', { text: 'x' }), session('elsewhere'));
+    expect(response.status).toBe(429);
+    expect(await response.text()).toBe(body);
+    expect(b.errors).toEqual([]);
   });
 
   it('passes on a short non-200 answer as it is', async () => {
