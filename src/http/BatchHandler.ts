@@ -4,8 +4,10 @@
  * members through `deliver`).
  */
 import { batchResponses, containsInitialize, initializeInBatchError, planBatch } from '../protocol/batch.js';
-import type { JsonRpcResponse } from '../protocol/jsonrpc.js';
+import { reasonOf } from '../protocol/errors.js';
+import type { JsonRpcErrorResponse, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { serializeMessage } from '../protocol/serialize.js';
+import { countRefusal } from '../runtime/metrics.js';
 import type { DispatchOptions } from '../runtime/types.js';
 import type { SessionAccess, SessionRuntime } from '../server/createSessionRuntime.js';
 import { jsonHeaders, refuse, reply, sessionIdOf, statusOfResponse, streamHeaders } from './answers.js';
@@ -43,14 +45,14 @@ export class BatchHandler {
     answer: PostAnswer,
   ): Promise<void> {
     if (exchange.header('mcp-session-id') === undefined && containsInitialize(batch)) {
-      return reply(exchange, initializeInBatchError(null), undefined, answer, this.report);
+      return this.refuseBatch(exchange, initializeInBatchError(null), answer);
     }
     const sessionId = sessionIdOf(this.runtime, exchange);
     if (sessionId === undefined) return;
     // Another principal's session is as unknown as a made-up id.
     if (!this.runtime.has(sessionId, access)) return refuse(this.runtime, exchange, 'session_not_found');
     const plan = planBatch(batch, this.runtime.info(sessionId)?.protocolVersion);
-    if (!plan.ok) return reply(exchange, plan.response, undefined, answer, this.report);
+    if (!plan.ok) return this.refuseBatch(exchange, plan.response, answer);
     // `rateLimit` counts messages, not POSTs: the members past the first are owed by the caller.
     this.rateLimiter?.charge(rateKey, plan.entries.length - 1);
     const results: (JsonRpcResponse | undefined)[] = [];
@@ -94,5 +96,15 @@ export class BatchHandler {
       return events.end();
     }
     exchange.respond(200, jsonHeaders, serializeMessage(responses, this.report) ?? '[]');
+  }
+
+  /**
+   * Answers a batch refused as a whole (`initialize` in a batch, a batch the session's revision
+   * does not take) and counts it in the runtime's refusals under its reason, as other refusals are.
+   */
+  private refuseBatch(exchange: HttpExchange, response: JsonRpcErrorResponse, answer: PostAnswer): void {
+    const reason = reasonOf(response.error);
+    if (reason !== undefined) countRefusal(this.runtime, reason);
+    reply(exchange, response, undefined, answer, this.report);
   }
 }

@@ -96,6 +96,21 @@ describe('refusals of the HTTP transport', () => {
     expect(runtime.metrics().rejected).toEqual({ authentication_unavailable: 1 });
   });
 
+  it('counts a batch refused as a whole: initialize in a batch', async () => {
+    runtime = createSessionRuntime();
+    const handler = createFetchHandler(runtime);
+    const batch = JSON.stringify([
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+      },
+    ]);
+    expect((await handler(post({}, batch))).status).toBe(400);
+    expect(runtime.metrics().rejected).toEqual({ invalid_request: 1 });
+  });
+
   it('does not count its own failures (500) as refusals', async () => {
     runtime = createSessionRuntime();
     const handler = createFetchHandler(runtime, {
