@@ -6,7 +6,15 @@
  * or `scp`, and the failure becomes the right `WWW-Authenticate` challenge, or, when the key set
  * cannot be fetched, an {@link AuthenticatorUnavailableError} (503, not the token's fault).
  */
-import type { CryptoKey, JWK, JWTPayload, JWTVerifyGetKey, KeyObject } from 'jose';
+import type {
+  CryptoKey,
+  JWK,
+  JWTPayload,
+  JWTVerifyGetKey,
+  JWTVerifyOptions,
+  JWTVerifyResult,
+  KeyObject,
+} from 'jose';
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import type { Authenticate } from '../http/auth.js';
@@ -106,9 +114,44 @@ function describe(error: unknown): string | undefined {
   if (error instanceof errors.JWTInvalid || error instanceof errors.JWSInvalid) {
     return 'The access token is malformed';
   }
-  // Not the token's fault (a malformed key set…): a server failure, not a 401. A key set that could
-  // not be fetched is an AuthenticatorUnavailableError before this is asked.
-  return undefined;
+  // Not the token's fault: a malformed key set or key (the issuer's configuration, which a retry
+  // does not mend), a server failure, not a 401. A key set that could not be fetched (`JWKSTimeout`,
+  // `jose`'s generic `JOSEError`) is an AuthenticatorUnavailableError before this is asked.
+  if (
+    error instanceof errors.JWKSInvalid ||
+    error instanceof errors.JWKInvalid ||
+    error instanceof errors.JWKSTimeout ||
+    !(error instanceof errors.JOSEError) ||
+    error.code === errors.JOSEError.code
+  ) {
+    return undefined;
+  }
+  // Any other `jose` error is about the token (its header, its claims, the key it names), whatever
+  // `jose` version added it: a refused token, not a server failure.
+  return 'The access token is invalid';
+}
+
+/**
+ * Verifies `token` with each key of a set that could have signed it, in the set's order: a token
+ * without `kid` against a set with several keys for its algorithm (issuers publish the next key
+ * before they rotate to it), or a set with a repeated `kid`. `jose` leaves this to its caller. The
+ * first key whose signature verifies decides: its claim checks apply (an expired token is refused
+ * as expired). Throws `JWSSignatureVerificationFailed` when no key's signature verifies.
+ */
+async function verifyWithCandidates(
+  token: string,
+  candidates: errors.JWKSMultipleMatchingKeys,
+  options: JWTVerifyOptions,
+): Promise<JWTVerifyResult> {
+  for await (const candidate of candidates) {
+    try {
+      return await jwtVerify(token, candidate, options);
+    } catch (error) {
+      if (error instanceof errors.JWSSignatureVerificationFailed) continue;
+      throw error;
+    }
+  }
+  throw new errors.JWSSignatureVerificationFailed();
 }
 
 const asymmetricAlgorithms = [
@@ -323,7 +366,12 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
     let claims: JWTPayload;
     try {
       // The overloads of jwtVerify differ only in the key's type; one call serves every source.
-      ({ payload: claims } = await jwtVerify(token, key as Uint8Array, verifyOptions));
+      ({ payload: claims } = await jwtVerify(token, key as Uint8Array, verifyOptions).catch(
+        (error: unknown) => {
+          if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
+          return verifyWithCandidates(token, error, verifyOptions);
+        },
+      ));
     } catch (error) {
       if (error instanceof AuthenticatorUnavailableError) throw error;
       const description = describe(error);
