@@ -35,7 +35,10 @@ export interface JwtAuthenticatorOptions {
    * Where the issuer publishes its signing keys (fetched, cached and refreshed by `jose`). When it
    * cannot be fetched (connection refused, a status other than 200, no answer within
    * `jwksTimeoutMs`), the authenticator throws {@link AuthenticatorUnavailableError}: the HTTP
-   * transport answers 503 `authentication_unavailable` with `Retry-After: 1`, not 401.
+   * transport answers 503 `authentication_unavailable` with `Retry-After: 1`, not 401. A failed
+   * fetch is remembered for that second: requests meanwhile fetch nothing. Tokens signed by a key of
+   * the last key set fetched are still verified with it while the issuer cannot be reached; only
+   * the others get the 503.
    */
   readonly jwksUri?: string | URL;
   /**
@@ -216,12 +219,25 @@ function algorithmsFor(key: CryptoKey | KeyObject | Uint8Array): string[] {
 }
 
 /**
+ * Seconds a key set that could not be fetched is taken as unavailable without fetching it again:
+ * the `Retry-After` of the 503 that answers in the meantime. `jose` remembers no failure: without
+ * this, every request (a forged token with a new `kid` each time included) would fetch again.
+ */
+const jwksRetryAfterSeconds = 1;
+
+/**
  * The remote key set of `url`, whose fetch failures become {@link AuthenticatorUnavailableError}
  * (with the failure as `cause`): no answer within the timeout (`JWKSTimeout`), a failure of the
  * `fetch` itself (connection refused, DNS, TLS: its `TypeError`), a status other than 200 or a body
  * that is not JSON (`jose`'s generic `JOSEError`, `ERR_JOSE_GENERIC`, thrown only there). Every
  * other error passes through as `jose` threw it: a token matching no key is the token's fault, a
  * malformed key set the issuer's configuration, which a retry does not mend.
+ *
+ * A failed fetch is remembered for {@link jwksRetryAfterSeconds}: until then nothing is fetched, and
+ * tokens are verified with the last key set fetched, if any (`jose` keeps it, but refetches when it
+ * is older than its `cacheMaxAge`, 10 minutes, or when a token names a key it lacks, and throws when
+ * that fails). A token whose key is not in that set gets the AuthenticatorUnavailableError: the key
+ * may be new.
  */
 function remoteKeySet(url: URL, timeoutMs: number | undefined): JWTVerifyGetKey {
   const fetchFailures = new WeakSet<object>();
@@ -238,15 +254,44 @@ function remoteKeySet(url: URL, timeoutMs: number | undefined): JWTVerifyGetKey 
     error instanceof errors.JWKSTimeout ||
     (error instanceof errors.JOSEError && error.code === errors.JOSEError.code) ||
     (typeof error === 'object' && error !== null && fetchFailures.has(error));
+  /**
+   * The last failed fetch: until when it stands (`performance.now()` ms: a wall clock set back must
+   * not prolong it), and the set fetched before it.
+   */
+  let failed: {
+    readonly until: number;
+    readonly error: unknown;
+    readonly lastSet: JWTVerifyGetKey | undefined;
+  } = { until: 0, error: undefined, lastSet: undefined };
+  const unavailable = (): AuthenticatorUnavailableError => {
+    const why = failed.error instanceof Error ? failed.error.message : String(failed.error);
+    return new AuthenticatorUnavailableError(`The JWKS at ${url.href} could not be fetched: ${why}`, {
+      cause: failed.error,
+      retryAfterSeconds: (failed.until - performance.now()) / 1000,
+    });
+  };
+  const fromLastSet: JWTVerifyGetKey = async (protectedHeader, token) => {
+    if (failed.lastSet === undefined) throw unavailable();
+    try {
+      return await failed.lastSet(protectedHeader, token);
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey) throw unavailable();
+      throw error;
+    }
+  };
   return async (protectedHeader, token) => {
+    if (performance.now() < failed.until) return fromLastSet(protectedHeader, token);
     try {
       return await remote(protectedHeader, token);
     } catch (error) {
       if (!unreachable(error)) throw error;
-      const why = error instanceof Error ? error.message : String(error);
-      throw new AuthenticatorUnavailableError(`The JWKS at ${url.href} could not be fetched: ${why}`, {
-        cause: error,
-      });
+      const lastSet = remote.jwks();
+      failed = {
+        until: performance.now() + jwksRetryAfterSeconds * 1000,
+        error,
+        lastSet: lastSet === undefined ? undefined : createLocalJWKSet(lastSet),
+      };
+      return fromLastSet(protectedHeader, token);
     }
   };
 }

@@ -7,9 +7,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CryptoKey, JWK } from 'jose';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AuthenticationRequest } from '../../src/auth/index.js';
-import { AuthenticationError, createJwtAuthenticator } from '../../src/auth/index.js';
+import {
+  AuthenticationError,
+  AuthenticatorUnavailableError,
+  createJwtAuthenticator,
+} from '../../src/auth/index.js';
 import { createFetchHandler } from '../../src/http/index.js';
 import { createSessionRuntime } from '../../src/index.js';
 
@@ -44,6 +48,7 @@ async function failureOf(promise: unknown): Promise<unknown> {
 
 const servers: ReturnType<typeof createServer>[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
   for (const server of servers.splice(0)) {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
@@ -147,5 +152,101 @@ describe('a token without kid against a key set with several keys for its algori
     await response.body?.cancel();
     expect(reported).toEqual([]);
     await runtime.close({ drainMs: 0 });
+  });
+});
+
+/** A request to `handler` with `token`: its status and `Retry-After`. */
+async function ping(handler: (request: Request) => Promise<Response>, token: string) {
+  const response = await handler(
+    new Request('http://localhost:3000/mcp', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${token}`,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+    }),
+  );
+  await response.body?.cancel();
+  return { status: response.status, retryAfter: response.headers.get('retry-after') };
+}
+
+describe('a jwksUri that keeps failing', () => {
+  // Only the clocks the authenticator and jose read are faked: sockets and timeouts run for real.
+  const fakeClocks = () => vi.useFakeTimers({ toFake: ['Date', 'performance'] });
+
+  it('is fetched once per Retry-After window, however many requests come meanwhile', async () => {
+    fakeClocks();
+    const { stranger } = await rotatingIssuer();
+    let fetches = 0;
+    const jwksUri = await serve((_req, res) => {
+      fetches++;
+      res.writeHead(500).end('down');
+    });
+    const runtime = createSessionRuntime();
+    const reported: unknown[] = [];
+    const handler = createFetchHandler(runtime, {
+      authenticate: createJwtAuthenticator({ issuer, audience, jwksUri }),
+      onError: (error) => reported.push(error),
+    });
+    const answers = [];
+    // Forged tokens, each naming a key nobody published: nothing jose caches could answer them.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      answers.push(await ping(handler, await sign(stranger.privateKey, 'mallory', `kid-${attempt}`)));
+    }
+    expect(answers).toEqual(Array.from({ length: 20 }, () => ({ status: 503, retryAfter: '1' })));
+    expect(fetches).toBe(1);
+    expect(reported).toHaveLength(20);
+    expect(reported.every((error) => error instanceof AuthenticatorUnavailableError)).toBe(true);
+    vi.advanceTimersByTime(1_000);
+    expect(await ping(handler, await sign(stranger.privateKey, 'mallory', 'kid-late'))).toEqual({
+      status: 503,
+      retryAfter: '1',
+    });
+    expect(fetches).toBe(2);
+    await runtime.close({ drainMs: 0 });
+  });
+
+  it('verifies with the last key set fetched while the refresh fails, and only tokens of its keys', async () => {
+    fakeClocks();
+    const { current, stranger, keys } = await rotatingIssuer();
+    let fetches = 0;
+    let down = false;
+    const jwksUri = await serve((_req, res) => {
+      fetches++;
+      if (down) res.writeHead(500).end('down');
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
+    });
+    const authenticate = createJwtAuthenticator({ issuer, audience, jwksUri });
+    // Minted when used: its expiry (5 minutes) follows the clock.
+    const genuine = () => sign(current.privateKey, 'alice', 'current');
+    expect(await authenticate(requestWith(await genuine()))).toMatchObject({ id: 'alice' });
+    expect(fetches).toBe(1);
+    // jose refetches a set older than its cacheMaxAge (10 minutes) before using it again.
+    down = true;
+    vi.advanceTimersByTime(11 * 60_000);
+    expect(await authenticate(requestWith(await genuine()))).toMatchObject({ id: 'alice' });
+    expect(fetches).toBe(2);
+    // A key the old set lacks may be new: unavailable, not refused, and not fetched again.
+    const unknownKey = await failureOf(
+      authenticate(requestWith(await sign(stranger.privateKey, 'x', 'new'))),
+    );
+    expect(unknownKey).toBeInstanceOf(AuthenticatorUnavailableError);
+    // A key the old set has, but a forged signature: refused as ever.
+    const forged = await failureOf(
+      authenticate(requestWith(await sign(stranger.privateKey, 'mallory', 'current'))),
+    );
+    expect(forged).toMatchObject({
+      code: 'invalid_token',
+      message: 'The access token signature does not verify',
+    });
+    expect(await authenticate(requestWith(await genuine()))).toMatchObject({ id: 'alice' });
+    expect(fetches).toBe(2);
+    // Past the window, the next request fetches again, and a success ends the outage.
+    down = false;
+    vi.advanceTimersByTime(1_000);
+    expect(await authenticate(requestWith(await genuine()))).toMatchObject({ id: 'alice' });
+    expect(fetches).toBe(3);
   });
 });
