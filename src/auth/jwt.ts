@@ -32,13 +32,15 @@ export interface JwtAuthenticatorOptions {
    */
   readonly audience: string | readonly string[];
   /**
-   * Where the issuer publishes its signing keys (fetched, cached and refreshed by `jose`). When it
-   * cannot be fetched (connection refused, a status other than 200, no answer within
-   * `jwksTimeoutMs`), the authenticator throws {@link AuthenticatorUnavailableError}: the HTTP
-   * transport answers 503 `authentication_unavailable` with `Retry-After: 1`, not 401. A failed
-   * fetch is remembered for that second: requests meanwhile fetch nothing. Tokens signed by a key of
-   * the last key set fetched are still verified with it while the issuer cannot be reached; only
-   * the others get the 503.
+   * Where the issuer publishes its signing keys (fetched, cached and refreshed by `jose`). A URL
+   * with a user name or password is a `TypeError` (`fetch` refuses them); error messages show its
+   * query, if any, as `?…`. When it cannot be fetched (connection refused, a status other than 200,
+   * no answer within `jwksTimeoutMs`), the authenticator throws
+   * {@link AuthenticatorUnavailableError}: the HTTP transport answers 503
+   * `authentication_unavailable` with `Retry-After: 1`, not 401. A failed fetch is remembered for
+   * that second: requests meanwhile fetch nothing. Tokens signed by a key of the last key set
+   * fetched are still verified with it while the issuer cannot be reached; only the others get the
+   * 503.
    */
   readonly jwksUri?: string | URL;
   /**
@@ -263,9 +265,11 @@ function remoteKeySet(url: URL, timeoutMs: number | undefined): JWTVerifyGetKey 
     readonly error: unknown;
     readonly lastSet: JWTVerifyGetKey | undefined;
   } = { until: 0, error: undefined, lastSet: undefined };
+  // Messages reach logs: a query (which may carry a credential) is shown as `?…`.
+  const shown = `${url.origin}${url.pathname}${url.search === '' ? '' : '?…'}`;
   const unavailable = (): AuthenticatorUnavailableError => {
     const why = failed.error instanceof Error ? failed.error.message : String(failed.error);
-    return new AuthenticatorUnavailableError(`The JWKS at ${url.href} could not be fetched: ${why}`, {
+    return new AuthenticatorUnavailableError(`The JWKS at ${shown} could not be fetched: ${why}`, {
       cause: failed.error,
       retryAfterSeconds: (failed.until - performance.now()) / 1000,
     });
@@ -310,7 +314,14 @@ function keySource(options: JwtAuthenticatorOptions): CryptoKey | KeyObject | Ui
       throw new TypeError(`Expected \`jwksTimeoutMs\` to be an integer from 1 to 60000, got ${timeoutMs}`);
     }
   }
-  if (options.jwksUri !== undefined) return remoteKeySet(new URL(options.jwksUri), timeoutMs);
+  if (options.jwksUri !== undefined) {
+    const url = new URL(options.jwksUri);
+    // `fetch` refuses such a URL, naming it whole in its error: refused here, without naming it.
+    if (url.username !== '' || url.password !== '') {
+      throw new TypeError('Expected a `jwksUri` without a user name or password (fetch refuses them)');
+    }
+    return remoteKeySet(url, timeoutMs);
+  }
   if (options.jwks !== undefined) return createLocalJWKSet({ keys: [...options.jwks.keys] });
   return options.key as CryptoKey | KeyObject | Uint8Array;
 }

@@ -250,3 +250,45 @@ describe('a jwksUri that keeps failing', () => {
     expect(fetches).toBe(3);
   });
 });
+
+describe('what a failure message tells about the jwksUri', () => {
+  const token = async () => sign((await rotatingIssuer()).stranger.privateKey, 'alice', 'k1');
+
+  it('shows its origin and path, and a query only as ?…', async () => {
+    const jwksUri = await serve(
+      (_req, res) => res.writeHead(500).end('down'),
+      '/keys/jwks.json?api_key=s3cret',
+    );
+    const failure = await failureOf(
+      createJwtAuthenticator({ issuer, audience, jwksUri })(requestWith(await token())),
+    );
+    expect(failure).toBeInstanceOf(AuthenticatorUnavailableError);
+    const { origin } = new URL(jwksUri);
+    expect((failure as Error).message).toBe(
+      `The JWKS at ${origin}/keys/jwks.json?… could not be fetched: Expected 200 OK from the JSON Web Key Set HTTP response`,
+    );
+    const withoutQuery = await serve((_req, res) => res.writeHead(500).end('down'), '/keys/jwks.json');
+    const plain = await failureOf(
+      createJwtAuthenticator({ issuer, audience, jwksUri: withoutQuery })(requestWith(await token())),
+    );
+    expect((plain as Error).message).toContain(`The JWKS at ${withoutQuery} could not be fetched`);
+  });
+
+  it('refuses one with a user name or password at construction, without naming them', () => {
+    const attempt = () =>
+      createJwtAuthenticator({
+        issuer,
+        audience,
+        jwksUri: 'https://reader:s3cret@issuer.example.com/jwks.json',
+      });
+    expect(attempt).toThrow(TypeError);
+    expect(attempt).toThrow('Expected a `jwksUri` without a user name or password (fetch refuses them)');
+    expect(() =>
+      createJwtAuthenticator({
+        issuer,
+        audience,
+        jwksUri: new URL('https://reader@issuer.example.com/jwks.json'),
+      }),
+    ).toThrow(TypeError);
+  });
+});
