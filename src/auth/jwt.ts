@@ -6,7 +6,15 @@
  * or `scp`, and the failure becomes the right `WWW-Authenticate` challenge, or, when the key set
  * cannot be fetched, an {@link AuthenticatorUnavailableError} (503, not the token's fault).
  */
-import type { CryptoKey, JWK, JWTPayload, JWTVerifyGetKey, KeyObject } from 'jose';
+import type {
+  CryptoKey,
+  JWK,
+  JWTPayload,
+  JWTVerifyGetKey,
+  JWTVerifyOptions,
+  JWTVerifyResult,
+  KeyObject,
+} from 'jose';
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import type { Authenticate } from '../http/auth.js';
@@ -24,10 +32,15 @@ export interface JwtAuthenticatorOptions {
    */
   readonly audience: string | readonly string[];
   /**
-   * Where the issuer publishes its signing keys (fetched, cached and refreshed by `jose`). When it
-   * cannot be fetched (connection refused, a status other than 200, no answer within
-   * `jwksTimeoutMs`), the authenticator throws {@link AuthenticatorUnavailableError}: the HTTP
-   * transport answers 503 `authentication_unavailable` with `Retry-After: 1`, not 401.
+   * Where the issuer publishes its signing keys (fetched, cached and refreshed by `jose`). A URL
+   * with a user name or password is a `TypeError` (`fetch` refuses them); error messages show its
+   * query, if any, as `?…`. When it cannot be fetched (connection refused, a status other than 200,
+   * no answer within `jwksTimeoutMs`), the authenticator throws
+   * {@link AuthenticatorUnavailableError}: the HTTP transport answers 503
+   * `authentication_unavailable` with `Retry-After: 1`, not 401. A failed fetch is remembered for
+   * that second: requests meanwhile fetch nothing. Tokens signed by a key of the last key set
+   * fetched are still verified with it while the issuer cannot be reached; only the others get the
+   * 503.
    */
   readonly jwksUri?: string | URL;
   /**
@@ -106,9 +119,44 @@ function describe(error: unknown): string | undefined {
   if (error instanceof errors.JWTInvalid || error instanceof errors.JWSInvalid) {
     return 'The access token is malformed';
   }
-  // Not the token's fault (a malformed key set…): a server failure, not a 401. A key set that could
-  // not be fetched is an AuthenticatorUnavailableError before this is asked.
-  return undefined;
+  // Not the token's fault: a malformed key set or key (the issuer's configuration, which a retry
+  // does not mend), a server failure, not a 401. A key set that could not be fetched (`JWKSTimeout`,
+  // `jose`'s generic `JOSEError`) is an AuthenticatorUnavailableError before this is asked.
+  if (
+    error instanceof errors.JWKSInvalid ||
+    error instanceof errors.JWKInvalid ||
+    error instanceof errors.JWKSTimeout ||
+    !(error instanceof errors.JOSEError) ||
+    error.code === errors.JOSEError.code
+  ) {
+    return undefined;
+  }
+  // Any other `jose` error is about the token (its header, its claims, the key it names), whatever
+  // `jose` version added it: a refused token, not a server failure.
+  return 'The access token is invalid';
+}
+
+/**
+ * Verifies `token` with each key of a set that could have signed it, in the set's order: a token
+ * without `kid` against a set with several keys for its algorithm (issuers publish the next key
+ * before they rotate to it), or a set with a repeated `kid`. `jose` leaves this to its caller. The
+ * first key whose signature verifies decides: its claim checks apply (an expired token is refused
+ * as expired). Throws `JWSSignatureVerificationFailed` when no key's signature verifies.
+ */
+async function verifyWithCandidates(
+  token: string,
+  candidates: errors.JWKSMultipleMatchingKeys,
+  options: JWTVerifyOptions,
+): Promise<JWTVerifyResult> {
+  for await (const candidate of candidates) {
+    try {
+      return await jwtVerify(token, candidate, options);
+    } catch (error) {
+      if (error instanceof errors.JWSSignatureVerificationFailed) continue;
+      throw error;
+    }
+  }
+  throw new errors.JWSSignatureVerificationFailed();
 }
 
 const asymmetricAlgorithms = [
@@ -173,12 +221,25 @@ function algorithmsFor(key: CryptoKey | KeyObject | Uint8Array): string[] {
 }
 
 /**
+ * Seconds a key set that could not be fetched is taken as unavailable without fetching it again:
+ * the `Retry-After` of the 503 that answers in the meantime. `jose` remembers no failure: without
+ * this, every request (a forged token with a new `kid` each time included) would fetch again.
+ */
+const jwksRetryAfterSeconds = 1;
+
+/**
  * The remote key set of `url`, whose fetch failures become {@link AuthenticatorUnavailableError}
  * (with the failure as `cause`): no answer within the timeout (`JWKSTimeout`), a failure of the
  * `fetch` itself (connection refused, DNS, TLS: its `TypeError`), a status other than 200 or a body
  * that is not JSON (`jose`'s generic `JOSEError`, `ERR_JOSE_GENERIC`, thrown only there). Every
  * other error passes through as `jose` threw it: a token matching no key is the token's fault, a
  * malformed key set the issuer's configuration, which a retry does not mend.
+ *
+ * A failed fetch is remembered for {@link jwksRetryAfterSeconds}: until then nothing is fetched, and
+ * tokens are verified with the last key set fetched, if any (`jose` keeps it, but refetches when it
+ * is older than its `cacheMaxAge`, 10 minutes, or when a token names a key it lacks, and throws when
+ * that fails). A token whose key is not in that set gets the AuthenticatorUnavailableError: the key
+ * may be new.
  */
 function remoteKeySet(url: URL, timeoutMs: number | undefined): JWTVerifyGetKey {
   const fetchFailures = new WeakSet<object>();
@@ -195,15 +256,46 @@ function remoteKeySet(url: URL, timeoutMs: number | undefined): JWTVerifyGetKey 
     error instanceof errors.JWKSTimeout ||
     (error instanceof errors.JOSEError && error.code === errors.JOSEError.code) ||
     (typeof error === 'object' && error !== null && fetchFailures.has(error));
+  /**
+   * The last failed fetch: until when it stands (`performance.now()` ms: a wall clock set back must
+   * not prolong it), and the set fetched before it.
+   */
+  let failed: {
+    readonly until: number;
+    readonly error: unknown;
+    readonly lastSet: JWTVerifyGetKey | undefined;
+  } = { until: 0, error: undefined, lastSet: undefined };
+  // Messages reach logs: a query (which may carry a credential) is shown as `?…`.
+  const shown = `${url.origin}${url.pathname}${url.search === '' ? '' : '?…'}`;
+  const unavailable = (): AuthenticatorUnavailableError => {
+    const why = failed.error instanceof Error ? failed.error.message : String(failed.error);
+    return new AuthenticatorUnavailableError(`The JWKS at ${shown} could not be fetched: ${why}`, {
+      cause: failed.error,
+      retryAfterSeconds: (failed.until - performance.now()) / 1000,
+    });
+  };
+  const fromLastSet: JWTVerifyGetKey = async (protectedHeader, token) => {
+    if (failed.lastSet === undefined) throw unavailable();
+    try {
+      return await failed.lastSet(protectedHeader, token);
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey) throw unavailable();
+      throw error;
+    }
+  };
   return async (protectedHeader, token) => {
+    if (performance.now() < failed.until) return fromLastSet(protectedHeader, token);
     try {
       return await remote(protectedHeader, token);
     } catch (error) {
       if (!unreachable(error)) throw error;
-      const why = error instanceof Error ? error.message : String(error);
-      throw new AuthenticatorUnavailableError(`The JWKS at ${url.href} could not be fetched: ${why}`, {
-        cause: error,
-      });
+      const lastSet = remote.jwks();
+      failed = {
+        until: performance.now() + jwksRetryAfterSeconds * 1000,
+        error,
+        lastSet: lastSet === undefined ? undefined : createLocalJWKSet(lastSet),
+      };
+      return fromLastSet(protectedHeader, token);
     }
   };
 }
@@ -222,7 +314,14 @@ function keySource(options: JwtAuthenticatorOptions): CryptoKey | KeyObject | Ui
       throw new TypeError(`Expected \`jwksTimeoutMs\` to be an integer from 1 to 60000, got ${timeoutMs}`);
     }
   }
-  if (options.jwksUri !== undefined) return remoteKeySet(new URL(options.jwksUri), timeoutMs);
+  if (options.jwksUri !== undefined) {
+    const url = new URL(options.jwksUri);
+    // `fetch` refuses such a URL, naming it whole in its error: refused here, without naming it.
+    if (url.username !== '' || url.password !== '') {
+      throw new TypeError('Expected a `jwksUri` without a user name or password (fetch refuses them)');
+    }
+    return remoteKeySet(url, timeoutMs);
+  }
   if (options.jwks !== undefined) return createLocalJWKSet({ keys: [...options.jwks.keys] });
   return options.key as CryptoKey | KeyObject | Uint8Array;
 }
@@ -323,7 +422,12 @@ export function createJwtAuthenticator(options: JwtAuthenticatorOptions): Authen
     let claims: JWTPayload;
     try {
       // The overloads of jwtVerify differ only in the key's type; one call serves every source.
-      ({ payload: claims } = await jwtVerify(token, key as Uint8Array, verifyOptions));
+      ({ payload: claims } = await jwtVerify(token, key as Uint8Array, verifyOptions).catch(
+        (error: unknown) => {
+          if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
+          return verifyWithCandidates(token, error, verifyOptions);
+        },
+      ));
     } catch (error) {
       if (error instanceof AuthenticatorUnavailableError) throw error;
       const description = describe(error);
