@@ -236,18 +236,33 @@ const jwksRetryAfterSeconds = 1;
  * malformed key set the issuer's configuration, which a retry does not mend.
  *
  * A failed fetch is remembered for {@link jwksRetryAfterSeconds}: until then nothing is fetched, and
- * tokens are verified with the last key set fetched, if any (`jose` keeps it, but refetches when it
- * is older than its `cacheMaxAge`, 10 minutes, or when a token names a key it lacks, and throws when
- * that fails). A token whose key is not in that set gets the AuthenticatorUnavailableError: the key
- * may be new.
+ * tokens are verified with the last key set fetched, if any and fetched at most
+ * {@link LAST_KEY_SET_MAX_AGE_MS} ago (`jose` keeps it, but refetches when it is older than its
+ * `cacheMaxAge`, 10 minutes, or when a token names a key it lacks, and throws when that fails). A
+ * token whose key is not in that set gets the AuthenticatorUnavailableError: the key may be new.
  */
+/**
+ * How long after it was fetched the last key set may still verify tokens while the JWKS cannot be
+ * fetched (ms): 1 hour. Past it every token gets `AuthenticatorUnavailableError` until a fetch
+ * succeeds, so a key the issuer withdrew during an outage is not trusted for the whole outage.
+ */
+export const LAST_KEY_SET_MAX_AGE_MS = 60 * 60_000;
+
 function remoteKeySet(url: URL, timeoutMs: number | undefined): JWTVerifyGetKey {
   const fetchFailures = new WeakSet<object>();
+  /** When the key set last came back (`performance.now()` ms), for {@link LAST_KEY_SET_MAX_AGE_MS}. */
+  let fetchedAt = Number.NEGATIVE_INFINITY;
   const fetchKeySet: typeof fetch = (input, init) =>
-    fetch(input, init).catch((error: unknown) => {
-      if (typeof error === 'object' && error !== null) fetchFailures.add(error);
-      throw error;
-    });
+    fetch(input, init).then(
+      (response) => {
+        if (response.ok) fetchedAt = performance.now();
+        return response;
+      },
+      (error: unknown) => {
+        if (typeof error === 'object' && error !== null) fetchFailures.add(error);
+        throw error;
+      },
+    );
   const remote = createRemoteJWKSet(url, {
     [customFetch]: fetchKeySet,
     ...(timeoutMs === undefined ? {} : { timeoutDuration: timeoutMs }),
@@ -290,10 +305,12 @@ function remoteKeySet(url: URL, timeoutMs: number | undefined): JWTVerifyGetKey 
     } catch (error) {
       if (!unreachable(error)) throw error;
       const lastSet = remote.jwks();
+      // Trusted for a bounded time only: a key the issuer withdrew meanwhile must not live on.
+      const usable = lastSet !== undefined && performance.now() - fetchedAt <= LAST_KEY_SET_MAX_AGE_MS;
       failed = {
         until: performance.now() + jwksRetryAfterSeconds * 1000,
         error,
-        lastSet: lastSet === undefined ? undefined : createLocalJWKSet(lastSet),
+        lastSet: usable ? createLocalJWKSet(lastSet) : undefined,
       };
       return fromLastSet(protectedHeader, token);
     }

@@ -14,6 +14,7 @@ import {
   AuthenticatorUnavailableError,
   createJwtAuthenticator,
 } from '../../src/auth/index.js';
+import { LAST_KEY_SET_MAX_AGE_MS } from '../../src/auth/jwt.js';
 import { createFetchHandler } from '../../src/http/index.js';
 import { createSessionRuntime } from '../../src/index.js';
 
@@ -248,6 +249,28 @@ describe('a jwksUri that keeps failing', () => {
     vi.advanceTimersByTime(1_000);
     expect(await authenticate(requestWith(await genuine()))).toMatchObject({ id: 'alice' });
     expect(fetches).toBe(3);
+  });
+});
+
+describe('the last key set during a long outage', () => {
+  it('stops verifying with it an hour after it was fetched', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'performance'] });
+    const { current, keys } = await rotatingIssuer();
+    let down = false;
+    const jwksUri = await serve((_req, res) => {
+      if (down) res.writeHead(500).end('down');
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
+    });
+    const authenticate = createJwtAuthenticator({ issuer, audience, jwksUri });
+    const genuine = () => sign(current.privateKey, 'alice', 'current');
+    expect(await authenticate(requestWith(await genuine()))).toMatchObject({ id: 'alice' });
+    down = true;
+    vi.advanceTimersByTime(LAST_KEY_SET_MAX_AGE_MS - 60_000);
+    expect(await authenticate(requestWith(await genuine()))).toMatchObject({ id: 'alice' });
+    vi.advanceTimersByTime(2 * 60_000);
+    expect(await failureOf(authenticate(requestWith(await genuine())))).toBeInstanceOf(
+      AuthenticatorUnavailableError,
+    );
   });
 });
 
