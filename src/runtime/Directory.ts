@@ -291,9 +291,9 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
   /**
    * Resolves once `close()` was called, every entry has stopped and left the map (its work
    * answered, its stop reported, its id released) and no claimed creation is still pending (it is
-   * refused, `shutting_down`, and its claim released, once its claim settles). The lifecycle actors of entries that stopped
-   * idle may still be being released then, in the background (see {@link closeEntries}); the
-   * directory's own actor reaches `closed` after the last of them.
+   * refused, `shutting_down`, and its claim released, once its claim settles). The lifecycle
+   * actors of entries that stopped idle may still be being released then, in the background (see
+   * {@link closeEntries}); the directory's own actor reaches `closed` after the last of them.
    */
   emptied(): Promise<void> {
     this.emptiedPromise ??= new Promise<void>((resolve) => {
@@ -367,7 +367,8 @@ export class Directory<TEntry extends DirectoryEntry> implements DirectoryHost {
       }
       if (this.toRetire.length > 0) this.scheduleRetirement();
     }, 0);
-    timer.unref();
+    // Node's timers: unref'd, so these never hold the process open (a runtime without `unref`, none).
+    (timer as { unref?: () => void }).unref?.();
   }
 
   retiring(): number {
