@@ -38,6 +38,8 @@ const corsRequestHeaders =
 const varyOrigin: ResponseHeaders = { vary: 'origin' };
 /** Response headers a browser client must read. */
 const corsExposedHeaders = 'mcp-session-id, www-authenticate, retry-after';
+/** ms after one report of an `authenticate` outage during which the next ones are only counted. */
+const UNAVAILABLE_REPORT_INTERVAL_MS = 1000;
 
 /** Serves one MCP endpoint for a runtime. @internal */
 export class McpHttpEndpoint {
@@ -50,6 +52,10 @@ export class McpHttpEndpoint {
   private readonly authFailures: RateLimiter | undefined;
   /** `metrics` and `dashboard`, when either is on. */
   private readonly operator: OperatorRoutes | undefined;
+  /** When (`performance.now()`, ms) an `authenticate` outage was last reported to `onError`. */
+  private unavailableReportedAt: number | undefined;
+  /** Outage errors left unreported since then (see `reportUnavailable`). */
+  private unavailableSuppressed = 0;
 
   constructor(
     private readonly runtime: SessionRuntime,
@@ -171,8 +177,9 @@ export class McpHttpEndpoint {
    * Runs the `authenticate` hook: the caller's access; `'refused'` once answered 401 (no or bad
    * credentials) or 403 (insufficient scope) with a `WWW-Authenticate` challenge (RFC 6750 §3);
    * `'unavailable'` once answered 503 `authentication_unavailable` with `Retry-After`, the hook
-   * having thrown {@link AuthenticatorUnavailableError} (reported to `onError`; not a failed
-   * authentication: the client's credentials may be fine).
+   * having thrown {@link AuthenticatorUnavailableError} (reported to `onError`, at most once a
+   * second: see {@link reportUnavailable}; not a failed authentication: the client's credentials
+   * may be fine).
    */
   private async authenticate(
     exchange: HttpExchange,
@@ -189,7 +196,7 @@ export class McpHttpEndpoint {
       principal = await hook(request);
     } catch (error) {
       if (error instanceof AuthenticatorUnavailableError) {
-        this.report(error);
+        this.reportUnavailable(error);
         refuse(this.runtime, exchange, 'authentication_unavailable', {
           'retry-after': String(error.retryAfterSeconds),
         });
@@ -267,6 +274,33 @@ export class McpHttpEndpoint {
     if (this.router !== undefined && (await this.router.routeSession(exchange, sessionId))) return;
     if (this.runtime.remove(sessionId, access)) exchange.respond(200, {});
     else refuse(this.runtime, exchange, 'session_not_found');
+  }
+
+  /**
+   * Reports an outage of the `authenticate` hook without flooding `onError`: every request fails
+   * the same way while it lasts. The first is reported; after it, at most one per
+   * {@link UNAVAILABLE_REPORT_INTERVAL_MS}, the others counted: the next report is an
+   * `AuthenticatorUnavailableError` whose message gives how many were left unreported since the
+   * last one, its `cause` the error at hand (with the same `retryAfterSeconds`).
+   */
+  private reportUnavailable(error: AuthenticatorUnavailableError): void {
+    const now = performance.now();
+    const last = this.unavailableReportedAt;
+    if (last !== undefined && now - last < UNAVAILABLE_REPORT_INTERVAL_MS) {
+      this.unavailableSuppressed++;
+      return;
+    }
+    this.unavailableReportedAt = now;
+    const suppressed = this.unavailableSuppressed;
+    this.unavailableSuppressed = 0;
+    this.report(
+      suppressed === 0
+        ? error
+        : new AuthenticatorUnavailableError(
+            `${error.message} (and ${suppressed} more suppressed since the last report)`,
+            { retryAfterSeconds: error.retryAfterSeconds, cause: error },
+          ),
+    );
   }
 
   /** {@link report}, bound: what the serializers and the handlers of each method call. */

@@ -10,7 +10,7 @@
 import { SubscriptionFilterSchema } from '@modelcontextprotocol/core';
 import type { EraVerdict, RequestEnvelope } from '../protocol/envelope.js';
 import { ALL_PROTOCOL_VERSIONS, META_KEYS, MODERN_PROTOCOL_VERSIONS } from '../protocol/envelope.js';
-import { errorResponse, reasonOf } from '../protocol/errors.js';
+import { errorResponse, markRefusal, reasonOf } from '../protocol/errors.js';
 import type { IncomingNotification, IncomingRequest } from '../protocol/incoming.js';
 import type { JsonRpcErrorResponse, JsonRpcMessage, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { jsonRpcNotification } from '../protocol/jsonrpc.js';
@@ -30,12 +30,12 @@ import { formatSseEvent, keepAliveComment, keptAlive } from './sse.js';
 
 /**
  * The HTTP status of a 2026-07-28 answer: -32601 is 404 here (removed or unknown method); the rest
- * as the table says, except `shutting_down` of an `accepted` request (200, see `statusOfResponse`).
+ * as the table says, except `shutting_down` of accepted work (200, see `statusOfResponse`).
  */
-export function modernStatusOf(response: JsonRpcResponse, accepted = false): number {
+export function modernStatusOf(response: JsonRpcResponse): number {
   if (!('error' in response)) return 200;
   if (response.error.code === -32601) return 404;
-  return statusOfResponse(response, accepted);
+  return statusOfResponse(response);
 }
 
 /**
@@ -90,9 +90,8 @@ class ModernAnswer {
 
   /**
    * The response: ends the stream if one is open, else goes out as JSON with its status.
-   * `accepted`: the runtime took the request before it ended it (see `modernStatusOf`).
    */
-  finish(response: JsonRpcResponse | undefined, answer: PostAnswer, accepted = false): void {
+  finish(response: JsonRpcResponse | undefined, answer: PostAnswer): void {
     this.settle();
     const stream = this.stream;
     if (stream !== undefined) {
@@ -105,7 +104,7 @@ class ModernAnswer {
       this.exchange.openStream(streamHeaders).end();
       return;
     }
-    const status = modernStatusOf(response, accepted);
+    const status = modernStatusOf(response);
     if (answer === 'stream' && status === 200) {
       const opened = this.exchange.openStream(streamHeaders);
       opened.write(formatSseEvent(response, undefined, this.report));
@@ -188,15 +187,13 @@ export class ModernHandler {
     const openAfterMs =
       this.router === undefined ? keepAliveMs : this.router.streamAfterMs(exchange, keepAliveMs);
     const pending = new ModernAnswer(exchange, keepAliveMs, this.report, openAfterMs);
-    // Taken while the runtime accepts work: `shutting_down` then ends accepted work (200).
-    const accepted = this.runtime.accepting;
     const response = await this.runtime.serve(message, envelope, {
       principal: access.principal,
       onNotification: (notification) => pending.notify(notification),
       signal: pending.controller.signal,
       telemetry: exchange.telemetry,
     });
-    pending.finish(response, answer, accepted);
+    pending.finish(response, answer);
   }
 
   /**
@@ -277,7 +274,7 @@ export class ModernHandler {
                   limit: 100,
                 },
               )
-            : errorResponse(id, 'shutting_down', undefined, { retryAfterSeconds: 1 });
+            : markRefusal(errorResponse(id, 'shutting_down', undefined, { retryAfterSeconds: 1 }));
       // Counted by the runtime, which refused it (`ListenFeed`): answered here, not counted again.
       this.answerNow(exchange, response, answer);
       return;

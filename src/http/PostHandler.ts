@@ -188,14 +188,11 @@ export class PostHandler {
     answer: PostAnswer,
   ): Promise<void> {
     const stream = this.streams.lazyStream(exchange, sessionId, access);
-    // Taken while the runtime accepts work: a `shutting_down` answer then means the drain deadline
-    // cancelled it, not a refusal (see `statusOfResponse`).
-    const accepted = this.runtime.accepting;
     const response = await this.runtime.deliver(sessionId, message, stream.options);
     stream.settled();
     const writer = stream.writer;
     if (writer !== undefined) return writer.finish(response);
-    if (response !== undefined) return reply(exchange, response, undefined, answer, this.report, accepted);
+    if (response !== undefined) return reply(exchange, response, undefined, answer, this.report);
     // Cancelled by the client: no response may be sent for it (MCP "Cancellation"), and an SSE
     // stream that ends without one is the spec's way to finish the POST.
     exchange.openStream(streamHeaders).end();

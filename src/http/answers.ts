@@ -4,6 +4,7 @@
  * `initialize` must carry. Shared by the POST, GET and DELETE handlers of `McpHttpEndpoint`.
  * @internal
  */
+import { isRefusal } from '../protocol/errors.js';
 import type { JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../protocol/lifecycle.js';
 import { serializeMessage } from '../protocol/serialize.js';
@@ -75,16 +76,18 @@ export function sessionIdOf(runtime: SessionRuntime, exchange: HttpExchange): st
 }
 
 /**
- * The status a response is sent with: its error's (see `statuses.ts`), or 200 for a result. With
- * `accepted` (the runtime took the request, and only later ended it), `shutting_down` is 200: the
- * drain deadline cancelled work the server had accepted, and MCP 2025-11-25 ("Transports" ›
- * "Streamable HTTP" › "Sending Messages to the Server") answers an accepted request with one JSON
- * object, as on its SSE stream; the HTTP error status is kept for input it refuses.
+ * The status a response is sent with: its error's (see `statuses.ts`), or 200 for a result.
+ * `shutting_down` (-32013) is 503 for a refusal (the runtime marks the requests it never accepted,
+ * `markRefusal`) and 200 otherwise: the drain deadline cancelled work the server had accepted, and
+ * MCP 2025-11-25 ("Transports" › "Streamable HTTP" › "Sending Messages to the Server") answers an
+ * accepted request with one JSON object, as on its SSE stream; the HTTP error status is kept for
+ * input it refuses. The runtime says which, rather than `accepting` read before the hand-over: a
+ * request may be refused after that read (in a cluster, while a new id's claim is pending).
  * @internal
  */
-export function statusOfResponse(response: JsonRpcResponse, accepted = false): number {
+export function statusOfResponse(response: JsonRpcResponse): number {
   if (!('error' in response)) return 200;
-  if (accepted && httpReasonOf(response.error) === 'shutting_down') return 200;
+  if (!isRefusal(response) && httpReasonOf(response.error) === 'shutting_down') return 200;
   return httpStatusOf(response.error);
 }
 
@@ -108,7 +111,6 @@ export function headersFor(response: JsonRpcResponse, sessionId: string | undefi
  * A complete answer: JSON, or one SSE event for a client that does not accept JSON. An error's
  * status comes from the one status table (429/503/404/400…), and an error status always comes
  * with JSON: RFC 9110 §12.5.1 lets a server disregard `Accept` rather than hide the status.
- * `accepted`: the runtime took the request before it ended it (see {@link statusOfResponse}).
  * @internal
  */
 export function reply(
@@ -117,9 +119,8 @@ export function reply(
   sessionId: string | undefined,
   answer: PostAnswer,
   onError: (error: unknown) => void,
-  accepted = false,
 ): void {
-  const status = statusOfResponse(response, accepted);
+  const status = statusOfResponse(response);
   if (answer === 'stream' && status === 200) {
     const headers =
       sessionId === undefined ? streamHeaders : { ...streamHeaders, 'mcp-session-id': sessionId };

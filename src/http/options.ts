@@ -72,6 +72,9 @@ export interface StreamableHttpOptions {
   readonly generateSessionId?: () => string;
   /**
    * Receives failures the transport hides from clients (a client sees only "Internal error").
+   * An outage of `authenticate` (`AuthenticatorUnavailableError`, each request answered 503) is
+   * reported once, then at most once a second, the report's message giving how many were left
+   * unreported since the previous one.
    * @default nothing
    */
   readonly onError?: (error: unknown) => void;

@@ -14,7 +14,7 @@
  * with `isError: true`, so that the model can read them: arguments that fail the tool's schema, a
  * `ToolError`, and any other failure of a tool (with a generic text; see {@link HandlerFailure}).
  */
-import type { JsonRpcErrorObject, JsonRpcErrorResponse, JsonRpcId } from './jsonrpc.js';
+import type { JsonRpcErrorObject, JsonRpcErrorResponse, JsonRpcId, JsonRpcResponse } from './jsonrpc.js';
 
 /** Every failure the runtime can report, as a stable string. */
 export type SessionRuntimeErrorCode =
@@ -172,6 +172,26 @@ export function errorResponse(
     id,
     error: { code: errorTable[code].jsonRpcCode, message, data: { ...data, reason: code } },
   };
+}
+
+const refusals = new WeakSet<JsonRpcResponse>();
+
+/**
+ * Marks `response` as a refusal: the request was never accepted (the runtime or its session was
+ * closing, a limit was reached), as opposed to work accepted and ended later, such as a request the
+ * drain deadline of `close({ drainMs })` cancelled. Both are answered `shutting_down` (-32013); the
+ * mark is not on the wire, it tells a transport which one it is (HTTP: 503 for a refusal, 200 with
+ * the error in the body for accepted work; see {@link isRefusal}). Returns `response`.
+ * @internal
+ */
+export function markRefusal<T extends JsonRpcErrorResponse>(response: T): T {
+  refusals.add(response);
+  return response;
+}
+
+/** Whether `response` is a refusal made with {@link markRefusal}, the very object. @internal */
+export function isRefusal(response: JsonRpcResponse): boolean {
+  return refusals.has(response);
 }
 
 /** Builds a JSON-RPC error response from a thrown {@link SessionRuntimeError}. */

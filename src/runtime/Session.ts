@@ -9,7 +9,7 @@ import { createActor } from 'xstate';
 import { KEYED_ACTOR_ID } from '../machines/directory.machine.js';
 import type { SessionHost, SessionMachineInput, SessionStopReason } from '../machines/session.machine.js';
 import { sessionMachine } from '../machines/session.machine.js';
-import { describeClientValue, errorResponse, SessionRuntimeError } from '../protocol/errors.js';
+import { describeClientValue, errorResponse, markRefusal, SessionRuntimeError } from '../protocol/errors.js';
 import type { JsonRpcId, JsonRpcMessage, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { isEmptyObject } from '../protocol/jsonrpc.js';
 import type { ServerIdentity } from '../protocol/lifecycle.js';
@@ -317,11 +317,13 @@ export class Session
   ) {
     this.environment.metrics.reject(reason);
     return Promise.resolve(
-      errorResponse(
-        id,
-        reason,
-        undefined,
-        reason === 'shutting_down' ? { retryAfterSeconds: this.environment.options.retryAfterSeconds } : {},
+      markRefusal(
+        errorResponse(
+          id,
+          reason,
+          undefined,
+          reason === 'shutting_down' ? { retryAfterSeconds: this.environment.options.retryAfterSeconds } : {},
+        ),
       ),
     );
   }

@@ -13,7 +13,7 @@ import {
   REMOVED_METHODS,
   stampResult,
 } from '../protocol/envelope.js';
-import { errorResponse, errorTable } from '../protocol/errors.js';
+import { errorResponse, errorTable, markRefusal } from '../protocol/errors.js';
 import type {
   JsonRpcErrorResponse,
   JsonRpcId,
@@ -498,7 +498,11 @@ export class SessionRuntimeImpl implements SessionRuntime {
     if (!this.directory.accepting) {
       metrics.reject('shutting_down');
       return Promise.resolve(
-        errorResponse(id, 'shutting_down', undefined, { retryAfterSeconds: this.options.retryAfterSeconds }),
+        markRefusal(
+          errorResponse(id, 'shutting_down', undefined, {
+            retryAfterSeconds: this.options.retryAfterSeconds,
+          }),
+        ),
       );
     }
     if (method === 'server/discover') {
@@ -750,9 +754,9 @@ export class SessionRuntimeImpl implements SessionRuntime {
         return errorResponse(id, 'session_not_found');
       case 'shutting_down':
         this.metricsRecorder.reject('shutting_down');
-        return errorResponse(id, 'shutting_down', undefined, {
-          retryAfterSeconds: options.retryAfterSeconds,
-        });
+        return markRefusal(
+          errorResponse(id, 'shutting_down', undefined, { retryAfterSeconds: options.retryAfterSeconds }),
+        );
       case 'overloaded':
         this.metricsRecorder.reject('overloaded');
         return errorResponse(id, 'overloaded', undefined, {

@@ -20,7 +20,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AnyActorRef } from 'xstate';
 import type { RequestEnvelope } from '../protocol/envelope.js';
-import { errorResponse } from '../protocol/errors.js';
+import { errorResponse, markRefusal } from '../protocol/errors.js';
 import type { IncomingRequest } from '../protocol/incoming.js';
 import type { JsonRpcId, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { isRecord } from '../protocol/jsonrpc.js';
@@ -347,7 +347,8 @@ export class Tasks {
           limit: this.config.maxTasksPerPrincipal,
         });
       default:
-        return errorResponse(id, 'shutting_down', undefined, { retryAfterSeconds });
+        // Never accepted (the runtime closed, e.g. while the new id's claim was pending): a refusal.
+        return markRefusal(errorResponse(id, 'shutting_down', undefined, { retryAfterSeconds }));
     }
   }
 }
