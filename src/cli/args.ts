@@ -76,29 +76,6 @@ export const DEFAULT_DRAIN_MS = 5_000;
 export const DEFAULT_DEV_DRAIN_MS = 1_000;
 
 const COMMANDS = ['serve', 'dev'] as const;
-/** Every option the command takes. */
-export const OPTIONS = [
-  '--http',
-  '--stdio',
-  '--host',
-  '--path',
-  '--allowed-hosts',
-  '--allowed-origins',
-  '--cors',
-  '--jwt-issuer',
-  '--jwt-audience',
-  '--jwt-jwks-url',
-  '--jwt-secret-env',
-  '--jwt-required-scopes',
-  '--resource',
-  '--metrics',
-  '--dashboard',
-  '--drain-ms',
-  '--watch',
-  '--inspect',
-  '--help',
-  '--version',
-] as const;
 /** HTTP options that take a value (`--host 0.0.0.0` or `--host=0.0.0.0`). */
 const HTTP_VALUED = [
   '--host',
@@ -112,6 +89,19 @@ const HTTP_VALUED = [
   '--jwt-secret-env',
   '--jwt-required-scopes',
   '--resource',
+] as const;
+/** Every option the command takes. */
+export const OPTIONS = [
+  '--http',
+  '--stdio',
+  ...HTTP_VALUED,
+  '--metrics',
+  '--dashboard',
+  '--drain-ms',
+  '--watch',
+  '--inspect',
+  '--help',
+  '--version',
 ] as const;
 /** Options that take a value. */
 const VALUED = new Set<string>([...HTTP_VALUED, '--drain-ms', '--watch']);

@@ -4,13 +4,19 @@
  * members through `deliver`).
  */
 import { batchResponses, containsInitialize, initializeInBatchError, planBatch } from '../protocol/batch.js';
-import { reasonOf } from '../protocol/errors.js';
 import type { JsonRpcErrorResponse, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { serializeMessage } from '../protocol/serialize.js';
-import { countRefusal } from '../runtime/metrics.js';
 import type { DispatchOptions } from '../runtime/types.js';
 import type { SessionAccess, SessionRuntime } from '../server/createSessionRuntime.js';
-import { jsonHeaders, refuse, reply, sessionIdOf, statusOfResponse, streamHeaders } from './answers.js';
+import {
+  countRefused,
+  jsonHeaders,
+  refuse,
+  reply,
+  sessionIdOf,
+  statusOfResponse,
+  streamHeaders,
+} from './answers.js';
 import type { EventStreams } from './EventStreams.js';
 import type { HttpExchange } from './exchange.js';
 import type { PostAnswer } from './headers.js';
@@ -103,8 +109,7 @@ export class BatchHandler {
    * does not take) and counts it in the runtime's refusals under its reason, as other refusals are.
    */
   private refuseBatch(exchange: HttpExchange, response: JsonRpcErrorResponse, answer: PostAnswer): void {
-    const reason = reasonOf(response.error);
-    if (reason !== undefined) countRefusal(this.runtime, reason);
+    countRefused(this.runtime, response);
     reply(exchange, response, undefined, answer, this.report);
   }
 }

@@ -10,7 +10,7 @@
 import { SubscriptionFilterSchema } from '@modelcontextprotocol/core';
 import type { EraVerdict, RequestEnvelope } from '../protocol/envelope.js';
 import { ALL_PROTOCOL_VERSIONS, META_KEYS, MODERN_PROTOCOL_VERSIONS } from '../protocol/envelope.js';
-import { errorResponse, markRefusal, reasonOf } from '../protocol/errors.js';
+import { errorResponse, markRefusal } from '../protocol/errors.js';
 import type { IncomingNotification, IncomingRequest } from '../protocol/incoming.js';
 import type { JsonRpcErrorResponse, JsonRpcMessage, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { jsonRpcNotification } from '../protocol/jsonrpc.js';
@@ -19,9 +19,8 @@ import { checkParamHeaders, checkStandardHeaders, stripOws } from '../protocol/m
 import { serializeMessage } from '../protocol/serialize.js';
 import { declaresTasks, TASKS_REQUIRED_CAPABILITIES } from '../protocol/tasks.js';
 import type { ListenSink } from '../runtime/ListenFeed.js';
-import { countRefusal } from '../runtime/metrics.js';
 import type { SessionAccess, SessionRuntime } from '../server/createSessionRuntime.js';
-import { headersFor, statusOfResponse, streamHeaders } from './answers.js';
+import { countRefused, headersFor, statusOfResponse, streamHeaders } from './answers.js';
 import type { ClusterRouter } from './ClusterRouter.js';
 import type { EventStream, HttpExchange } from './exchange.js';
 import type { PostAnswer } from './headers.js';
@@ -317,8 +316,7 @@ export class ModernHandler {
    * it refuses itself (its limits, closing).
    */
   private refuseListen(exchange: HttpExchange, response: JsonRpcErrorResponse, answer: PostAnswer): void {
-    const reason = reasonOf(response.error);
-    if (reason !== undefined) countRefusal(this.runtime, reason);
+    countRefused(this.runtime, response);
     this.answerNow(exchange, response, answer);
   }
 

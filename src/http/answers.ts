@@ -4,8 +4,8 @@
  * `initialize` must carry. Shared by the POST, GET and DELETE handlers of `McpHttpEndpoint`.
  * @internal
  */
-import { isRefusal } from '../protocol/errors.js';
-import type { JsonRpcResponse } from '../protocol/jsonrpc.js';
+import { isRefusal, reasonOf } from '../protocol/errors.js';
+import type { JsonRpcErrorResponse, JsonRpcResponse } from '../protocol/jsonrpc.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '../protocol/lifecycle.js';
 import { serializeMessage } from '../protocol/serialize.js';
 import { countRefusal } from '../runtime/metrics.js';
@@ -41,6 +41,15 @@ export function refuse(
   const { status, headers, body, counted } = refusalResponse(refusal);
   if (counted !== undefined) countRefusal(runtime, counted);
   exchange.respond(status, extraHeaders === undefined ? headers : { ...headers, ...extraHeaders }, body);
+}
+
+/**
+ * Counts `response`, an answer the transport refuses a message with, in `runtime`'s refusals under
+ * the reason its error carries (`countRefusal`), as `refuse` counts its own. @internal
+ */
+export function countRefused(runtime: SessionRuntime, response: JsonRpcErrorResponse): void {
+  const reason = reasonOf(response.error);
+  if (reason !== undefined) countRefusal(runtime, reason);
 }
 
 /** 429 `too_many_streams` or 503 `overloaded` for a stream past the budget, retry after a second. @internal */

@@ -8,50 +8,13 @@ import { describe, expect, it } from 'vitest';
 import type { FetchRequestHandler } from '../../src/http/index.js';
 import { createFetchHandler } from '../../src/http/index.js';
 import { createSessionRuntime, defineTool } from '../../src/index.js';
-import type { ClusterNotification, Location, Placement } from '../../src/runtime/placement.js';
 import { deferred, flush } from '../helpers.js';
+import { FakePlacement } from '../runtime/fakePlacement.js';
 
 const TASKS = 'io.modelcontextprotocol/tasks';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies read in assertions
 type Json = Record<string, any>;
-
-/** A placement in memory whose claims the test holds back and settles (see test/runtime/placement.test.ts). */
-class FakePlacement implements Placement {
-  readonly instanceId = 'instance-a';
-  readonly address = 'http://10.0.0.1:3000';
-  readonly held = new Set<string>();
-  claimAnswer: 'grant' | 'hold' = 'grant';
-  readonly heldBack: { readonly id: string; readonly settle: (granted: boolean) => void }[] = [];
-
-  claim(id: string): Promise<boolean> {
-    if (this.claimAnswer === 'grant') {
-      this.held.add(id);
-      return Promise.resolve(true);
-    }
-    const answer = deferred<boolean>();
-    this.heldBack.push({
-      id,
-      settle: (granted) => {
-        if (granted) this.held.add(id);
-        answer.resolve(granted);
-      },
-    });
-    return answer.promise;
-  }
-  holds(id: string): boolean {
-    return this.held.has(id);
-  }
-  release(id: string): void {
-    this.held.delete(id);
-  }
-  locate(_id: string): Promise<Location> {
-    return Promise.resolve({ kind: 'none' });
-  }
-  onLost(_listener: (id: string) => void): void {}
-  publish(_notification: ClusterNotification): void {}
-  onNotification(_listener: (notification: ClusterNotification) => void): void {}
-}
 
 function setUp() {
   const placement = new FakePlacement();

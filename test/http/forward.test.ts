@@ -528,6 +528,51 @@ function drainedOrClosed(socket: Socket): Promise<void> {
   });
 }
 
+/** How far an owner writing with backpressure got: bytes of body written, and whether it waits. */
+interface OwnerProgress {
+  written: number;
+  waiting: boolean;
+  finished: boolean;
+}
+
+/**
+ * An owner that writes `head` (status line and headers), then `body` piece by piece, counting the
+ * body's bytes in its progress and waiting for `drain` whenever its socket's buffer is full.
+ */
+async function backpressuredOwner(
+  head: string,
+  body: Iterable<string>,
+  total: number,
+): Promise<{ address: string; owner: OwnerProgress }> {
+  const owner: OwnerProgress = { written: 0, waiting: false, finished: false };
+  const address = await rawOwner(async (socket) => {
+    socket.write(head);
+    for (const piece of body) {
+      if (socket.destroyed) break;
+      owner.written += piece.length;
+      if (!socket.write(piece)) {
+        owner.waiting = true;
+        await drainedOrClosed(socket);
+        owner.waiting = false;
+      }
+    }
+    owner.finished = owner.written >= total;
+    socket.end();
+  });
+  return { address, owner };
+}
+
+/** Resolves once `owner` has waited, without writing more, for 10 looks 30 ms apart (or finished). */
+async function stalled(owner: OwnerProgress): Promise<void> {
+  let seen = -1;
+  let still = 0;
+  while (!owner.finished && still < 10) {
+    await sleep(30);
+    still = owner.waiting && owner.written === seen ? still + 1 : 0;
+    seen = owner.written;
+  }
+}
+
 /** B, told that every session lives on the owner at `address`. */
 async function forwarderTo(address: string, kind: 'node' | 'fetch' = 'node'): Promise<Instance> {
   const b = await start('B', { kind });
@@ -599,32 +644,17 @@ describe("the owner's answer passed on", () => {
     async (kind) => {
       const total = 48 * 1024 * 1024;
       const chunk = `data: ${'x'.repeat(64 * 1024 - 8)}\n\n`;
-      const owner = { written: 0, waiting: false, finished: false };
-      const address = await rawOwner(async (socket) => {
-        socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n');
-        while (owner.written < total && !socket.destroyed) {
-          owner.written += chunk.length;
-          if (!socket.write(chunk)) {
-            owner.waiting = true;
-            await drainedOrClosed(socket);
-            owner.waiting = false;
-          }
-        }
-        owner.finished = owner.written >= total;
-        socket.end();
-      });
+      const { address, owner } = await backpressuredOwner(
+        'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n',
+        Array.from({ length: Math.ceil(total / chunk.length) }, () => chunk),
+        total,
+      );
       const b = await forwarderTo(address, kind);
       const response = await rawPost(b.url, call(13, 'echo', { text: 'x' }), session('elsewhere'));
       expect(response.headers['content-type']).toBe('text/event-stream');
       response.pause();
       // The owner stalls: the client reads nothing, so B stops reading from the owner.
-      let seen = -1;
-      let still = 0;
-      while (!owner.finished && still < 10) {
-        await sleep(30);
-        still = owner.waiting && owner.written === seen ? still + 1 : 0;
-        seen = owner.written;
-      }
+      await stalled(owner);
       expect(owner.finished).toBe(false);
       expect(owner.written).toBeLessThan(total);
       // Reading again, the client gets every byte, in order.
@@ -650,38 +680,28 @@ describe("the owner's answer passed on", () => {
       const head = '{"jsonrpc":"2.0","id":13,"result":{"content":[{"type":"text","text":"';
       const tail = '"}]}}';
       const piece = 'x'.repeat(64 * 1024);
-      const owner = { written: 0, waiting: false, finished: false };
-      const address = await rawOwner(async (socket) => {
-        socket.write(
-          `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${total}\r\nconnection: close\r\n\r\n${head}`,
-        );
-        owner.written = head.length;
-        while (owner.written < total && !socket.destroyed) {
-          const left = total - owner.written;
+      function* jsonBody(): Iterable<string> {
+        yield head;
+        let written = head.length;
+        while (written < total) {
+          const left = total - written;
           const next = left > piece.length + tail.length ? piece : `${'x'.repeat(left - tail.length)}${tail}`;
-          owner.written += next.length;
-          if (!socket.write(next)) {
-            owner.waiting = true;
-            await drainedOrClosed(socket);
-            owner.waiting = false;
-          }
+          written += next.length;
+          yield next;
         }
-        owner.finished = owner.written >= total;
-        socket.end();
-      });
+      }
+      const { address, owner } = await backpressuredOwner(
+        `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${total}\r\nconnection: close\r\n\r\n`,
+        jsonBody(),
+        total,
+      );
       const b = await forwarderTo(address, kind);
       const response = await rawPost(b.url, call(13, 'echo', { text: 'x' }), session('elsewhere'));
       expect(response.statusCode).toBe(200);
       expect(response.headers['content-type']).toBe('application/json');
       response.pause();
       // The owner stalls: the client reads nothing, so B stops reading from the owner.
-      let seen = -1;
-      let still = 0;
-      while (!owner.finished && still < 10) {
-        await sleep(30);
-        still = owner.waiting && owner.written === seen ? still + 1 : 0;
-        seen = owner.written;
-      }
+      await stalled(owner);
       expect(owner.finished).toBe(false);
       expect(owner.written).toBeLessThan(total);
       // Reading again, the client gets every byte, and the JSON is whole.

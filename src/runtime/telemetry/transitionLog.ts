@@ -275,19 +275,17 @@ export function createTransitionLog(options: TransitionLogOptions = {}): Transit
     },
     entries(query: TransitionQuery = {}): ActorTransition[] {
       const { key, id } = query;
+      // A whole key is shown one way for a handle and another for any other kind.
+      const handleId = key === undefined ? undefined : displayId('handle', key);
+      const otherId = key === undefined ? id : displayId('session', key);
       const after = query.after ?? 0;
       const limit = query.limit ?? capacity;
       const out: ActorTransition[] = [];
       for (let i = 1; i <= size && out.length < limit; i++) {
         const transition = ring[(next - i + capacity) % capacity] as ActorTransition;
         if (transition.seq <= after) break;
-        if (
-          key !== undefined
-            ? transition.id !== displayId(transition.kind, key)
-            : id !== undefined && transition.id !== id
-        ) {
-          continue;
-        }
+        const wanted = key !== undefined && transition.kind === 'handle' ? handleId : otherId;
+        if (wanted !== undefined && transition.id !== wanted) continue;
         out.push(transition);
       }
       return out;
